@@ -1,0 +1,1 @@
+"""Heedful command line."""

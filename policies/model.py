@@ -1,0 +1,245 @@
+"""The permission model every signal maps onto.
+
+A site speaks about *uses* of its content (standards.md 12.3/12.4). Each mechanism yields, per
+use, one :class:`Permission`; the evaluator combines mechanisms into a :class:`Decision` whose
+:class:`Reason` rows say which file, line or header said what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from types import MappingProxyType
+from typing import Final
+
+
+class Use(StrEnum):
+    """What a crawler means to do with content (standards.md 12.3 step 3)."""
+
+    TDM = "tdm"
+    AI_TRAIN = "ai-train"
+    GENAI_TRAIN = "genai-train"
+    AI_INPUT = "ai-input"
+    SEARCH = "search"
+
+
+class Permission(StrEnum):
+    """One mechanism's (or the combined) answer for one use.
+
+    ``license`` means "denied unless you hold the licence the site offers": a TDMRep reservation
+    with a ``tdm-policy``, an RSL licence with payment or a licence server, an HTTP 402.
+    """
+
+    ALLOW = "allow"
+    DENY = "deny"
+    LICENSE = "license"
+    UNKNOWN = "unknown"
+
+
+class Strictness(IntEnum):
+    """How restrictive a permission is; the most restrictive one wins (standards.md 12.3 step 4).
+
+    A free allow from one statement never waives another statement's licence terms, and an
+    outright deny beats a licence offer: a creator who says no is not overruled by a price list.
+    """
+
+    UNKNOWN = 0
+    ALLOW = 1
+    LICENSE = 2
+    DENY = 3
+
+
+STRICTNESS: Final[Mapping[Permission, Strictness]] = MappingProxyType(
+    {
+        Permission.UNKNOWN: Strictness.UNKNOWN,
+        Permission.ALLOW: Strictness.ALLOW,
+        Permission.LICENSE: Strictness.LICENSE,
+        Permission.DENY: Strictness.DENY,
+    }
+)
+
+
+def most_restrictive(*permissions: Permission) -> Permission:
+    """The strictest of ``permissions`` (``unknown`` when there are none)."""
+    return max(permissions, key=STRICTNESS.__getitem__, default=Permission.UNKNOWN)
+
+
+class Verdict(StrEnum):
+    """The final answer for one URL, agent, use and mode."""
+
+    ALLOW = "allow"
+    DENY = "deny"
+    LICENSE = "license"
+
+
+class Mode(StrEnum):
+    """What silence means.
+
+    ``opt-out`` is the EU DSM Art. 4(3) baseline: unless reserved, mining is permitted.
+    ``consent`` asks for an explicit allow (or a free licence) before content is used.
+    """
+
+    OPT_OUT = "opt-out"
+    CONSENT = "consent"
+
+
+class Signal(StrEnum):
+    """Where a statement came from; the ``signal`` of a reason."""
+
+    ROBOTS = "robots.txt"
+    CONTENT_USAGE = "content-usage"
+    CONTENT_SIGNAL = "content-signal"
+    TDMREP = "tdmrep"
+    AI_TXT = "ai.txt"
+    RSL = "rsl"
+    ROBOTS_TAG = "robots-tag"
+    HTTP_STATUS = "http-status"
+    DEFAULT = "default"
+
+
+USE_NARROWER: Final[Mapping[Use, tuple[Use, ...]]] = MappingProxyType(
+    {
+        # standards.md 12.3 step 3: TDM contains AI training, which contains generative
+        # training; TDM also contains AI input (12.4 note 1). Search is under TDM only for
+        # allows; whether a reservation reaches search is the ``tdm_covers_search`` option.
+        Use.TDM: (Use.AI_TRAIN, Use.GENAI_TRAIN, Use.AI_INPUT, Use.SEARCH),
+        Use.AI_TRAIN: (Use.GENAI_TRAIN,),
+        Use.GENAI_TRAIN: (),
+        Use.AI_INPUT: (),
+        Use.SEARCH: (),
+    }
+)
+
+
+def apply_hierarchy(
+    vector: Mapping[Use, Permission], *, tdm_covers_search: bool = False
+) -> dict[Use, Permission]:
+    """Spread one mechanism's answers down the use hierarchy.
+
+    A deny (or licence requirement) on a broader use reaches every narrower use, keeping the
+    narrower answer when it is stricter still; an allow on a broader use only fills narrower
+    uses that are still unknown. Broader uses are visited first so ``tdm`` reaches
+    ``genai-train`` through ``ai-train``.
+    """
+    out = {use: vector.get(use, Permission.UNKNOWN) for use in Use}
+    for broad in (Use.TDM, Use.AI_TRAIN):
+        parent = out[broad]
+        if parent is Permission.UNKNOWN:
+            continue
+        for narrow in USE_NARROWER[broad]:
+            if parent is Permission.ALLOW:
+                if out[narrow] is Permission.UNKNOWN:
+                    out[narrow] = parent
+            elif narrow is not Use.SEARCH or tdm_covers_search:
+                out[narrow] = most_restrictive(out[narrow], parent)
+    return out
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LicenseOffer:
+    """Terms under which a site offers a use: an RSL licence, a TDMRep policy, a 402."""
+
+    url: str
+    """The licence document, policy or resource that states the terms."""
+    payment: str = ""
+    """RSL payment type (``purchase``, ``crawl``...), ``tdm-policy`` or ``402``."""
+    amount: str = ""
+    """Price with currency, e.g. ``USD 0.01``, when one is stated."""
+    server: str = ""
+    """RSL licence server issuing tokens, if any."""
+    copyright: str = ""
+    """Rights holder or attribution the site asks for."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Statement:
+    """One thing a site said, with where it said it and what it means per use.
+
+    ``uses`` holds the mechanism's own mapping before the hierarchy is applied; uses not
+    mentioned are unknown.
+    """
+
+    signal: Signal
+    source: str
+    """URL of the file or response that carried the statement."""
+    location: str
+    """``line 14``, ``header Content-Usage``, ``meta[name=robots]``, ``$[2]``..."""
+    rule: str
+    """The statement exactly as the site wrote it."""
+    uses: Mapping[Use, Permission] = field(default_factory=dict)
+    offer: LicenseOffer | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Reason:
+    """Why a decision came out as it did: one statement and its effect on the asked use."""
+
+    signal: Signal
+    source: str
+    location: str
+    rule: str
+    effect: str
+    """``allow``/``deny``/``license``/``unknown`` for the asked use, or ``access allow``,
+    ``access deny``, ``access license``, ``default allow``/``default deny``."""
+    note: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        """The JSON shape shared by ``heedful check --json`` and the server's check API."""
+        out = {
+            "signal": str(self.signal),
+            "source": self.source,
+            "location": self.location,
+            "rule": self.rule,
+            "effect": self.effect,
+        }
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Decision:
+    """The answer for one (url, agent, use, mode), with every statement that contributed."""
+
+    url: str
+    agent: str
+    use: Use
+    mode: Mode
+    verdict: Verdict
+    access: Verdict
+    """The robots.txt (and HTTP status) result: may the URL be fetched at all."""
+    uses: Mapping[Use, Permission]
+    """The combined answer per use, after hierarchy and across mechanisms, before defaults."""
+    reasons: tuple[Reason, ...]
+    """Never empty: a default applied is a reason too."""
+    offers: tuple[LicenseOffer, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.reasons:
+            raise ValueError("a Decision needs at least one reason")
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON object printed by ``heedful check --json``."""
+        return {
+            "url": self.url,
+            "agent": self.agent,
+            "use": str(self.use),
+            "mode": str(self.mode),
+            "verdict": str(self.verdict),
+            "access": str(self.access),
+            "uses": {str(use): str(perm) for use, perm in self.uses.items()},
+            "reasons": [reason.as_dict() for reason in self.reasons],
+            "offers": [{k: v for k, v in _offer_dict(offer).items() if v} for offer in self.offers],
+        }
+
+
+def _offer_dict(offer: LicenseOffer) -> dict[str, str]:
+    return {
+        "url": offer.url,
+        "payment": offer.payment,
+        "amount": offer.amount,
+        "server": offer.server,
+        "copyright": offer.copyright,
+    }

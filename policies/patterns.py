@@ -1,0 +1,121 @@
+"""RFC 9309 path patterns, shared by every signal that scopes rules by path.
+
+robots.txt ``Allow``/``Disallow`` and ``Content-Usage`` rules, TDMRep ``location`` values, Spawning
+ai.txt globs and RSL ``<content url>`` all use the robots.txt matching rules (standards.md 1.5,
+1.6, 2.3, 4.8, 6.3). They live here once so that every reader matches a path the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Final
+from urllib.parse import urlsplit
+
+_UNRESERVED: Final = frozenset(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+)
+_HEX: Final = "0123456789ABCDEF"
+_ESCAPE: Final = re.compile(r"%([0-9A-Fa-f]{2})")
+_NEEDS_WORK: Final = re.compile(r"[^\x21-\x7e]|%")
+
+
+def _normalise(text: str) -> str:
+    """Percent-encode as RFC 9309 section 2.2.2 asks, so URL and pattern compare octet by octet.
+
+    Octets outside printable US-ASCII are encoded with upper-case hex; existing escapes are
+    upper-cased; an escape that decodes to an unreserved character is decoded
+    (``%62%61%7A`` -> ``baz``), while reserved characters stay encoded (``%2F`` is not ``/``).
+    """
+    if not _NEEDS_WORK.search(text):
+        return text
+    out: list[str] = []
+    raw = text.encode("utf-8", "surrogatepass")
+    i = 0
+    while i < len(raw):
+        byte = raw[i]
+        if byte == 0x25 and _is_hex(raw[i + 1 : i + 3]):
+            value = int(raw[i + 1 : i + 3], 16)
+            escape = "%" + raw[i + 1 : i + 3].decode().upper()
+            out.append(chr(value) if value in _UNRESERVED else escape)
+            i += 3
+            continue
+        if 0x21 <= byte <= 0x7E:
+            out.append(chr(byte))
+        else:
+            out.append("%" + _HEX[byte >> 4] + _HEX[byte & 15])
+        i += 1
+    return "".join(out)
+
+
+def _is_hex(pair: bytes) -> bool:
+    return len(pair) == 2 and all(c in b"0123456789abcdefABCDEF" for c in pair)
+
+
+def path_of(url: str) -> str:
+    """The part of ``url`` that rules match: path, params and query, always starting with ``/``.
+
+    Scheme, authority and fragment are dropped (RFC 9309 section 2.2.2; Google's
+    ``GetPathParamsQuery``): ``https://a.example?x`` -> ``/?x``, ``""`` -> ``/``.
+    """
+    if url.startswith("/") and not url.startswith("//"):
+        path = url.split("#", 1)[0]
+    else:
+        parts = urlsplit(url)
+        path = parts.path
+        if parts.query or url.split("#", 1)[0].endswith("?"):
+            path = f"{path}?{parts.query}"
+        if not path.startswith("/"):
+            path = "/" + path
+    return path
+
+
+def canonical_path(url: str) -> str:
+    """``path_of(url)`` percent-normalised for matching."""
+    return _normalise(path_of(url))
+
+
+@dataclass(frozen=True, slots=True)
+class PathPattern:
+    """A compiled robots.txt-style pattern: ``*`` matches any run, a final ``$`` anchors the end.
+
+    ``priority`` is the length of the normalised pattern, counting ``*`` and ``$`` as one octet
+    each, so the longest (most specific) match wins (RFC 9309 section 2.2.2).
+    """
+
+    text: str
+    """The pattern as written in the file."""
+    priority: int
+    _prefix: str | None
+    _regex: re.Pattern[str] | None
+
+    def matches(self, path: str) -> bool:
+        """Whether the canonical ``path`` (see :func:`canonical_path`) matches."""
+        if self._prefix is not None:
+            return path.startswith(self._prefix)
+        assert self._regex is not None
+        return self._regex.match(path) is not None
+
+
+@lru_cache(maxsize=4096)
+def compile_pattern(text: str) -> PathPattern:
+    """Compile one rule value; an empty value compiles to a pattern that never matches.
+
+    ``%2A`` and ``%24`` in a pattern stand for literal ``*`` and ``$`` (standards.md 1.6).
+    """
+    anchored = text.endswith("$")
+    body = text[:-1] if anchored else text
+    pieces = [_normalise(piece) for piece in body.split("*")]
+    priority = sum(len(piece) for piece in pieces) + len(pieces) - 1 + int(anchored)
+    if not text:
+        return PathPattern(text, 0, None, re.compile(r"(?!)"))
+    if len(pieces) == 1 and not anchored:
+        return PathPattern(text, priority, _unescape_specials(pieces[0]), None)
+    literal = [re.escape(_unescape_specials(piece)) for piece in pieces]
+    regex = ".*?".join(literal) + (r"\Z" if anchored else "")
+    return PathPattern(text, priority, None, re.compile(regex, re.DOTALL))
+
+
+def _unescape_specials(piece: str) -> str:
+    return piece.replace("%2A", "*").replace("%24", "$")
