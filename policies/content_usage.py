@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-import http_sfv
+from http_sfv.dictionary import Dictionary
+from http_sfv.types import Token
 
 from policies.diagnostics import Diagnostic, ParseResult, Severity
 from policies.model import Permission, Use
@@ -61,7 +62,7 @@ def parse_content_usage(
     else:
         raise TypeError(f"parse_content_usage expects str or bytes, got {type(value).__name__}")
     diagnostics: list[Diagnostic] = []
-    members = http_sfv.Dictionary()
+    members = Dictionary()
     try:
         members.parse(raw.strip())
     except ValueError:
@@ -79,7 +80,7 @@ def parse_content_usage(
     for key, member in members.items():
         token = member.value
         labels[key] = str(token).lower() if isinstance(token, bool) else str(token)
-        is_token = isinstance(token, http_sfv.Token)
+        is_token = isinstance(token, Token)
         if key in CURRENT_LABELS:
             meaning = CURRENT_LABELS[key].get(str(token)) if is_token else None
             if meaning is None:

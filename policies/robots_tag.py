@@ -1,0 +1,277 @@
+"""Per-page opt-outs: ``X-Robots-Tag`` headers and ``<meta name="robots">`` (standards.md 7).
+
+Read per standards.md 7.6: every header instance counts; an instance may start with a product
+token and a colon (``googlebot: nofollow``) to address one crawler, unless the word before the
+colon is a rule that takes a value (``unavailable_after: 2026-01-01`` is a rule, not a token);
+rules are comma-separated and case-insensitive. In HTML, ``<meta name="robots">`` speaks to every
+crawler and ``<meta name="<token>">`` to one. A directive applies to us when it is global or
+addressed to our product token; the union of applicable directives is what the page says.
+
+Mapping (standards.md 12.4): ``noai`` denies AI training and AI input; ``noimageai`` does the
+same for images (an image response, or the images of a page — see :func:`images_reserved`);
+``noindex``/``none`` deny search. Other rules (``nofollow``, ``nosnippet``...) say nothing about
+the uses Heedful decides.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from policies.diagnostics import Diagnostic, ParseResult, Severity
+from policies.headers import Headers, header_values
+from policies.html import HeadMeta
+from policies.model import Permission, Signal, Statement, Use, apply_hierarchy
+
+HEADER: Final = "X-Robots-Tag"
+META_GLOBAL: Final = "robots"
+
+KNOWN_RULE_NAMES: Final = frozenset(
+    {"unavailable_after", "max-snippet", "max-image-preview", "max-video-preview"}
+)
+"""Rules written ``name: value`` that must not be read as a product token (standards.md 7.6)."""
+
+_AI_DENY: Final[Mapping[Use, Permission]] = {
+    Use.AI_TRAIN: Permission.DENY,
+    Use.AI_INPUT: Permission.DENY,
+}
+_SEARCH_DENY: Final[Mapping[Use, Permission]] = {Use.SEARCH: Permission.DENY}
+
+PAGE_EFFECTS: Final[Mapping[str, Mapping[Use, Permission]]] = {
+    # standards.md 12.4 note 7: whether noai bars AI input (RAG, grounding) is unclear; the
+    # creator's framing is "no AI use of this content", so it denies AI input as well.
+    "noai": _AI_DENY,
+    # standards.md 7.2: ``noml`` is seen in the wild with the meaning of noai.
+    "noml": _AI_DENY,
+    "noindex": _SEARCH_DENY,
+    "none": _SEARCH_DENY,
+}
+"""What each directive denies for the response that carries it (an HTML page, a PDF...)."""
+
+IMAGE_EFFECTS: Final[Mapping[str, Mapping[Use, Permission]]] = {
+    **PAGE_EFFECTS,
+    # standards.md 7.2/7.6: on an image response, noimageai reserves that image itself.
+    "noimageai": _AI_DENY,
+    # standards.md 7.3: for an image response, noimageindex is its search opt-out (img2dataset
+    # drops such images too); on a page it only concerns the page's images in image search.
+    "noimageindex": _SEARCH_DENY,
+}
+"""What each directive denies for an image response."""
+
+IMAGE_RESERVING: Final = frozenset({"noai", "noml", "noimageai"})
+"""Directives on a page that reserve the page's images for AI (``noai`` covers all content)."""
+
+KNOWN_DIRECTIVES: Final = frozenset(
+    {
+        "all", "index", "follow", "noindex", "nofollow", "none", "nosnippet", "indexifembedded",
+        "notranslate", "noimageindex", "noarchive", "nocache", "noodp", "noydir", "noai",
+        "noimageai", "noml",
+    }
+    | KNOWN_RULE_NAMES
+)  # fmt: skip
+"""Directives recognised without a diagnostic (standards.md 7.1, 7.2, Bing's nocache)."""
+
+_PREFIX: Final = re.compile(r"^\s*([A-Za-z_-]+)\s*:\s*(.*)$", re.DOTALL)
+_TOKEN: Final = re.compile(r"[A-Za-z_-]*")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Group:
+    """Directives of one header value or meta element, with the token they address."""
+
+    token: str | None
+    directives: tuple[str, ...]
+
+
+def product_token(agent: str) -> str:
+    """The lower-cased leading ``[A-Za-z_-]+`` run of ``agent`` (standards.md 1.4, 10.1)."""
+    match = _TOKEN.match(agent)
+    return match.group(0).lower() if match else ""
+
+
+def _split_header(value: str) -> list[_Group]:
+    """Split one header value into addressed groups.
+
+    standards.md 7.6 reads a leading ``token:`` as addressing the whole value. A proxy may join
+    repeated fields with commas (RFC 9110 5.3), so a later ``otherbot: noindex`` member starts a
+    new group instead of becoming an unknown rule that applies to everyone.
+    """
+    groups: list[_Group] = []
+    token: str | None = None
+    current: list[str] = []
+    for member in value.split(","):
+        prefixed = _PREFIX.match(member)
+        if prefixed and prefixed.group(1).lower() not in KNOWN_RULE_NAMES:
+            if current or token is not None:
+                groups.append(_Group(token=token, directives=tuple(current)))
+            token, current = prefixed.group(1).lower(), []
+            member = prefixed.group(2)
+        directive = member.strip().lower()
+        if directive:
+            current.append(directive)
+    if current or token is not None:
+        groups.append(_Group(token=token, directives=tuple(current)))
+    return groups
+
+
+def _directive_name(directive: str) -> str:
+    return directive.split(":", 1)[0].strip()
+
+
+def _effects(
+    directives: Sequence[str], table: Mapping[str, Mapping[Use, Permission]]
+) -> dict[Use, Permission]:
+    uses: dict[Use, Permission] = {}
+    for directive in directives:
+        uses.update(table.get(directive, {}))
+    return uses
+
+
+def _meta_rule(meta: HeadMeta) -> str:
+    content = meta.content.replace("&", "&amp;").replace('"', "&quot;")
+    return f'<meta name="{meta.name}" content="{content}">'
+
+
+def _sources(
+    headers: Headers, metas: Sequence[HeadMeta], token: str
+) -> list[tuple[str, str, int, list[_Group], str]]:
+    """``(location, rule, line, groups, kind)`` for every header instance and relevant meta."""
+    out: list[tuple[str, str, int, list[_Group], str]] = []
+    for number, value in enumerate(header_values(headers, HEADER), start=1):
+        location = f"header {HEADER}" + (f"#{number}" if number > 1 else "")
+        out.append((location, value, 0, _split_header(value), HEADER))
+    for meta in metas:
+        # standards.md 7.1: name "robots" is global, name == our token addresses us only.
+        if meta.name == META_GLOBAL or (token and meta.name == token):
+            directives = tuple(d.strip().lower() for d in meta.content.split(",") if d.strip())
+            addressed = None if meta.name == META_GLOBAL else meta.name
+            group = _Group(token=addressed, directives=directives)
+            out.append((f"meta[name={meta.name}]", _meta_rule(meta), meta.line, [group], "html"))
+    return out
+
+
+def robots_tag_statements(
+    headers: Headers,
+    metas: Sequence[HeadMeta],
+    *,
+    agent: str,
+    source: str,
+    image: bool = False,
+) -> ParseResult[list[Statement]]:
+    """One :class:`Statement` per header instance or meta element that affects a use.
+
+    ``image`` says the response is an image: then ``noimageai`` reserves it like ``noai``. On an
+    HTML page ``noimageai`` leaves the text alone; :func:`images_reserved` reports it.
+    """
+    if not isinstance(agent, str) or not isinstance(source, str):
+        raise TypeError("robots_tag_statements expects str agent and source")
+    token = product_token(agent)
+    table = IMAGE_EFFECTS if image else PAGE_EFFECTS
+    statements: list[Statement] = []
+    diagnostics: list[Diagnostic] = []
+
+    def note(severity: Severity, kind: str, line: int, code: str, message: str) -> None:
+        diagnostics.append(
+            Diagnostic(severity=severity, kind=kind, line=line, code=code, message=message)
+        )
+
+    for location, rule, line, groups, kind in _sources(headers, metas, token):
+        if not any(group.directives for group in groups):
+            note(Severity.WARNING, kind, line, "robots-tag-empty", f"{location} has no rules")
+            continue
+        applicable: list[str] = []
+        for group in groups:
+            for directive in group.directives:
+                name = _directive_name(directive)
+                if name not in KNOWN_DIRECTIVES:
+                    note(
+                        Severity.INFO,
+                        kind,
+                        line,
+                        "robots-tag-unknown-directive",
+                        f"{location}: unknown rule {directive!r} ignored",
+                    )
+            if group.token is None or group.token == token:
+                applicable.extend(group.directives)
+        uses = _effects(applicable, table)
+        if not uses:
+            continue
+        notes = []
+        if "noml" in applicable:
+            notes.append("noml read as noai (standards.md 7.2)")
+            note(Severity.INFO, kind, line, "robots-tag-noml", f"{location}: noml read as noai")
+        if any(group.token is not None and group.token == token for group in groups):
+            notes.append(f"addressed to {token}")
+        statements.append(
+            Statement(
+                signal=Signal.ROBOTS_TAG,
+                source=source,
+                location=location,
+                rule=rule,
+                uses=uses,
+                note="; ".join(notes),
+            )
+        )
+    return ParseResult(statements, tuple(diagnostics))
+
+
+def images_reserved(
+    headers: Headers, metas: Sequence[HeadMeta], *, agent: str, source: str = ""
+) -> Statement | None:
+    """The first statement reserving a page's images for AI, or ``None``.
+
+    standards.md 7.2: ``noimageai`` on a page means the images on it may not be used for AI
+    training; ``noai`` (no content of the page) covers them as well. The crawler drops them.
+    """
+    if not isinstance(agent, str):
+        raise TypeError(f"images_reserved expects str agent, got {type(agent).__name__}")
+    token = product_token(agent)
+    for location, rule, _line, groups, _kind in _sources(headers, metas, token):
+        applicable = [
+            directive
+            for group in groups
+            if group.token is None or group.token == token
+            for directive in group.directives
+        ]
+        found = sorted(IMAGE_RESERVING.intersection(applicable))
+        if found:
+            return Statement(
+                signal=Signal.ROBOTS_TAG,
+                source=source,
+                location=location,
+                rule=rule,
+                uses=dict(_AI_DENY),
+                note=f"{', '.join(found)}: the page's images may not be used for AI",
+            )
+    return None
+
+
+def _denied(permission: Permission) -> bool:
+    return permission in (Permission.DENY, Permission.LICENSE)
+
+
+def render_robots_tag(uses: Mapping[Use, Permission], *, images: bool = False) -> str:
+    """The ``X-Robots-Tag`` value for ``uses``; ``""`` when it cannot say anything.
+
+    ``noai`` denies AI training *and* AI input when read back, so it is written only when both
+    are denied (or licensed: a licence requirement is written as a deny, as elsewhere); a policy
+    that reserves training only is left to the signals that can say so. ``images`` adds
+    ``noimageai`` (for image responses, and pages whose images share the policy).
+    """
+    full = apply_hierarchy(uses)
+    rules = []
+    if _denied(full[Use.AI_TRAIN]) and _denied(full[Use.AI_INPUT]):
+        rules.append("noai")
+        if images:
+            rules.append("noimageai")
+    if _denied(full[Use.SEARCH]):
+        rules.append("noindex")
+    return ", ".join(rules)
+
+
+def render_robots_meta(uses: Mapping[Use, Permission]) -> str:
+    """``<meta name="robots" content="...">`` for ``uses`` (images included), or ``""``."""
+    content = render_robots_tag(uses, images=True)
+    return f'<meta name="robots" content="{content}">' if content else ""
