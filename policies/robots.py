@@ -1,0 +1,378 @@
+"""robots.txt: the RFC 9309 access decision plus the rules Heedful reads inside groups.
+
+The access boolean comes from protego, fed a normalised file holding only the selected groups'
+``Allow``/``Disallow`` lines: group selection follows RFC 9309 token *equality* here (protego
+matches by substring), and protego does the path matching it is known for. The reason names the
+deciding line, found with :mod:`policies.patterns` (standards.md 1.5, 1.12).
+
+Inside groups this module also reads ``Content-Usage`` (aipref attach, standards.md 4.8),
+``Content-Signal`` (standards.md 5.3) and ``Crawl-delay`` (1.7); ``License`` (RSL discovery,
+6.2) and ``Sitemap`` are site-wide.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Final
+from urllib.parse import urljoin, urlsplit
+
+from protego import Protego
+
+from policies.content_signal import parse_content_signal
+from policies.content_usage import parse_content_usage
+from policies.diagnostics import Diagnostic, ParseResult, Severity
+from policies.model import Permission, Signal, Statement, Use
+from policies.patterns import PathPattern, canonical_path, compile_pattern
+from policies.robots_checks import check_agent, check_wildcard_drops
+from policies.robots_groups import Selection, describe, index_groups, select_groups
+from policies.robots_lines import MAX_ROBOTS_BYTES, Group, Key, Line, scan
+from policies.robots_render import RobotsGroupSpec, RobotsSpec, render_robots
+
+__all__ = [
+    "MAX_ROBOTS_BYTES",
+    "PROTEGO_OVERRIDE",
+    "Access",
+    "RobotsGroupSpec",
+    "RobotsSpec",
+    "RobotsTxt",
+    "parse_robots",
+    "render_robots",
+    "robots_allowed",
+]
+
+KIND: Final = "robots.txt"
+_INDEX: Final = "/index.html"
+_INDEX_NOTE: Final = "an Allow for .../index.html also allows the directory (standards.md 1.11 #14)"
+PROTEGO_OVERRIDE: Final = "protego's answer is used"
+"""Ends the note of an access statement whose line disagrees with protego (should not happen)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Access:
+    """May the crawler fetch the URL, and which line (or absence of one) says so."""
+
+    allowed: bool
+    statement: Statement
+    wildcard_replaced: bool
+    """A named group was chosen, so the ``*`` group's rules were ignored (RFC 9309 2.2.1)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True, eq=False)
+class _UseRule:
+    """A ``Content-Usage`` or ``Content-Signal`` line, parsed."""
+
+    signal: Signal
+    line: Line
+    pattern: PathPattern | None = None
+    """None for a rule without a path: it matches every path with priority 0 (standards.md 4.8)."""
+    uses: dict[Use, Permission]
+
+    @property
+    def priority(self) -> int:
+        return self.pattern.priority if self.pattern is not None else 0
+
+
+class RobotsTxt:
+    """A parsed robots.txt. Build it with :func:`parse_robots`."""
+
+    __slots__ = (
+        "_cache",
+        "_groups",
+        "_index",
+        "_outside",
+        "_patterns",
+        "_rules",
+        "license_urls",
+        "sitemaps",
+        "source",
+    )
+
+    def __init__(
+        self,
+        *,
+        source: str,
+        groups: tuple[Group, ...],
+        rules: dict[int, _UseRule],
+        outside: tuple[_UseRule, ...],
+        license_urls: tuple[str, ...],
+        sitemaps: tuple[str, ...],
+    ) -> None:
+        self.source = source
+        self.license_urls = license_urls
+        self.sitemaps = sitemaps
+        self._groups = groups
+        self._index = index_groups(groups)
+        self._rules = rules
+        """In-group Content-Usage/Content-Signal rules by line number."""
+        self._outside = outside
+        """Content-Usage/Content-Signal lines before any group: they bind every crawler."""
+        self._cache: dict[tuple[int, ...], Protego] = {}
+        self._patterns: dict[str, PathPattern] = {}
+        """Compiled Allow/Disallow values: a big file would thrash compile_pattern's LRU cache."""
+
+    def access(self, url: str, agent: str) -> Access:
+        """The RFC 9309 decision for ``url``; the boolean is protego's (see module docstring)."""
+        selection = select_groups(self._groups, agent, index=self._index)
+        allowed = self._protego(selection).can_fetch(url, "*")
+        path = canonical_path(url)
+        note = _replaced_note(selection)
+        best = _best_rule(selection, path, self._pattern)
+        if urlsplit(url).path == "/robots.txt" or path.split("?", 1)[0] == "/robots.txt":
+            mine, location, rule = True, "robots.txt", "/robots.txt is always allowed"
+            note = "RFC 9309 2.2.2"
+        elif best is not None:
+            mine, location, rule = best[1], f"line {best[0].number}", best[0].text
+            note = _join(note, best[2])
+        else:
+            mine, location = True, "robots.txt"
+            if selection.groups:
+                rule = f"no rule matches {path} for {describe(selection)}"
+            else:
+                rule = f"no group for {agent} and no * group"
+        if mine != allowed:
+            verdict = "allows" if allowed else "disallows"
+            note = _join(note, f"protego {verdict} this URL; {PROTEGO_OVERRIDE}")
+        statement = Statement(
+            signal=Signal.ROBOTS, source=self.source, location=location, rule=rule, note=note
+        )
+        return Access(
+            allowed=allowed, statement=statement, wildcard_replaced=selection.wildcard_replaced
+        )
+
+    def use_statements(self, url: str, agent: str) -> list[Statement]:
+        """The ``Content-Usage`` and ``Content-Signal`` statements binding ``agent`` at ``url``.
+
+        None for a URL the crawler may not fetch: preferences attach only to crawlable paths
+        (standards.md 4.8, 5.3). Lines outside any group bind every crawler (lenient, logged).
+        """
+        if not self.access(url, agent).allowed:
+            return []
+        selection = select_groups(self._groups, agent, index=self._index)
+        rules = [*self._outside]
+        for group in selection.groups:
+            rules.extend(
+                self._rules[line.number] for line in group.lines if line.number in self._rules
+            )
+        path = canonical_path(url)
+        usage = [
+            rule
+            for rule in rules
+            if rule.signal is Signal.CONTENT_USAGE
+            and (rule.pattern is None or rule.pattern.matches(path))
+        ]
+        out: list[Statement] = []
+        if usage:
+            # Longest path wins; equal ones are all returned and combine most-restrictively.
+            top = max(rule.priority for rule in usage)
+            out.extend(self._statement(r, selection) for r in usage if r.priority == top)
+        out.extend(
+            self._statement(r, selection) for r in rules if r.signal is Signal.CONTENT_SIGNAL
+        )
+        return out
+
+    def crawl_delay(self, agent: str) -> float | None:
+        """The largest ``Crawl-delay`` in the crawler's groups (non-standard, standards.md 1.7)."""
+        delays = [
+            delay
+            for group in select_groups(self._groups, agent, index=self._index).groups
+            for line in group.lines
+            if line.key is Key.CRAWL_DELAY and (delay := _delay(line.value)) is not None
+        ]
+        return max(delays, default=None)
+
+    def named_agents(self) -> tuple[str, ...]:
+        """Every ``user-agent`` value as written, first occurrence order."""
+        return tuple(dict.fromkeys(a.value for g in self._groups for a in g.agents))
+
+    def _pattern(self, value: str) -> PathPattern:
+        pattern = self._patterns.get(value)
+        if pattern is None:
+            pattern = self._patterns[value] = compile_pattern(value)
+        return pattern
+
+    def _statement(self, rule: _UseRule, selection: Selection) -> Statement:
+        return Statement(
+            signal=rule.signal,
+            source=self.source,
+            location=f"line {rule.line.number}",
+            rule=rule.line.text,
+            uses=dict(rule.uses),
+            note="" if rule in self._outside else _replaced_note(selection),
+        )
+
+    def _protego(self, selection: Selection) -> Protego:
+        """protego over the selected groups' Allow/Disallow lines, under ``User-agent: *``."""
+        parser = self._cache.get(selection.indices)
+        if parser is None:
+            lines = ["User-agent: *"]
+            lines.extend(
+                f"{line.key.value.capitalize()}: {_escape(line.value)}"
+                for group in selection.groups
+                for line in group.lines
+                if line.key in (Key.ALLOW, Key.DISALLOW)
+            )
+            parser = Protego.parse("\n".join(lines) + "\n")
+            self._cache[selection.indices] = parser
+        return parser
+
+
+def parse_robots(data: str | bytes, *, source: str = "/robots.txt") -> ParseResult[RobotsTxt]:
+    """Read a robots.txt body (any bytes or text; never raises on content)."""
+    scanned = scan(data, kind=KIND)
+    diagnostics = list(scanned.diagnostics)
+
+    def note(severity: Severity, line: int, code: str, message: str) -> None:
+        diagnostics.append(
+            Diagnostic(severity=severity, kind=KIND, line=line, code=code, message=message)
+        )
+
+    rules: dict[int, _UseRule] = {}
+    outside: list[_UseRule] = []
+    in_group = [(line, True) for g in scanned.groups for line in g.lines]
+    for line, grouped in [*in_group, *((line, False) for line in scanned.outside)]:
+        if line.key is Key.CONTENT_USAGE or line.key is Key.CONTENT_SIGNAL:
+            if not grouped:
+                label = line.key.value
+                note(
+                    Severity.WARNING,
+                    line.number,
+                    f"{label}-outside-group",
+                    f"{line.name} before any User-agent line; applied to every crawler "
+                    "(standards.md 5.3)",
+                )
+            rule = _use_rule(line, diagnostics)
+            if grouped:
+                rules[line.number] = rule
+            else:
+                outside.append(rule)
+        elif line.key is Key.CRAWL_DELAY and _delay(line.value) is None:
+            note(
+                Severity.WARNING,
+                line.number,
+                "crawl-delay-value",
+                f"Crawl-delay {line.value!r} is not a number of seconds",
+            )
+    for group in scanned.groups:
+        for agent in group.agents:
+            check_agent(agent, note)
+    check_wildcard_drops(scanned.groups, note)
+    licenses = tuple(
+        urljoin(source, line.value)
+        for line in scanned.outside
+        if line.key is Key.LICENSE and line.value
+    )
+    sitemaps = tuple(
+        line.value for line in scanned.outside if line.key is Key.SITEMAP and line.value
+    )
+    robots = RobotsTxt(
+        source=source,
+        groups=scanned.groups,
+        rules=rules,
+        outside=tuple(outside),
+        license_urls=licenses,
+        sitemaps=sitemaps,
+    )
+    diagnostics.sort(key=lambda d: d.line)
+    return ParseResult(robots, tuple(diagnostics))
+
+
+def robots_allowed(robots_txt: str, user_agent: str, url: str) -> bool:
+    """The RFC 9309 answer: may ``user_agent`` fetch ``url`` under ``robots_txt``."""
+    return parse_robots(robots_txt).value.access(url, user_agent).allowed
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _use_rule(line: Line, diagnostics: list[Diagnostic]) -> _UseRule:
+    """Parse a Content-Usage (optional path, then the SF dictionary) or Content-Signal line."""
+    if line.key is Key.CONTENT_SIGNAL:
+        signal = parse_content_signal(line.value, kind=KIND, line=line.number)
+        diagnostics.extend(signal.diagnostics)
+        return _UseRule(signal=Signal.CONTENT_SIGNAL, line=line, uses=dict(signal.value.uses))
+    pattern: PathPattern | None = None
+    value = line.value
+    if value.startswith("/"):
+        # standards.md 4.8: a value starting with "/" is a path up to the first SP/HTAB.
+        cut = min((i for i in (value.find(" "), value.find("\t")) if i >= 0), default=len(value))
+        pattern = compile_pattern(value[:cut])
+        value = value[cut:].strip(" \t")
+    if not value:
+        diagnostics.append(
+            Diagnostic(
+                severity=Severity.WARNING,
+                kind=KIND,
+                line=line.number,
+                code="content-usage-empty",
+                message="Content-Usage rule without a preference; every use unknown",
+            )
+        )
+        return _UseRule(signal=Signal.CONTENT_USAGE, line=line, pattern=pattern, uses={})
+    usage = parse_content_usage(value, kind=KIND)
+    diagnostics.extend(replace(d, line=line.number) for d in usage.diagnostics)
+    return _UseRule(
+        signal=Signal.CONTENT_USAGE, line=line, pattern=pattern, uses=dict(usage.value.uses)
+    )
+
+
+def _best_rule(
+    selection: Selection, path: str, compile_: Callable[[str], PathPattern]
+) -> tuple[Line, bool, str] | None:
+    """The longest matching Allow/Disallow line, a tie going to Allow (RFC 9309 2.2.2).
+
+    Like protego (and Google, standards.md 1.11 #14), ``Allow: /dir/index.html`` also allows
+    exactly ``/dir/``; the third item is a note saying so when that is what decided.
+    """
+    best: tuple[Line, bool, str] | None = None
+    best_priority = -1
+    for group in selection.groups:
+        for line in group.lines:
+            if line.key not in (Key.ALLOW, Key.DISALLOW) or not line.value:
+                continue
+            allow = line.key is Key.ALLOW
+            candidates = [(compile_(line.value), "")]
+            if allow and line.value.endswith(_INDEX):
+                implied = line.value.removesuffix(_INDEX[1:]) + "$"
+                candidates.append((compile_(implied), _INDEX_NOTE))
+            for pattern, why in candidates:
+                if not pattern.matches(path):
+                    continue
+                tie_to_allow = best is not None and allow and not best[1]
+                if pattern.priority > best_priority or (
+                    pattern.priority == best_priority and tie_to_allow
+                ):
+                    best, best_priority = (line, allow, why), pattern.priority
+    return best
+
+
+def _replaced_note(selection: Selection) -> str:
+    if not selection.wildcard_replaced:
+        return ""
+    verb = "replace" if len(selection.groups) > 1 else "replaces"
+    return f"{describe(selection)} {verb} the * group (RFC 9309 2.2.1)"
+
+
+def _join(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
+
+
+def _delay(value: str) -> float | None:
+    try:
+        delay = float(value)
+    except ValueError:
+        return None
+    return delay if math.isfinite(delay) and delay >= 0 else None
+
+
+def _escape(value: str) -> str:
+    """Percent-encode whitespace protego's ``splitlines``/``strip`` would treat as line breaks or
+    trim; both matchers percent-encode such characters anyway, so the meaning is unchanged.
+    """
+    if all(not ch.isspace() or ch in " \t" for ch in value):
+        return value
+    return "".join(
+        "".join(f"%{b:02X}" for b in ch.encode("utf-8")) if ch.isspace() and ch not in " \t" else ch
+        for ch in value
+    )
