@@ -1,0 +1,389 @@
+"""What a fetch outcome means: RFC 9309 access results, redirects, cache lifetime, 401/402/403.
+
+The adapter (``heedful.fetch``) reports what happened on the wire: a status or a network error,
+how many redirects it followed, whether the body was cut at the size cap. This module says what
+that means (style.md B.1), so the crawler, the CLI and the tests read one table.
+
+* robots.txt: 2xx found; 4xx "unavailable" (allow all); 5xx and network failures "unreachable"
+  (complete disallow) -- RFC 9309 2.3.1.1-2.3.1.4, standards.md 1.8.
+* Site-level signal files (tdmrep.json, ai.txt, RSL): 4xx means "no statement"; 5xx, 429 and
+  network failures mean "unknown for that mechanism, retry later" (standards.md 12.3 step 7).
+* Responses to a content request: 401/402/403 are access or licence controls, never bypassed
+  (standards.md 12.3 step 1, 6.4, 9.1).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from enum import StrEnum
+from typing import Final
+from urllib.parse import urljoin, urlsplit
+
+from policies.headers import Headers, header_values
+from policies.model import LicenseOffer, Permission, Signal, Statement, Use
+
+MAX_REDIRECTS: Final = 5
+"""RFC 9309 2.3.1.2: follow at least five consecutive redirects."""
+MAX_SIGNAL_BYTES: Final = 500 * 1024
+"""RFC 9309 2.5: the parsing limit MUST be at least 500 KiB; used for every signal file."""
+MAX_CACHE_SECONDS: Final = 24 * 3600
+"""RFC 9309 2.4: a cached robots.txt SHOULD NOT be used for more than 24 hours."""
+
+REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
+"""The statuses whose ``Location`` is followed (RFC 9110 15.4); 300 and 304 are not redirects."""
+
+
+class Availability(StrEnum):
+    """The three RFC 9309 access results (2.3.1.1 success, 2.3.1.3, 2.3.1.4)."""
+
+    FOUND = "found"
+    UNAVAILABLE = "unavailable"
+    UNREACHABLE = "unreachable"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StatusMeaning:
+    """One row of :data:`STATUS_MEANINGS`: a status range, its result and where that is said."""
+
+    statuses: range
+    availability: Availability
+    label: str
+    """Short human label for the range, used in reasons and docs."""
+    cite: str
+    """The section that says so (RFC 9309 or standards.md)."""
+
+
+STATUS_MEANINGS: Final[tuple[StatusMeaning, ...]] = (
+    # First match wins, so the 429 exception precedes the 4xx row. RFC 9309 is silent on 429;
+    # Google treats it as a server error (standards.md 1.8) and so do we: a site that asks us
+    # to slow down has not said "no robots.txt here".
+    StatusMeaning(
+        statuses=range(429, 430),
+        availability=Availability.UNREACHABLE,
+        label="too many requests",
+        cite="standards.md 1.8",
+    ),
+    StatusMeaning(
+        statuses=range(200, 300),
+        availability=Availability.FOUND,
+        label="success",
+        cite="RFC 9309 2.3.1.1",
+    ),
+    # A 3xx that reaches the interpreter was not followed: no Location, a non-HTTP target or
+    # a loop. The RFC lets a crawler call an overlong chain "unavailable"; Heedful reads every
+    # unfollowable redirect as unreachable, which fails closed (standards.md 1.8, 12.3).
+    StatusMeaning(
+        statuses=range(300, 400),
+        availability=Availability.UNREACHABLE,
+        label="redirect not followed",
+        cite="RFC 9309 2.3.1.2",
+    ),
+    StatusMeaning(
+        statuses=range(400, 500),
+        availability=Availability.UNAVAILABLE,
+        label="client error",
+        cite="RFC 9309 2.3.1.3",
+    ),
+    StatusMeaning(
+        statuses=range(500, 600),
+        availability=Availability.UNREACHABLE,
+        label="server error",
+        cite="RFC 9309 2.3.1.4",
+    ),
+)
+"""Status ranges and what they mean for a site-level file; read by the code and by the docs."""
+
+OTHER_STATUS: Final = StatusMeaning(
+    # 1xx as a final status, or anything outside 100-599, is not a usable answer: fail closed.
+    statuses=range(0),
+    availability=Availability.UNREACHABLE,
+    label="not a final HTTP status",
+    cite="RFC 9309 2.3.1.4",
+)
+
+ROBOTS_CONSEQUENCES: Final[Mapping[Availability, str]] = {
+    Availability.FOUND: "parse and follow its rules",
+    Availability.UNAVAILABLE: "allow all",
+    Availability.UNREACHABLE: "complete disallow",
+}
+SIGNAL_CONSEQUENCES: Final[Mapping[Availability, str]] = {
+    Availability.FOUND: "read its statements",
+    Availability.UNAVAILABLE: "no statement",
+    Availability.UNREACHABLE: "unknown for this mechanism, retry later",
+}
+SIGNAL_CITES: Final[Mapping[Availability, str]] = {
+    # Signal files borrow robots.txt's status table; their consequences are standards.md's.
+    Availability.UNAVAILABLE: "standards.md 12.6",
+    Availability.UNREACHABLE: "standards.md 12.3 step 7",
+}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Outcome:
+    """The meaning of one fetch of a site-level file, and one sentence saying why."""
+
+    availability: Availability
+    reason: str
+
+
+def status_meaning(status: int) -> StatusMeaning:
+    """The first :data:`STATUS_MEANINGS` row containing ``status`` (fail closed otherwise)."""
+    for row in STATUS_MEANINGS:
+        if status in row.statuses:
+            return row
+    return OTHER_STATUS
+
+
+def robots_outcome(
+    *, status: int | None, error: str = "", redirects: int = 0, truncated: bool = False
+) -> Outcome:
+    """What fetching ``/robots.txt`` means for access (RFC 9309 2.3.1, standards.md 1.8).
+
+    ``status`` is ``None`` when no response arrived (``error`` says why). A body cut at the size
+    cap is still found: the RFC's limit means the first 500 KiB are parsed and the rest ignored
+    (2.5). Any other error after a 2xx (timeout, reset mid-body) is a truncated body, which
+    standards.md 1.8 lists as unreachable.
+    """
+    return _outcome(
+        "robots.txt",
+        ROBOTS_CONSEQUENCES,
+        {},
+        status=status,
+        error=error,
+        redirects=redirects,
+        truncated=truncated,
+    )
+
+
+def signal_file_outcome(
+    *,
+    status: int | None,
+    error: str = "",
+    redirects: int = 0,
+    truncated: bool = False,
+    name: str = "signal file",
+) -> Outcome:
+    """What fetching tdmrep.json, ai.txt or an RSL document means (standards.md 12.3 step 7).
+
+    Same status table as robots.txt; the consequences differ: a 4xx means the site makes no
+    statement through that mechanism (TDMRep 2.3: "does not implement"), while 5xx, 429 and
+    network failures leave it unknown until a retry succeeds.
+    """
+    return _outcome(
+        name,
+        SIGNAL_CONSEQUENCES,
+        SIGNAL_CITES,
+        status=status,
+        error=error,
+        redirects=redirects,
+        truncated=truncated,
+    )
+
+
+def _outcome(
+    name: str,
+    consequences: Mapping[Availability, str],
+    cites: Mapping[Availability, str],
+    *,
+    status: int | None,
+    error: str,
+    redirects: int,
+    truncated: bool,
+) -> Outcome:
+    def out(availability: Availability, what: str, cite: str) -> Outcome:
+        return Outcome(
+            availability=availability,
+            reason=(
+                f"{name} {what}: {availability}, {consequences[availability]}"
+                f" ({cites.get(availability, cite)})"
+            ),
+        )
+
+    if redirects > MAX_REDIRECTS:
+        # RFC 9309 2.3.1.2 lets the crawler treat a longer chain as "unavailable" (allow all);
+        # the reading that respects the creator is to fail closed (standards.md 1.8).
+        return out(
+            Availability.UNREACHABLE,
+            f"took {redirects} redirects, more than {MAX_REDIRECTS}",
+            "RFC 9309 2.3.1.2",
+        )
+    if status is None:
+        return out(
+            Availability.UNREACHABLE,
+            f"could not be fetched ({error or 'no response'})",
+            "RFC 9309 2.3.1.4",
+        )
+    row = status_meaning(status)
+    what = f"answered {status}"
+    if redirects:
+        what += f" after {redirects} redirect{'s' if redirects > 1 else ''}"
+    if row.availability is Availability.FOUND:
+        if error and not truncated:
+            return out(
+                Availability.UNREACHABLE,
+                f"{what} but the body did not arrive ({error})",
+                "RFC 9309 2.3.1.4",
+            )
+        if truncated:
+            return out(
+                Availability.FOUND,
+                f"{what}, cut at the size cap; the rest is ignored",
+                "RFC 9309 2.5",
+            )
+    elif row.statuses.start == 300 and error:
+        what += f" ({error})"
+    return out(row.availability, what, row.cite)
+
+
+def next_hop(base_url: str, status: int, location: str | None, hops: int) -> str | None:
+    """The absolute URL a redirect points to, or ``None`` when there is nothing to follow.
+
+    ``None`` for non-redirect statuses, a missing or empty ``Location`` and a target that is
+    not http(s); the caller then hands the 3xx to :func:`robots_outcome`, which fails closed.
+    ``hops`` counts redirects already followed; the caller stops once it passes
+    :data:`MAX_REDIRECTS` (it follows one more hop than the limit only to report the overrun).
+    """
+    if hops < 0:
+        raise ValueError(f"hops must be >= 0, got {hops}")
+    if status not in REDIRECT_STATUSES or not location or not location.strip():
+        return None
+    try:
+        parts = urlsplit(urljoin(base_url, location.strip()))
+    except ValueError:  # a Location the server mangled (e.g. "http://[::1") is not followed
+        return None
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return None
+    return parts._replace(fragment="").geturl()
+
+
+_DIRECTIVE = re.compile(r"\s*([A-Za-z-]+)\s*(?:=\s*(\"[^\"]*\"|[^,]*))?\s*(?:,|$)")
+
+
+def cache_lifetime(headers: Headers) -> int:
+    """Seconds a site-level file stays fresh (RFC 9309 2.4, RFC 9111 4.2.1, 5.2.2).
+
+    ``no-store``/``no-cache`` mean 0; otherwise the smaller of ``s-maxage`` and ``max-age``
+    (the shorter lifetime re-reads the creator's wishes sooner), else ``Expires`` minus
+    ``Date``; less ``Age``; capped at 24 hours, which is also the default when nothing is said.
+    An unparsable or repeated-and-conflicting value counts as stale (RFC 9111 4.2.1).
+    """
+    directives: dict[str, list[str]] = {}
+    for field in header_values(headers, "Cache-Control"):
+        for match in _DIRECTIVE.finditer(field):
+            if match.group(1):
+                directives.setdefault(match.group(1).lower(), []).append(
+                    (match.group(2) or "").strip().strip('"')
+                )
+    if "no-store" in directives or "no-cache" in directives:
+        return 0
+    ages = [directives[name] for name in ("s-maxage", "max-age") if name in directives]
+    lifetime: int | None = None
+    if ages:
+        values = [_seconds(value) for values in ages for value in values]
+        lifetime = min(values)
+    else:
+        lifetime = _expires_lifetime(headers)
+    if lifetime is None:
+        return MAX_CACHE_SECONDS
+    age_values = header_values(headers, "Age")
+    age = max(_seconds(age_values[0]), 0) if age_values else 0
+    return max(0, min(lifetime - age, MAX_CACHE_SECONDS))
+
+
+def _seconds(value: str) -> int:
+    """A delta-seconds value; anything unparsable is 0 (stale), per RFC 9111 1.2.2."""
+    value = value.strip()
+    return int(value) if value.isdigit() and value.isascii() else 0
+
+
+def _expires_lifetime(headers: Headers) -> int | None:
+    expires = header_values(headers, "Expires")
+    if not expires:
+        return None
+    dates = header_values(headers, "Date")
+    try:
+        until = parsedate_to_datetime(expires[0])
+    except (TypeError, ValueError, IndexError):
+        return 0  # RFC 9111 5.3: an invalid Expires (e.g. "0") means "already expired"
+    if not dates:
+        # Without the server's Date the lifetime needs a clock, which policies/ never reads.
+        return None
+    try:
+        now = parsedate_to_datetime(dates[0])
+        return int((until - now).total_seconds())
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+_LICENSE_SCHEME = re.compile(r"(?:^|,)\s*license(?:\s|,|$)", re.IGNORECASE)
+"""The ``License`` auth scheme among the challenges of a ``WWW-Authenticate`` field (6.4)."""
+_LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^,;<]*)*)")
+_PARAM = re.compile(r"""([A-Za-z*-]+)\s*=\s*("[^"]*"|[^;,\s]*)""")
+
+STATUS_NAMES: Final = {401: "Unauthorized", 402: "Payment Required", 403: "Forbidden"}
+"""The access-control statuses :func:`page_access` turns into statements."""
+
+
+def rsl_link(headers: Headers, *, base: str) -> str:
+    """The first ``Link: <...>; rel="license"; type="application/rsl+xml"`` target, absolute."""
+    for field in header_values(headers, "Link"):
+        for match in _LINK.finditer(field):
+            params = {
+                key.lower(): value.strip('"').lower()
+                for key, value in _PARAM.findall(match.group(2))
+            }
+            if "license" in params.get("rel", "").split() and params.get("type") == (
+                "application/rsl+xml"
+            ):
+                return urljoin(base, str(match.group(1)).strip())
+    return ""
+
+
+def page_access(status: int, headers: Headers, *, source: str) -> Statement | None:
+    """A 401/402/403 answer as a statement about every use (standards.md 12.3 step 1).
+
+    402, or 401/403 with ``WWW-Authenticate: License`` or an RSL ``Link`` (the RSL Crawler
+    Authorization Protocol, 6.4), is a licence offer: every use needs the licence (9.1 calls a
+    402 an offer, not a refusal); the offer points at the RSL document when one is linked.
+    Without either, 401 and 403 are access controls Heedful never bypasses, so every use is
+    denied. Any other status says nothing here (``None``).
+    """
+    if status not in STATUS_NAMES:
+        return None
+    challenges = [
+        value
+        for value in header_values(headers, "WWW-Authenticate")
+        if _LICENSE_SCHEME.search(value)
+    ]
+    rule = f"HTTP {status} {STATUS_NAMES[status]}"
+    link = rsl_link(headers, base=source)
+    if status != 402 and not challenges and not link:
+        return Statement(
+            signal=Signal.HTTP_STATUS,
+            source=source,
+            location=f"status {status}",
+            rule=rule,
+            uses=dict.fromkeys(Use, Permission.DENY),
+            note="an access control; Heedful never bypasses it (standards.md 12.3 step 1)",
+        )
+    price = next(iter(header_values(headers, "crawler-price")), "").strip()
+    if price:
+        rule += f", crawler-price: {price}"
+    if challenges:
+        rule += f", WWW-Authenticate: {challenges[0].strip()}"
+    return Statement(
+        signal=Signal.HTTP_STATUS,
+        source=source,
+        location=f"status {status}",
+        rule=rule,
+        uses=dict.fromkeys(Use, Permission.LICENSE),
+        offer=LicenseOffer(
+            url=link or source,
+            payment="402" if status == 402 else "",
+            amount=price,
+        ),
+        note="a licence is required before any use (standards.md 6.4, 9.1)",
+    )
