@@ -110,11 +110,14 @@ class RslDocument:
 def _statement(contents: list[RslContent], source: str) -> Statement:
     first = contents[0]
     server = next((c.server for c in contents if c.server), "")
-    licenses = [lic for content in contents for lic in content.licenses]
+    # Each licence keeps its own content's server: a licence server on one <content> does not
+    # make the free terms of another <content> paid.
+    served = [(lic, content.server) for content in contents for lic in content.licenses]
+    licenses = [lic for lic, _ in served]
     uses: dict[Use, Permission] = {}
     offer: LicenseOffer | None = None
     for category, targets in CATEGORY_USES.items():
-        permission, paid = _category(category, licenses, server)
+        permission, paid = _category(category, served)
         if permission is Permission.UNKNOWN:
             continue
         if paid is not None and offer is None:
@@ -141,7 +144,7 @@ def _statement(contents: list[RslContent], source: str) -> Statement:
         location=f'line {first.line} <content url="{first.url}">'
         if first.line
         else f'<content url="{first.url}">',
-        rule=first.raw or f'<content url="{first.url}">',
+        rule=" ".join(content.raw or f'<content url="{content.url}">' for content in contents),
         uses=uses,
         offer=offer,
         note="; ".join(notes),
@@ -149,12 +152,12 @@ def _statement(contents: list[RslContent], source: str) -> Statement:
 
 
 def _category(
-    category: str, licenses: Iterable[RslLicense], server: str
+    category: str, licenses: Iterable[tuple[RslLicense, str]]
 ) -> tuple[Permission, RslLicense | None]:
     """Across licences: any prohibit beats every permit; a free permit beats a paid one."""
     free = False
     paid: RslLicense | None = None
-    for lic in licenses:
+    for lic, server in licenses:
         if covers(lic.prohibits_usage, category, prohibiting=True):
             return Permission.DENY, None
         if not lic.permits_usage or covers(lic.permits_usage, category, prohibiting=False):

@@ -445,3 +445,18 @@ LINK_CASES = [
 )
 def test_link_urls(headers: dict[str, str] | list[tuple[str, str]], expected: list[str]) -> None:
     assert rsl_link_urls(headers, base="https://news.example/articles/1") == expected
+
+
+def test_server_of_one_content_does_not_make_another_contents_free_terms_paid() -> None:
+    doc = parse_rsl(
+        """<rsl xmlns="https://rslstandard.org/rsl">
+        <content url="/" server="https://lic.example/"><license>
+          <permits type="usage">ai-train</permits>
+          <payment type="crawl"><amount currency="USD">0.01</amount></payment></license></content>
+        <content url="/"><license><permits type="usage">search</permits></license></content>
+        </rsl>"""
+    ).value
+    statement = doc.statement("https://pub.example/a")
+    assert statement is not None
+    assert statement.uses[Use.SEARCH] is Permission.ALLOW
+    assert statement.uses[Use.AI_TRAIN] is Permission.LICENSE

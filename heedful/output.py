@@ -1,0 +1,71 @@
+"""How decisions and findings look on a terminal and as JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from policies.diagnostics import Diagnostic
+from policies.model import Decision, Use
+
+_STYLE = {"allow": "green", "deny": "bold red", "license": "yellow", "unknown": "dim"}
+
+
+def decision_json(decision: Decision) -> str:
+    """One decision as one JSON line (the shape of ``heedful check --json``)."""
+    return json.dumps(decision.as_dict(), ensure_ascii=False)
+
+
+def print_decision(console: Console, decision: Decision) -> None:
+    """The verdict, the per-use vector and every reason, as a table."""
+    verdict = str(decision.verdict)
+    console.print(
+        f"[bold]{decision.url}[/bold]  agent [cyan]{decision.agent}[/cyan]  use {decision.use}"
+        f"  mode {decision.mode}  ->  [{_STYLE[verdict]}]{verdict.upper()}[/]  (access {decision.access})"
+    )
+    vector = "  ".join(f"{use}: [{_STYLE[str(p)]}]{p}[/]" for use, p in decision.uses.items())
+    console.print(f"  uses  {vector}")
+    for reason in decision.reasons:
+        effect = reason.effect
+        style = _STYLE.get(effect.split()[-1], "")
+        where = " ".join(filter(None, [reason.source, reason.location]))
+        console.print(f"  [{style}]{effect:<14}[/] {reason.signal!s:<15} {escape(where)}")
+        console.print(f"  {'':<14} {'':<15} [bold]{escape(_clip(reason.rule))}[/bold]")
+        if reason.note:
+            console.print(f"  {'':<14} {'':<15} [dim]{escape(reason.note)}[/dim]")
+    for offer in decision.offers:
+        terms = ", ".join(
+            filter(None, [offer.payment, offer.amount, offer.server and f"server {offer.server}"])
+        )
+        console.print(f"  licence offered: {offer.url} ({terms})")
+    console.print()
+
+
+def print_matrix(
+    console: Console, url: str, rows: Sequence[tuple[str, Sequence[Decision]]]
+) -> None:
+    """Agents x uses, each cell a verdict (``heedful check --agents all``)."""
+    table = Table(title=url, header_style="bold")
+    table.add_column("agent")
+    for use in Use:
+        table.add_column(str(use))
+    for agent, decisions in rows:
+        table.add_row(agent, *(f"[{_STYLE[str(d.verdict)]}]{d.verdict}[/]" for d in decisions))
+    console.print(table)
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    """One line of a long rule (an RSL element can be a page long)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def diagnostic_line(path: str, diagnostic: Diagnostic) -> str:
+    """``file:line: severity code: message``, the shape compilers and editors understand."""
+    return (
+        f"{path}:{diagnostic.line}: {diagnostic.severity} {diagnostic.code}: {diagnostic.message}"
+    )

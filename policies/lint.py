@@ -1,0 +1,59 @@
+"""``heedful lint``: a reader's diagnostics for one file, whatever its kind.
+
+Linting is parsing with the findings kept: every reader is total and reports what it skipped,
+guessed or could not understand (style.md B.2), so lint adds no rules of its own here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+from typing import Final
+
+from policies.aitxt import parse_ai_txt
+from policies.diagnostics import Diagnostic, Severity
+from policies.robots import parse_robots
+from policies.rsl import parse_rsl
+from policies.tdmrep import parse_tdmrep
+
+
+class FileKind(StrEnum):
+    """The file kinds ``heedful lint`` reads."""
+
+    ROBOTS = "robots"
+    AI_TXT = "ai-txt"
+    TDMREP = "tdmrep"
+    RSL = "rsl"
+
+
+_READERS: Final[Mapping[FileKind, Callable[[bytes], tuple[Diagnostic, ...]]]] = {
+    FileKind.ROBOTS: lambda data: parse_robots(data).diagnostics,
+    FileKind.AI_TXT: lambda data: parse_ai_txt(data).diagnostics,
+    FileKind.TDMREP: lambda data: parse_tdmrep(data).diagnostics,
+    FileKind.RSL: lambda data: parse_rsl(data).diagnostics,
+}
+
+_SUFFIXES: Final = (
+    ("robots.txt", FileKind.ROBOTS),
+    ("ai.txt", FileKind.AI_TXT),
+    ("tdmrep.json", FileKind.TDMREP),
+    (".xml", FileKind.RSL),
+)
+
+
+def detect_kind(name: str) -> FileKind | None:
+    """The kind a file name implies (``…robots.txt``, ``…ai.txt``, ``…tdmrep.json``, ``….xml``)."""
+    lowered = name.lower()
+    return next((kind for suffix, kind in _SUFFIXES if lowered.endswith(suffix)), None)
+
+
+def lint(kind: FileKind, data: bytes) -> tuple[Diagnostic, ...]:
+    """Every finding for ``data`` read as ``kind``, ordered by line."""
+    if not isinstance(data, bytes):
+        raise TypeError(f"lint expects bytes, got {type(data).__name__}")
+    return tuple(sorted(_READERS[kind](data), key=lambda d: (d.line, d.code)))
+
+
+def has_errors(diagnostics: tuple[Diagnostic, ...]) -> bool:
+    """Whether any finding is error-level (``heedful lint`` then exits 1)."""
+    return any(d.severity is Severity.ERROR for d in diagnostics)

@@ -1,0 +1,186 @@
+"""What is known about one origin and one response, parsed once and reused for every URL.
+
+The adapters (``heedful check``, the crawler) fetch; this module only reads what they fetched
+(style.md B.1). A :class:`SignalFile` is one fetch outcome as plain values; :func:`read_site`
+parses an origin's files once, :func:`read_page` a response's headers and HTML head.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from policies.aitxt import AiTxt, parse_ai_txt
+from policies.diagnostics import Diagnostic
+from policies.fetching import Availability, Outcome, robots_outcome, signal_file_outcome
+from policies.headers import Headers, header_values
+from policies.html import HtmlHead, parse_html_head
+from policies.model import Signal, Statement
+from policies.robots import RobotsTxt, parse_robots
+from policies.rsl import RslDocument, parse_rsl, rsl_link_urls
+from policies.tdmrep import TdmRepFile, parse_tdmrep
+
+ROBOTS_PATH = "/robots.txt"
+TDMREP_PATH = "/.well-known/tdmrep.json"
+AI_TXT_PATH = "/ai.txt"
+SITE_FILES = (ROBOTS_PATH, TDMREP_PATH, AI_TXT_PATH)
+"""The files fetched once per origin before any page (standards.md 12.6 steps 1-3)."""
+
+IMAGE_TYPES = ("image/",)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SignalFile:
+    """One fetch as the adapter saw it: ``status`` is ``None`` when no response came back."""
+
+    url: str
+    status: int | None
+    headers: Headers = ()
+    body: bytes = b""
+    error: str = ""
+    redirects: int = 0
+    truncated: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SiteSignals:
+    """An origin's parsed site-wide files and what their fetches meant."""
+
+    origin: str
+    robots: RobotsTxt | None
+    robots_outcome: Outcome
+    tdmrep: TdmRepFile | None = None
+    ai_txt: AiTxt | None = None
+    licenses: Mapping[str, RslDocument] = field(default_factory=dict)
+    notes: tuple[Statement, ...] = ()
+    """Files that could not be read: shown as reasons, never as permission."""
+    diagnostics: Mapping[str, tuple[Diagnostic, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PageSignals:
+    """The response for the URL itself: status, headers and the HTML head."""
+
+    url: str
+    status: int | None
+    headers: Headers = ()
+    head: HtmlHead | None = None
+    image: bool = False
+    licenses: Mapping[str, RslDocument] = field(default_factory=dict)
+
+
+def read_site(
+    origin: str,
+    *,
+    robots: SignalFile | None,
+    tdmrep: SignalFile | None = None,
+    ai_txt: SignalFile | None = None,
+    licenses: Mapping[str, SignalFile] | None = None,
+) -> SiteSignals:
+    """Parse an origin's fetched files; ``robots=None`` means it was never fetched (fail closed)."""
+    robots_url = urljoin(origin, ROBOTS_PATH)
+    diagnostics: dict[str, tuple[Diagnostic, ...]] = {}
+    notes: list[Statement] = []
+    if robots is None:
+        outcome = robots_outcome(status=None, error="robots.txt was not fetched")
+    else:
+        outcome = robots_outcome(
+            status=robots.status,
+            error=robots.error,
+            redirects=robots.redirects,
+            truncated=robots.truncated,
+        )
+    parsed_robots = None
+    if robots is not None and outcome.availability is Availability.FOUND:
+        result = parse_robots(robots.body, source=robots.url or robots_url)
+        parsed_robots = result.value
+        diagnostics[robots_url] = result.diagnostics
+
+    parsed_tdmrep = None
+    if tdmrep is not None and _found(tdmrep, notes, Signal.TDMREP):
+        tdm_result = parse_tdmrep(tdmrep.body, source=tdmrep.url)
+        parsed_tdmrep = tdm_result.value
+        diagnostics[tdmrep.url] = tdm_result.diagnostics
+
+    parsed_ai = None
+    if ai_txt is not None and _found(ai_txt, notes, Signal.AI_TXT):
+        content_type = next(iter(header_values(ai_txt.headers, "content-type")), None)
+        ai_result = parse_ai_txt(ai_txt.body, source=ai_txt.url, content_type=content_type)
+        parsed_ai = ai_result.value
+        diagnostics[ai_txt.url] = ai_result.diagnostics
+
+    docs: dict[str, RslDocument] = {}
+    for url, fetched in (licenses or {}).items():
+        if _found(fetched, notes, Signal.RSL):
+            rsl_result = parse_rsl(fetched.body, source=url)
+            docs[url] = rsl_result.value
+            diagnostics[url] = rsl_result.diagnostics
+    return SiteSignals(
+        origin=origin,
+        robots=parsed_robots,
+        robots_outcome=outcome,
+        tdmrep=parsed_tdmrep,
+        ai_txt=parsed_ai,
+        licenses=docs,
+        notes=tuple(notes),
+        diagnostics=diagnostics,
+    )
+
+
+def license_urls(site: SiteSignals) -> tuple[str, ...]:
+    """RSL documents the robots.txt names (standards.md 6.2), to fetch before deciding."""
+    return site.robots.license_urls if site.robots is not None else ()
+
+
+def page_license_urls(url: str, headers: Headers, head: HtmlHead | None) -> tuple[str, ...]:
+    """RSL documents a response names in ``Link`` headers or ``<link rel=license>`` elements."""
+    found = list(rsl_link_urls(headers, base=url))
+    if head is not None:
+        found.extend(
+            urljoin(url, link.href)
+            for link in head.links
+            if "license" in link.rel.split() and "rsl" in link.type.lower() and link.href
+        )
+    return tuple(dict.fromkeys(found))
+
+
+def read_page(
+    response: SignalFile, *, licenses: Mapping[str, SignalFile] | None = None
+) -> PageSignals:
+    """Parse a response's signals: headers always, the ``<head>`` when the body is HTML."""
+    content_type = next(iter(header_values(response.headers, "content-type")), "").lower()
+    head = None
+    if response.body and ("html" in content_type or not content_type):
+        head = parse_html_head(response.body).value
+    docs = {
+        url: parse_rsl(fetched.body, source=url).value
+        for url, fetched in (licenses or {}).items()
+        if fetched.status is not None and 200 <= fetched.status < 300
+    }
+    return PageSignals(
+        url=response.url,
+        status=response.status,
+        headers=response.headers,
+        head=head,
+        image=content_type.startswith(IMAGE_TYPES),
+        licenses=docs,
+    )
+
+
+def _found(fetched: SignalFile, notes: list[Statement], signal: Signal) -> bool:
+    """Whether a site file can be read; an unreachable one becomes a note (standards.md 12.3.7)."""
+    outcome = signal_file_outcome(
+        status=fetched.status, error=fetched.error, redirects=fetched.redirects
+    )
+    if outcome.availability is Availability.UNREACHABLE:
+        notes.append(
+            Statement(
+                signal=signal,
+                source=fetched.url,
+                location=f"status {fetched.status}" if fetched.status is not None else "fetch",
+                rule=outcome.reason,
+                note="this mechanism counts as unknown until the file can be read",
+            )
+        )
+    return outcome.availability is Availability.FOUND
