@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from heedful.cli import COMMANDS
 from tests.e2e.conftest import heedful, requested
 from tests.helpers.servers import DemoProcess
 
@@ -133,8 +134,8 @@ def test_bad_usage_is_one_line_and_exit_2(args: tuple[str, ...], message: str) -
     assert "Traceback" not in run.err
 
 
-def test_every_subcommand_has_help() -> None:
-    for command in ("check", "lint"):
-        run = heedful(command, "--help")
-        assert run.code == 0
-        assert "Usage:" in run.out
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_subcommand_has_help(command: str) -> None:
+    run = heedful(command, "--help")
+    assert run.code == 0, run.err
+    assert "Usage:" in run.out

@@ -1,0 +1,111 @@
+"""``heedful check URL...``: fetch a site's signals and decide, with reasons."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+from rich.console import Console
+
+from heedful.check import BadURL, check_urls
+from heedful.cli_common import EXIT_DENIED, EXIT_LICENSE, Failure
+from heedful.output import decision_json, print_decision, print_matrix
+from policies.agents import HEEDFUL_TOKEN, known_agents
+from policies.model import Decision, Mode, Use, Verdict
+
+
+@click.command()
+@click.argument("urls", nargs=-1, required=True)
+@click.option(
+    "--agent", default=HEEDFUL_TOKEN, show_default=True, help="Product token to decide for."
+)
+@click.option(
+    "--agents", "all_agents", type=click.Choice(["all"]), help="Decide for every known AI agent."
+)
+@click.option(
+    "--use",
+    "use",
+    type=click.Choice([u.value for u in Use]),
+    default=Use.GENAI_TRAIN.value,
+    show_default=True,
+    help="The use the content is wanted for.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice([m.value for m in Mode]),
+    default=Mode.OPT_OUT.value,
+    show_default=True,
+    help="opt-out: silence allows; consent: silence denies.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1, max=600),
+    default=10.0,
+    show_default=True,
+    help="Seconds allowed for each fetch; an unreachable robots.txt denies.",
+)
+@click.option(
+    "--tdm-covers-search", is_flag=True, help="Read a TDM reservation as covering search too."
+)
+def check(
+    urls: tuple[str, ...],
+    agent: str,
+    all_agents: str | None,
+    use: str,
+    mode: str,
+    as_json: bool,
+    timeout: float,
+    tdm_covers_search: bool,
+) -> None:
+    """Fetch a site's signals and decide whether URLS may be used.
+
+    Exit status: 0 every URL allowed, 3 any denied, 4 none denied but some need a licence.
+    """
+    agents = [a.token for a in known_agents()] if all_agents else [agent]
+    try:
+        checked = asyncio.run(check_urls(urls, agents=agents, fetch_timeout=timeout))
+    except BadURL as exc:
+        raise Failure(str(exc)) from None
+    console = Console(highlight=False, soft_wrap=True)
+    verdicts: list[Verdict] = []
+    for item in checked:
+        if all_agents:
+            rows = []
+            for token in agents:
+                cells = [
+                    item.decide(
+                        agent=token, use=u, mode=Mode(mode), tdm_covers_search=tdm_covers_search
+                    )
+                    for u in Use
+                ]
+                rows.append((token, cells))
+                _emit(cells, as_json)
+            if not as_json:
+                print_matrix(console, item.url, rows)
+            verdicts.extend(d.verdict for _, cells in rows for d in cells if d.use == Use(use))
+        else:
+            decision = item.decide(
+                agent=agent, use=Use(use), mode=Mode(mode), tdm_covers_search=tdm_covers_search
+            )
+            if as_json:
+                _emit([decision], True)
+            else:
+                print_decision(console, decision)
+            verdicts.append(decision.verdict)
+    sys.exit(_exit_status(verdicts))
+
+
+def _emit(decisions: list[Decision], as_json: bool) -> None:
+    if as_json:
+        for decision in decisions:
+            click.echo(decision_json(decision))
+
+
+def _exit_status(verdicts: list[Verdict]) -> int:
+    if Verdict.DENY in verdicts:
+        return EXIT_DENIED
+    if Verdict.LICENSE in verdicts:
+        return EXIT_LICENSE
+    return 0
