@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 
 from policies.content_signal import parse_content_signal
 from policies.content_usage import parse_content_usage
+from policies.agents import training_agents
 from policies.fetching import Availability, page_access
 from policies.headers import header_values
 from policies.model import (
@@ -50,13 +51,18 @@ def evaluate(
     use: Use,
     mode: Mode = Mode.OPT_OUT,
     tdm_covers_search: bool = False,
+    strict: bool = False,
 ) -> Decision:
     """Decide ``use`` of ``url`` for ``agent``; ``page`` is ``None`` before the URL is fetched.
 
     Before a fetch, only site-wide files speak; the crawler asks again with the response.
+    ``strict`` also reads a robots.txt ``Disallow`` for any known AI-training crawler as a
+    reservation of AI training (standards.md 10.2 control-token notes: a site that blocks the
+    training crawlers by name means it, even for crawlers it did not name).
     """
     access, access_reason = _access(site, page, url=url, agent=agent)
     statements = [
+        *(strict_statements(site, url=url) if strict else ()),
         *site_statements(site, url=url, agent=agent),
         *page_statements(site, page, url=url, agent=agent),
     ]
@@ -124,7 +130,34 @@ def site_statements(site: SiteSignals, *, url: str, agent: str) -> list[Statemen
     if site.ai_txt is not None and (stmt := site.ai_txt.statement(url, agent)) is not None:
         out.append(stmt)
     out.extend(stmt for doc in site.licenses.values() if (stmt := doc.statement(url)) is not None)
+    if site.removals is not None and (stmt := site.removals.statement(url)) is not None:
+        out.append(stmt)
     return out
+
+
+def strict_statements(site: SiteSignals, *, url: str) -> list[Statement]:
+    """The strict reading: robots.txt keeps a known AI-training crawler out of ``url``."""
+    if site.robots is None:
+        return []
+    named = {token.lower() for token in site.robots.named_agents()}
+    for known in training_agents():
+        if known.token.lower() not in named:
+            continue
+        access = site.robots.access(url, known.token)
+        if not access.allowed:
+            stmt = access.statement
+            return [
+                Statement(
+                    signal=Signal.STRICT,
+                    source=stmt.source,
+                    location=stmt.location,
+                    rule=stmt.rule,
+                    uses={Use.AI_TRAIN: Permission.DENY},
+                    note=f"strict mode: robots.txt keeps {known.token} out of this URL; "
+                    "read as a reservation of AI training for every crawler",
+                )
+            ]
+    return []
 
 
 def page_statements(

@@ -95,6 +95,8 @@ class Signal(StrEnum):
     RSL = "rsl"
     ROBOTS_TAG = "robots-tag"
     HTTP_STATUS = "http-status"
+    REMOVALS = "removals"
+    STRICT = "strict"
     DEFAULT = "default"
 
 

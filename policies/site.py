@@ -17,6 +17,7 @@ from policies.fetching import Availability, Outcome, robots_outcome, signal_file
 from policies.headers import Headers, header_values
 from policies.html import HtmlHead, parse_html_head
 from policies.model import Signal, Statement
+from policies.removals import Removals, parse_removals
 from policies.robots import RobotsTxt, parse_robots
 from policies.rsl import RslDocument, parse_rsl, rsl_link_urls
 from policies.tdmrep import TdmRepFile, parse_tdmrep
@@ -53,6 +54,8 @@ class SiteSignals:
     tdmrep: TdmRepFile | None = None
     ai_txt: AiTxt | None = None
     licenses: Mapping[str, RslDocument] = field(default_factory=dict)
+    removals: Removals | None = None
+    """Approved removals the site publishes (``/.well-known/heedful/removals.json``)."""
     notes: tuple[Statement, ...] = ()
     """Files that could not be read: shown as reasons, never as permission."""
     diagnostics: Mapping[str, tuple[Diagnostic, ...]] = field(default_factory=dict)
@@ -77,6 +80,7 @@ def read_site(
     tdmrep: SignalFile | None = None,
     ai_txt: SignalFile | None = None,
     licenses: Mapping[str, SignalFile] | None = None,
+    removals: SignalFile | None = None,
 ) -> SiteSignals:
     """Parse an origin's fetched files; ``robots=None`` means it was never fetched (fail closed)."""
     robots_url = urljoin(origin, ROBOTS_PATH)
@@ -116,6 +120,11 @@ def read_site(
             rsl_result = parse_rsl(fetched.body, source=url)
             docs[url] = rsl_result.value
             diagnostics[url] = rsl_result.diagnostics
+    parsed_removals = None
+    if removals is not None and _found(removals, notes, Signal.REMOVALS):
+        removals_result = parse_removals(removals.body, source=removals.url)
+        parsed_removals = removals_result.value
+        diagnostics[removals.url] = removals_result.diagnostics
     return SiteSignals(
         origin=origin,
         robots=parsed_robots,
@@ -123,6 +132,7 @@ def read_site(
         tdmrep=parsed_tdmrep,
         ai_txt=parsed_ai,
         licenses=docs,
+        removals=parsed_removals,
         notes=tuple(notes),
         diagnostics=diagnostics,
     )

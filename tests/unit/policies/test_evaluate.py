@@ -381,3 +381,49 @@ def test_unreadable_signal_file_is_listed_not_trusted() -> None:
     )
     assert decision.verdict is Verdict.DENY
     assert any(r.signal == "tdmrep" and r.effect == "unknown" for r in decision.reasons)
+
+
+def test_strict_mode_reads_a_training_crawler_block_as_a_reservation() -> None:
+    from policies.evaluate import evaluate
+    from policies.site import SignalFile, read_site
+
+    robots = b"User-agent: GPTBot\nDisallow: /\n\nUser-agent: *\nAllow: /\n"
+    site = read_site(
+        "https://pub.example",
+        robots=SignalFile(url="https://pub.example/robots.txt", status=200, body=robots),
+    )
+    lenient = evaluate(site, None, url=URL, agent="HeedfulBot", use=Use.AI_TRAIN)
+    strict = evaluate(site, None, url=URL, agent="HeedfulBot", use=Use.AI_TRAIN, strict=True)
+    assert lenient.verdict is Verdict.ALLOW
+    assert strict.verdict is Verdict.DENY
+    assert any(r.signal == "strict" and "GPTBot" in r.note for r in strict.reasons)
+    assert (
+        evaluate(site, None, url=URL, agent="HeedfulBot", use=Use.SEARCH, strict=True).verdict
+        is Verdict.ALLOW
+    )
+
+
+def test_published_removal_denies_every_use() -> None:
+    from policies.evaluate import evaluate
+    from policies.site import SignalFile, read_site
+
+    removals = (
+        b'{"version": 1, "removals": [{"url": "https://pub.example/articles/", "prefix": true}]}'
+    )
+    site = read_site(
+        "https://pub.example",
+        robots=SignalFile(url="https://pub.example/robots.txt", status=404),
+        removals=SignalFile(
+            url="https://pub.example/.well-known/heedful/removals.json", status=200, body=removals
+        ),
+    )
+    for use in Use:
+        decision = evaluate(site, None, url=URL, agent="HeedfulBot", use=use)
+        assert decision.verdict is Verdict.DENY
+        assert decision.reasons[1].location == "$.removals[0]"
+    assert (
+        evaluate(
+            site, None, url="https://pub.example/about", agent="HeedfulBot", use=Use.SEARCH
+        ).verdict
+        is Verdict.ALLOW
+    )
