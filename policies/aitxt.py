@@ -20,7 +20,7 @@ from typing import Final
 
 from policies.diagnostics import Diagnostic, ParseResult, Severity
 from policies.model import Permission, Signal, Statement, Use
-from policies.patterns import canonical_path, compile_pattern
+from policies.patterns import PathPattern, canonical_path, compile_pattern
 from policies.robots_groups import describe, index_groups, select_groups
 from policies.robots_lines import Group, Key, Line, scan
 
@@ -45,47 +45,56 @@ class AiTxtSpec:
 class AiTxt:
     """A parsed ai.txt. Build it with :func:`parse_ai_txt`."""
 
-    __slots__ = ("_groups", "_index", "source")
+    __slots__ = ("_groups", "_index", "_views", "source")
 
     def __init__(self, *, source: str, groups: tuple[Group, ...]) -> None:
         self.source = source
         self._groups = groups
         self._index = index_groups(groups)
+        self._views: dict[str, tuple[tuple[PathPattern, Statement], ...]] = {}
+
+    def _view(self, agent: str) -> tuple[tuple[PathPattern, Statement], ...]:
+        """The crawler's rules, longest first and Allow first at equal length, built once."""
+        view = self._views.get(agent)
+        if view is None:
+            selection = select_groups(self._groups, agent, index=self._index)
+            note = (
+                f"{describe(selection)} replaces the * group" if selection.wildcard_replaced else ""
+            )
+            rules = [
+                (compile_pattern(line.value), line)
+                for group in selection.groups
+                for line in group.lines
+                if line.key in (Key.ALLOW, Key.DISALLOW) and line.value
+            ]
+            rules.sort(key=lambda r: (r[0].priority, r[1].key is Key.ALLOW), reverse=True)
+            view = self._views[agent] = tuple(
+                (pattern, _statement(self.source, line, note)) for pattern, line in rules
+            )
+        return view
 
     def statement(self, url: str, agent: str) -> Statement | None:
-        """What the file says about training on ``url``, or None when no line matches it."""
-        selection = select_groups(self._groups, agent, index=self._index)
-        path = canonical_path(url)
-        best: Line | None = None
-        best_priority = -1
-        for group in selection.groups:
-            for line in group.lines:
-                if line.key not in (Key.ALLOW, Key.DISALLOW) or not line.value:
-                    continue
-                pattern = compile_pattern(line.value)
-                if not pattern.matches(path):
-                    continue
-                better = pattern.priority > best_priority
-                tie_to_allow = (
-                    pattern.priority == best_priority
-                    and line.key is Key.ALLOW
-                    and best is not None
-                    and best.key is Key.DISALLOW
-                )
-                if better or tie_to_allow:
-                    best, best_priority = line, pattern.priority
-        if best is None:
+        """What the file says about training on ``url``, or None when no line matches it.
+
+        Longest match wins, a tie goes to Allow (the robots.txt rules, standards.md 3.1).
+        """
+        view = self._view(agent)
+        if not view:
             return None
-        permission = Permission.ALLOW if best.key is Key.ALLOW else Permission.DENY
-        note = f"{describe(selection)} replaces the * group" if selection.wildcard_replaced else ""
-        return Statement(
-            signal=Signal.AI_TXT,
-            source=self.source,
-            location=f"line {best.number}",
-            rule=best.text,
-            uses={Use.AI_TRAIN: permission},
-            note=note,
-        )
+        path = canonical_path(url)
+        return next((stmt for pattern, stmt in view if pattern.matches(path)), None)
+
+
+def _statement(source: str, line: Line, note: str) -> Statement:
+    permission = Permission.ALLOW if line.key is Key.ALLOW else Permission.DENY
+    return Statement(
+        signal=Signal.AI_TXT,
+        source=source,
+        location=f"line {line.number}",
+        rule=line.text,
+        uses={Use.AI_TRAIN: permission},
+        note=note,
+    )
 
 
 def parse_ai_txt(

@@ -3,17 +3,20 @@
 The resolution follows standards.md 12.3: access first (robots.txt, then the response status),
 then each mechanism's own precedence (done by its reader), then the use hierarchy per statement,
 then "most restrictive wins" across statements, then the mode's default for what stays unknown.
+
+This runs once or twice per URL of a crawl, so the work that does not depend on the URL is done
+once elsewhere (readers cache per-agent views, :func:`policies.site.read_page` parses headers) and
+the hierarchy of a statement's answers is computed once per distinct answer set.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Final
 
-from policies.content_signal import parse_content_signal
-from policies.content_usage import parse_content_usage
 from policies.agents import training_agents
-from policies.fetching import Availability, page_access
-from policies.headers import header_values
+from policies.fetching import Availability
 from policies.model import (
     STRICTNESS,
     Decision,
@@ -26,20 +29,33 @@ from policies.model import (
     Use,
     Verdict,
     apply_hierarchy,
-    most_restrictive,
 )
-from policies.robots_tag import robots_tag_statements
 from policies.site import PageSignals, SiteSignals
-from policies.tdmrep import resolve_tdmrep, tdmrep_header_statement, tdmrep_meta_statement
+from policies.tdmrep import resolve_tdmrep
 
-DEFAULTS = {Mode.OPT_OUT: Permission.ALLOW, Mode.CONSENT: Permission.DENY}
+DEFAULTS: Final = {Mode.OPT_OUT: Permission.ALLOW, Mode.CONSENT: Permission.DENY}
 """What an unknown use means in each mode (standards.md 12.3 step 6)."""
 
-_TO_VERDICT = {
+_DEFAULT_NOTES: Final = {
+    Mode.OPT_OUT: "mode opt-out: unknown means allowed (EU DSM Art. 4(3) opt-out)",
+    Mode.CONSENT: "mode consent: only an explicit allow or a free licence lets content in",
+}
+_TO_VERDICT: Final = {
     Permission.ALLOW: Verdict.ALLOW,
     Permission.DENY: Verdict.DENY,
     Permission.LICENSE: Verdict.LICENSE,
 }
+_USES: Final = tuple(Use)
+_BY_STRICTNESS: Final = tuple(sorted(STRICTNESS, key=STRICTNESS.__getitem__))
+"""Permissions indexed by their strictness."""
+_HIERARCHY_NOTE: Final = "through the use hierarchy (standards.md 12.3 step 3)"
+
+
+@lru_cache(maxsize=2048)
+def _spread(items: tuple[tuple[Use, Permission], ...], tdm_covers_search: bool) -> tuple[int, ...]:
+    """A statement's answers after the hierarchy, as strictness per use in ``Use`` order."""
+    vector = apply_hierarchy(dict(items), tdm_covers_search=tdm_covers_search)
+    return tuple(STRICTNESS[vector[use]] for use in _USES)
 
 
 def evaluate(
@@ -60,28 +76,34 @@ def evaluate(
     reservation of AI training (standards.md 10.2 control-token notes: a site that blocks the
     training crawlers by name means it, even for crawlers it did not name).
     """
-    access, access_reason = _access(site, page, url=url, agent=agent)
-    statements = [
-        *(strict_statements(site, url=url) if strict else ()),
-        *site_statements(site, url=url, agent=agent),
-        *page_statements(site, page, url=url, agent=agent),
-    ]
-    spread = [
-        (stmt, apply_hierarchy(stmt.uses, tdm_covers_search=tdm_covers_search))
-        for stmt in statements
-    ]
-    uses = {u: most_restrictive(*(vector[u] for _, vector in spread)) for u in Use}
+    access, access_reason, crawlable = _access(site, page, url=url, agent=agent)
+    statements = site_statements(site, url=url, agent=agent, crawlable=crawlable)
+    statements.extend(page_statements(site, page, url=url, agent=agent))
+    if strict:
+        statements.extend(strict_statements(site, url=url))
+    vectors = [_spread(tuple(stmt.uses.items()), tdm_covers_search) for stmt in statements]
+    combined = (
+        [max(column) for column in zip(*vectors, strict=True)] if vectors else [0] * len(_USES)
+    )
+    uses = {u: _BY_STRICTNESS[level] for u, level in zip(_USES, combined, strict=True)}
+    position = _USES.index(use)
     asked = uses[use]
 
-    reasons = [access_reason]
     deciding = sorted(
-        ((stmt, vector[use]) for stmt, vector in spread if vector[use] is not Permission.UNKNOWN),
-        key=lambda pair: -STRICTNESS[pair[1]],
+        (
+            (vector[position], stmt)
+            for stmt, vector in zip(statements, vectors, strict=True)
+            if vector[position]
+        ),
+        key=lambda pair: -pair[0],
     )
+    reasons = [access_reason]
     reasons.extend(
-        _reason(stmt, str(effect), inherited=use not in stmt.uses) for stmt, effect in deciding
+        _reason(stmt, _BY_STRICTNESS[level].value, inherited=use not in stmt.uses)
+        for level, stmt in deciding
     )
-    offers = _offers(stmt for stmt, effect in deciding if effect is Permission.LICENSE)
+    licence_level = STRICTNESS[Permission.LICENSE]
+    offers = _offers(stmt for level, stmt in deciding if level == licence_level)
 
     if access is Verdict.DENY:
         verdict = Verdict.DENY
@@ -97,12 +119,7 @@ def evaluate(
                 location="default",
                 rule=f"no statement about {use}",
                 effect=f"default {default}",
-                note=f"mode {mode}: "
-                + (
-                    "unknown means allowed (EU DSM Art. 4(3) opt-out)"
-                    if mode is Mode.OPT_OUT
-                    else "only an explicit allow or a free licence lets content in"
-                ),
+                note=_DEFAULT_NOTES[mode],
             )
         )
     else:
@@ -121,12 +138,18 @@ def evaluate(
     )
 
 
-def site_statements(site: SiteSignals, *, url: str, agent: str) -> list[Statement]:
+def site_statements(
+    site: SiteSignals, *, url: str, agent: str, crawlable: bool | None = None
+) -> list[Statement]:
     """Statements from the origin's files that speak about ``url`` (the TDMRep file excluded:
-    it is layered under the response's own TDMRep values in :func:`page_statements`)."""
+    it is layered under the response's own TDMRep values in :func:`page_statements`).
+
+    ``crawlable`` is the robots.txt answer when the caller has it: robots.txt preferences
+    attach only to URLs the crawler may fetch (aipref attach 3).
+    """
     out: list[Statement] = []
     if site.robots is not None:
-        out.extend(site.robots.use_statements(url, agent))
+        out.extend(site.robots.use_statements(url, agent, allowed=crawlable))
     if site.ai_txt is not None and (stmt := site.ai_txt.statement(url, agent)) is not None:
         out.append(stmt)
     out.extend(stmt for doc in site.licenses.values() if (stmt := doc.statement(url)) is not None)
@@ -167,81 +190,50 @@ def page_statements(
     file_stmt = site.tdmrep.statement(url) if site.tdmrep is not None else None
     if page is None:
         return [file_stmt] if file_stmt is not None else []
-    out: list[Statement] = []
-    metas = page.head.metas if page.head is not None else ()
-    header_stmt = tdmrep_header_statement(page.headers, source=page.url).value
-    meta_stmt = tdmrep_meta_statement([(m.name, m.content) for m in metas], source=page.url).value
-    tdm = resolve_tdmrep(file_stmt, header_stmt, meta_stmt)
-    if tdm is not None:
-        out.append(tdm)
-    for index, value in enumerate(header_values(page.headers, "content-usage")):
-        parsed = parse_content_usage(value)
-        out.append(
-            _header_statement(
-                Signal.CONTENT_USAGE, page.url, "Content-Usage", index, value, parsed.value.uses
-            )
-        )
-    for index, value in enumerate(header_values(page.headers, "content-signal")):
-        signal = parse_content_signal(value)
-        out.append(
-            _header_statement(
-                Signal.CONTENT_SIGNAL, page.url, "Content-Signal", index, value, signal.value.uses
-            )
-        )
-    out.extend(
-        robots_tag_statements(
-            page.headers, metas, agent=agent, source=page.url, image=page.image
-        ).value
-    )
-    out.extend(
-        stmt
-        for doc_url, doc in page.licenses.items()
-        if doc_url not in site.licenses and (stmt := doc.statement(url)) is not None
-    )
+    out = list(page.statements)
+    if file_stmt is not None or page.tdmrep_header is not None or page.tdmrep_meta is not None:
+        tdm = resolve_tdmrep(file_stmt, page.tdmrep_header, page.tdmrep_meta)
+        if tdm is not None:
+            out.append(tdm)
+    out.extend(page.agent_statements(agent))
+    for doc_url, doc in page.licenses.items():
+        if doc_url not in site.licenses and (stmt := doc.statement(url)) is not None:
+            out.append(stmt)
     return out
 
 
 def _access(
     site: SiteSignals, page: PageSignals | None, *, url: str, agent: str
-) -> tuple[Verdict, Reason]:
+) -> tuple[Verdict, Reason, bool]:
+    """Access verdict, its reason, and whether robots.txt lets the crawler fetch ``url``."""
     outcome = site.robots_outcome
-    robots_url = site.origin.rstrip("/") + "/robots.txt"
     if outcome.availability is not Availability.FOUND or site.robots is None:
-        allowed = outcome.availability is Availability.UNAVAILABLE
-        verdict = Verdict.ALLOW if allowed else Verdict.DENY
+        crawlable = outcome.availability is Availability.UNAVAILABLE
+        verdict = Verdict.ALLOW if crawlable else Verdict.DENY
         reason = Reason(
             signal=Signal.ROBOTS,
-            source=robots_url,
+            source=site.origin.rstrip("/") + "/robots.txt",
             location="fetch",
             rule=outcome.reason,
             effect=f"access {verdict}",
         )
     else:
         result = site.robots.access(url, agent)
-        verdict = Verdict.ALLOW if result.allowed else Verdict.DENY
+        crawlable = result.allowed
+        verdict = Verdict.ALLOW if crawlable else Verdict.DENY
         reason = _reason(result.statement, f"access {verdict}")
-    if verdict is Verdict.ALLOW and page is not None and page.status is not None:
-        control = page_access(page.status, page.headers, source=page.url)
-        if control is not None:
-            strongest = most_restrictive(*control.uses.values())
-            verdict = Verdict.LICENSE if strongest is Permission.LICENSE else Verdict.DENY
-            reason = _reason(control, f"access {verdict}")
-    return verdict, reason
-
-
-def _header_statement(
-    signal: Signal, source: str, name: str, index: int, value: str, uses: Mapping[Use, Permission]
-) -> Statement:
-    location = f"header {name}" + (f" #{index + 1}" if index else "")
-    return Statement(signal=signal, source=source, location=location, rule=value, uses=uses)
+    control = page.access_control if page is not None else None
+    if verdict is Verdict.ALLOW and control is not None:
+        licensed = Permission.LICENSE in control.uses.values()
+        verdict = Verdict.LICENSE if licensed else Verdict.DENY
+        reason = _reason(control, f"access {verdict}")
+    return verdict, reason, crawlable
 
 
 def _reason(stmt: Statement, effect: str, *, inherited: bool = False) -> Reason:
     note = stmt.note
-    if inherited and effect not in ("unknown",) and not effect.startswith("access"):
-        note = "; ".join(
-            filter(None, [note, "through the use hierarchy (standards.md 12.3 step 3)"])
-        )
+    if inherited and effect != "unknown" and not effect.startswith("access"):
+        note = f"{note}; {_HIERARCHY_NOTE}" if note else _HIERARCHY_NOTE
     return Reason(
         signal=stmt.signal,
         source=stmt.source,

@@ -71,6 +71,7 @@ def path_of(url: str) -> str:
     return path
 
 
+@lru_cache(maxsize=512)
 def canonical_path(url: str) -> str:
     """``path_of(url)`` percent-normalised for matching."""
     return _normalise(path_of(url))

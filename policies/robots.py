@@ -13,10 +13,9 @@ Inside groups this module also reads ``Content-Usage`` (aipref attach, standards
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Final
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from protego import Protego
 
@@ -74,6 +73,97 @@ class _UseRule:
         return self.pattern.priority if self.pattern is not None else 0
 
 
+@dataclass(frozen=True, kw_only=True, slots=True, eq=False)
+class _Rule:
+    """One Allow/Disallow pattern of a crawler's groups, ready to match."""
+
+    pattern: PathPattern
+    allow: bool
+    line: Line
+    why: str = ""
+
+
+class _View:
+    """Everything about one crawler token that does not depend on the URL, built once.
+
+    Deciding a URL then costs protego's match plus a scan of pre-sorted rules that stops at the
+    first hit (the longest pattern, ties to Allow), and statements that are built only once.
+    """
+
+    __slots__ = (
+        "no_match",
+        "note",
+        "protego",
+        "rules",
+        "selection",
+        "signals",
+        "statements",
+        "usage",
+    )
+
+    def __init__(self, robots: RobotsTxt, agent: str) -> None:
+        selection = select_groups(robots._groups, agent, index=robots._index)
+        self.selection = selection
+        self.note = _replaced_note(selection)
+        self.protego = robots._protego(selection)
+        rules: list[_Rule] = []
+        for group in selection.groups:
+            for line in group.lines:
+                if line.key not in (Key.ALLOW, Key.DISALLOW) or not line.value:
+                    continue
+                allow = line.key is Key.ALLOW
+                rules.append(_Rule(pattern=robots._pattern(line.value), allow=allow, line=line))
+                if allow and line.value.endswith(_INDEX):
+                    implied = line.value.removesuffix(_INDEX[1:]) + "$"
+                    rules.append(
+                        _Rule(
+                            pattern=robots._pattern(implied), allow=True, line=line, why=_INDEX_NOTE
+                        )
+                    )
+        # Longest pattern first; at equal length Allow first (RFC 9309 2.2.2: ties allow).
+        rules.sort(key=lambda r: (r.pattern.priority, r.allow), reverse=True)
+        self.rules = tuple(rules)
+        if selection.groups:
+            text = f"no rule matches this path for {describe(selection)}"
+        else:
+            text = f"no group for {agent} and no * group"
+        self.no_match = Statement(
+            signal=Signal.ROBOTS,
+            source=robots.source,
+            location="robots.txt",
+            rule=text,
+            note=self.note,
+        )
+        self.statements: dict[tuple[int, str, bool], Statement] = {}
+        in_groups = [
+            robots._rules[line.number]
+            for group in selection.groups
+            for line in group.lines
+            if line.number in robots._rules
+        ]
+        usage = [r for r in (*robots._outside, *in_groups) if r.signal is Signal.CONTENT_USAGE]
+        usage.sort(key=lambda r: r.priority, reverse=True)
+        self.usage = tuple((r, robots._statement(r, self.note)) for r in usage)
+        self.signals = tuple(
+            robots._statement(r, self.note)
+            for r in (*robots._outside, *in_groups)
+            if r.signal is Signal.CONTENT_SIGNAL
+        )
+
+    def statement(self, robots: RobotsTxt, rule: _Rule, note: str) -> Statement:
+        key = (rule.line.number, note, rule.allow)
+        found = self.statements.get(key)
+        if found is None:
+            found = self.statements[key] = Statement(
+                signal=Signal.ROBOTS,
+                source=robots.source,
+                location=f"line {rule.line.number}",
+                rule=rule.line.text,
+                note=note,
+            )
+        return found
+
+
 class RobotsTxt:
     """A parsed robots.txt. Build it with :func:`parse_robots`."""
 
@@ -84,6 +174,7 @@ class RobotsTxt:
         "_outside",
         "_patterns",
         "_rules",
+        "_views",
         "license_urls",
         "sitemaps",
         "source",
@@ -94,6 +185,7 @@ class RobotsTxt:
         *,
         source: str,
         groups: tuple[Group, ...],
+        index: dict[str, tuple[int, ...]],
         rules: dict[int, _UseRule],
         outside: tuple[_UseRule, ...],
         license_urls: tuple[str, ...],
@@ -103,7 +195,7 @@ class RobotsTxt:
         self.license_urls = license_urls
         self.sitemaps = sitemaps
         self._groups = groups
-        self._index = index_groups(groups)
+        self._index = index
         self._rules = rules
         """In-group Content-Usage/Content-Signal rules by line number."""
         self._outside = outside
@@ -111,72 +203,78 @@ class RobotsTxt:
         self._cache: dict[tuple[int, ...], Protego] = {}
         self._patterns: dict[str, PathPattern] = {}
         """Compiled Allow/Disallow values: a big file would thrash compile_pattern's LRU cache."""
+        self._views: dict[str, _View] = {}
+
+    def _view(self, agent: str) -> _View:
+        view = self._views.get(agent)
+        if view is None:
+            view = self._views[agent] = _View(self, agent)
+        return view
 
     def access(self, url: str, agent: str) -> Access:
         """The RFC 9309 decision for ``url``; the boolean is protego's (see module docstring)."""
-        selection = select_groups(self._groups, agent, index=self._index)
-        allowed = self._protego(selection).can_fetch(url, "*")
+        view = self._view(agent)
+        allowed = view.protego.can_fetch(url, "*")
         path = canonical_path(url)
-        note = _replaced_note(selection)
-        best = _best_rule(selection, path, self._pattern)
-        if urlsplit(url).path == "/robots.txt" or path.split("?", 1)[0] == "/robots.txt":
-            mine, location, rule = True, "robots.txt", "/robots.txt is always allowed"
-            note = "RFC 9309 2.2.2"
-        elif best is not None:
-            mine, location, rule = best[1], f"line {best[0].number}", best[0].text
-            note = _join(note, best[2])
+        if path == "/robots.txt" or path.startswith("/robots.txt?"):
+            statement = Statement(
+                signal=Signal.ROBOTS,
+                source=self.source,
+                location="robots.txt",
+                rule="/robots.txt is always allowed",
+                note="RFC 9309 2.2.2",
+            )
+            mine = True
         else:
-            mine, location = True, "robots.txt"
-            if selection.groups:
-                rule = f"no rule matches {path} for {describe(selection)}"
+            best = next((rule for rule in view.rules if rule.pattern.matches(path)), None)
+            if best is None:
+                statement, mine = view.no_match, True
             else:
-                rule = f"no group for {agent} and no * group"
+                statement = view.statement(self, best, _join(view.note, best.why))
+                mine = best.allow
         if mine != allowed:
             verdict = "allows" if allowed else "disallows"
-            note = _join(note, f"protego {verdict} this URL; {PROTEGO_OVERRIDE}")
-        statement = Statement(
-            signal=Signal.ROBOTS, source=self.source, location=location, rule=rule, note=note
-        )
+            statement = replace(
+                statement,
+                note=_join(statement.note, f"protego {verdict} this URL; {PROTEGO_OVERRIDE}"),
+            )
         return Access(
-            allowed=allowed, statement=statement, wildcard_replaced=selection.wildcard_replaced
+            allowed=allowed, statement=statement, wildcard_replaced=view.selection.wildcard_replaced
         )
 
-    def use_statements(self, url: str, agent: str) -> list[Statement]:
+    def use_statements(
+        self, url: str, agent: str, *, allowed: bool | None = None
+    ) -> list[Statement]:
         """The ``Content-Usage`` and ``Content-Signal`` statements binding ``agent`` at ``url``.
 
         None for a URL the crawler may not fetch: preferences attach only to crawlable paths
         (standards.md 4.8, 5.3). Lines outside any group bind every crawler (lenient, logged).
+        ``allowed`` is the caller's access answer for ``url``, when it already has one.
         """
-        if not self.access(url, agent).allowed:
+        if allowed is None:
+            allowed = self.access(url, agent).allowed
+        if not allowed:
             return []
-        selection = select_groups(self._groups, agent, index=self._index)
-        rules = [*self._outside]
-        for group in selection.groups:
-            rules.extend(
-                self._rules[line.number] for line in group.lines if line.number in self._rules
-            )
-        path = canonical_path(url)
-        usage = [
-            rule
-            for rule in rules
-            if rule.signal is Signal.CONTENT_USAGE
-            and (rule.pattern is None or rule.pattern.matches(path))
-        ]
+        view = self._view(agent)
         out: list[Statement] = []
-        if usage:
-            # Longest path wins; equal ones are all returned and combine most-restrictively.
-            top = max(rule.priority for rule in usage)
-            out.extend(self._statement(r, selection) for r in usage if r.priority == top)
-        out.extend(
-            self._statement(r, selection) for r in rules if r.signal is Signal.CONTENT_SIGNAL
-        )
+        if view.usage:
+            path = canonical_path(url)
+            top = -1
+            for rule, statement in view.usage:
+                if rule.priority < top:
+                    break
+                if rule.pattern is None or rule.pattern.matches(path):
+                    # Longest path wins; equal ones all count and combine most-restrictively.
+                    top = rule.priority
+                    out.append(statement)
+        out.extend(view.signals)
         return out
 
     def crawl_delay(self, agent: str) -> float | None:
         """The largest ``Crawl-delay`` in the crawler's groups (non-standard, standards.md 1.7)."""
         delays = [
             delay
-            for group in select_groups(self._groups, agent, index=self._index).groups
+            for group in self._view(agent).selection.groups
             for line in group.lines
             if line.key is Key.CRAWL_DELAY and (delay := _delay(line.value)) is not None
         ]
@@ -192,14 +290,14 @@ class RobotsTxt:
             pattern = self._patterns[value] = compile_pattern(value)
         return pattern
 
-    def _statement(self, rule: _UseRule, selection: Selection) -> Statement:
+    def _statement(self, rule: _UseRule, note: str) -> Statement:
         return Statement(
             signal=rule.signal,
             source=self.source,
             location=f"line {rule.line.number}",
             rule=rule.line.text,
             uses=dict(rule.uses),
-            note="" if rule in self._outside else _replaced_note(selection),
+            note="" if rule in self._outside else note,
         )
 
     def _protego(self, selection: Selection) -> Protego:
@@ -257,7 +355,8 @@ def parse_robots(data: str | bytes, *, source: str = "/robots.txt") -> ParseResu
     for group in scanned.groups:
         for agent in group.agents:
             check_agent(agent, note)
-    check_wildcard_drops(scanned.groups, note)
+    index = index_groups(scanned.groups)
+    check_wildcard_drops(scanned.groups, note, index=index)
     licenses = tuple(
         urljoin(source, line.value)
         for line in scanned.outside
@@ -269,6 +368,7 @@ def parse_robots(data: str | bytes, *, source: str = "/robots.txt") -> ParseResu
     robots = RobotsTxt(
         source=source,
         groups=scanned.groups,
+        index=index,
         rules=rules,
         outside=tuple(outside),
         license_urls=licenses,
@@ -315,36 +415,6 @@ def _use_rule(line: Line, diagnostics: list[Diagnostic]) -> _UseRule:
     return _UseRule(
         signal=Signal.CONTENT_USAGE, line=line, pattern=pattern, uses=dict(usage.value.uses)
     )
-
-
-def _best_rule(
-    selection: Selection, path: str, compile_: Callable[[str], PathPattern]
-) -> tuple[Line, bool, str] | None:
-    """The longest matching Allow/Disallow line, a tie going to Allow (RFC 9309 2.2.2).
-
-    Like protego (and Google, standards.md 1.11 #14), ``Allow: /dir/index.html`` also allows
-    exactly ``/dir/``; the third item is a note saying so when that is what decided.
-    """
-    best: tuple[Line, bool, str] | None = None
-    best_priority = -1
-    for group in selection.groups:
-        for line in group.lines:
-            if line.key not in (Key.ALLOW, Key.DISALLOW) or not line.value:
-                continue
-            allow = line.key is Key.ALLOW
-            candidates = [(compile_(line.value), "")]
-            if allow and line.value.endswith(_INDEX):
-                implied = line.value.removesuffix(_INDEX[1:]) + "$"
-                candidates.append((compile_(implied), _INDEX_NOTE))
-            for pattern, why in candidates:
-                if not pattern.matches(path):
-                    continue
-                tie_to_allow = best is not None and allow and not best[1]
-                if pattern.priority > best_priority or (
-                    pattern.priority == best_priority and tie_to_allow
-                ):
-                    best, best_priority = (line, allow, why), pattern.priority
-    return best
 
 
 def _replaced_note(selection: Selection) -> str:

@@ -6,7 +6,7 @@ They only produce diagnostics for ``heedful lint``; the access decision never re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Final, TypeAlias
 
 from policies.diagnostics import Severity
@@ -37,13 +37,16 @@ def check_agent(agent: Line, note: Note) -> None:
         )
 
 
-def check_wildcard_drops(groups: tuple[Group, ...], note: Note) -> None:
+def check_wildcard_drops(
+    groups: tuple[Group, ...], note: Note, *, index: Mapping[str, tuple[int, ...]]
+) -> None:
     """Warn, once per group, when named groups silently drop the * group's Disallow rules.
 
     Publishers often expect inheritance from ``*``; RFC 9309 2.2.1 gives none. A named group
-    that disallows everything (``Disallow: /``) loses nothing and is not reported.
+    that disallows everything (``Disallow: /``) loses nothing and is not reported. ``index`` is
+    :func:`policies.robots_groups.index_groups` of ``groups``, so each token is looked up once.
     """
-    wildcard = _disallows(g for g in groups if any(agent_token(a.value) == "*" for a in g.agents))
+    wildcard = _disallows(groups[i] for i in index.get("*", ()))
     if not wildcard:
         return
     seen: set[str] = set()
@@ -55,9 +58,7 @@ def check_wildcard_drops(groups: tuple[Group, ...], note: Note) -> None:
             if product is None or product == "*" or product in seen:
                 continue
             seen.add(product)
-            mine = _disallows(
-                g for g in groups if any(agent_token(a.value) == product for a in g.agents)
-            )
+            mine = set(_disallows(groups[i] for i in index.get(product, ())))
             dropped = [value for value in wildcard if value not in mine]
             if dropped and not _BLANKET.intersection(mine):
                 names.append(agent.value)

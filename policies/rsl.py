@@ -92,6 +92,10 @@ class RslDocument:
 
     contents: tuple[RslContent, ...] = ()
     source: str = "/license.xml"
+    _statements: dict[tuple[int, ...], Statement] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """Statements by chosen ``<content>`` indices: many URLs share a scope, build each once."""
 
     def statement(self, url: str) -> Statement | None:
         """What the best-matching ``<content>`` says about ``url`` (6.3 Recommendation).
@@ -99,12 +103,16 @@ class RslDocument:
         Several scopes of the same (longest) length are read together: a creator who wrote
         two ``<content url="/">`` meant both.
         """
-        ranked = [(content.priority(url), content) for content in self.contents]
-        best = max((rank for rank, _ in ranked), default=-1)
+        ranks = [content.priority(url) for content in self.contents]
+        best = max(ranks, default=-1)
         if best < 0:
             return None
-        chosen = [content for rank, content in ranked if rank == best]
-        return _statement(chosen, self.source)
+        chosen = tuple(i for i, rank in enumerate(ranks) if rank == best)
+        found = self._statements.get(chosen)
+        if found is None:
+            contents = [self.contents[i] for i in chosen]
+            found = self._statements[chosen] = _statement(contents, self.source)
+        return found
 
 
 def _statement(contents: list[RslContent], source: str) -> Statement:

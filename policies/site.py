@@ -12,15 +12,29 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 from policies.aitxt import AiTxt, parse_ai_txt
+from policies.content_signal import parse_content_signal
+from policies.content_usage import parse_content_usage
 from policies.diagnostics import Diagnostic
-from policies.fetching import Availability, Outcome, robots_outcome, signal_file_outcome
+from policies.fetching import (
+    Availability,
+    Outcome,
+    page_access,
+    robots_outcome,
+    signal_file_outcome,
+)
 from policies.headers import Headers, header_values
 from policies.html import HtmlHead, parse_html_head
-from policies.model import Signal, Statement
+from policies.model import Permission, Signal, Statement, Use
 from policies.removals import Removals, parse_removals
 from policies.robots import RobotsTxt, parse_robots
+from policies.robots_tag import robots_tag_statements
 from policies.rsl import RslDocument, parse_rsl, rsl_link_urls
-from policies.tdmrep import TdmRepFile, parse_tdmrep
+from policies.tdmrep import (
+    TdmRepFile,
+    parse_tdmrep,
+    tdmrep_header_statement,
+    tdmrep_meta_statement,
+)
 
 ROBOTS_PATH = "/robots.txt"
 TDMREP_PATH = "/.well-known/tdmrep.json"
@@ -63,7 +77,7 @@ class SiteSignals:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class PageSignals:
-    """The response for the URL itself: status, headers and the HTML head."""
+    """The response for the URL itself, its signals read once by :func:`read_page`."""
 
     url: str
     status: int | None
@@ -71,6 +85,26 @@ class PageSignals:
     head: HtmlHead | None = None
     image: bool = False
     licenses: Mapping[str, RslDocument] = field(default_factory=dict)
+    statements: tuple[Statement, ...] = ()
+    """``Content-Usage`` and ``Content-Signal`` headers: the same for every crawler."""
+    tdmrep_header: Statement | None = None
+    tdmrep_meta: Statement | None = None
+    access_control: Statement | None = None
+    """401/402/403 or ``WWW-Authenticate: License``: access needs a licence or is refused."""
+    _by_agent: dict[str, tuple[Statement, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def agent_statements(self, agent: str) -> tuple[Statement, ...]:
+        """``X-Robots-Tag`` and meta robots directives that bind ``agent`` (read once per agent)."""
+        found = self._by_agent.get(agent)
+        if found is None:
+            metas = self.head.metas if self.head is not None else ()
+            result = robots_tag_statements(
+                self.headers, metas, agent=agent, source=self.url, image=self.image
+            )
+            found = self._by_agent[agent] = tuple(result.value)
+        return found
 
 
 def read_site(
@@ -158,8 +192,9 @@ def page_license_urls(url: str, headers: Headers, head: HtmlHead | None) -> tupl
 def read_page(
     response: SignalFile, *, licenses: Mapping[str, SignalFile] | None = None
 ) -> PageSignals:
-    """Parse a response's signals: headers always, the ``<head>`` when the body is HTML."""
-    content_type = next(iter(header_values(response.headers, "content-type")), "").lower()
+    """Parse a response's signals once: headers always, the ``<head>`` when the body is HTML."""
+    headers = response.headers
+    content_type = next(iter(header_values(headers, "content-type")), "").lower()
     head = None
     if response.body and ("html" in content_type or not content_type):
         head = parse_html_head(response.body).value
@@ -168,14 +203,53 @@ def read_page(
         for url, fetched in (licenses or {}).items()
         if fetched.status is not None and 200 <= fetched.status < 300
     }
+    statements = [
+        _header_statement(
+            Signal.CONTENT_USAGE,
+            response.url,
+            "Content-Usage",
+            index,
+            value,
+            parse_content_usage(value).value.uses,
+        )
+        for index, value in enumerate(header_values(headers, "content-usage"))
+    ]
+    statements.extend(
+        _header_statement(
+            Signal.CONTENT_SIGNAL,
+            response.url,
+            "Content-Signal",
+            index,
+            value,
+            parse_content_signal(value).value.uses,
+        )
+        for index, value in enumerate(header_values(headers, "content-signal"))
+    )
+    metas = head.metas if head is not None else ()
+    control = None
+    if response.status is not None:
+        control = page_access(response.status, headers, source=response.url)
     return PageSignals(
         url=response.url,
         status=response.status,
-        headers=response.headers,
+        headers=headers,
         head=head,
         image=content_type.startswith(IMAGE_TYPES),
         licenses=docs,
+        statements=tuple(statements),
+        tdmrep_header=tdmrep_header_statement(headers, source=response.url).value,
+        tdmrep_meta=tdmrep_meta_statement(
+            [(m.name, m.content) for m in metas], source=response.url
+        ).value,
+        access_control=control,
     )
+
+
+def _header_statement(
+    signal: Signal, source: str, name: str, index: int, value: str, uses: Mapping[Use, Permission]
+) -> Statement:
+    location = f"header {name}" + (f" #{index + 1}" if index else "")
+    return Statement(signal=signal, source=source, location=location, rule=value, uses=uses)
 
 
 def _found(fetched: SignalFile, notes: list[Statement], signal: Signal) -> bool:

@@ -422,6 +422,9 @@ def resolve_tdmrep(*layers: Statement | None) -> Statement | None:
     (2.7 Recommendation): a later reservation without a policy keeps the earlier policy unless
     it is ``0``, and a later policy alone updates the policy. None when nothing set a reservation.
     """
+    present = [layer for layer in layers if layer is not None]
+    if len(present) == 1 and _pair_of(present[0])[0] is not None:
+        return present[0]  # one layer with a reservation: nothing to supersede or pair
     reservation: int | None = None
     policy = ""
     winner: Statement | None = None

@@ -39,7 +39,7 @@ TIE = "User-agent: *\nAllow: /x\nDisallow: /x\n"
 # fmt: off
 ACCESS_CASES: list[tuple[str, str, str | bytes, str, str, bool, str, str]] = [
     ("A-named-ignores-star", "1.13 A", EXAMPLE_A, "NewsBot", "/private/x", True, "robots.txt",
-     "no rule matches /private/x for groups for NewsBot (lines 4-5, 7-8)"),
+     "no rule matches this path for groups for NewsBot (lines 4-5, 7-8)"),
     ("A-named-merged-1", "1.13 A", EXAMPLE_A, "NewsBot/2.0", "/drafts/x", False, "line 5",
      "Disallow: /drafts/"),
     ("A-named-merged-2", "1.13 A", EXAMPLE_A, "newsbot", "/tmp/x", False, "line 8",
@@ -47,7 +47,7 @@ ACCESS_CASES: list[tuple[str, str, str | bytes, str, str, bool, str, str]] = [
     ("A-other-star", "1.13 A", EXAMPLE_A, "OtherBot", "/private/x", False, "line 2",
      "Disallow: /private/"),
     ("A-other-drafts", "1.13 A", EXAMPLE_A, "OtherBot", "/drafts/x", True, "robots.txt",
-     "no rule matches /drafts/x for group for * (lines 1-2)"),
+     "no rule matches this path for group for * (lines 1-2)"),
     ("B-shop", "1.13 B", EXAMPLE_B, "Bot", "/shop", False, "line 2", "Disallow: /shop"),
     ("B-shop-item", "1.13 B", EXAMPLE_B, "Bot", "/shop/item", True, "line 3", "Allow: /shop/"),
     ("B-pdf", "1.13 B", EXAMPLE_B, "Bot", "/p/a.pdf", False, "line 5", "Disallow: /*.pdf"),
@@ -57,7 +57,7 @@ ACCESS_CASES: list[tuple[str, str, str | bytes, str, str, bool, str, str]] = [
     ("C-zip", "1.13 C", EXAMPLE_C, "Bot", "/downloads/x.zip", False, "line 3",
      "Disallow: /downloads/*.zip$"),
     ("C-zip-query", "1.13 C", EXAMPLE_C, "Bot", "/downloads/x.zip?v=2", True, "robots.txt",
-     "no rule matches /downloads/x.zip?v=2 for group for * (lines 1-4)"),
+     "no rule matches this path for group for * (lines 1-4)"),
     ("C-length-not-intent", "1.13 C", EXAMPLE_C, "Bot", "/downloads/free/x.zip", False,
      "line 3", "Disallow: /downloads/*.zip$"),
     ("D-bom-and-space-separator", "1.13 D", EXAMPLE_D, "MyBot", "/tmp/a", False, "line 2",
@@ -70,7 +70,7 @@ ACCESS_CASES: list[tuple[str, str, str | bytes, str, str, bool, str, str]] = [
     ("robots-txt-always-allowed", "RFC 9309 2.2.2", "User-agent: *\nDisallow: /\n", "Bot",
      "https://e.example/robots.txt", True, "robots.txt", "/robots.txt is always allowed"),
     ("empty-disallow-never-matches", "1.5", "User-agent: *\nDisallow:\n", "Bot", "/x", True,
-     "robots.txt", "no rule matches /x for group for * (lines 1-2)"),
+     "robots.txt", "no rule matches this path for group for * (lines 1-2)"),
     ("unknown-line-keeps-group", "1.11 #10", "User-agent: A\nFoo: bar\nUser-agent: B\nDisallow: /\n",
      "A", "/x", False, "line 4", "Disallow: /"),
     ("sitemap-keeps-group", "1.11 #10",
@@ -85,7 +85,7 @@ ACCESS_CASES: list[tuple[str, str, str | bytes, str, str, bool, str, str]] = [
     ("index-html", "1.11 #14", "User-agent: *\nAllow: /d/index.html\nDisallow: /\n", "Bot",
      "/d/", True, "line 2", "Allow: /d/index.html"),
     ("rule-before-group-ignored", "1.5", "Disallow: /\nUser-agent: *\nAllow: /a\n", "Bot", "/x",
-     True, "robots.txt", "no rule matches /x for group for * (line 2-3)".replace("line", "lines")),
+     True, "robots.txt", "no rule matches this path for group for * (line 2-3)".replace("line", "lines")),
 ]
 # fmt: on
 
