@@ -31,7 +31,6 @@ from policies.model import (
     apply_hierarchy,
 )
 from policies.site import PageSignals, SiteSignals
-from policies.tdmrep import resolve_tdmrep
 
 DEFAULTS: Final = {Mode.OPT_OUT: Permission.ALLOW, Mode.CONSENT: Permission.DENY}
 """What an unknown use means in each mode (standards.md 12.3 step 6)."""
@@ -191,10 +190,8 @@ def page_statements(
     if page is None:
         return [file_stmt] if file_stmt is not None else []
     out = list(page.statements)
-    if file_stmt is not None or page.tdmrep_header is not None or page.tdmrep_meta is not None:
-        tdm = resolve_tdmrep(file_stmt, page.tdmrep_header, page.tdmrep_meta)
-        if tdm is not None:
-            out.append(tdm)
+    if (tdm := page.tdmrep_over(file_stmt)) is not None:
+        out.append(tdm)
     out.extend(page.agent_statements(agent))
     for doc_url, doc in page.licenses.items():
         if doc_url not in site.licenses and (stmt := doc.statement(url)) is not None:
@@ -230,7 +227,25 @@ def _access(
     return verdict, reason, crawlable
 
 
+_REASONS: dict[tuple[int, str, bool], tuple[Statement, Reason]] = {}
+"""Reasons already built, by statement identity (the statement is kept, so its id stays its
+own): readers hand out the same statement objects for every URL they cover."""
+_MAX_REASONS: Final = 4096
+
+
 def _reason(stmt: Statement, effect: str, *, inherited: bool = False) -> Reason:
+    key = (id(stmt), effect, inherited)
+    hit = _REASONS.get(key)
+    if hit is not None and hit[0] is stmt:
+        return hit[1]
+    reason = _build_reason(stmt, effect, inherited=inherited)
+    if len(_REASONS) >= _MAX_REASONS:
+        _REASONS.clear()
+    _REASONS[key] = (stmt, reason)
+    return reason
+
+
+def _build_reason(stmt: Statement, effect: str, *, inherited: bool) -> Reason:
     note = stmt.note
     if inherited and effect != "unknown" and not effect.startswith("access"):
         note = f"{note}; {_HIERARCHY_NOTE}" if note else _HIERARCHY_NOTE

@@ -32,6 +32,7 @@ from policies.rsl import RslDocument, parse_rsl, rsl_link_urls
 from policies.tdmrep import (
     TdmRepFile,
     parse_tdmrep,
+    resolve_tdmrep,
     tdmrep_header_statement,
     tdmrep_meta_statement,
 )
@@ -94,6 +95,21 @@ class PageSignals:
     _by_agent: dict[str, tuple[Statement, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _tdmrep: dict[int, tuple[Statement | None, Statement | None]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def tdmrep_over(self, file_rule: Statement | None) -> Statement | None:
+        """The TDMRep value for this response: the site file's rule, then this response's
+        header, then its meta, each superseding the last (TDMRep 2.7). Read once per file rule.
+        """
+        key = id(file_rule)
+        cached = self._tdmrep.get(key)
+        if cached is not None and cached[0] is file_rule:
+            return cached[1]
+        resolved = resolve_tdmrep(file_rule, self.tdmrep_header, self.tdmrep_meta)
+        self._tdmrep[key] = (file_rule, resolved)
+        return resolved
 
     def agent_statements(self, agent: str) -> tuple[Statement, ...]:
         """``X-Robots-Tag`` and meta robots directives that bind ``agent`` (read once per agent)."""
