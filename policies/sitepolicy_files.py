@@ -1,0 +1,247 @@
+"""The site-wide files of a rendered policy: robots.txt, ai.txt, tdmrep.json and the RSL document.
+
+Split from :mod:`policies.sitepolicy_render` (which explains what each format publishes: the
+floor for formats every crawler reads, per-class values in robots.txt groups). Every format is
+written by its own writer; this module only chooses the values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Final
+
+from policies.agents import known_agents
+from policies.aitxt import AiTxtSpec, render_ai_txt
+from policies.content_signal import render_content_signal
+from policies.content_usage import render_content_usage
+from policies.model import Permission, Use
+from policies.patterns import compile_pattern
+from policies.robots_render import RobotsGroupSpec, RobotsSpec, render_robots
+from policies.rsl import RslContent, RslDocument, RslLicense, render_rsl
+from policies.sitepolicy_model import Choice, SitePolicy
+from policies.sitepolicy_resolve import EVERYONE, PolicyIndex, Vector, tighten
+from policies.tdmrep import TdmRule, render_tdmrep
+
+_RSL_USES: Final = {Use.AI_TRAIN: "ai-train", Use.AI_INPUT: "ai-input", Use.SEARCH: "search"}
+
+CONTENT_SIGNALS_POLICY: Final = """\
+As a condition of accessing this website, you agree to abide by the following content signals:
+
+(a) If a content-signal = yes, you may collect content for the corresponding use.
+(b) If a content-signal = no, you may not collect content for the corresponding use.
+(c) If the website operator does not include a content signal for a corresponding use, the
+website operator neither grants nor restricts permission via content signal with respect to the
+corresponding use.
+
+The content signals and their meanings are:
+
+search: building a search index and providing search results (e.g., returning hyperlinks and
+short excerpts from your website's contents). Search does not include providing AI-generated
+search summaries.
+ai-input: inputting content into one or more AI models (e.g., retrieval augmented generation,
+grounding, or other real-time taking of content for generative AI search answers).
+ai-train: training or fine-tuning AI models.
+
+ANY RESTRICTIONS EXPRESSED VIA CONTENT SIGNALS ARE EXPRESS RESERVATIONS OF RIGHTS UNDER ARTICLE 4
+OF THE EUROPEAN UNION DIRECTIVE 2019/790 ON COPYRIGHT AND RELATED RIGHTS IN THE DIGITAL SINGLE
+MARKET."""
+"""Cloudflare's Content Signals Policy text (CC0, standards.md 5.1/5.3): it gives the
+``Content-Signal`` lines their declared meaning and carries the Art. 4 reservation."""
+
+
+def plain(values: Vector, uses: tuple[Use, ...]) -> dict[Use, Permission]:
+    """Only allow/deny: yes/no formats would write a licence requirement as a deny."""
+    return {
+        use: Permission(str(values[use]))
+        for use in uses
+        if values[use] in (Choice.ALLOW, Choice.DENY)
+    }
+
+
+def tdm_pair(policy: SitePolicy, values: Vector, license_url: str) -> tuple[int, str]:
+    """TDMRep values: ``1`` for deny or licence; the policy URL only for a licence (2.2)."""
+    tdm = values[Use.TDM]
+    if tdm is Choice.ALLOW:
+        return 0, ""
+    if tdm is Choice.DENY:
+        return 1, ""
+    terms = policy.license.terms if policy.license is not None else None
+    return 1, terms or license_url
+
+
+def _parent(index: PolicyIndex, scope: str) -> str | None:
+    """The most specific other scope that contains ``scope``."""
+    found = [
+        other for other in index.scopes if other != scope and compile_pattern(other).matches(scope)
+    ]
+    return found[-1] if found else None
+
+
+def ext_scopes(index: PolicyIndex, uses: tuple[Use, ...]) -> list[tuple[str, str, Vector]]:
+    """``(pattern, scope, values)`` for path x extension where a media rule changes ``uses``.
+
+    An extension scope ``P*.E$`` outranks every shorter line matching the same URL, so each
+    format reads the most specific scope's values (standards.md 1.5 longest match; TDMRep lists
+    it first).
+    """
+    out: list[tuple[str, str, Vector]] = []
+    for ext in index.extensions():
+        rules = [rule for rule in index.policy.media if ext in rule.extensions]
+        if not any(use in rule.said() for rule in rules for use in uses):
+            continue
+        out.extend(
+            (f"{scope}*.{ext}$", scope, tighten(index.floor(scope), rules))
+            for scope in index.scopes
+        )
+    return out
+
+
+def robots_txt(index: PolicyIndex, version: str, license_url: str) -> str:
+    star = _group(index, EVERYONE, ("*",))
+    groups = [star]
+    groups += [
+        replace(star, agents=(agent.token,))
+        for agent in known_agents()
+        if agent.token.lower() not in index.agents
+    ]
+    groups += [_group(index, klass, (index.names[klass],)) for klass in index.agents]
+    site = index.policy.site
+    comment = (
+        f"{CONTENT_SIGNALS_POLICY}\n\n"
+        f"Site: {site.name} <{site.url}>; contact: {site.contact}\n"
+        f"Heedful policy version {version}. Every AI crawler named below gets the full rule set."
+    )
+    return render_robots(
+        RobotsSpec(
+            groups=tuple(groups),
+            licenses=(license_url,) if license_url else (),
+            sitemaps=site.sitemaps,
+            comment=comment,
+        )
+    )
+
+
+def _group(index: PolicyIndex, klass: str, agents: tuple[str, ...]) -> RobotsGroupSpec:
+    rows = {scope: index.resolve(scope, klass) for scope in index.scopes}
+    allow: list[str] = []
+    disallow: list[str] = []
+    usage: list[tuple[str, str]] = []
+    written: dict[str, str] = {}
+    for scope, row in rows.items():
+        parent = _parent(index, scope)
+        parent_access = rows[parent].access if parent is not None else True
+        if row.access != parent_access:
+            (allow if row.access else disallow).append(scope)
+        if not row.access:
+            continue  # preferences do not attach to paths the crawler may not fetch (4.8)
+        value = render_content_usage(plain(row.values, (Use.AI_TRAIN, Use.SEARCH)))
+        inherited = _inherited(index, scope, written)
+        if value != inherited or (scope == "/" and value):
+            usage.append(("" if scope == "/" else scope, value))
+            written[scope] = value
+    signal = render_content_signal(_site_wide(index, [r.values for r in rows.values() if r.access]))
+    return RobotsGroupSpec(
+        agents=agents,
+        allow=tuple(allow),
+        disallow=tuple(disallow),
+        content_usage=tuple(usage),
+        content_signal=signal,
+    )
+
+
+def _site_wide(index: PolicyIndex, usable: list[Vector]) -> dict[Use, Permission]:
+    """What a group's ``Content-Signal`` line (no path scope, 5.3) can say for its class.
+
+    A use is written only when it has one value on every path the class may fetch, media
+    rules included, so the line never says "yes" where a path or an image says "no" (12.5
+    consistency rule). A class kept out of the whole site gets "no" for everything.
+    """
+    uses = (Use.SEARCH, Use.AI_INPUT, Use.AI_TRAIN)
+    if not usable:
+        return dict.fromkeys(uses, Permission.DENY)
+    out: dict[Use, Permission] = {}
+    for use in uses:
+        values = {row[use] for row in usable}
+        if len(values) != 1:
+            continue
+        value = values.pop()
+        narrowed = any(use in rule.said() for rule in index.policy.media)
+        if value is Choice.DENY or (value is Choice.ALLOW and not narrowed):
+            out[use] = Permission(str(value))
+    return out
+
+
+def _inherited(index: PolicyIndex, scope: str, written: dict[str, str]) -> str:
+    parent = _parent(index, scope)
+    while parent is not None and parent not in written:
+        parent = _parent(index, parent)
+    return written.get(parent, "") if parent is not None else ""
+
+
+def ai_txt(index: PolicyIndex) -> str:
+    allow: list[str] = []
+    disallow: list[str] = []
+    denied = {scope: index.floor(scope)[Use.AI_TRAIN] is Choice.DENY for scope in index.scopes}
+    for scope in index.scopes:
+        parent = _parent(index, scope)
+        if parent is not None and denied[scope] != denied[parent]:
+            (disallow if denied[scope] else allow).append(scope)
+    for pattern, _, values in ext_scopes(index, (Use.AI_TRAIN,)):
+        (disallow if values[Use.AI_TRAIN] is Choice.DENY else allow).append(pattern)
+    return render_ai_txt(
+        AiTxtSpec(disallow=tuple(disallow), allow=tuple(allow), allow_rest=not denied["/"])
+    )
+
+
+def tdmrep_json(index: PolicyIndex, license_url: str) -> str:
+    entries = [(scope, index.floor(scope)) for scope in index.scopes]
+    entries += [(pattern, values) for pattern, _, values in ext_scopes(index, (Use.TDM,))]
+    # TDMRep picks the FIRST matching rule (2.3): most specific (longest) first, "/" last.
+    entries.sort(key=lambda entry: -compile_pattern(entry[0]).priority)
+    rules = []
+    for location, values in entries:
+        reservation, policy_url = tdm_pair(index.policy, values, license_url)
+        rules.append(TdmRule(location=location, reservation=reservation, policy=policy_url))
+    return render_tdmrep(rules)
+
+
+def rsl_xml(index: PolicyIndex, version: str) -> str:
+    policy = index.policy
+    terms = policy.license
+    holder = (terms.copyright if terms is not None else None) or policy.site.name
+    contact = policy.site.contact
+    email = contact.removeprefix("mailto:") if "@" in contact and "://" not in contact else ""
+    url = contact if "://" in contact else ""
+    scopes = [(scope, scope, index.floor(scope)) for scope in index.scopes]
+    scopes += ext_scopes(index, tuple(_RSL_USES))
+    contents: list[RslContent] = []
+    for location, scope, values in scopes:
+        by = {choice: [_RSL_USES[u] for u in _RSL_USES if values[u] is choice] for choice in Choice}
+        credit = index.attribution(scope)
+        common = RslContent(
+            url=location,
+            copyright=holder,
+            copyright_email=email,
+            copyright_url=url,
+            terms=(terms.terms or "") if terms else "",
+        )
+        if by[Choice.LICENSE] and terms is not None:
+            paid = RslLicense(
+                permits_usage=tuple(by[Choice.LICENSE]),
+                prohibits_usage=tuple(by[Choice.DENY]),
+                payment_type=terms.payment,
+                amount=terms.amount or "",
+                currency=terms.currency or "",
+            )
+            contents.append(replace(common, server=terms.server or "", licenses=(paid,)))
+        if by[Choice.ALLOW]:
+            free = RslLicense(
+                permits_usage=tuple(by[Choice.ALLOW]),
+                prohibits_usage=tuple(by[Choice.DENY]),
+                payment_type="attribution" if credit else "",
+                legal=(("attribution", credit),) if credit else (),
+            )
+            contents.append(replace(common, licenses=(free,)))
+    text = render_rsl(RslDocument(contents=tuple(contents)))
+    declaration, _, rest = text.partition("\n")
+    return f"{declaration}\n<!-- Heedful policy version {version} -->\n{rest}"

@@ -1,0 +1,300 @@
+"""The site policy file: one TOML document saying what AI may do with a site (issue 3 section 1).
+
+This module holds the validated shape (pydantic v2, frozen, unknown keys refused). What the
+values *mean* and which combinations every published format can express live in
+:mod:`policies.sitepolicy_resolve`; loading (TOML text -> model, errors with lines) in
+:mod:`policies.sitepolicy_load`. The format is documented in ``docs/site-policy.md``.
+
+The internal model follows standards.md 12.5: per path prefix (longest prefix wins) a value per
+use, optional per-bot overrides, optional licence terms.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from policies.model import Use
+
+TOKEN: Final = re.compile(r"[A-Za-z_-]+")
+"""A valid robots.txt product token (standards.md 1.14, 10.1)."""
+EXTENSION: Final = re.compile(r"[A-Za-z0-9]+")
+MEDIA_TYPE: Final = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)")
+PATH_CHARS: Final = re.compile(r"/(?:[A-Za-z0-9._~!&'()+,;=:@/-]|%[0-9A-Fa-f]{2})*")
+"""A path prefix: RFC 3986 path characters, percent-encoded otherwise (standards.md 1.14).
+
+``*`` and ``$`` are refused: patterns would make "most specific path wins" ambiguous (two
+different patterns of one length can match one URL), and TDMRep picks the first match while
+robots.txt picks the longest; plain prefixes give every format the same answer.
+"""
+PAYMENTS: Final = frozenset(
+    {"purchase", "subscription", "training", "crawl", "use", "contribution", "free"}
+)
+"""RSL 1.0 payment types a licence offer may name (standards.md 6.3); ``attribution`` is a
+duty, not a price, and is written with the per-path ``attribution`` key instead."""
+USE_KEYS: Final = ("search", "ai-input", "ai-train", "genai-train", "tdm")
+
+
+class Choice(StrEnum):
+    """What the owner says about one use."""
+
+    ALLOW = "allow"
+    DENY = "deny"
+    LICENSE = "license"
+    """Allowed only under the licence offered in ``[license]`` (RSL / TDMRep policy)."""
+
+
+Access = Literal["allow", "deny"]
+
+
+def _model_config() -> ConfigDict:
+    return ConfigDict(frozen=True, extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+
+
+class _Uses(BaseModel):
+    """The five use keys; ``None`` = not said here (inherited from a broader entry)."""
+
+    model_config = _model_config()
+
+    search: Choice | None = None
+    ai_input: Choice | None = Field(default=None, alias="ai-input")
+    ai_train: Choice | None = Field(default=None, alias="ai-train")
+    genai_train: Choice | None = Field(default=None, alias="genai-train")
+    tdm: Choice | None = None
+
+    def said(self) -> dict[Use, Choice]:
+        """The uses this entry speaks about; ``genai-train`` follows ``ai-train`` when unsaid."""
+        out = {
+            Use.SEARCH: self.search,
+            Use.AI_INPUT: self.ai_input,
+            Use.AI_TRAIN: self.ai_train,
+            Use.GENAI_TRAIN: self.genai_train if self.genai_train is not None else self.ai_train,
+            Use.TDM: self.tdm,
+        }
+        return {use: choice for use, choice in out.items() if choice is not None}
+
+    @model_validator(mode="after")
+    def _genai_is_ai_train(self) -> _Uses:
+        # No published format can say one without the other: Content-Usage train-ai, the
+        # Content-Signal ai-train key, RSL ai-train, ai.txt and noai all speak for AI training
+        # as a whole (standards.md 4.4, 5.2, 6.3, 3.1, 7.2), so a split would be misread.
+        if self.genai_train is not None and self.genai_train != self.ai_train:
+            raise ValueError(
+                "genai-train must equal ai-train (and ai-train must be given with it): no "
+                "published format can state generative training apart from AI training"
+            )
+        return self
+
+
+def _check_path(value: str) -> str:
+    if not PATH_CHARS.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a path prefix: it must start with '/', use only URL path "
+            "characters (percent-encode others, e.g. /caf%C3%A9/) and no '*', '$', '#' or spaces"
+        )
+    if value.endswith("/index.html"):
+        # robots.txt readers treat "Allow: /d/index.html" as also allowing "/d/" (standards.md
+        # 1.11 #14), so such a prefix would mean different things in different formats.
+        raise ValueError(f"{value!r}: a prefix ending in /index.html is read inconsistently")
+    return value
+
+
+def _check_url(value: str) -> str:
+    if not re.fullmatch(r"https?://[^\s/?#]+(?:[/?#]\S*)?", value):
+        raise ValueError(f"{value!r} is not an absolute http(s) URL")
+    return value
+
+
+class SiteInfo(BaseModel):
+    """``[site]``: who publishes the policy."""
+
+    model_config = _model_config()
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    url: str
+    contact: Annotated[str, Field(min_length=1, max_length=300)]
+    """An e-mail address or a URL where the owner can be reached."""
+    sitemaps: tuple[str, ...] = ()
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _check_url(value)
+
+    @field_validator("sitemaps")
+    @classmethod
+    def _sitemaps(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_check_url(item) for item in value)
+
+
+class Defaults(_Uses):
+    """``[defaults]``: the value of every use for the whole site; each use must be given, so
+    that crawlers in opt-out and in consent mode read the same answer (standards.md 12.3.6)."""
+
+    search: Choice
+    ai_input: Choice = Field(alias="ai-input")
+    ai_train: Choice = Field(alias="ai-train")
+    tdm: Choice
+    attribution: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    """Credit line users must give for the uses the site allows (RSL ``attribution``)."""
+
+
+class PathRule(_Uses):
+    """``[[paths]]``: values for one path prefix; the most specific prefix wins."""
+
+    path: str
+    access: Access | None = None
+    """``deny`` blocks crawling of the prefix in robots.txt (every use is then denied)."""
+    attribution: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        return _check_path(value)
+
+
+class AgentRule(_Uses):
+    """``[[agents]]``: values for one crawler token, optionally only under ``path``."""
+
+    agent: str
+    path: str = "/"
+    access: Access | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        return _check_path(value)
+
+    @field_validator("agent")
+    @classmethod
+    def _token(cls, value: str) -> str:
+        if value == "*":
+            raise ValueError("'*' is everyone: use [defaults] and [[paths]] instead")
+        if not TOKEN.fullmatch(value):
+            prefix = re.match(r"[A-Za-z_-]*", value)
+            hint = f" (robots.txt readers would see {prefix.group(0)!r})" if prefix else ""
+            raise ValueError(
+                f"{value!r} is not a valid product token: only letters, '-' and '_'{hint}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _expressible(self) -> AgentRule:
+        said = self.said()
+        if Use.TDM in said:
+            # TDMRep (file, header, meta) and RSL have no per-crawler form (standards.md 2, 6).
+            raise ValueError(
+                "tdm cannot be set per agent: TDMRep has no per-crawler form; use access = "
+                "'deny' to keep a crawler out entirely"
+            )
+        if Choice.LICENSE in said.values():
+            # RSL and TDMRep policies are offered to everyone (standards.md 6.3).
+            raise ValueError(
+                "an agent override can only allow or deny: licence offers (RSL) apply to "
+                "every crawler"
+            )
+        return self
+
+
+class MediaRule(_Uses):
+    """``[[media]]``: uses denied for some media, matched by type and by file extension."""
+
+    name: str = ""
+    types: tuple[str, ...] = ()
+    """Media types (``image/*``, ``application/pdf``), matched against the response type."""
+    extensions: tuple[str, ...] = ()
+    """File extensions without the dot (``jpg``), matched case-sensitively at the end of the
+    path, because crawlers decide from site files before they know the media type."""
+
+    @field_validator("types")
+    @classmethod
+    def _types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        out = tuple(item.strip().lower() for item in value)
+        for item in out:
+            if not MEDIA_TYPE.fullmatch(item):
+                raise ValueError(f"{item!r} is not a media type such as image/* or image/png")
+        return out
+
+    @field_validator("extensions")
+    @classmethod
+    def _extensions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        out = tuple(item.strip().removeprefix(".") for item in value)
+        for item in out:
+            if not EXTENSION.fullmatch(item):
+                raise ValueError(f"{item!r} is not a file extension (letters and digits only)")
+        return out
+
+    @model_validator(mode="after")
+    def _deny_only(self) -> MediaRule:
+        if not self.types and not self.extensions:
+            raise ValueError("a media rule needs types, extensions or both")
+        said = self.said()
+        if not said:
+            raise ValueError("a media rule must deny at least one use")
+        if any(choice is not Choice.DENY for choice in said.values()):
+            # Only a deny can be added by a response header alone: a licence or an allow for a
+            # media type would need the site-wide files to know the type before the fetch.
+            raise ValueError("media rules can only deny uses (they tighten the path's values)")
+        if Use.TDM in said and not {Use.AI_TRAIN, Use.AI_INPUT} <= said.keys():
+            # A TDM reservation covers AI training and AI input (standards.md 12.3 step 3).
+            raise ValueError("a media rule denying tdm must deny ai-train and ai-input too")
+        return self
+
+
+class LicenseTerms(BaseModel):
+    """``[license]``: the RSL licence offered for every use whose value is ``license``."""
+
+    model_config = _model_config()
+
+    payment: str
+    amount: Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?$")] | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    server: str | None = None
+    """RSL licence server: crawlers must obtain a licence token there (standards.md 6.3)."""
+    copyright: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    """Rights holder; defaults to the site name."""
+    attribution: bool = False
+    """Licensees must credit the copyright holder (stated in the terms and ``<copyright>``)."""
+    terms: str | None = None
+    """Human-readable licence terms (RSL ``<terms>``; also the TDMRep ``tdm-policy``)."""
+    uses: tuple[Use, ...] | None = None
+    """Optional cross-check: exactly the uses the policy sets to ``license``."""
+
+    @field_validator("server", "terms")
+    @classmethod
+    def _urls(cls, value: str | None) -> str | None:
+        return None if value is None else _check_url(value)
+
+    @field_validator("payment")
+    @classmethod
+    def _payment(cls, value: str) -> str:
+        if value not in PAYMENTS:
+            raise ValueError(f"{value!r} is not one of {', '.join(sorted(PAYMENTS))}")
+        return value
+
+    @model_validator(mode="after")
+    def _priced(self) -> LicenseTerms:
+        if self.payment == "free" and self.server is None:
+            raise ValueError(
+                "a free licence without a licence server is a plain allow: set the uses to "
+                "'allow' (with attribution if you want credit) or name a server"
+            )
+        if self.amount is not None and self.currency is None:
+            raise ValueError("amount needs a currency (ISO 4217, e.g. EUR)")
+        return self
+
+
+class SitePolicy(BaseModel):
+    """A whole site policy. ``version`` is not part of the file: the server assigns versions."""
+
+    model_config = _model_config()
+
+    site: SiteInfo
+    defaults: Defaults
+    paths: tuple[PathRule, ...] = ()
+    agents: tuple[AgentRule, ...] = ()
+    media: tuple[MediaRule, ...] = ()
+    license: LicenseTerms | None = None
