@@ -1,0 +1,105 @@
+"""``heedful audit``'s analysis: matrix, contradictions, gaps and score for one fetched origin.
+
+Pure: :class:`~policies.audit_model.AuditInput` in (fetched and parsed by the adapter),
+:class:`AuditReport` out. docs/audit.md documents every rule and the score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from policies.agents import HEEDFUL_TOKEN, known_agents
+from policies.audit_files import document_findings, file_findings, policy_references
+from policies.audit_model import AuditInput, Finding, sort_findings
+from policies.audit_probe import Probe, probe
+from policies.contradictions import blocked_trainers, conflicting_pairs, wildcard_overrides
+from policies.diagnostics import Severity
+from policies.gaps import format_gaps, oversights, unstated_uses
+from policies.legacy import legacy_findings
+from policies.matrix import Matrix, build_matrix
+from policies.model import Mode
+from policies.score import UseScore, score
+
+__all__ = ["AuditReport", "audit", "matrix_agents", "policy_urls"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AuditReport:
+    """Everything ``heedful audit`` prints."""
+
+    url: str
+    origin: str
+    matrix: Matrix
+    findings: tuple[Finding, ...]
+    scores: tuple[UseScore, ...]
+    probe: Probe
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON object of ``heedful audit --json``."""
+        return {
+            "url": self.url,
+            "origin": self.origin,
+            "summary": {str(s): self.count(s) for s in Severity},
+            "findings": [f.as_dict() for f in self.findings],
+            "score": {str(s.use): s.as_dict() for s in self.scores},
+            "matrix": self.matrix.as_dict(),
+            "probed": {
+                "paths": len(self.probe.targets),
+                "agent_classes": [c.label for c in self.probe.classes],
+            },
+        }
+
+
+def matrix_agents(extra: Sequence[str] = ()) -> list[str]:
+    """Every known agent, then ``extra``, then Heedful's own token; no duplicates."""
+    names = [a.token for a in known_agents()] + list(extra) + [HEEDFUL_TOKEN]
+    return list({n.lower(): n for n in reversed(names)}.values())[::-1]
+
+
+def policy_urls(data: AuditInput) -> list[str]:
+    """tdm-policy documents the adapter should fetch before :func:`audit` (bounded)."""
+    return [url for url, _ in policy_references(data)]
+
+
+def audit(
+    data: AuditInput,
+    *,
+    agents: Sequence[str] = (),
+    mode: Mode = Mode.OPT_OUT,
+    tdm_covers_search: bool = False,
+) -> AuditReport:
+    """Audit one origin as fetched; ``agents`` are extra product tokens for the matrix."""
+    found = probe(data, agents=list(agents))
+    page = data.pages[0][1] if data.pages else None
+    table = build_matrix(
+        data.site,
+        page,
+        url=data.url,
+        agents=matrix_agents(agents),
+        mode=mode,
+        tdm_covers_search=tdm_covers_search,
+    )
+    findings: list[Finding] = [
+        *conflicting_pairs(data, found),
+        *blocked_trainers(data, found),
+        *wildcard_overrides(found),
+        *legacy_findings(data, found),
+        *document_findings(data, found),
+        *unstated_uses(found),
+        *format_gaps(data, found),
+        *oversights(data, found),
+        *file_findings(data),
+    ]
+    ordered = tuple(sort_findings(findings))
+    return AuditReport(
+        url=data.url,
+        origin=data.site.origin,
+        matrix=table,
+        findings=ordered,
+        scores=score(found, ordered, table),
+        probe=found,
+    )
