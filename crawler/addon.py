@@ -1,0 +1,64 @@
+"""``HeedfulAddon``: enable Heedful in any Scrapy project with one line.
+
+```python
+ADDONS = {"crawler.addon.HeedfulAddon": 0}
+HEEDFUL_PRODUCT_TOKEN = "ExampleBot"
+HEEDFUL_USE = "ai-train"
+```
+
+Settings are set at the ``addon`` priority (Scrapy's drop-in mechanism, style.md C), so a
+project can still override any of them. Scrapy's ``RobotsTxtMiddleware`` is replaced: it lets
+requests through while robots.txt is still downloading and allows everything when the download
+fails, both of which Heedful must not do (RFC 9309 2.3.1.4, standards.md 1.8).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from crawler.settings import DEFAULTS, default_user_agent
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
+
+ROBOTS_MIDDLEWARE = "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"
+MIDDLEWARE = "crawler.middlewares.PolicyDownloaderMiddleware"
+MIDDLEWARE_ORDER = 100
+"""The slot of Scrapy's RobotsTxtMiddleware."""
+PIPELINES = {"crawler.pipelines.UsePolicyPipeline": 100, "crawler.pipelines.LedgerPipeline": 900}
+PRIORITY = "addon"
+
+
+class HeedfulAddon:
+    """Scrapy add-on: Heedful's middleware in the robots slot (100), its pipelines, defaults."""
+
+    def update_settings(self, settings: Settings) -> None:
+        for name, value in DEFAULTS.items():
+            settings.set(name, value, priority="default")
+        # Component dicts are changed in place, whatever their setting priority (Scrapy
+        # add-on guidance), so a project's own DOWNLOADER_MIDDLEWARES keeps its entries and
+        # can still move or disable Heedful's components.
+        from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+
+        from crawler.middlewares import PolicyDownloaderMiddleware
+        from crawler.pipelines import LedgerPipeline, UsePolicyPipeline
+
+        settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", RobotsTxtMiddleware, None)
+        settings.setdefault_in_component_priority_dict(
+            "DOWNLOADER_MIDDLEWARES", PolicyDownloaderMiddleware, MIDDLEWARE_ORDER
+        )
+        settings.setdefault_in_component_priority_dict(
+            "ITEM_PIPELINES", UsePolicyPipeline, PIPELINES["crawler.pipelines.UsePolicyPipeline"]
+        )
+        settings.setdefault_in_component_priority_dict(
+            "ITEM_PIPELINES", LedgerPipeline, PIPELINES["crawler.pipelines.LedgerPipeline"]
+        )
+        # Heedful decides robots.txt itself; Scrapy's own check would fail open.
+        settings.set("ROBOTSTXT_OBEY", False, priority=PRIORITY)
+        token = settings.get("HEEDFUL_PRODUCT_TOKEN")
+        user_agent = settings.get("HEEDFUL_USER_AGENT") or default_user_agent(
+            token, settings.get("HEEDFUL_INFO_URL"), settings.get("HEEDFUL_USE")
+        )
+        settings.set("USER_AGENT", user_agent, priority=PRIORITY)
+        # RFC 9309 2.3.1.2 asks for at least five redirects; pages get the same bound.
+        settings.set("REDIRECT_MAX_TIMES", 5, priority=PRIORITY)

@@ -1,0 +1,213 @@
+"""Where decisions and content go: the ledger rows and the WARC records of one crawl.
+
+One :class:`Provenance` per crawler, shared by the middleware and the pipelines. Every fetched
+signal file becomes a :class:`~crawler.ledger.SignalSnapshot` (its body as a WARC response
+record, as Common Crawl keeps robots.txt captures); every considered URL becomes a
+:class:`~crawler.ledger.UrlEvent` (standards.md 12.3 step 9, 11.3 measure 1.3, 11.4).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from crawler.ledger import CrawlRun, Ledger, SignalSnapshot, UrlEvent, database_url, utcnow
+from crawler.settings import VERSION, HeedfulConfig
+from crawler.warc import WarcFiles
+from policies.fetching import robots_outcome, signal_file_outcome
+from policies.model import Decision
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from policies.site import SignalFile
+
+ATTRIBUTE: Final = "_heedful_provenance"
+
+
+def sha256(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+class Provenance:
+    """The ledger and WARC files of one crawl (one worker), plus running totals."""
+
+    def __init__(self, config: HeedfulConfig, *, crawl_id: str) -> None:
+        self.config = config
+        self.crawl_id = crawl_id
+        self.ledger = Ledger(
+            database_url(config.ledger_url, config.out_dir), batch=config.ledger_batch
+        )
+        self.warc = WarcFiles(
+            config.out_dir,
+            prefix=config.warc_prefix,
+            max_bytes=config.warc_max_bytes,
+            software=f"Heedful/{VERSION} (Scrapy add-on)",
+        )
+        self.totals: Counter[str] = Counter()
+        self.refusals: Counter[str] = Counter()
+        self.origins: set[str] = set()
+        self.kept_bytes = 0
+
+    @classmethod
+    def of(cls, crawler: Crawler, config: HeedfulConfig) -> Provenance:
+        """The crawler's one instance (created on first use)."""
+        found = getattr(crawler, ATTRIBUTE, None)
+        if found is None:
+            crawl_id = config.crawl_id or uuid.uuid4().hex
+            found = cls(config, crawl_id=crawl_id)
+            setattr(crawler, ATTRIBUTE, found)
+        assert isinstance(found, Provenance)
+        return found
+
+    async def open(self, *, seeds: Sequence[str]) -> None:
+        await self.ledger.create()
+        self.ledger.add(
+            CrawlRun,
+            {
+                "crawl_id": self.crawl_id,
+                "worker": f"{socket.gethostname()}:{os.getpid()}",
+                "started_at": utcnow(),
+                "agent": self.config.token,
+                "user_agent": self.config.user_agent,
+                "use": str(self.config.use),
+                "mode": str(self.config.mode),
+                "strict": self.config.strict,
+                "seeds": list(seeds),
+            },
+        )
+
+    async def close(self) -> None:
+        self.warc.close()
+        await self.ledger.close()
+
+    def record_signal(
+        self,
+        origin: str,
+        kind: str,
+        requested: str,
+        got: SignalFile,
+        not_modified: bool,
+        fresh_seconds: float,
+    ) -> str:
+        """Store one signal-file fetch as evidence; returns its snapshot id."""
+        fetched_at = utcnow()
+        if got.status is not None:
+            warc_file, offset = self.warc.write_response(
+                got.url or requested,
+                status=got.status,
+                headers=[(str(k), str(v)) for k, v in _pairs(got.headers)],
+                body=got.body,
+                fetched_at=fetched_at,
+            )
+        else:
+            warc_file, offset = self.warc.write_failure(
+                requested, error=got.error, fetched_at=fetched_at
+            )
+        outcome = (
+            robots_outcome(
+                status=got.status, error=got.error, redirects=got.redirects, truncated=got.truncated
+            )
+            if kind == "robots"
+            else signal_file_outcome(status=got.status, error=got.error, redirects=got.redirects)
+        )
+        snapshot = uuid.uuid4().hex
+        self.ledger.add(
+            SignalSnapshot,
+            {
+                "id": snapshot,
+                "crawl_id": self.crawl_id,
+                "origin": origin,
+                "kind": kind,
+                "url": requested,
+                "final_url": got.url,
+                "status": got.status,
+                "headers": [list(pair) for pair in _pairs(got.headers)],
+                "sha256": sha256(got.body),
+                "size": len(got.body),
+                "error": got.error,
+                "redirects": got.redirects,
+                "truncated": got.truncated,
+                "not_modified": not_modified,
+                "outcome": outcome.reason,
+                "fetched_at": fetched_at,
+                "fresh_seconds": int(fresh_seconds),
+                "warc_file": warc_file,
+                "warc_offset": offset,
+            },
+        )
+        self.totals["signal-fetches"] += 1
+        return snapshot
+
+    def event(
+        self,
+        *,
+        url: str,
+        origin: str,
+        status: str,
+        stage: str,
+        decision: Decision | None,
+        snapshots: Iterable[str],
+        http_status: int | None = None,
+        error: str = "",
+        fetched_at: datetime | None = None,
+        redirected_from: Sequence[str] = (),
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        """One :class:`UrlEvent` row; refusals are counted by their deciding reason."""
+        row: dict[str, Any] = {
+            "crawl_id": self.crawl_id,
+            "url": url,
+            "origin": origin,
+            "status": status,
+            "stage": stage,
+            "use": str(self.config.use),
+            "mode": str(self.config.mode),
+            "decided_at": utcnow(),
+            "fetched_at": fetched_at,
+            "http_status": http_status,
+            "error": error,
+            "snapshots": list(snapshots),
+            "redirected_from": list(redirected_from),
+        }
+        if decision is not None:
+            data = decision.as_dict()
+            row.update(
+                verdict=data["verdict"],
+                access=data["access"],
+                reasons=data["reasons"],
+                offers=data["offers"],
+            )
+        else:
+            row.update(verdict="", reasons=[], offers=[])
+        if extra:
+            row.update(extra)
+        self.ledger.add(UrlEvent, row)
+        self.totals[status] += 1
+        self.origins.add(origin)
+        if status == "refused":
+            self.refusals[refusal_reason(decision)] += 1
+        if status == "kept":
+            self.kept_bytes += int(row.get("size") or 0)
+
+
+def refusal_reason(decision: Decision | None) -> str:
+    """A short label for the summary: the signal that decided, e.g. ``robots.txt access deny``."""
+    if decision is None:
+        return "error"
+    for reason in decision.reasons:
+        if reason.effect in ("deny", "license", "access deny", "access license", "default deny"):
+            return f"{reason.signal} {reason.effect}"
+    return f"verdict {decision.verdict}"
+
+
+def _pairs(headers: object) -> list[tuple[str, str]]:
+    if isinstance(headers, Mapping):
+        return [(str(k), str(v)) for k, v in headers.items()]
+    return [(str(k), str(v)) for k, v in headers]  # type: ignore[attr-defined]

@@ -1,0 +1,234 @@
+"""The provenance ledger: what was considered, what was decided and why, and what was kept.
+
+SQLModel tables (style.md section 6), SQLite by default and PostgreSQL by URL, through the async
+drivers the project already ships (aiosqlite, asyncpg) so writes share the crawl's event loop.
+History is never rewritten (issue 4 section 2): every table is append-only, a later re-check of
+an item adds a :class:`UrlEvent` row with ``event="recheck"`` rather than updating one. Rows are
+buffered and written in batches with one executemany, which keeps the ledger off the crawl's
+critical path (issue 4 section 6).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import Column, Text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlmodel import Field, SQLModel, select
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB_NAME: Final = "ledger.sqlite"
+JSON_FIELDS: Final = (
+    "reasons",
+    "offers",
+    "license",
+    "attribution",
+    "snapshots",
+    "redirected_from",
+    "headers",
+    "seeds",
+)
+
+
+def _text() -> Any:
+    return Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class CrawlRun(SQLModel, table=True):
+    """One worker's part of one crawl (several workers share a ``crawl_id``)."""
+
+    __tablename__ = "heedful_crawl"
+    id: int | None = Field(default=None, primary_key=True)
+    crawl_id: str = Field(index=True)
+    worker: str
+    started_at: datetime
+    agent: str
+    user_agent: str
+    use: str
+    mode: str
+    strict: bool
+    seeds: str = _text()
+
+
+class SignalSnapshot(SQLModel, table=True):
+    """One fetch of a site-level signal file: the evidence a decision was based on."""
+
+    __tablename__ = "heedful_signal_snapshot"
+    id: str = Field(primary_key=True)
+    crawl_id: str = Field(index=True)
+    origin: str = Field(index=True)
+    kind: str
+    url: str
+    final_url: str
+    status: int | None = None
+    headers: str = _text()
+    sha256: str
+    size: int
+    error: str = ""
+    redirects: int = 0
+    truncated: bool = False
+    not_modified: bool = False
+    outcome: str = _text()
+    fetched_at: datetime
+    fresh_seconds: int = 0
+    warc_file: str = ""
+    warc_offset: int | None = None
+
+
+class UrlEvent(SQLModel, table=True):
+    """One decision about one URL: kept, refused or failed, with every reason."""
+
+    __tablename__ = "heedful_url_event"
+    id: int | None = Field(default=None, primary_key=True)
+    crawl_id: str = Field(index=True)
+    event: str = "crawl"
+    """``crawl`` when decided during a crawl; a later re-check appends ``recheck`` rows."""
+    url: str = Field(index=True)
+    origin: str
+    status: str
+    """``kept``, ``refused`` or ``failed``."""
+    stage: str
+    """``before-fetch`` (never requested) or ``after-fetch``."""
+    verdict: str
+    access: str = ""
+    use: str
+    mode: str
+    reasons: str = _text()
+    offers: str = _text()
+    http_status: int | None = None
+    error: str = ""
+    decided_at: datetime
+    fetched_at: datetime | None = None
+    sha256: str = ""
+    size: int | None = None
+    content_type: str = ""
+    warc_file: str = ""
+    warc_offset: int | None = None
+    license: str = _text()
+    attribution: str = _text()
+    snapshots: str = _text()
+    redirected_from: str = _text()
+    images_reserved: bool = False
+
+
+def database_url(url: str, out_dir: Path) -> str:
+    """The async SQLAlchemy URL: ``sqlite:///x`` -> aiosqlite, ``postgresql://`` -> asyncpg."""
+    if not url:
+        return f"sqlite+aiosqlite:///{(out_dir / DEFAULT_DB_NAME).resolve()}"
+    for plain, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+def dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+class Ledger:
+    """Buffered, append-only writer and reader of the ledger tables."""
+
+    def __init__(self, url: str, *, batch: int = 500) -> None:
+        self.url = url
+        self._engine: AsyncEngine = create_async_engine(url)
+        self._batch = batch
+        self._pending: dict[type[SQLModel], list[dict[str, Any]]] = {}
+        self._count = 0
+        self._lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def create(self) -> None:
+        """Create missing tables (``create_all`` after every table class is imported)."""
+        async with self._engine.begin() as conn:
+            await conn.run_sync(SQLModel.metadata.create_all)
+
+    def add(self, table: type[SQLModel], row: Mapping[str, Any]) -> None:
+        """Queue one row; JSON fields may be given as Python values."""
+        values = dict(_defaults(table))
+        values.update(
+            (key, dumps(value) if key in JSON_FIELDS and not isinstance(value, str) else value)
+            for key, value in row.items()
+        )
+        self._pending.setdefault(table, []).append(values)
+        self._count += 1
+        if self._count >= self._batch and not self._tasks:
+            # One flush in flight at a time; rows added meanwhile wait for the next batch.
+            task = asyncio.ensure_future(self.flush())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def flush(self) -> None:
+        """Write every queued row (one executemany per table)."""
+        async with self._lock:
+            pending, self._pending, self._count = self._pending, {}, 0
+            if not pending:
+                return
+            async with self._engine.begin() as conn:
+                # Snapshots first: events point at them.
+                for table in sorted(pending, key=lambda t: t is UrlEvent):
+                    await conn.execute(table.__table__.insert(), pending[table])  # type: ignore[attr-defined]
+
+    async def close(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.flush()
+        await self._engine.dispose()
+
+    async def events(self, *, crawl_id: str | None = None) -> AsyncIterator[dict[str, Any]]:
+        """Every URL event, oldest first, JSON fields decoded."""
+        query = select(UrlEvent).order_by(UrlEvent.id)  # type: ignore[arg-type]
+        if crawl_id:
+            query = query.where(UrlEvent.crawl_id == crawl_id)
+        async with self._engine.connect() as conn:
+            result = await conn.stream(query)
+            async for row in result:
+                yield _decoded(dict(row._mapping))
+
+    async def snapshots(self) -> dict[str, dict[str, Any]]:
+        async with self._engine.connect() as conn:
+            result = await conn.execute(select(SignalSnapshot))
+            return {row.id: _decoded(dict(row._mapping)) for row in result}
+
+    async def crawls(self) -> list[dict[str, Any]]:
+        async with self._engine.connect() as conn:
+            result = await conn.execute(select(CrawlRun).order_by(CrawlRun.id))  # type: ignore[arg-type]
+            return [_decoded(dict(row._mapping)) for row in result]
+
+
+_DEFAULTS: dict[type[SQLModel], dict[str, Any]] = {}
+
+
+def _defaults(table: type[SQLModel]) -> dict[str, Any]:
+    """Every column with its default, so one executemany sees the same keys in each row."""
+    found = _DEFAULTS.get(table)
+    if found is None:
+        found = {
+            name: (None if info.is_required() else info.get_default(call_default_factory=True))
+            for name, info in table.model_fields.items()
+            if name != "id" or table is SignalSnapshot
+        }
+        _DEFAULTS[table] = found
+    return found
+
+
+def utcnow() -> datetime:
+    """Aware UTC: every ledger time is stored with its zone."""
+    return datetime.now(UTC)
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    for key in JSON_FIELDS:
+        if key in row and isinstance(row[key], str):
+            row[key] = json.loads(row[key]) if row[key] else None
+    return row

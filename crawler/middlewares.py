@@ -1,0 +1,420 @@
+"""The downloader middleware that decides before and after every fetch (standards.md 12.6).
+
+Before a request leaves: its origin's files are decided (one shared task per origin, see
+:mod:`crawler.origincache`), then robots.txt access and every site-level statement for the
+declared use (``policies.evaluate`` with ``page=None``). A refusal raises ``IgnoreRequest`` and
+writes a ledger row; the site never sees the request. After a response: headers and HTML head
+are read (``policies.read_page``) and the URL decided with everything; content that may not be
+used is dropped here, before any pipeline, spider or WARC sees it.
+
+It takes the slot of Scrapy's ``RobotsTxtMiddleware`` (100), which the add-on disables.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
+
+from scrapy import signals as scrapy_signals
+from scrapy.exceptions import IgnoreRequest
+
+from crawler import signals
+from crawler.attribution import extract_attribution
+from crawler.evidence import Provenance, sha256
+from crawler.ledger import utcnow
+from crawler.origincache import OriginCache, OriginSignals
+from crawler.settings import HeedfulConfig, read_config
+from crawler.signalfetch import POLICY_META, ScrapyFetcher, header_pairs
+from policies.evaluate import evaluate
+from policies.model import Decision, Permission, Reason, Statement, Verdict
+from policies.robots_tag import images_reserved
+from policies.site import SignalFile, page_license_urls, read_page
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+log = logging.getLogger(__name__)
+
+DECISION_META: Final = "heedful_decision"
+"""``response.meta`` key holding the after-fetch :class:`~policies.model.Decision`."""
+IMAGES_RESERVED_META: Final = "heedful_images_reserved"
+FROM_PAGE_META: Final = "heedful_from_page"
+"""Set on requests for a page's images: they are refused when that page reserved its images."""
+PROVISIONAL_META: Final = "heedful_provisional"
+BLOCKING: Final = (Permission.DENY, Permission.LICENSE)
+
+
+class HeedfulRefused(IgnoreRequest):
+    """A request or response Heedful refused; carries the decision."""
+
+    def __init__(self, decision: Decision | None, message: str) -> None:
+        super().__init__(message)
+        self.decision = decision
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+class PolicyDownloaderMiddleware:
+    """Heedful's gate: no request before its origin is decided, no content that may not be used."""
+
+    def __init__(self, crawler: Crawler, config: HeedfulConfig) -> None:
+        self.crawler = crawler
+        self.config = config
+        self.provenance = Provenance.of(crawler, config)
+        self.cache = OriginCache(
+            ScrapyFetcher(crawler, config),
+            self._record_signal,
+            agent=config.token,
+            max_seconds=config.cache_max_seconds,
+            backoff=config.retry_backoff,
+            max_backoff=config.retry_max_backoff,
+        )
+        self.stats = crawler.stats
+        self._reserved_pages: dict[str, Statement] = {}
+        crawler.signals.connect(self._opened, signal=scrapy_signals.spider_opened)
+        crawler.signals.connect(self._closed, signal=scrapy_signals.spider_closed)
+        if crawler.settings.getbool("HTTPCACHE_ENABLED"):
+            log.warning(
+                "heedful: HTTPCACHE_ENABLED stores responses before Heedful decides them; "
+                "disable it for a compliant crawl"
+            )
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler, read_config(crawler.settings))
+
+    async def _opened(self, spider: Spider) -> None:
+        seeds = [str(u) for u in getattr(spider, "start_urls", ()) or ()]
+        await self.provenance.open(seeds=seeds)
+
+    async def _closed(self, spider: Spider) -> None:
+        await self.provenance.close()
+
+    def _record_signal(
+        self, origin: str, kind: str, url: str, got: SignalFile, not_modified: bool, fresh: float
+    ) -> str:
+        snapshot = self.provenance.record_signal(origin, kind, url, got, not_modified, fresh)
+        status = got.status if got.status is not None else "error"
+        if self.stats is not None:
+            self.stats.inc_value(f"heedful/fetch/{kind}/status/{status}")
+        self.crawler.signals.send_catch_log(
+            signal=signals.signal_file_fetched,
+            origin=origin,
+            kind=kind,
+            url=url,
+            status=got.status,
+            snapshot=snapshot,
+        )
+        return snapshot
+
+    def _decide(self, state: OriginSignals, url: str, page: Any = None, **kw: Any) -> Decision:
+        return evaluate(
+            kw.pop("site", state.site),
+            page,
+            url=url,
+            agent=self.config.token,
+            use=self.config.use,
+            mode=self.config.mode,
+            tdm_covers_search=self.config.tdm_covers_search,
+            strict=self.config.strict,
+        )
+
+    def _refuse(
+        self,
+        request: Request,
+        decision: Decision | None,
+        *,
+        stage: str,
+        state: OriginSignals | None,
+        message: str,
+        **extra: Any,
+    ) -> HeedfulRefused:
+        origin = origin_of(request.url)
+        self.provenance.event(
+            url=request.url,
+            origin=origin,
+            status="refused",
+            stage=stage,
+            decision=decision,
+            snapshots=state.snapshots if state is not None else (),
+            redirected_from=request.meta.get("redirect_urls", ()),
+            **extra,
+        )
+        if self.stats is not None:
+            self.stats.inc_value(f"heedful/denied/{self.config.use}/{stage}")
+        self.crawler.signals.send_catch_log(
+            signal=signals.policy_decided,
+            request=request,
+            decision=decision,
+            status="refused",
+            stage=stage,
+        )
+        return HeedfulRefused(decision, message)
+
+    async def process_request(self, request: Request) -> None:
+        if request.meta.get(POLICY_META):
+            return
+        url = request.url
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise self._refuse(
+                request,
+                None,
+                stage="before-fetch",
+                state=None,
+                message=f"heedful: not an http(s) URL: {url}",
+            )
+        origin = origin_of(url)
+        state = self.cache.fresh(origin) or await self.cache.get(origin)
+        if (
+            b"User-Agent" not in request.headers
+            or self.config.token.lower().encode()
+            not in (request.headers.get(b"User-Agent") or b"").lower()
+        ):
+            request.headers[b"User-Agent"] = self.config.user_agent
+        source_page = request.meta.get(FROM_PAGE_META)
+        if source_page and source_page in self._reserved_pages:
+            # standards.md 7.2, 12.3 step 8: the page's noimageai applies to its images.
+            stmt = self._reserved_pages[source_page]
+            decision = self._decide(state, url)
+            decision = dataclasses.replace(
+                decision,
+                verdict=Verdict.DENY,
+                reasons=(
+                    *decision.reasons,
+                    Reason(
+                        signal=stmt.signal,
+                        source=stmt.source,
+                        location=stmt.location,
+                        rule=stmt.rule,
+                        effect="deny",
+                        note=stmt.note,
+                    ),
+                ),
+            )
+            raise self._refuse(
+                request,
+                decision,
+                stage="before-fetch",
+                state=state,
+                message=f"heedful: images of {source_page} are reserved",
+                extra={"images_reserved": True},
+            )
+        decision = self._decide(state, url)
+        request.meta[PROVISIONAL_META] = False
+        if decision.access is not Verdict.ALLOW:
+            raise self._refuse(
+                request,
+                decision,
+                stage="before-fetch",
+                state=state,
+                message=f"heedful: access {decision.access} for {url}",
+            )
+        if decision.uses[self.config.use] in BLOCKING:
+            # TDMRep 2.7: a response header or meta supersedes tdmrep.json. When the file is
+            # the only thing in the way, fetch, decide with everything, discard unless allowed.
+            without = self._decide(state, url, site=dataclasses.replace(state.site, tdmrep=None))
+            if without.uses[self.config.use] in BLOCKING or state.site.tdmrep is None:
+                raise self._refuse(
+                    request,
+                    decision,
+                    stage="before-fetch",
+                    state=state,
+                    message=f"heedful: {decision.verdict} for {url}",
+                )
+            request.meta[PROVISIONAL_META] = True
+        if state.crawl_delay:
+            self._apply_crawl_delay(request, origin, state.crawl_delay)
+        return
+
+    def _apply_crawl_delay(self, request: Request, origin: str, delay: float) -> None:
+        """Crawl-delay is per origin (the robots.txt's own), so the origin gets its own slot."""
+        engine = self.crawler.engine
+        if engine is None:
+            return
+        downloader = engine.downloader
+        key = request.meta.setdefault("download_slot", f"heedful:{origin}")
+        slot = downloader.slots.get(key)
+        if slot is None:
+            _, slot = downloader._get_slot(request)
+        slot.delay = max(slot.delay, delay)
+
+    async def process_response(self, request: Request, response: Response) -> Response:
+        if request.meta.get(POLICY_META):
+            return response
+        url = response.url
+        origin = origin_of(url)
+        state = self.cache.fresh(origin) or await self.cache.get(origin)
+        headers = header_pairs(response)
+        fetched = SignalFile(url=url, status=response.status, headers=headers, body=response.body)
+        first = read_page(fetched)
+        named = [
+            u for u in page_license_urls(url, headers, first.head) if u not in state.site.licenses
+        ]
+        page = first
+        snapshots = list(state.snapshots)
+        if named:
+            docs = await self.cache.files(named, origin=origin, kind="rsl")
+            page = read_page(fetched, licenses=docs)
+            snapshots.extend(s for u in named if (s := self.cache.snapshot_of(u)))
+        decision = self._decide(state, url, page)
+        fetched_at = utcnow()
+        digest = sha256(response.body)
+        common: dict[str, Any] = {
+            "http_status": response.status,
+            "fetched_at": fetched_at,
+            "extra": {
+                "content_type": _content_type(headers),
+                "size": len(response.body),
+                "sha256": digest,
+            },
+        }
+        if (
+            response.status >= 500
+            or response.status == 429
+            or (
+                not 200 <= response.status < 300
+                and response.status not in (401, 402, 403)
+                and decision.verdict is Verdict.ALLOW
+            )
+        ):
+            self.provenance.event(
+                url=url,
+                origin=origin,
+                status="failed",
+                stage="after-fetch",
+                decision=decision,
+                snapshots=snapshots,
+                redirected_from=request.meta.get("redirect_urls", ()),
+                error=f"HTTP {response.status}",
+                **common,
+            )
+            return response  # Scrapy's retry and error handling take it from here
+        if decision.verdict is not Verdict.ALLOW or not 200 <= response.status < 300:
+            raise self._refuse(
+                request,
+                decision,
+                stage="after-fetch",
+                state=state,
+                message=f"heedful: {decision.verdict} after fetch for {url}",
+                **common,
+            )
+        metas = page.head.metas if page.head is not None else ()
+        reserved = images_reserved(headers, metas, agent=self.config.token, source=url)
+        if reserved is not None:
+            self._reserved_pages[url] = reserved
+            request.meta[IMAGES_RESERVED_META] = reserved
+        self._keep(
+            request,
+            response,
+            decision,
+            headers,
+            snapshots,
+            fetched_at,
+            images=reserved is not None,
+            digest=digest,
+        )
+        request.meta[DECISION_META] = decision
+        return response
+
+    def _keep(
+        self,
+        request: Request,
+        response: Response,
+        decision: Decision,
+        headers: tuple[tuple[str, str], ...],
+        snapshots: list[str],
+        fetched_at: Any,
+        *,
+        images: bool,
+        digest: str,
+    ) -> None:
+        body = response.body
+        warc_file, offset = self.provenance.warc.write_response(
+            response.url,
+            status=response.status,
+            headers=headers,
+            body=body,
+            fetched_at=fetched_at,
+            sha256=digest,
+        )
+        content_type = _content_type(headers)
+        attribution: dict[str, str] = {}
+        if self.config.attribution and "html" in content_type:
+            attribution = extract_attribution(body, response.url)
+        licence = [
+            {k: v for k, v in dataclasses.asdict(offer).items() if v} for offer in decision.offers
+        ]
+        licence.extend(
+            {"url": r.rule, "source": r.source}
+            for r in decision.reasons
+            if r.signal == "tdmrep" and "tdm-policy" in r.rule
+        )
+        self.provenance.event(
+            url=response.url,
+            origin=origin_of(response.url),
+            status="kept",
+            stage="after-fetch",
+            decision=decision,
+            snapshots=snapshots,
+            http_status=response.status,
+            fetched_at=fetched_at,
+            redirected_from=request.meta.get("redirect_urls", ()),
+            extra={
+                "sha256": digest,
+                "size": len(body),
+                "content_type": content_type,
+                "warc_file": warc_file,
+                "warc_offset": offset,
+                "attribution": attribution,
+                "license": licence,
+                "images_reserved": images,
+            },
+        )
+        if self.stats is not None:
+            self.stats.inc_value(f"heedful/allowed/{self.config.use}")
+        self.crawler.signals.send_catch_log(
+            signal=signals.policy_decided,
+            request=request,
+            decision=decision,
+            status="kept",
+            stage="after-fetch",
+        )
+
+    def process_exception(self, request: Request, exception: BaseException) -> None:
+        if request.meta.get(POLICY_META) or isinstance(exception, IgnoreRequest):
+            return
+        origin = origin_of(request.url)
+        state = self.cache.fresh(origin)
+        self.provenance.event(
+            url=request.url,
+            origin=origin,
+            status="failed",
+            stage="after-fetch",
+            decision=None,
+            snapshots=state.snapshots if state is not None else (),
+            error=f"{type(exception).__name__}: {exception}",
+            redirected_from=request.meta.get("redirect_urls", ()),
+        )
+        self.crawler.signals.send_catch_log(
+            signal=signals.policy_decided,
+            request=request,
+            decision=None,
+            status="failed",
+            stage="after-fetch",
+        )
+
+
+def _content_type(headers: tuple[tuple[str, str], ...]) -> str:
+    for name, value in headers:
+        if name.lower() == "content-type":
+            return value.split(";", 1)[0].strip().lower()
+    return ""

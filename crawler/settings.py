@@ -1,0 +1,162 @@
+"""Heedful's Scrapy settings: one prefix, each with its default, read and checked in one place.
+
+Scrapy's convention (style.md section 3, C): a feature's settings share a prefix, components read
+them with typed getters in ``from_crawler`` and turn themselves off with ``NotConfigured``. Every
+name in :data:`DEFAULTS` is documented in ``docs/crawler.md``; a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from scrapy.exceptions import NotConfigured
+
+from policies.agents import HEEDFUL_TOKEN
+from policies.fetching import MAX_CACHE_SECONDS, MAX_SIGNAL_BYTES
+from policies.model import Mode, Use
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
+
+VERSION: Final = "0.1"
+
+DEFAULTS: Final[dict[str, Any]] = {
+    "HEEDFUL_ATTRIBUTION": True,
+    "HEEDFUL_CACHE_MAX_SECONDS": MAX_CACHE_SECONDS,
+    "HEEDFUL_CRAWL_ID": "",
+    "HEEDFUL_ENABLED": True,
+    "HEEDFUL_FETCH_TIMEOUT": 10.0,
+    "HEEDFUL_INFO_URL": "https://heedful.invalid/bot",
+    "HEEDFUL_LEDGER_BATCH": 500,
+    "HEEDFUL_LEDGER_URL": "",
+    "HEEDFUL_MAX_SIGNAL_BYTES": MAX_SIGNAL_BYTES,
+    "HEEDFUL_MODE": str(Mode.OPT_OUT),
+    "HEEDFUL_OUT_DIR": "heedful-out",
+    "HEEDFUL_PRODUCT_TOKEN": HEEDFUL_TOKEN,
+    "HEEDFUL_RETRY_BACKOFF": 60.0,
+    "HEEDFUL_RETRY_MAX_BACKOFF": 3600.0,
+    "HEEDFUL_SIGNAL_DOWNLOAD_MAXSIZE": 4 * MAX_SIGNAL_BYTES,
+    "HEEDFUL_STRICT": False,
+    "HEEDFUL_TDM_COVERS_SEARCH": False,
+    "HEEDFUL_USE": str(Use.AI_TRAIN),
+    "HEEDFUL_USER_AGENT": "",
+    "HEEDFUL_WARC_MAX_BYTES": 1_000_000_000,
+    "HEEDFUL_WARC_PREFIX": "heedful",
+}
+"""Every ``HEEDFUL_*`` setting and its default (alphabetical, as Scrapy keeps its own)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HeedfulConfig:
+    """The validated settings one crawl runs with."""
+
+    token: str
+    user_agent: str
+    use: Use
+    mode: Mode
+    strict: bool
+    tdm_covers_search: bool
+    fetch_timeout: float
+    max_signal_bytes: int
+    signal_download_maxsize: int
+    cache_max_seconds: int
+    retry_backoff: float
+    retry_max_backoff: float
+    out_dir: Path
+    ledger_url: str
+    ledger_batch: int
+    warc_max_bytes: int
+    warc_prefix: str
+    attribution: bool
+    crawl_id: str
+
+
+def default_user_agent(token: str, info_url: str, use: str) -> str:
+    """The product token, a URL describing the crawler, and its purpose (standards.md 10.3)."""
+    return f"Mozilla/5.0 (compatible; {token}/{VERSION}; +{info_url}; purpose: {use})"
+
+
+def _get(settings: BaseSettings, name: str) -> Any:
+    return settings.get(name, DEFAULTS[name])
+
+
+def read_config(settings: BaseSettings) -> HeedfulConfig:
+    """Read and check the settings; a bad value raises ``NotConfigured`` naming it."""
+    if not settings.getbool("HEEDFUL_ENABLED", DEFAULTS["HEEDFUL_ENABLED"]):
+        raise NotConfigured("HEEDFUL_ENABLED is off")
+    token = str(_get(settings, "HEEDFUL_PRODUCT_TOKEN")).strip()
+    if not token or not all(c.isalpha() or c in "_-" for c in token):
+        # RFC 9309 2.2.1: a product token is [A-Za-z_-]+ (standards.md 1.11 #17).
+        raise NotConfigured(f"HEEDFUL_PRODUCT_TOKEN ({token!r}) must match [A-Za-z_-]+")
+    try:
+        use = Use(str(_get(settings, "HEEDFUL_USE")))
+        mode = Mode(str(_get(settings, "HEEDFUL_MODE")))
+    except ValueError as exc:
+        raise NotConfigured(f"HEEDFUL_USE / HEEDFUL_MODE: {exc}") from exc
+    positive = {
+        "HEEDFUL_FETCH_TIMEOUT": settings.getfloat(
+            "HEEDFUL_FETCH_TIMEOUT", DEFAULTS["HEEDFUL_FETCH_TIMEOUT"]
+        ),
+        "HEEDFUL_MAX_SIGNAL_BYTES": settings.getint(
+            "HEEDFUL_MAX_SIGNAL_BYTES", DEFAULTS["HEEDFUL_MAX_SIGNAL_BYTES"]
+        ),
+        "HEEDFUL_WARC_MAX_BYTES": settings.getint(
+            "HEEDFUL_WARC_MAX_BYTES", DEFAULTS["HEEDFUL_WARC_MAX_BYTES"]
+        ),
+        "HEEDFUL_LEDGER_BATCH": settings.getint(
+            "HEEDFUL_LEDGER_BATCH", DEFAULTS["HEEDFUL_LEDGER_BATCH"]
+        ),
+    }
+    for name, value in positive.items():
+        if value <= 0:
+            raise NotConfigured(f"{name} ({value!r}) must be higher than 0.")
+    max_signal = int(positive["HEEDFUL_MAX_SIGNAL_BYTES"])
+    if max_signal < MAX_SIGNAL_BYTES:
+        # RFC 9309 2.5: the parsing limit MUST be at least 500 KiB.
+        raise NotConfigured(
+            f"HEEDFUL_MAX_SIGNAL_BYTES ({max_signal}) must be >= {MAX_SIGNAL_BYTES}"
+        )
+    maxsize = settings.getint(
+        "HEEDFUL_SIGNAL_DOWNLOAD_MAXSIZE", DEFAULTS["HEEDFUL_SIGNAL_DOWNLOAD_MAXSIZE"]
+    )
+    if maxsize < max_signal:
+        raise NotConfigured("HEEDFUL_SIGNAL_DOWNLOAD_MAXSIZE must be >= HEEDFUL_MAX_SIGNAL_BYTES")
+    cache = min(
+        settings.getint("HEEDFUL_CACHE_MAX_SECONDS", DEFAULTS["HEEDFUL_CACHE_MAX_SECONDS"]),
+        MAX_CACHE_SECONDS,  # RFC 9309 2.4: never more than 24 hours
+    )
+    info_url = str(_get(settings, "HEEDFUL_INFO_URL"))
+    user_agent = str(_get(settings, "HEEDFUL_USER_AGENT")) or default_user_agent(
+        token, info_url, str(use)
+    )
+    if token.lower() not in user_agent.lower():
+        raise NotConfigured(f"HEEDFUL_USER_AGENT must contain the product token {token!r}")
+    return HeedfulConfig(
+        token=token,
+        user_agent=user_agent,
+        use=use,
+        mode=mode,
+        strict=settings.getbool("HEEDFUL_STRICT", DEFAULTS["HEEDFUL_STRICT"]),
+        tdm_covers_search=settings.getbool(
+            "HEEDFUL_TDM_COVERS_SEARCH", DEFAULTS["HEEDFUL_TDM_COVERS_SEARCH"]
+        ),
+        fetch_timeout=float(positive["HEEDFUL_FETCH_TIMEOUT"]),
+        max_signal_bytes=max_signal,
+        signal_download_maxsize=maxsize,
+        cache_max_seconds=max(cache, 0),
+        retry_backoff=max(
+            settings.getfloat("HEEDFUL_RETRY_BACKOFF", DEFAULTS["HEEDFUL_RETRY_BACKOFF"]), 0.0
+        ),
+        retry_max_backoff=settings.getfloat(
+            "HEEDFUL_RETRY_MAX_BACKOFF", DEFAULTS["HEEDFUL_RETRY_MAX_BACKOFF"]
+        ),
+        out_dir=Path(str(_get(settings, "HEEDFUL_OUT_DIR"))),
+        ledger_url=str(_get(settings, "HEEDFUL_LEDGER_URL")),
+        ledger_batch=int(positive["HEEDFUL_LEDGER_BATCH"]),
+        warc_max_bytes=int(positive["HEEDFUL_WARC_MAX_BYTES"]),
+        warc_prefix=str(_get(settings, "HEEDFUL_WARC_PREFIX")),
+        attribution=settings.getbool("HEEDFUL_ATTRIBUTION", DEFAULTS["HEEDFUL_ATTRIBUTION"]),
+        crawl_id=str(_get(settings, "HEEDFUL_CRAWL_ID")),
+    )

@@ -1,0 +1,1 @@
+"""Reference spiders shipped with Heedful."""

@@ -1,0 +1,350 @@
+"""``heedful crawl`` and ``heedful ledger``: run a compliant crawl, export its provenance ledger.
+
+``crawl`` runs Scrapy (``CrawlerProcess``, the asyncio reactor) with the Heedful add-on and the
+reference spider, shows a progress bar on stderr and prints a summary on stdout. ``ledger``
+prints one JSON object per considered URL (issue 4 section 3). Exit statuses: 0 done, 2 bad
+usage or an unreadable ledger, 1 anything unexpected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from heedful.cli_common import Failure
+from policies.agents import HEEDFUL_TOKEN
+from policies.model import Mode, Use
+
+
+def _settings(
+    *,
+    agent: str,
+    use: str,
+    mode: str,
+    out: Path,
+    db: str,
+    strict: bool,
+    crawl_id: str,
+    fetch_timeout: float,
+    concurrency: int,
+    warc_max_bytes: int,
+    redis_url: str,
+    redis_key: str,
+    extra: dict[str, str],
+) -> dict[str, Any]:
+    settings: dict[str, Any] = {
+        "ADDONS": {"crawler.addon.HeedfulAddon": 0},
+        "HEEDFUL_PRODUCT_TOKEN": agent,
+        "HEEDFUL_USE": use,
+        "HEEDFUL_MODE": mode,
+        "HEEDFUL_STRICT": strict,
+        "HEEDFUL_OUT_DIR": str(out),
+        "HEEDFUL_LEDGER_URL": db,
+        "HEEDFUL_CRAWL_ID": crawl_id,
+        "HEEDFUL_FETCH_TIMEOUT": fetch_timeout,
+        "HEEDFUL_WARC_MAX_BYTES": warc_max_bytes,
+        "CONCURRENT_REQUESTS": concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "DOWNLOAD_TIMEOUT": max(fetch_timeout * 3, 10.0),
+        "RETRY_TIMES": 1,
+        "LOG_LEVEL": "WARNING",
+        "TELNETCONSOLE_ENABLED": False,
+        "COOKIES_ENABLED": False,
+    }
+    if redis_url:
+        from crawler.distributed import redis_settings
+
+        settings.update(redis_settings(redis_url, redis_key or f"heedful:{crawl_id}"))
+    settings.update(extra)
+    return settings
+
+
+def _parse_set(values: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise Failure(f"--set expects NAME=VALUE, got {item!r}")
+        try:
+            out[name.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[name.strip()] = value
+    return out
+
+
+@click.command("crawl")
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--agent", default=HEEDFUL_TOKEN, show_default=True, help="Product token.")
+@click.option(
+    "--use",
+    "use",
+    type=click.Choice([str(u) for u in Use]),
+    default="ai-train",
+    show_default=True,
+    help="The declared use of the content.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice([str(m) for m in Mode]),
+    default="opt-out",
+    show_default=True,
+    help="What silence means.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory for WARC files and the default SQLite ledger.",
+)
+@click.option(
+    "--max-pages",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Stop after this many requests (0: no limit).",
+)
+@click.option("--db", default="", help="Ledger database URL (default: OUT/ledger.sqlite).")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Read a robots.txt block of any AI-training crawler as a reservation.",
+)
+@click.option("--crawl-id", default="", help="Identifier shared by distributed workers.")
+@click.option(
+    "--fetch-timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds for each signal-file fetch.",
+)
+@click.option("--concurrency", type=click.IntRange(min=1), default=16, show_default=True)
+@click.option(
+    "--warc-max-bytes",
+    type=click.IntRange(min=1),
+    default=1_000_000_000,
+    show_default=True,
+    help="Start a new WARC file past this size.",
+)
+@click.option(
+    "--redis",
+    "redis_url",
+    default="",
+    help="Run as one worker of a distributed crawl (scrapy-redis).",
+)
+@click.option("--redis-key", default="", help="Redis key prefix shared by the workers.")
+@click.option("--progress/--no-progress", default=True, help="Show a progress bar on stderr.")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Any Scrapy or HEEDFUL_* setting (JSON values accepted).",
+)
+def crawl(
+    urls: tuple[str, ...],
+    agent: str,
+    use: str,
+    mode: str,
+    out: Path,
+    max_pages: int,
+    db: str,
+    strict: bool,
+    crawl_id: str,
+    fetch_timeout: float,
+    concurrency: int,
+    warc_max_bytes: int,
+    redis_url: str,
+    redis_key: str,
+    progress: bool,
+    sets: tuple[str, ...],
+) -> None:
+    """Crawl URLS and their same-origin links, honouring every AI-use signal.
+
+    Nothing a site reserves for the declared use is requested or stored; every considered
+    URL gets a ledger row with the decision and its reasons.
+    """
+    from urllib.parse import urlsplit
+
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise Failure(f"not an absolute http(s) URL: {url!r}")
+    out.mkdir(parents=True, exist_ok=True)
+    crawl_id = crawl_id or uuid.uuid4().hex
+    settings = _settings(
+        agent=agent,
+        use=use,
+        mode=mode,
+        out=out,
+        db=db,
+        strict=strict,
+        crawl_id=crawl_id,
+        fetch_timeout=fetch_timeout,
+        concurrency=concurrency,
+        warc_max_bytes=warc_max_bytes,
+        redis_url=redis_url,
+        redis_key=redis_key,
+        extra=_parse_set(sets),
+    )
+    summary = run_crawl(settings, list(urls), max_pages=max_pages, progress=progress)
+    for line in summary:
+        click.echo(line)
+
+
+def run_crawl(
+    settings: dict[str, Any], urls: list[str], *, max_pages: int, progress: bool
+) -> list[str]:
+    """Run one crawl in this process; returns the summary lines."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler import signals as heedful_signals
+    from crawler.evidence import ATTRIBUTE, Provenance
+    from crawler.spiders.site import SiteSpider
+
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(SiteSpider)
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        disable=not progress,
+    )
+    task = bar.add_task("crawling", total=max_pages or None)
+    counts = {"kept": 0, "refused": 0, "failed": 0}
+
+    def decided(status: str, **_: Any) -> None:
+        counts[status] = counts.get(status, 0) + 1
+        bar.update(
+            task,
+            advance=1,
+            description=" ".join(f"{k} {v}" for k, v in counts.items()),
+        )
+
+    crawler.signals.connect(decided, signal=heedful_signals.policy_decided)
+    process.crawl(crawler, urls=urls, max_pages=max_pages)
+    with bar:
+        process.start()
+    found = getattr(crawler, ATTRIBUTE, None)
+    if not isinstance(found, Provenance):
+        raise Failure("the crawl did not start; see the messages above")
+    return summary_lines(found)
+
+
+def summary_lines(prov: Any) -> list[str]:
+    """The closing summary: kept, refused by reason, failed, origins, bytes, where things are."""
+    totals = prov.totals
+    lines = [
+        (
+            f"crawl {prov.crawl_id}: use {prov.config.use}, mode {prov.config.mode}, "
+            f"agent {prov.config.token}"
+        ),
+        f"kept     {totals['kept']:>7}  ({prov.kept_bytes} bytes)",
+        f"refused  {totals['refused']:>7}",
+    ]
+    lines.extend(f"  {count:>7}  {reason}" for reason, count in prov.refusals.most_common())
+    lines += [
+        f"failed   {totals['failed']:>7}",
+        f"origins  {len(prov.origins):>7}",
+        f"signal files fetched {totals['signal-fetches']}",
+        f"ledger   {prov.ledger.url}",
+        f"warc     {prov.config.out_dir}",
+    ]
+    return lines
+
+
+@click.command("ledger")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--db", default="", help="Ledger database URL (default: DIRECTORY/ledger.sqlite).")
+@click.option("--crawl-id", default="", help="Only this crawl.")
+@click.option("--signals", is_flag=True, help="Export the signal-file snapshots instead.")
+def ledger(directory: Path, fmt: str, db: str, crawl_id: str, signals: bool) -> None:
+    """Export the provenance ledger: one JSON object per considered URL."""
+    from crawler.ledger import DEFAULT_DB_NAME, database_url
+
+    if not db and not (directory / DEFAULT_DB_NAME).is_file():
+        raise Failure(f"no ledger at {directory / DEFAULT_DB_NAME}")
+    url = database_url(db, directory)
+    try:
+        for obj in asyncio.run(_export(url, crawl_id=crawl_id, signals=signals)):
+            click.echo(json.dumps(obj, ensure_ascii=False, default=str))
+    except OSError as exc:
+        raise Failure(f"cannot read the ledger: {exc}") from exc
+
+
+async def _export(url: str, *, crawl_id: str, signals: bool) -> list[dict[str, Any]]:
+    from crawler.ledger import Ledger
+
+    store = Ledger(url)
+    try:
+        snapshots = await store.snapshots()
+        if signals:
+            return [s for s in snapshots.values() if not crawl_id or s["crawl_id"] == crawl_id]
+        return [_public(e, snapshots) async for e in store.events(crawl_id=crawl_id or None)]
+    finally:
+        await store.close()
+
+
+def _public(event: dict[str, Any], snapshots: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        key: event[key]
+        for key in (
+            "url",
+            "status",
+            "verdict",
+            "access",
+            "use",
+            "mode",
+            "stage",
+            "reasons",
+            "offers",
+            "http_status",
+            "error",
+            "fetched_at",
+            "decided_at",
+            "crawl_id",
+            "event",
+            "redirected_from",
+        )
+    }
+    out["signals"] = [
+        {k: snap[k] for k in ("id", "kind", "url", "status", "sha256", "fetched_at")}
+        for sid in event.get("snapshots") or ()
+        if (snap := snapshots.get(sid)) is not None
+    ]
+    if event["status"] == "kept":
+        out.update(
+            sha256=event["sha256"],
+            size=event["size"],
+            content_type=event["content_type"],
+            warc={"file": event["warc_file"], "offset": event["warc_offset"]},
+            attribution=event["attribution"] or {},
+            license=event["license"] or [],
+            images_reserved=event["images_reserved"],
+        )
+    return out
+
+
+def iter_jsonl(text: str) -> Iterator[dict[str, Any]]:
+    """Parse ``heedful ledger`` output (used by tests and the demo)."""
+    for line in text.splitlines():
+        if line.strip():
+            yield json.loads(line)

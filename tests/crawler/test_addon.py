@@ -1,0 +1,104 @@
+"""The add-on as a drop-in: a plain Scrapy project (a spider and a settings dict) adds one line.
+
+The project runs in a subprocess, as Scrapy projects do; its token is ``ExampleBot``, which the
+``groups`` site's robots.txt does not name, so its ``*`` group (``Disallow: /``) applies.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.crawler.sites import build, serve
+
+PROJECT = textwrap.dedent("""
+    import json, sys
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+
+    class ProjectSpider(scrapy.Spider):
+        name = "project"
+
+        def __init__(self, urls, **kw):
+            super().__init__(**kw)
+            self.start_urls = urls
+
+        def parse(self, response):
+            yield {"url": response.url, "image_urls": [response.urljoin(s) for s in
+                   response.css("img::attr(src)").getall()],
+                   "heedful_images_reserved": bool(response.meta.get("heedful_images_reserved"))}
+            yield from response.follow_all(css="a", callback=self.parse)
+
+    SETTINGS = {
+        "ADDONS": {"crawler.addon.HeedfulAddon": 0},
+        "HEEDFUL_PRODUCT_TOKEN": "ExampleBot",
+        "HEEDFUL_USE": "ai-train",
+        "HEEDFUL_OUT_DIR": sys.argv[1],
+        "ROBOTSTXT_OBEY": True,
+        "LOG_LEVEL": "WARNING",
+        "TELNETCONSOLE_ENABLED": False,
+        "FEEDS": {sys.argv[2]: {"format": "jsonlines"}},
+    }
+    process = CrawlerProcess(SETTINGS)
+    crawler = process.create_crawler(ProjectSpider)
+    process.crawl(crawler, urls=sys.argv[3:])
+    process.start()
+    mws = crawler.settings.getwithbase("DOWNLOADER_MIDDLEWARES")
+    print(json.dumps({"middlewares": {str(k if isinstance(k, str) else
+                      k.__module__ + "." + k.__qualname__): v for k, v in mws.items()},
+                      "user_agent": crawler.settings["USER_AGENT"]}))
+""")
+
+
+@pytest.mark.e2e
+def test_addon_turns_a_plain_project_compliant(tmp_path: Path) -> None:
+    script = tmp_path / "project.py"
+    script.write_text(PROJECT)
+    items = tmp_path / "items.jsonl"
+    sites = build()
+    with serve({k: sites[k] for k in ("groups", "signals")}) as running:
+        done = subprocess.run(
+            [
+                sys.executable,
+                str(script),
+                str(tmp_path / "out"),
+                str(items),
+                running.urls["groups"] + "/",
+                running.urls["signals"] + "/",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=False,
+            cwd=ROOT,
+            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        info = json.loads(done.stdout.strip().splitlines()[-1])
+        mws = info["middlewares"]
+        assert mws["scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] is None
+        assert mws["crawler.middlewares.PolicyDownloaderMiddleware"] == 100
+        assert "ExampleBot/" in info["user_agent"]
+        # ExampleBot falls under "User-agent: * / Disallow: /" on the groups site.
+        assert sites["groups"].paths() == ["/robots.txt"]
+        signals_paths = sites["signals"].paths()
+        for refused in ("/img/glob.png", "/img/reserved.jpg"):
+            assert refused not in signals_paths
+        got = [json.loads(line) for line in items.read_text().splitlines()]
+        urls = {item["url"] for item in got}
+        base = running.urls["signals"]
+        assert base + "/ok" in urls
+        for refused in ("/noai-header", "/noai-meta", "/cs-header", "/cu-header", "/tdm-meta"):
+            assert base + refused not in urls  # fetched, decided, dropped before the spider
+        noimage = next(item for item in got if item["url"] == base + "/noimageai")
+        assert noimage["image_urls"] == []  # the pipeline removed the reserved images
+        ok = next(item for item in got if item["url"] == base + "/ok")
+        assert ok["image_urls"]
+    assert (tmp_path / "out" / "ledger.sqlite").is_file()
+    assert list((tmp_path / "out").glob("*.warc.gz"))
