@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from policies.robots_lines import Group
@@ -18,6 +19,7 @@ _TOKEN: Final = re.compile(r"[A-Za-z_-]*")
 _WS: Final = " \t\v\f"
 
 
+@lru_cache(maxsize=4096)
 def agent_token(value: str) -> str | None:
     """The product token a ``user-agent`` value names: ``*`` for the global group, else its
     leading ``[A-Za-z_-]`` run lower-cased; ``None`` when it matches nothing (standards.md 1.12).

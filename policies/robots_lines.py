@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final, TypeAlias
+from functools import lru_cache
+from typing import Final
 
 from policies.diagnostics import Diagnostic, Severity
 
@@ -24,7 +24,6 @@ MAX_ROBOTS_BYTES: Final = 500 * 1024
 MAX_LINE_BYTES: Final = 16663
 """Google keeps at most 2083 * 8 - 1 bytes of a line and parses the cut line (standards.md 1.11 #3)."""
 
-_Note: TypeAlias = Callable[[Severity, int, str, str], None]
 _BOM: Final = b"\xef\xbb\xbf"
 _NEWLINE: Final = re.compile(r"\r\n|\r|\n")
 _NEWLINE_BYTES: Final = re.compile(rb"\r\n|\r|\n")
@@ -185,6 +184,7 @@ def split_key_value(line: str) -> tuple[str, str, bool] | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def classify(name: str) -> Key:
     """The directive a key names, by Google's prefix and typo tables (standards.md 1.11 #7)."""
     lowered = name.lower()
@@ -214,9 +214,18 @@ def scan(data: str | bytes, *, kind: str) -> Scan:
         if agents:
             groups.append(Group(agents=tuple(agents), lines=tuple(members)))
 
+    user_agent, sitemap, license_, allow, disallow = (
+        Key.USER_AGENT,
+        Key.SITEMAP,
+        Key.LICENSE,
+        Key.ALLOW,
+        Key.DISALLOW,
+    )
     for number, raw_line in enumerate(_NEWLINE.split(text), start=1):
-        encoded = raw_line.encode("utf-8", "surrogatepass")
-        if len(encoded) > MAX_LINE_BYTES:
+        # A character is at most 4 bytes: only a long line needs encoding to measure it.
+        if len(raw_line) * 4 > MAX_LINE_BYTES and (
+            len(encoded := raw_line.encode("utf-8", "surrogatepass")) > MAX_LINE_BYTES
+        ):
             note(
                 Severity.WARNING,
                 number,
@@ -243,19 +252,21 @@ def scan(data: str | bytes, *, kind: str) -> Scan:
                 "missing-colon",
                 f"no ':' after {name!r}; read as key and value (standards.md 1.11 #6)",
             )
-        _note_key(note, number, name, key)
+        finding = _key_finding(name, key)
+        if finding is not None:
+            note(finding[0], number, finding[1], finding[2])
         entry = Line(number=number, key=key, name=name, value=value, text=line)
         directives += 1
-        if key is Key.USER_AGENT:
+        if key is user_agent:
             if last_was_rule:
                 close()
                 agents, members = [], []
                 last_was_rule = False
             agents.append(entry)
-        elif key in (Key.SITEMAP, Key.LICENSE):
+        elif key is sitemap or key is license_:
             outside.append(entry)  # site-wide lines, not tied to a group (standards.md 1.7, 6.2)
         elif not agents:
-            if key in (Key.ALLOW, Key.DISALLOW):
+            if key is allow or key is disallow:
                 note(
                     Severity.WARNING,
                     number,
@@ -265,7 +276,7 @@ def scan(data: str | bytes, *, kind: str) -> Scan:
             outside.append(entry)
         else:
             members.append(entry)
-            last_was_rule = last_was_rule or key in (Key.ALLOW, Key.DISALLOW)
+            last_was_rule = last_was_rule or key is allow or key is disallow
     close()
     if not directives:
         note(Severity.INFO, 0, "empty-file", "no directives at all")
@@ -274,19 +285,20 @@ def scan(data: str | bytes, *, kind: str) -> Scan:
     )
 
 
-def _note_key(note: _Note, number: int, name: str, key: Key) -> None:
+@lru_cache(maxsize=1024)
+def _key_finding(name: str, key: Key) -> tuple[Severity, str, str] | None:
+    """What lint says about a directive name (names repeat, so each is judged once)."""
     lowered = name.lower()
     if key is Key.OTHER:
         if lowered in NON_STANDARD_KEYS:
-            note(Severity.INFO, number, "unknown-directive", f"{name!r} is not in RFC 9309")
-        else:
-            note(Severity.WARNING, number, "unknown-directive", f"unknown directive {name!r}")
-    elif key is not Key.CRAWL_DELAY and lowered != key.value:
-        note(
+            return Severity.INFO, "unknown-directive", f"{name!r} is not in RFC 9309"
+        return Severity.WARNING, "unknown-directive", f"unknown directive {name!r}"
+    if key is Key.CRAWL_DELAY:
+        return Severity.INFO, "unknown-directive", "'Crawl-delay' is not in RFC 9309"
+    if lowered != key.value:
+        return (
             Severity.WARNING,
-            number,
             "typo-directive",
             f"{name!r} read as {key.value!r} (standards.md 1.11 #7)",
         )
-    elif key is Key.CRAWL_DELAY:
-        note(Severity.INFO, number, "unknown-directive", "'Crawl-delay' is not in RFC 9309")
+    return None

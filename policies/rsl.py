@@ -75,6 +75,7 @@ class RslContent:
         if not target:
             return -1
         if "://" in target or target.startswith("//"):
+            # An absolute scope must name the URL's own scheme and host (RSL 6.3).
             mine, theirs = urlsplit(target), urlsplit(url)
             if theirs.netloc and (
                 mine.netloc.lower() != theirs.netloc.lower()

@@ -80,24 +80,32 @@ class TdmRepFile:
 
     rules: tuple[TdmRule, ...] = ()
     source: str = "/.well-known/tdmrep.json"
+    _statements: dict[int, Statement] = field(default_factory=dict, compare=False, repr=False)
+    """One statement per rule, built on first use: every URL a rule covers shares it."""
 
     def statement(self, url: str) -> Statement | None:
         """The first rule whose location matches ``url`` (2.3: first match, not longest)."""
         path = canonical_path(url)
-        for rule in self.rules:
+        for position, rule in enumerate(self.rules):
             if compile_pattern(rule.location).matches(path):
-                uses, offer, note = _meaning(rule.reservation, rule.policy)
-                index = rule.index if rule.index >= 0 else self.rules.index(rule)
-                return Statement(
-                    signal=Signal.TDMREP,
-                    source=self.source,
-                    location=f"$[{index}]",
-                    rule=rule.raw or _compact(_rule_object(rule)),
-                    uses=uses,
-                    offer=offer,
-                    note=note,
-                )
+                found = self._statements.get(position)
+                if found is None:
+                    found = self._statements[position] = self._statement(rule, position)
+                return found
         return None
+
+    def _statement(self, rule: TdmRule, position: int) -> Statement:
+        uses, offer, note = _meaning(rule.reservation, rule.policy)
+        index = rule.index if rule.index >= 0 else position
+        return Statement(
+            signal=Signal.TDMREP,
+            source=self.source,
+            location=f"$[{index}]",
+            rule=rule.raw or _compact(_rule_object(rule)),
+            uses=uses,
+            offer=offer,
+            note=note,
+        )
 
 
 def _json_type(value: object) -> str:
