@@ -15,6 +15,16 @@ import click
 COMMANDS = {
     "check": "heedful.cmd_check:check",
     "lint": "heedful.cmd_lint:lint_command",
+    "serve": "heedful.cmd_serve:serve",
+    "export": "heedful.cmd_export:export",
+    "audit": "heedful.cmd_audit:audit_command",
+    "diff": "heedful.cmd_audit:diff_command",
+    "crawl": "heedful.cmd_crawl:crawl",
+    "ledger": "heedful.cmd_crawl:ledger",
+    "report": "heedful.cmd_report:report",
+    "credits": "heedful.cmd_report:credits_command",
+    "recheck": "heedful.cmd_report:recheck_command",
+    "purge": "heedful.cmd_report:purge_command",
 }
 """Subcommand name -> ``module:attribute`` of its click command."""
 

@@ -1,0 +1,177 @@
+"""``heedful serve``: publish one site policy in every format, and take removal requests.
+
+The first line on stdout is the URL the server listens on (``--port 0`` picks a free port and
+prints the real one); the second is the admin token on first start (shown once, only its hash
+is stored) or a note that it was set before. Access log lines go to stderr as JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from heedful.cli_common import Failure
+from policies.errors import PolicyFormatError
+
+if TYPE_CHECKING:
+    from signalserver.config import ServerConfig
+
+SHUTDOWN_SECONDS = 5.0
+MAX_LINE_BYTES = 64 * 1024
+"""Request-line limit: a check URL of 4096 characters, percent-encoded, fits."""
+TOKEN_LABEL = "admin token (shown once; only its hash is stored)"  # noqa: S105 -- a label
+TOKEN_KEPT = "admin token: unchanged (set on first start; only its hash is stored)"  # noqa: S105
+
+
+@click.command()
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The site policy (TOML) to publish.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="Port; 0 picks a free one.",
+)
+@click.option(
+    "--db",
+    "database",
+    help="Database URL: sqlite:///path/file.db or postgresql://user:pass@host/db "
+    "[default: sqlite heedful.db beside the policy file].",
+)
+@click.option(
+    "--static",
+    "static_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Serve this directory, adding the policy's headers.",
+)
+@click.option("--upstream", help="Reverse-proxy this origin, adding the policy's headers.")
+@click.option(
+    "--base-url",
+    help="Public origin for absolute URLs (License:, Link) [default: each request's origin].",
+)
+@click.option(
+    "--rate-limit",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Writes per minute per client (removal requests, logins, admin changes).",
+)
+@click.option(
+    "--burst",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Writes a client may make at once.",
+)
+@click.option("--no-access-log", is_flag=True, help="Do not write JSON access lines to stderr.")
+def serve(
+    policy_path: Path,
+    host: str,
+    port: int,
+    database: str | None,
+    static_dir: Path | None,
+    upstream: str | None,
+    base_url: str | None,
+    rate_limit: float,
+    burst: int,
+    no_access_log: bool,
+) -> None:
+    """Serve robots.txt, ai.txt, TDMRep, RSL and headers from one policy; take removal requests.
+
+    Exit status: 0 after SIGINT/SIGTERM, 2 for a bad policy or option (every problem listed).
+    """
+    from policies.sitepolicy import load_site_policy
+    from signalserver.config import (
+        ConfigError,
+        ServerConfig,
+        async_database_url,
+        check_base_url,
+        default_database_url,
+    )
+
+    try:
+        text = policy_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Failure(f"cannot read {policy_path}: {exc}") from None
+    try:
+        load_site_policy(text, filename=str(policy_path))
+    except PolicyFormatError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise Failure(
+            f"{policy_path}: {len(exc.problems)} problem(s); nothing was served"
+        ) from None
+    try:
+        config = ServerConfig(
+            database_url=async_database_url(database)
+            if database
+            else default_database_url(policy_path),
+            policy_text=text,
+            policy_filename=policy_path.name,
+            base_url=check_base_url(base_url) if base_url else None,
+            static_dir=static_dir,
+            upstream=upstream,
+            rate_per_minute=rate_limit,
+            rate_burst=burst,
+            access_log=not no_access_log,
+        )
+    except ConfigError as exc:
+        raise Failure(str(exc)) from None
+    asyncio.run(_serve(config, host, port))
+
+
+async def _serve(config: ServerConfig, host: str, port: int) -> None:
+    from aiohttp import web
+
+    from signalserver.app import NoPolicy, create_app
+    from signalserver.keys import STARTUP
+    from signalserver.middlewares import JsonAccessLogger
+
+    app = create_app(config)
+    runner = web.AppRunner(
+        app,
+        access_log_class=JsonAccessLogger,
+        access_log=logging.getLogger("heedful.access") if config.access_log else None,
+        shutdown_timeout=SHUTDOWN_SECONDS,
+        max_line_size=MAX_LINE_BYTES,
+    )
+    try:
+        await runner.setup()
+    except NoPolicy as exc:
+        raise Failure(str(exc)) from None
+    except PolicyFormatError as exc:
+        raise Failure(f"the stored policy cannot be loaded: {exc}") from None
+    except OSError as exc:
+        raise Failure(f"cannot open the database: {exc}") from None
+    try:
+        site = web.TCPSite(runner, host, port)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise Failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        bound = runner.addresses[0]
+        shown = f"[{bound[0]}]" if ":" in str(bound[0]) else str(bound[0])
+        startup = app[STARTUP]
+        token = startup.new_admin_token
+        startup.new_admin_token = None
+        print(f"http://{shown}:{bound[1]}", flush=True)
+        print(f"{TOKEN_LABEL}: {token}" if token else TOKEN_KEPT, flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()

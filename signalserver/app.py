@@ -1,0 +1,123 @@
+"""The application factory (style.md D): config in, ``web.Application`` out, nothing at import.
+
+Resources live in one cleanup context: the database (migrated at start), the admin credential
+(generated on first start), the live policy, and the upstream client session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Final
+
+import aiohttp
+from aiohttp import web
+
+from signalserver import store
+from signalserver.checking import Checker
+from signalserver.config import ServerConfig
+from signalserver.db import Database, make_engine, migrate
+from signalserver.keys import (
+    ADMIN,
+    CHECKER,
+    CONFIG,
+    DATABASE,
+    LIMITER,
+    SIGNER,
+    STARTUP,
+    STATE,
+    UPSTREAM,
+    AdminSecret,
+    Startup,
+)
+from signalserver.live import PolicyState
+from signalserver.middlewares import error_middleware
+from signalserver.models import PolicyVersion
+from signalserver.publishing import refresh_removals, to_live, validate
+from signalserver.ratelimit import RateLimiter
+from signalserver.routes import admin, api, files, pages, removals
+from signalserver.routes.content import content
+from signalserver.security import HashedSecret, Signer, hash_secret, new_token, sha256_hex
+
+UPSTREAM_TIMEOUT: Final = aiohttp.ClientTimeout(total=60, connect=10)
+
+
+class NoPolicy(RuntimeError):
+    """The database holds no policy and none was given."""
+
+
+def create_app(config: ServerConfig) -> web.Application:
+    """The signal server for ``config``; resources are made when it starts."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=config.max_body_bytes)
+    app[CONFIG] = config
+    app[STARTUP] = Startup()
+    app[LIMITER] = RateLimiter(per_minute=config.rate_per_minute, burst=config.rate_burst)
+    app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(upstream_ctx)
+    for module in (files, api, removals, admin, pages):
+        app.add_routes(module.routes)
+    app.router.add_route("*", "/{tail:.*}", content)
+    return app
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    engine = make_engine(config.database_url)
+    try:
+        await migrate(engine)
+        db = Database(engine)
+        app[DATABASE] = db
+        app[ADMIN] = AdminSecret(await _admin_secret(app, db))
+        live = to_live(await _initial_policy(app, db))
+        state = PolicyState(live, base_url=config.base_url)
+        app[STATE] = state
+        app[CHECKER] = Checker(
+            state, static_dir=config.static_dir, upstream=config.upstream is not None
+        )
+        app[SIGNER] = Signer()
+        await refresh_removals(app)
+        yield
+    finally:
+        await engine.dispose()
+
+
+async def upstream_ctx(app: web.Application) -> AsyncIterator[None]:
+    if app[CONFIG].upstream is None:
+        yield
+        return
+    session = aiohttp.ClientSession(
+        timeout=UPSTREAM_TIMEOUT, auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar()
+    )
+    app[UPSTREAM] = session
+    yield
+    await session.close()
+
+
+async def _admin_secret(app: web.Application, db: Database) -> HashedSecret:
+    """The stored hash; on first start a new token is made, hashed, and handed out once."""
+    existing = await store.credential(db, store.ADMIN_TOKEN)
+    if existing is not None:
+        return existing
+    token = new_token()
+    hashed = await asyncio.to_thread(hash_secret, token)
+    if await store.set_credential_once(db, store.ADMIN_TOKEN, hashed):
+        app[STARTUP].new_admin_token = token
+        return hashed
+    stored = await store.credential(db, store.ADMIN_TOKEN)  # another process won the race
+    assert stored is not None
+    return stored
+
+
+async def _initial_policy(app: web.Application, db: Database) -> PolicyVersion:
+    """The policy given at start becomes live unless it already is; else the stored one."""
+    config = app[CONFIG]
+    latest = await store.latest_policy(db)
+    text = config.policy_text
+    if text is not None and (latest is None or latest.sha256 != sha256_hex(text)):
+        validate(text, filename=config.policy_filename)
+        latest = await store.add_policy(db, text, origin=f"file {config.policy_filename}")
+        app[STARTUP].policy_appended = True
+    if latest is None:
+        raise NoPolicy("no policy is stored yet: start with --policy FILE")
+    app[STARTUP].policy_number = latest.number
+    return latest

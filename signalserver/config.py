@@ -1,0 +1,97 @@
+"""What one signal server is started with: plain values, read once, built into nothing.
+
+``heedful serve`` (or a test) builds a :class:`ServerConfig`; :func:`signalserver.app.create_app`
+turns it into an application. Nothing here opens a file, a socket or a database (style.md D:
+nothing is built at import time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+from urllib.parse import urlsplit
+
+DEFAULT_DB_NAME: Final = "heedful.db"
+"""The SQLite file used when no ``--db`` is given: next to the policy file (see docs/server.md)."""
+
+MAX_BODY_BYTES: Final = 64 * 1024
+"""Largest request body any route accepts (a policy file is far smaller)."""
+MAX_POLICY_BYTES: Final = 60 * 1024
+RATE_PER_MINUTE: Final = 30.0
+"""Writes (removal requests, logins, admin changes) one client may make per minute, sustained."""
+RATE_BURST: Final = 20
+"""...and in a burst, before the bucket runs dry."""
+
+_DRIVERS: Final = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+class ConfigError(ValueError):
+    """A setting that cannot work; the CLI reports it on one line."""
+
+
+def async_database_url(url: str) -> str:
+    """Map the plain URL a user writes to the async driver SQLAlchemy needs.
+
+    ``sqlite:///path.db`` -> ``sqlite+aiosqlite:///path.db`` and ``postgresql://u@h/db`` ->
+    ``postgresql+asyncpg://u@h/db``; a URL that already names one of those drivers is kept.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in _DRIVERS:
+        raise ConfigError(
+            f"unsupported database URL {url!r}: use sqlite:///path/to/file.db or "
+            "postgresql://user:password@host/database"
+        )
+    return f"{_DRIVERS[scheme.lower()]}://{rest}"
+
+
+def default_database_url(policy_path: Path | None) -> str:
+    """``heedful.db`` beside the policy file (the working directory when there is none)."""
+    folder = policy_path.resolve().parent if policy_path is not None else Path.cwd()
+    return f"sqlite+aiosqlite:///{folder / DEFAULT_DB_NAME}"
+
+
+def check_base_url(url: str) -> str:
+    """A public base URL: absolute http(s), no path, query or fragment; no trailing slash."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise ConfigError(f"--base-url must look like https://site.example, not {url!r}")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"--base-url must not carry a query or fragment: {url!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ServerConfig:
+    """Everything a signal server needs to start."""
+
+    database_url: str
+    """An async SQLAlchemy URL (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``)."""
+    policy_text: str | None = None
+    """The policy to publish at start; appended to the history when it differs from the live one."""
+    policy_filename: str = "policy.toml"
+    base_url: str | None = None
+    """Public origin used in absolute URLs (``License:``, ``Link``); ``None`` = the request's."""
+    static_dir: Path | None = None
+    upstream: str | None = None
+    max_body_bytes: int = MAX_BODY_BYTES
+    rate_per_minute: float = RATE_PER_MINUTE
+    rate_burst: int = RATE_BURST
+    access_log: bool = True
+    """One JSON line per request on stderr."""
+
+    def __post_init__(self) -> None:
+        if self.static_dir is not None and self.upstream is not None:
+            raise ConfigError("--static and --upstream cannot be used together")
+        if self.upstream is not None:
+            parts = urlsplit(self.upstream)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ConfigError(f"--upstream must be an http(s) URL, not {self.upstream!r}")
+        if self.rate_per_minute <= 0 or self.rate_burst < 1:
+            raise ConfigError("the rate limit must be positive")

@@ -1,0 +1,43 @@
+"""Typed application state (style.md G.7): every ``app[...]`` key the server uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import aiohttp
+from aiohttp import web
+
+from signalserver.checking import Checker
+from signalserver.config import ServerConfig
+from signalserver.db import Database
+from signalserver.live import PolicyState
+from signalserver.ratelimit import RateLimiter
+from signalserver.security import HashedSecret, Signer
+
+
+@dataclass(slots=True)
+class Startup:
+    """What the start produced that the launcher must show once (then forget)."""
+
+    new_admin_token: str | None = None
+    policy_number: int | None = None
+    policy_appended: bool = False
+
+
+@dataclass(slots=True)
+class AdminSecret:
+    """The stored hash of the admin token."""
+
+    hashed: HashedSecret
+
+
+CONFIG: Final = web.AppKey("config", ServerConfig)
+DATABASE: Final = web.AppKey("database", Database)
+STATE: Final = web.AppKey("state", PolicyState)
+LIMITER: Final = web.AppKey("limiter", RateLimiter)
+SIGNER: Final = web.AppKey("signer", Signer)
+ADMIN: Final = web.AppKey("admin", AdminSecret)
+STARTUP: Final = web.AppKey("startup", Startup)
+UPSTREAM: Final = web.AppKey("upstream", aiohttp.ClientSession)
+CHECKER: Final = web.AppKey("checker", Checker)

@@ -1,0 +1,168 @@
+"""The live policy and everything rendered from it, cached per policy version.
+
+Rendering happens once per (policy version, public origin), never per request: a request for
+``/robots.txt`` is a dictionary lookup plus a conditional-request check (issue 3 section 5).
+Each published file carries its version (``Heedful-Policy-Version``), a strong ``ETag`` from
+its bytes, ``Last-Modified`` (when the version went live) and ``Cache-Control``, so crawlers
+revalidate cheaply and see a new policy within ``MAX_AGE`` seconds (standards.md 12.5).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Final
+
+from policies.removals import REMOVALS_PATH, Removal, render_removals
+from policies.sitepolicy import VERSION_HEADER, RenderedSite, SitePolicy, render_site
+from signalserver.store import aware, iso_seconds
+
+MAX_AGE: Final = 300
+CACHE_CONTROL: Final = f"public, max-age={MAX_AGE}, must-revalidate"
+MAX_RENDERINGS: Final = 16
+"""Origins rendered per version when no ``--base-url`` pins one (bounded: Host is untrusted)."""
+MAX_HEADER_SETS: Final = 4096
+
+ROBOTS: Final = "/robots.txt"
+AI_TXT: Final = "/ai.txt"
+TDMREP: Final = "/.well-known/tdmrep.json"
+JSON: Final = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """One file as served: bytes plus every header, computed once."""
+
+    body: bytes
+    etag: str
+    last_modified: datetime
+    headers: Mapping[str, str]
+
+
+def publish(
+    body: bytes, *, content_type: str, version: str | None, modified: datetime
+) -> Published:
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    modified = aware(modified).replace(microsecond=0)
+    headers = {
+        "Content-Type": content_type,
+        "ETag": etag,
+        "Last-Modified": format_datetime(modified, usegmt=True),
+        "Cache-Control": CACHE_CONTROL,
+    }
+    if version is not None:
+        headers[VERSION_HEADER] = version
+    return Published(body, etag, modified, headers)
+
+
+def not_modified(
+    published: Published, if_none_match: str | None, if_modified_since: str | None
+) -> bool:
+    """RFC 9110 13.1: If-None-Match wins over If-Modified-Since when both are sent."""
+    if if_none_match is not None:
+        tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+        return "*" in tags or published.etag in tags
+    if if_modified_since is not None:
+        try:
+            since = parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError, IndexError):
+            return False
+        if since.tzinfo is None:
+            return False
+        return published.last_modified <= since
+    return False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LivePolicy:
+    """A stored policy version, validated and ready to render."""
+
+    number: int
+    text: str
+    sha256: str
+    created_at: datetime
+    policy: SitePolicy
+
+    @property
+    def version(self) -> str:
+        """``7-3f2a9c0d1e2b``: the history number and the text's hash (unique across servers)."""
+        return f"{self.number}-{self.sha256[:12]}"
+
+
+@dataclass(slots=True)
+class Rendering:
+    """One version rendered for one public origin."""
+
+    live: LivePolicy
+    site: RenderedSite
+    files: dict[str, Published]
+    _headers: dict[tuple[str, str | None], tuple[tuple[str, str], ...]] = field(
+        default_factory=dict
+    )
+
+    def headers_for(self, path: str, media_type: str | None) -> tuple[tuple[str, str], ...]:
+        """The policy's per-path headers (Content-Usage, tdm-*, X-Robots-Tag, Link), memoised."""
+        key = (path, media_type)
+        found = self._headers.get(key)
+        if found is None:
+            if len(self._headers) >= MAX_HEADER_SETS:
+                self._headers.clear()
+            found = tuple(self.site.headers_for(path, media_type))
+            self._headers[key] = found
+        return found
+
+
+def render(live: LivePolicy, base_url: str | None) -> Rendering:
+    site = render_site(live.policy, version=live.version, base_url=base_url)
+
+    files = {
+        path: publish(
+            body.encode(), content_type=content_type, version=live.version, modified=live.created_at
+        )
+        for path, (content_type, body) in site.files().items()
+    }
+    return Rendering(live=live, site=site, files=files)
+
+
+class PolicyState:
+    """The live policy, its renderings and the published removals list (mutable, one per app)."""
+
+    def __init__(self, live: LivePolicy, *, base_url: str | None) -> None:
+        self.base_url = base_url
+        self.live = live
+        self._renderings: OrderedDict[str | None, Rendering] = OrderedDict()
+        self.removals: tuple[Removal, ...] = ()
+        self.removals_file = self._removals_file((), live.created_at)
+        self.removals_generation = 0
+
+    def replace(self, live: LivePolicy) -> None:
+        """Make ``live`` the served policy; the old renderings go with the old version."""
+        self.live = live
+        self._renderings = OrderedDict()
+
+    def rendering(self, origin: str | None) -> Rendering:
+        """The rendering for ``origin`` (ignored when a base URL is configured)."""
+        key = self.base_url or origin
+        found = self._renderings.get(key)
+        if found is None or found.live is not self.live:
+            found = render(self.live, key)
+            self._renderings[key] = found
+            while len(self._renderings) > MAX_RENDERINGS:
+                self._renderings.popitem(last=False)
+        return found
+
+    def set_removals(self, removals: list[Removal], modified: datetime) -> None:
+        self.removals = tuple(removals)
+        self.removals_file = self._removals_file(self.removals, modified)
+        self.removals_generation += 1
+
+    def _removals_file(self, removals: tuple[Removal, ...], modified: datetime) -> Published:
+        body = render_removals(list(removals), generated_at=iso_seconds(modified))
+        return publish(body.encode(), content_type=JSON, version=None, modified=modified)
+
+
+PUBLIC_FILES: Final = (ROBOTS, AI_TXT, TDMREP, REMOVALS_PATH)

@@ -1,0 +1,152 @@
+"""The stored tables (SQLModel) and the API's input/output shapes (pydantic).
+
+Tables are append-only where history matters: a policy version is never updated or deleted, so
+"which policy was live at time T" always has an answer (issue 3 section 3). A removal request
+keeps the requester's personal data here, and only here: the published list carries URLs and
+times (policies/removals.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import Column, DateTime, Text
+from sqlmodel import Field as SQLField
+from sqlmodel import SQLModel
+
+MAX_URLS: Final = 50
+MAX_URL_CHARS: Final = 2048
+MAX_NAME_CHARS: Final = 200
+MAX_CONTACT_CHARS: Final = 320
+MAX_RELATION_CHARS: Final = 200
+MAX_TEXT_CHARS: Final = 5000
+MAX_REASON_CHARS: Final = 2000
+
+RemovalStatus = Literal["pending", "approved", "rejected"]
+
+
+def _when(*, index: bool = False, nullable: bool = False) -> Column[datetime]:
+    return Column(DateTime(), nullable=nullable, index=index)
+
+
+class PolicyVersion(SQLModel, table=True):
+    """One published policy; rows are only ever inserted."""
+
+    __tablename__ = "policy_version"
+
+    number: int | None = SQLField(default=None, primary_key=True)
+    text: str = SQLField(sa_column=Column(Text(), nullable=False))
+    sha256: str = SQLField(max_length=64)
+    created_at: datetime = SQLField(sa_column=_when(index=True))
+    """UTC, stored naive; the version is live from this instant until the next one."""
+    origin: str = SQLField(max_length=200)
+    """Where it came from: ``file NAME`` at start, ``admin api`` or ``admin page``."""
+
+
+class Credential(SQLModel, table=True):
+    """A secret known only by its salted hash (the admin token)."""
+
+    __tablename__ = "credential"
+
+    name: str = SQLField(primary_key=True, max_length=50)
+    scheme: str = SQLField(max_length=100)
+    salt: str = SQLField(max_length=64)
+    digest: str = SQLField(max_length=256)
+    created_at: datetime = SQLField(sa_column=_when())
+
+
+class RemovalRequest(SQLModel, table=True):
+    """A creator's request to have works removed, and the site's decision."""
+
+    __tablename__ = "removal_request"
+
+    id: str = SQLField(primary_key=True, max_length=32)
+    receipt_sha256: str = SQLField(max_length=64)
+    urls: str = SQLField(sa_column=Column(Text(), nullable=False))
+    """JSON array of URLs (one URL prefix when ``prefix``)."""
+    prefix: bool = False
+    requester_name: str = SQLField(max_length=MAX_NAME_CHARS)
+    contact: str = SQLField(max_length=MAX_CONTACT_CHARS)
+    relation: str = SQLField(max_length=MAX_RELATION_CHARS)
+    message: str = SQLField(sa_column=Column(Text(), nullable=False))
+    status: str = SQLField(default="pending", max_length=16, index=True)
+    reason: str = SQLField(default="", sa_column=Column(Text(), nullable=False))
+    created_at: datetime = SQLField(sa_column=_when())
+    decided_at: datetime | None = SQLField(default=None, sa_column=_when(nullable=True))
+
+
+# --- API shapes -----------------------------------------------------------------------------
+
+
+def _http_url(value: str) -> str:
+    value = value.strip()
+    if len(value) > MAX_URL_CHARS:
+        raise ValueError(f"a URL may be at most {MAX_URL_CHARS} characters")
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or not rest or rest.startswith("/"):
+        raise ValueError("must be an absolute http:// or https:// URL")
+    if any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise ValueError("a URL must not contain spaces or control characters")
+    return value
+
+
+class RemovalIn(BaseModel):
+    """A removal request as submitted (API JSON or the HTML form)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    urls: list[str] | None = Field(default=None, max_length=MAX_URLS)
+    url_prefix: str | None = None
+    name: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
+    contact: str = Field(min_length=3, max_length=MAX_CONTACT_CHARS)
+    relation: str = Field(min_length=1, max_length=MAX_RELATION_CHARS)
+    text: str = Field(default="", max_length=MAX_TEXT_CHARS)
+
+    @field_validator("urls")
+    @classmethod
+    def _urls(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        return list(dict.fromkeys(_http_url(url) for url in value))
+
+    @field_validator("url_prefix")
+    @classmethod
+    def _prefix(cls, value: str | None) -> str | None:
+        return None if value is None else _http_url(value)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> RemovalIn:
+        if bool(self.urls) == (self.url_prefix is not None):
+            raise ValueError("give either 'urls' (one or more) or 'url_prefix', not both")
+        return self
+
+    def targets(self) -> tuple[list[str], bool]:
+        """The URLs to store and whether they are one prefix."""
+        if self.url_prefix is not None:
+            return [self.url_prefix], True
+        return list(self.urls or ()), False
+
+
+class DecisionIn(BaseModel):
+    """An admin's decision on a removal request; a rejection needs a reason."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    decision: Literal["approve", "reject"]
+    reason: str = Field(default="", max_length=MAX_REASON_CHARS)
+
+    @model_validator(mode="after")
+    def _reason(self) -> DecisionIn:
+        if self.decision == "reject" and not self.reason:
+            raise ValueError("a rejection needs a reason the requester will read")
+        return self
+
+
+class PolicyIn(BaseModel):
+    """A new policy sent as JSON (``text/plain`` and ``application/toml`` bodies work too)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1)

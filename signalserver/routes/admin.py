@@ -1,0 +1,131 @@
+"""The admin API (bearer token): the policy, its history, and removal decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiohttp import web
+
+from signalserver import store
+from signalserver.auth import rate_limit, require_admin
+from signalserver.errors import ApiError, NotFound
+from signalserver.keys import DATABASE
+from signalserver.models import DecisionIn, PolicyIn, PolicyVersion, RemovalRequest
+from signalserver.publishing import refresh_removals, replace_policy
+from signalserver.routes.removals import json_object, public_view
+
+routes = web.RouteTableDef()
+
+POLICY_TYPES = ("text/plain", "application/toml", "text/x-toml")
+
+
+def version_view(row: PolicyVersion, *, text: bool) -> dict[str, object]:
+    out: dict[str, object] = {
+        "number": row.number,
+        "version": f"{row.number}-{row.sha256[:12]}",
+        "sha256": row.sha256,
+        "created_at": store.iso(row.created_at),
+        "origin": row.origin,
+    }
+    if text:
+        out["text"] = row.text
+    return out
+
+
+def admin_view(row: RemovalRequest) -> dict[str, object]:
+    return {
+        **public_view(row),
+        "requester_name": row.requester_name,
+        "contact": row.contact,
+        "relation": row.relation,
+        "text": row.message,
+    }
+
+
+def _when(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError:
+        raise ApiError(400, "at: expected an ISO 8601 time such as 2026-11-25T12:00:00Z") from None
+    return store.aware(when)
+
+
+@routes.get("/api/v1/admin/policy")
+async def get_policy(request: web.Request) -> web.Response:
+    """The live policy, or with ``?at=TIME`` the one that was live then."""
+    await require_admin(request)
+    db = request.app[DATABASE]
+    at = request.query.get("at")
+    row = await (store.policy_at(db, _when(at)) if at else store.latest_policy(db))
+    if row is None:
+        raise NotFound(f"no policy was live at {at}")
+    return web.json_response(version_view(row, text=True))
+
+
+async def _policy_text(request: web.Request) -> str:
+    if request.content_type == "application/json":
+        return PolicyIn.model_validate(await json_object(request)).text
+    if request.content_type not in POLICY_TYPES:
+        raise ApiError(
+            415, 'send the policy as text/plain or application/toml, or JSON {"text": ...}'
+        )
+    raw = await request.read()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "the policy must be UTF-8 text") from None
+
+
+@routes.put("/api/v1/admin/policy")
+@routes.post("/api/v1/admin/policy")
+async def put_policy(request: web.Request) -> web.Response:
+    """Replace the policy: validated first; on any problem the old one stays live (422)."""
+    await require_admin(request)
+    rate_limit(request)
+    text = await _policy_text(request)
+    live = await replace_policy(request.app, text, origin="admin api")
+    row = await store.policy_by_number(request.app[DATABASE], live.number)
+    return web.json_response({"ok": True, **version_view(row, text=False)}, status=201)
+
+
+@routes.get("/api/v1/admin/policy/history")
+async def history(request: web.Request) -> web.Response:
+    await require_admin(request)
+    rows = await store.policy_history(request.app[DATABASE])
+    return web.json_response({"versions": [version_view(r, text=False) for r in rows]})
+
+
+@routes.get("/api/v1/admin/policy/versions/{number}")
+async def policy_version(request: web.Request) -> web.Response:
+    await require_admin(request)
+    number = request.match_info["number"]
+    if not number.isdigit() or len(number) > 12:
+        raise NotFound(f"no policy version {number!r}")
+    row = await store.policy_by_number(request.app[DATABASE], int(number))
+    return web.json_response(version_view(row, text=True))
+
+
+@routes.get("/api/v1/admin/removals")
+async def list_removals(request: web.Request) -> web.Response:
+    await require_admin(request)
+    status = request.query.get("status")
+    if status is not None and status not in ("pending", "approved", "rejected"):
+        raise ApiError(400, "status: one of pending, approved, rejected")
+    rows = await store.removals(request.app[DATABASE], status=status)
+    return web.json_response({"removals": [admin_view(r) for r in rows]})
+
+
+async def decide(request: web.Request, removal_id: str, decision: DecisionIn) -> RemovalRequest:
+    row = await store.decide_removal(request.app[DATABASE], removal_id, decision)
+    if row.status == "approved":
+        await refresh_removals(request.app)
+    return row
+
+
+@routes.post("/api/v1/admin/removals/{id}")
+async def decide_removal(request: web.Request) -> web.Response:
+    """Approve or reject (with a reason); an approval is published at once."""
+    await require_admin(request)
+    decision = DecisionIn.model_validate(await json_object(request))
+    row = await decide(request, request.match_info["id"], decision)
+    return web.json_response(admin_view(row))

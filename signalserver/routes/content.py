@@ -1,0 +1,128 @@
+"""Everything else: the site's own content, from ``--static DIR`` or ``--upstream URL``.
+
+Each answer carries the policy's headers for its path (standards.md 12.5), so a site can put
+Heedful in front of its content; HTML also gets the policy's ``<head>`` elements. The
+:func:`signalserver.content.simulate` twin of this module tells the check API what is served.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import aiohttp
+from aiohttp import web
+from multidict import CIMultiDict
+
+from signalserver.content import (
+    MAX_INJECT_BYTES,
+    NOT_FOUND_TYPE,
+    inject_head,
+    is_html,
+    media_type_of,
+    policy_headers,
+    static_path,
+)
+from signalserver.errors import ApiError
+from signalserver.keys import CONFIG, STATE, UPSTREAM
+from signalserver.live import Rendering
+from signalserver.middlewares import error_body
+from signalserver.routes.files import request_origin
+
+HOP_BY_HOP: Final = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
+APPENDED: Final = frozenset({"link"})
+"""Policy headers added beside the origin's own; the others replace the origin's values."""
+
+
+def _with_policy(
+    headers: CIMultiDict[str], policy: tuple[tuple[str, str], ...]
+) -> CIMultiDict[str]:
+    for name in {n.lower() for n, _ in policy} - APPENDED:
+        headers.popall(name, None)
+    for name, value in policy:
+        headers.add(name, value)
+    return headers
+
+
+def _not_found(rendering: Rendering, raw_path: str) -> web.Response:
+    # Nothing is served here, so no media type applies (an image rule needs an image).
+    headers = CIMultiDict(policy_headers(rendering, raw_path, None))
+    headers["Content-Type"] = NOT_FOUND_TYPE
+    return web.Response(
+        status=404, body=error_body(404, f"nothing is published at {raw_path}"), headers=headers
+    )
+
+
+async def content(request: web.Request) -> web.StreamResponse:
+    config = request.app[CONFIG]
+    rendering = request.app[STATE].rendering(request_origin(request))
+    raw_path = request.rel_url.raw_path
+    if config.upstream is not None:
+        return await _proxy(request, rendering, raw_path)
+    if request.method not in ("GET", "HEAD"):
+        raise web.HTTPMethodNotAllowed(request.method, ["GET", "HEAD"])
+    if config.static_dir is None:
+        return _not_found(rendering, raw_path)
+    found = static_path(config.static_dir, request.path)
+    if found is None:
+        return _not_found(rendering, raw_path)
+    media_type = media_type_of(found.name)
+    headers = CIMultiDict(policy_headers(rendering, raw_path, media_type))
+    if is_html(media_type) and found.stat().st_size <= MAX_INJECT_BYTES:
+        body = inject_head(found.read_bytes(), rendering.site.html_head_for(raw_path))
+        headers["Content-Type"] = f"{media_type}"
+        return web.Response(body=body, headers=headers)
+    return web.FileResponse(found, headers=headers)
+
+
+async def _proxy(request: web.Request, rendering: Rendering, raw_path: str) -> web.StreamResponse:
+    """Forward to the origin; HTML without a content coding gets the head elements too."""
+    session = request.app[UPSTREAM]
+    base = str(request.app[CONFIG].upstream).rstrip("/")
+    forward = CIMultiDict((k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP)
+    forward["Accept-Encoding"] = "identity"
+    body = await request.read() if request.body_exists else None
+    try:
+        async with session.request(
+            request.method,
+            base + request.rel_url.raw_path_qs,
+            headers=forward,
+            data=body,
+            allow_redirects=False,
+        ) as upstream:
+            headers = CIMultiDict(
+                (k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP
+            )
+            media_type = upstream.content_type if "Content-Type" in upstream.headers else None
+            _with_policy(headers, policy_headers(rendering, raw_path, media_type))
+            coded = "Content-Encoding" in upstream.headers
+            length = upstream.content_length
+            if is_html(media_type) and not coded and (length or 0) <= MAX_INJECT_BYTES:
+                payload = await upstream.content.read(MAX_INJECT_BYTES + 1)
+                if len(payload) <= MAX_INJECT_BYTES:
+                    payload = inject_head(payload, rendering.site.html_head_for(raw_path))
+                    return web.Response(status=upstream.status, body=payload, headers=headers)
+                response = web.StreamResponse(status=upstream.status, headers=headers)
+                await response.prepare(request)
+                await response.write(payload)
+            else:
+                response = web.StreamResponse(status=upstream.status, headers=headers)
+                await response.prepare(request)
+            async for chunk in upstream.content.iter_chunked(64 * 1024):
+                await response.write(chunk)
+            await response.write_eof()
+            return response
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise ApiError(502, f"the upstream server did not answer: {type(exc).__name__}") from None

@@ -1,0 +1,273 @@
+"""HTML pages for people: the removal form, the status page, and the admin review page.
+
+Plain forms that work without JavaScript; every form carries a CSRF token; every bad input is
+answered with the form again and a readable list of what to fix.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from multidict import MultiDict
+from pydantic import ValidationError
+
+from signalserver import models, store
+from signalserver.auth import (
+    CSRF_FIELD,
+    check_csrf,
+    csrf_token,
+    end_session,
+    rate_limit,
+    require_admin,
+    start_session,
+    token_valid,
+)
+from signalserver.errors import ApiError
+from signalserver.keys import DATABASE
+from signalserver.middlewares import validation_errors
+from signalserver.models import DecisionIn, RemovalIn, RemovalRequest
+from signalserver.routes.admin import decide
+from signalserver.routes.removals import lookup
+from signalserver.templating import Safe, escape, page
+
+routes = web.RouteTableDef()
+
+LIMITS = {
+    "max_urls": models.MAX_URLS,
+    "max_url": models.MAX_URL_CHARS,
+    "max_name": models.MAX_NAME_CHARS,
+    "max_contact": models.MAX_CONTACT_CHARS,
+    "max_relation": models.MAX_RELATION_CHARS,
+    "max_text": models.MAX_TEXT_CHARS,
+}
+FORM_FIELDS = ("urls", "url_prefix", "name", "contact", "relation", "text")
+
+
+def _html(
+    request: web.Request, template: str, /, *, title: str, status: int = 200, **values: object
+) -> web.Response:
+    response = web.Response(status=status, content_type="text/html")
+    csrf = csrf_token(request, response)
+    filled = {k: v(csrf) if callable(v) else v for k, v in values.items()}
+    response.text = page(template, title=title, csrf=csrf, **filled)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+    )
+    return response
+
+
+async def _form(request: web.Request) -> MultiDict[str]:
+    if request.content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise ApiError(415, "send the form from this site's page")
+    form = await request.post()
+    check_csrf(request, str(form.get(CSRF_FIELD, "")))
+    return MultiDict((k, v) for k, v in form.items() if isinstance(v, str))
+
+
+def _new_form(
+    request: web.Request, *, status: int = 200, details: list[str] | None = None, **values: str
+) -> web.Response:
+    fields = {name: values.get(name, "") for name in FORM_FIELDS}
+    return _html(
+        request,
+        "removal_new.html",
+        title="Ask for a work to be removed",
+        status=status,
+        details=details or [],
+        **fields,
+        **LIMITS,
+    )
+
+
+def _see_other(location: str) -> web.Response:
+    """A 303 to ``location`` that can still carry cookies (a raised one cannot)."""
+    return web.Response(status=303, headers={"Location": location})
+
+
+@routes.get("/removals/new")
+async def new_removal(request: web.Request) -> web.Response:
+    return _new_form(request)
+
+
+@routes.post("/removals/new")
+async def submit_removal(request: web.Request) -> web.Response:
+    rate_limit(request)
+    form = await _form(request)
+    values = {name: str(form.get(name, "")) for name in FORM_FIELDS}
+    urls = [line.strip() for line in values["urls"].splitlines() if line.strip()]
+    prefix = values["url_prefix"].strip()
+    try:
+        removal = RemovalIn(
+            urls=urls or None,
+            url_prefix=prefix or None,
+            name=values["name"],
+            contact=values["contact"],
+            relation=values["relation"],
+            text=values["text"],
+        )
+    except ValidationError as exc:
+        problems = [str(e["message"]) for e in validation_errors(exc)]
+        return _new_form(request, status=400, details=problems, **values)
+    row, receipt = await store.add_removal(request.app[DATABASE], removal)
+    return _html(
+        request,
+        "removal_receipt.html",
+        title="Request received",
+        status=201,
+        id=row.id,
+        receipt=receipt,
+    )
+
+
+def _status_result(row: RemovalRequest) -> Safe:
+    words = {
+        "pending": "is waiting for a decision",
+        "approved": "was approved: the addresses are on the site's public removal list",
+        "rejected": "was not approved",
+    }
+    said = escape(words.get(row.status, row.status))
+    parts = [
+        f'<p id="status" data-status="{escape(row.status)}">Request {escape(row.id)} {said}.</p>'
+    ]
+    if row.reason:
+        parts.append(f'<p id="reason">Reason given: {escape(row.reason)}</p>')
+    urls = "".join(f"<li>{escape(u)}</li>" for u in store.removal_urls(row))
+    label = "Every address starting with" if row.prefix else "Addresses"
+    parts.append(f"<p>{label}:</p><ul>{urls}</ul>")
+    return Safe("".join(parts))
+
+
+@routes.get("/removals/status")
+async def status_page(request: web.Request) -> web.Response:
+    return _html(
+        request,
+        "removal_status.html",
+        title="Check a removal request",
+        details=[],
+        result="",
+        id=request.query.get("id", "")[:64],
+    )
+
+
+@routes.post("/removals/status")
+async def status_lookup(request: web.Request) -> web.Response:
+    form = await _form(request)
+    removal_id = str(form.get("id", "")).strip()
+    receipt = str(form.get("receipt", "")).strip()
+    try:
+        row = await lookup(request, removal_id, receipt)
+    except ApiError as exc:
+        return _html(
+            request,
+            "removal_status.html",
+            title="Check a removal request",
+            status=exc.status,
+            details=[exc.message],
+            result="",
+            id=removal_id[:64],
+        )
+    return _html(
+        request,
+        "removal_status.html",
+        title="Removal request status",
+        details=[],
+        result=_status_result(row),
+        id=row.id,
+    )
+
+
+@routes.get("/admin/login")
+async def login_page(request: web.Request) -> web.Response:
+    return _html(request, "admin_login.html", title="Admin sign-in", details=[])
+
+
+@routes.post("/admin/login")
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await _form(request)
+    if not await token_valid(request, str(form.get("token", "")).strip()):
+        return _html(
+            request,
+            "admin_login.html",
+            title="Admin sign-in",
+            status=401,
+            details=["That is not the admin token."],
+        )
+    response = _see_other("/admin/removals")
+    start_session(request, response)
+    return response
+
+
+@routes.post("/admin/logout")
+async def logout(request: web.Request) -> web.StreamResponse:
+    await _form(request)
+    response = _see_other("/admin/login")
+    end_session(response)
+    return response
+
+
+def _row(row: RemovalRequest, csrf: str) -> str:
+    urls = "".join(f"<li>{escape(u)}</li>" for u in store.removal_urls(row))
+    who = f"{escape(row.requester_name)} ({escape(row.relation)}), contact {escape(row.contact)}"
+    cells = [
+        f"<td>{escape(store.iso(row.created_at)[:19])}</td>",
+        f"<td>{'prefix ' if row.prefix else ''}<ul>{urls}</ul></td>",
+        f"<td>{who}<p>{escape(row.message)}</p></td>",
+    ]
+    if row.status == "pending":
+        rid = escape(row.id)
+        cells.append(
+            f'<td><form method="post" action="/admin/removals/{rid}">'
+            f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+            f'<label for="reason-{rid}">Reason (needed to reject)</label>'
+            f'<textarea id="reason-{rid}" name="reason" rows="2" maxlength="{models.MAX_REASON_CHARS}"></textarea>'
+            f'<button type="submit" name="decision" value="approve" id="approve-{rid}">Approve</button> '
+            f'<button type="submit" name="decision" value="reject" id="reject-{rid}">Reject</button>'
+            "</form></td>"
+        )
+    else:
+        cells.append(
+            f"<td>{escape(row.status)}{': ' + escape(row.reason) if row.reason else ''}</td>"
+        )
+    return f'<tr id="removal-{escape(row.id)}">{"".join(cells)}</tr>'
+
+
+def _table(rows: list[RemovalRequest], csrf: str) -> Safe:
+    if not rows:
+        return Safe("<p>None.</p>")
+    head = "<tr><th>Received</th><th>Addresses</th><th>Requester</th><th>Decision</th></tr>"
+    return Safe(f"<table>{head}{''.join(_row(r, csrf) for r in rows)}</table>")
+
+
+@routes.get("/admin/removals")
+async def review_page(request: web.Request) -> web.StreamResponse:
+    try:
+        await require_admin(request, session=True)
+    except ApiError:
+        raise web.HTTPSeeOther("/admin/login") from None
+    rows = await store.removals(request.app[DATABASE])
+    pending = [r for r in rows if r.status == "pending"]
+    decided = [r for r in rows if r.status != "pending"]
+    return _html(
+        request,
+        "admin_removals.html",
+        title="Removal requests",
+        details=[],
+        pending=lambda csrf: _table(pending, csrf),
+        decided=lambda csrf: _table(decided, csrf),
+    )
+
+
+@routes.post("/admin/removals/{id}")
+async def review_decide(request: web.Request) -> web.StreamResponse:
+    await require_admin(request, session=True)
+    form = await _form(request)
+    try:
+        decision = DecisionIn(
+            decision=str(form.get("decision", "")),  # type: ignore[arg-type]
+            reason=str(form.get("reason", "")),
+        )
+    except ValidationError as exc:
+        raise ApiError(400, "the decision was not recorded", validation_errors(exc)) from None
+    await decide(request, request.match_info["id"], decision)
+    raise web.HTTPSeeOther("/admin/removals")

@@ -1,0 +1,84 @@
+"""The public removal-request API: submit, then check status with the receipt."""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from aiohttp import web
+
+from signalserver import store
+from signalserver.auth import rate_limit
+from signalserver.errors import ApiError, NotFound
+from signalserver.keys import DATABASE
+from signalserver.models import RemovalIn, RemovalRequest
+from signalserver.security import sha256_hex
+
+routes = web.RouteTableDef()
+
+
+async def json_object(request: web.Request) -> dict[str, object]:
+    """The request body as a JSON object, or a 400 that says what is wrong."""
+    if request.content_type != "application/json":
+        raise ApiError(415, "send the body as application/json")
+    raw = await request.read()
+    try:
+        document = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"the body is not valid JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise ApiError(400, "the body must be a JSON object")
+    return document
+
+
+def public_view(row: RemovalRequest) -> dict[str, object]:
+    """What the requester may see: their request's targets and the decision, nothing else."""
+    return {
+        "id": row.id,
+        "status": row.status,
+        "reason": row.reason,
+        "urls": store.removal_urls(row),
+        "prefix": row.prefix,
+        "created_at": store.iso(row.created_at),
+        "decided_at": store.iso(row.decided_at) if row.decided_at else None,
+    }
+
+
+async def lookup(request: web.Request, removal_id: str, receipt: str) -> RemovalRequest:
+    """The request, if the receipt matches; an unknown id and a wrong receipt look the same."""
+    if not receipt or len(receipt) > 128 or not removal_id or len(removal_id) > 64:
+        raise NotFound("no removal request with that number and receipt")
+    try:
+        row = await store.removal(request.app[DATABASE], removal_id)
+    except NotFound:
+        raise NotFound("no removal request with that number and receipt") from None
+    if not hmac.compare_digest(row.receipt_sha256, sha256_hex(receipt)):
+        raise NotFound("no removal request with that number and receipt")
+    return row
+
+
+@routes.post("/api/v1/removals")
+async def submit(request: web.Request) -> web.Response:
+    """201 with the id and the receipt (shown once; only its hash is stored)."""
+    rate_limit(request)
+    request_in = RemovalIn.model_validate(await json_object(request))
+    row, receipt = await store.add_removal(request.app[DATABASE], request_in)
+    return web.json_response(
+        {
+            "ok": True,
+            "id": row.id,
+            "receipt": receipt,
+            "status": row.status,
+            "status_url": f"/api/v1/removals/{row.id}",
+        },
+        status=201,
+    )
+
+
+@routes.get("/api/v1/removals/{id}")
+async def status(request: web.Request) -> web.Response:
+    receipt = request.query.get("receipt", "")
+    if not receipt:
+        raise ApiError(400, "the receipt is required: ?receipt=...")
+    row = await lookup(request, request.match_info["id"], receipt)
+    return web.json_response(public_view(row))

@@ -1,0 +1,220 @@
+"""Every query the server makes, in one place (style.md D: handlers never write SQL).
+
+Times are stored as naive UTC and handed out as aware UTC. Policy versions are only inserted:
+nothing here updates or deletes one, so the history is the audit trail.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text as sql_text
+from sqlmodel import col, select
+
+from policies.removals import Removal
+from signalserver.db import Database
+from signalserver.errors import Conflict, NotFound
+from signalserver.models import Credential, DecisionIn, PolicyVersion, RemovalIn, RemovalRequest
+from signalserver.security import HashedSecret, new_id, new_token, sha256_hex
+
+ADMIN_TOKEN = "admin-token"  # noqa: S105 -- the credential's name, not a secret
+MAX_LIST = 500
+POLICY_LOCK = 0x4EEDF01
+"""PostgreSQL advisory lock key held while a policy version is appended."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def aware(value: datetime) -> datetime:
+    """A stored (naive UTC) time as an aware one."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def naive(value: datetime) -> datetime:
+    return aware(value).replace(tzinfo=None)
+
+
+def iso_seconds(value: datetime) -> str:
+    """``2026-11-25T12:00:00Z`` (the removals list's precision)."""
+    return aware(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def aware_iso(text: str) -> datetime:
+    """Parse a stored ``...Z`` time back (the inverse of :func:`iso_seconds`)."""
+    return aware(datetime.fromisoformat(text))
+
+
+def iso(value: datetime) -> str:
+    """``2026-11-25T12:00:00.123456Z``."""
+    return aware(value).isoformat().replace("+00:00", "Z")
+
+
+# --- policy versions --------------------------------------------------------------------------
+
+
+async def latest_policy(db: Database) -> PolicyVersion | None:
+    async with db.read() as session:
+        query = select(PolicyVersion).order_by(col(PolicyVersion.number).desc()).limit(1)
+        return (await session.exec(query)).first()
+
+
+async def policy_at(db: Database, when: datetime) -> PolicyVersion | None:
+    """The version that was live at ``when``: the last one created at or before it."""
+    async with db.read() as session:
+        query = (
+            select(PolicyVersion)
+            .where(col(PolicyVersion.created_at) <= naive(when))
+            .order_by(col(PolicyVersion.number).desc())
+            .limit(1)
+        )
+        return (await session.exec(query)).first()
+
+
+async def policy_by_number(db: Database, number: int) -> PolicyVersion:
+    async with db.read() as session:
+        found = await session.get(PolicyVersion, number)
+    if found is None:
+        raise NotFound(f"no policy version {number}")
+    return found
+
+
+async def policy_history(db: Database) -> list[PolicyVersion]:
+    async with db.read() as session:
+        query = select(PolicyVersion).order_by(col(PolicyVersion.number))
+        return list((await session.exec(query)).all())
+
+
+async def add_policy(db: Database, text: str, *, origin: str) -> PolicyVersion:
+    """Append a version; its time is never before the previous one's, so ``policy_at`` holds."""
+    async with db.write() as session:
+        if db.engine.dialect.name == "postgresql":
+            # Appends queue behind each other (SQLite writers already do, in db.write), so
+            # numbers and times grow together even with several server processes.
+            connection = await session.connection()
+            await connection.execute(
+                sql_text("SELECT pg_advisory_xact_lock(:key)"), {"key": POLICY_LOCK}
+            )
+        query = select(PolicyVersion).order_by(col(PolicyVersion.number).desc()).limit(1)
+        previous = (await session.exec(query)).first()
+        created = naive(utcnow())
+        if previous is not None and created <= previous.created_at:
+            created = previous.created_at + timedelta(microseconds=1)
+        row = PolicyVersion(text=text, sha256=sha256_hex(text), created_at=created, origin=origin)
+        session.add(row)
+        await session.flush()
+        await session.refresh(row)
+    return row
+
+
+# --- credentials ------------------------------------------------------------------------------
+
+
+async def credential(db: Database, name: str) -> HashedSecret | None:
+    async with db.read() as session:
+        row = await session.get(Credential, name)
+    if row is None:
+        return None
+    return HashedSecret(scheme=row.scheme, salt=row.salt, digest=row.digest)
+
+
+async def set_credential_once(db: Database, name: str, hashed: HashedSecret) -> bool:
+    """Store a credential unless one exists; whether it was stored."""
+    async with db.write() as session:
+        if await session.get(Credential, name) is not None:
+            return False
+        session.add(
+            Credential(
+                name=name,
+                scheme=hashed.scheme,
+                salt=hashed.salt,
+                digest=hashed.digest,
+                created_at=naive(utcnow()),
+            )
+        )
+    return True
+
+
+# --- removal requests -------------------------------------------------------------------------
+
+
+async def add_removal(db: Database, request: RemovalIn) -> tuple[RemovalRequest, str]:
+    """Store a request (committed before this returns) and return it with its receipt."""
+    urls, prefix = request.targets()
+    receipt = new_token()
+    row = RemovalRequest(
+        id=new_id(),
+        receipt_sha256=sha256_hex(receipt),
+        urls=json.dumps(urls),
+        prefix=prefix,
+        requester_name=request.name,
+        contact=request.contact,
+        relation=request.relation,
+        message=request.text,
+        status="pending",
+        reason="",
+        created_at=naive(utcnow()),
+    )
+    async with db.write() as session:
+        session.add(row)
+    return row, receipt
+
+
+async def removal(db: Database, removal_id: str) -> RemovalRequest:
+    async with db.read() as session:
+        found = await session.get(RemovalRequest, removal_id[:64])
+    if found is None:
+        raise NotFound(f"no removal request {removal_id!r}")
+    return found
+
+
+async def removals(db: Database, *, status: str | None = None) -> list[RemovalRequest]:
+    """Requests, newest first (at most ``MAX_LIST``)."""
+    async with db.read() as session:
+        query = select(RemovalRequest)
+        if status is not None:
+            query = query.where(col(RemovalRequest.status) == status)
+        query = query.order_by(col(RemovalRequest.created_at).desc()).limit(MAX_LIST)
+        return list((await session.exec(query)).all())
+
+
+async def decide_removal(db: Database, removal_id: str, decision: DecisionIn) -> RemovalRequest:
+    """Approve or reject a pending request; a decided one stays decided (409)."""
+    async with db.write() as session:
+        row = await session.get(RemovalRequest, removal_id[:64])
+        if row is None:
+            raise NotFound(f"no removal request {removal_id!r}")
+        if row.status != "pending":
+            raise Conflict(f"removal request {removal_id} is already {row.status}")
+        row.status = "approved" if decision.decision == "approve" else "rejected"
+        row.reason = decision.reason
+        row.decided_at = naive(utcnow())
+        session.add(row)
+    return row
+
+
+async def approved_removals(db: Database) -> list[Removal]:
+    """What the site publishes: URLs, prefix flags and approval times, nothing personal."""
+    async with db.read() as session:
+        query = (
+            select(RemovalRequest)
+            .where(col(RemovalRequest.status) == "approved")
+            .order_by(col(RemovalRequest.decided_at), col(RemovalRequest.id))
+        )
+        rows = list((await session.exec(query)).all())
+    return [
+        Removal(
+            url=url,
+            prefix=row.prefix,
+            approved_at=iso_seconds(row.decided_at or row.created_at),
+        )
+        for row in rows
+        for url in json.loads(row.urls)
+    ]
+
+
+def removal_urls(row: RemovalRequest) -> list[str]:
+    urls = json.loads(row.urls)
+    return [str(u) for u in urls] if isinstance(urls, list) else []
