@@ -19,6 +19,7 @@ from policies.evaluate import evaluate
 from policies.fetching import MAX_SIGNAL_BYTES
 from policies.html import MAX_HEAD_BYTES
 from policies.model import Decision, Mode, Use
+from policies.removals import REMOVALS_PATH
 from policies.site import (
     AI_TXT_PATH,
     ROBOTS_PATH,
@@ -107,10 +108,11 @@ class Checker:
         return self._licenses[url]
 
     async def _read_site(self, origin: str) -> SiteSignals:
-        robots, tdmrep, ai_txt = await asyncio.gather(
-            *(self._get(urljoin(origin, path)) for path in (ROBOTS_PATH, TDMREP_PATH, AI_TXT_PATH))
+        paths = (ROBOTS_PATH, TDMREP_PATH, AI_TXT_PATH, REMOVALS_PATH)
+        robots, tdmrep, ai_txt, removals = await asyncio.gather(
+            *(self._get(urljoin(origin, path)) for path in paths)
         )
-        first = read_site(origin, robots=robots, tdmrep=tdmrep, ai_txt=ai_txt)
+        first = read_site(origin, robots=robots, tdmrep=tdmrep, ai_txt=ai_txt, removals=removals)
         named = license_urls(first)
         if not named:
             return first
@@ -120,6 +122,7 @@ class Checker:
             robots=robots,
             tdmrep=tdmrep,
             ai_txt=ai_txt,
+            removals=removals,
             licenses=dict(zip(named, docs, strict=True)),
         )
 

@@ -272,6 +272,18 @@ SITES: Final[Mapping[str, tuple[Page, ...]]] = MappingProxyType(
             ),
             *pages("aitxt-images"),
         ),
+        "removals": (
+            text("/robots.txt", ALLOW_ALL_ROBOTS),
+            # A creator's approved removal request, as the signal server publishes it.
+            Page(
+                path="/.well-known/heedful/removals.json",
+                body='{"version": 1, "generated": "2026-11-25T00:00:00Z", "removals": '
+                '[{"url": "{base}/articles/2", "prefix": false, '
+                '"approved_at": "2026-11-24T09:30:00Z"}]}',
+                content_type="application/json",
+            ),
+            *pages("removals"),
+        ),
         "oversize-robots": (text("/robots.txt", oversize_robots()), *pages("oversize-robots")),
         "redirect-chain": (
             # Six redirects before the file: one more than RFC 9309 2.3.1.2's five -> fail closed.

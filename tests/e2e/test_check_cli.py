@@ -30,6 +30,8 @@ CASES = [
     ("soft404-aitxt", "/articles/1", "ai-train", "allow", 0, ("default", "no statement")),
     ("aitxt-images", "/images/photo.jpg", "ai-train", "deny", 3, ("ai.txt", "*.jpg")),
     ("oversize-robots", "/secret", "search", "allow", 0, ("robots.txt", "")),
+    ("removals", "/articles/2", "search", "deny", 3, ("removals", "/articles/2")),
+    ("removals", "/articles/1", "search", "allow", 0, ("default", "no statement")),
     ("redirect-chain", "/articles/1", "search", "deny", 3, ("robots.txt", "redirect")),
 ]
 
