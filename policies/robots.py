@@ -23,7 +23,7 @@ from policies.content_signal import parse_content_signal
 from policies.content_usage import parse_content_usage
 from policies.diagnostics import Diagnostic, ParseResult, Severity
 from policies.model import Permission, Signal, Statement, Use
-from policies.patterns import PathPattern, canonical_path, compile_pattern
+from policies.patterns import PathPattern, canonical_path, compile_pattern, pattern_list
 from policies.robots_checks import check_agent, check_wildcard_drops
 from policies.robots_groups import Selection, describe, index_groups, select_groups
 from policies.robots_lines import MAX_ROBOTS_BYTES, Group, Key, Line, scan
@@ -91,6 +91,7 @@ class _View:
     """
 
     __slots__ = (
+        "matcher",
         "no_match",
         "note",
         "protego",
@@ -123,6 +124,7 @@ class _View:
         # Longest pattern first; at equal length Allow first (RFC 9309 2.2.2: ties allow).
         rules.sort(key=lambda r: (r.pattern.priority, r.allow), reverse=True)
         self.rules = tuple(rules)
+        self.matcher = pattern_list([rule.pattern for rule in rules])
         if selection.groups:
             text = f"no rule matches this path for {describe(selection)}"
         else:
@@ -226,7 +228,8 @@ class RobotsTxt:
             )
             mine = True
         else:
-            best = next((rule for rule in view.rules if rule.pattern.matches(path)), None)
+            first = view.matcher.first(path)
+            best = view.rules[first] if first is not None else None
             if best is None:
                 statement, mine = view.no_match, True
             else:
