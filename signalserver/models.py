@@ -150,3 +150,17 @@ class PolicyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1)
+
+
+SERVER_TABLES = frozenset(
+    str(model.__tablename__) for model in (PolicyVersion, Credential, RemovalRequest)
+)
+"""The tables this server owns. SQLModel keeps one metadata for every model a process imports
+(the crawler's ledger too), so migrations and their checks look at these tables only."""
+
+
+def owns(
+    _object: object, name: str | None, type_: str, _reflected: bool, _compare_to: object
+) -> bool:
+    """Alembic ``include_object`` hook: compare and migrate only the server's own tables."""
+    return type_ != "table" or name in SERVER_TABLES

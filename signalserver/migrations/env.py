@@ -15,7 +15,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from signalserver import models  # noqa: F401 -- registers the tables on SQLModel.metadata
+from signalserver import models
 from signalserver.config import async_database_url
 from signalserver.db import make_engine
 
@@ -28,6 +28,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite cannot ALTER a column in place
         compare_type=True,
+        include_object=models.owns,
     )
     with context.begin_transaction():
         context.run_migrations()
