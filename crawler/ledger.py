@@ -34,6 +34,7 @@ JSON_FIELDS: Final = (
     "redirected_from",
     "headers",
     "seeds",
+    "detail",
 )
 
 
@@ -118,6 +119,64 @@ class UrlEvent(SQLModel, table=True):
     images_reserved: bool = False
 
 
+class RecheckRun(SQLModel, table=True):
+    """One ``heedful recheck``: when it ran and what it found (its events are ``UrlEvent`` rows
+    with ``event="recheck"``; its signal fetches are ``SignalSnapshot`` rows under its id)."""
+
+    __tablename__ = "heedful_recheck"
+    id: int | None = Field(default=None, primary_key=True)
+    recheck_id: str = Field(index=True)
+    started_at: datetime
+    finished_at: datetime
+    pages: bool = False
+    items: int = 0
+    kept: int = 0
+    withdrawn: int = 0
+    unverified: int = 0
+    origins: int = 0
+    purge_list: str = ""
+    detail: str = _text()
+
+
+class PurgeAction(SQLModel, table=True):
+    """One ``heedful purge`` action (``apply`` or ``delete-old``) and what it touched."""
+
+    __tablename__ = "heedful_purge"
+    id: int | None = Field(default=None, primary_key=True)
+    purge_id: str = Field(index=True)
+    action: str
+    at: datetime
+    records_removed: int = 0
+    files_rewritten: int = 0
+    detail: str = _text()
+
+
+class PurgedItem(SQLModel, table=True):
+    """One kept item whose WARC record a purge removed (the history rows stay as they are)."""
+
+    __tablename__ = "heedful_purged_item"
+    id: int | None = Field(default=None, primary_key=True)
+    purge_id: str = Field(index=True)
+    url: str = Field(index=True)
+    sha256: str
+    warc_file: str
+    warc_offset: int
+    reasons: str = _text()
+    purged_at: datetime
+
+
+class WarcRelocation(SQLModel, table=True):
+    """Where a record that a purge copied now lives: ``(old file, offset) -> (new file, offset)``."""
+
+    __tablename__ = "heedful_warc_relocation"
+    id: int | None = Field(default=None, primary_key=True)
+    purge_id: str = Field(index=True)
+    old_file: str = Field(index=True)
+    old_offset: int
+    new_file: str
+    new_offset: int
+
+
 def database_url(url: str, out_dir: Path) -> str:
     """The async SQLAlchemy URL: ``sqlite:///x`` -> aiosqlite, ``postgresql://`` -> asyncpg."""
     if not url:
@@ -199,6 +258,13 @@ class Ledger:
         async with self._engine.connect() as conn:
             result = await conn.execute(select(SignalSnapshot))
             return {row.id: _decoded(dict(row._mapping)) for row in result}
+
+    async def rows(self, table: type[SQLModel]) -> list[dict[str, Any]]:
+        """Every row of ``table`` in insertion order, JSON fields decoded."""
+        order = table.id  # type: ignore[attr-defined]
+        async with self._engine.connect() as conn:
+            result = await conn.execute(select(table).order_by(order))
+            return [_decoded(dict(row._mapping)) for row in result]
 
     async def crawls(self) -> list[dict[str, Any]]:
         async with self._engine.connect() as conn:

@@ -1,0 +1,195 @@
+"""The EU public summary of training content, web-crawled part, from the report's figures.
+
+Fields follow the European Commission's template for the public summary of training content of
+general-purpose AI models (AI Act Art. 53(1)(d)), section "data crawled and scraped from online
+sources": the crawlers' names and purposes, the collection period, the types of content, the
+top domain names by size of content collected (the top 10% of domains by default; the share is
+a parameter, ``--top-share``) and the measures taken to respect reservations of rights (the
+Copyright chapter of the GPAI Code of Practice, standards.md 11.3), with counts of items
+excluded per signal. Every number is one of :mod:`crawler.transparency.figures`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+FORMAT: Final = "heedful-eu-summary/1"
+PURPOSES: Final[Mapping[str, str]] = {
+    "tdm": "text and data mining",
+    "ai-train": "training AI models",
+    "genai-train": "training generative AI models",
+    "ai-input": "AI input (retrieval, grounding, answers)",
+    "search": "search indexing",
+}
+MEASURES: Final = (
+    (
+        "robots.txt is read per origin before any other request (RFC 9309), for the crawler's own "
+        "product token; unreachable robots.txt means nothing is fetched."
+    ),
+    (
+        "Machine-readable reservations are honoured for the declared use: TDMRep (file, header, "
+        "meta), IETF aipref Content-Usage, Cloudflare Content-Signal, ai.txt, RSL licences, "
+        "X-Robots-Tag and meta robots noai/noimageai."
+    ),
+    (
+        "Content reserved before a fetch is never requested; content reserved by the response "
+        "itself is discarded before storage."
+    ),
+    (
+        "Approved removal requests the site publishes (/.well-known/heedful/removals.json) are "
+        "honoured for every use."
+    ),
+    (
+        "Content offered only under a licence (RSL payment, TDMRep tdm-policy, HTTP 402) is not "
+        "collected without that licence."
+    ),
+    (
+        "Every decision and the signal files it was based on are kept in a provenance ledger; kept "
+        "items are re-checked against current signals and withdrawn items are purged."
+    ),
+)
+
+
+def top_domains(by_domain: Sequence[Mapping[str, Any]], top_share: float) -> list[dict[str, Any]]:
+    """The top ``top_share`` of domains with content, by bytes collected (then items, name).
+
+    Rounded up, and at least one when any domain contributed content, so a small crawl still
+    names its largest source (the template's threshold is a share of all domain names)."""
+    with_content = [d for d in by_domain if int(d.get("kept", 0)) > 0]
+    with_content.sort(key=lambda d: (-int(d["kept_bytes"]), -int(d["kept"]), str(d["domain"])))
+    if not with_content:
+        return []
+    count = max(1, math.ceil(top_share * len(with_content)))
+    return [
+        {"domain": d["domain"], "bytes": int(d["kept_bytes"]), "items": int(d["kept"])}
+        for d in with_content[:count]
+    ]
+
+
+def eu_summary(figures: Mapping[str, Any], *, top_share: float = 0.10) -> dict[str, Any]:
+    """The summary fields, JSON-ready."""
+    if not 0 < top_share <= 1:
+        raise ValueError(f"top share must be in (0, 1], got {top_share}")
+    crawlers: dict[tuple[str, str], dict[str, Any]] = {}
+    for crawl in figures["crawls"]:
+        key = (crawl["agent"], crawl["user_agent"])
+        entry = crawlers.setdefault(
+            key,
+            {
+                "name": crawl["agent"],
+                "user_agent": crawl["user_agent"],
+                "purposes": [],
+                "modes": [],
+            },
+        )
+        purpose = PURPOSES.get(crawl["use"], crawl["use"])
+        if purpose not in entry["purposes"]:
+            entry["purposes"].append(purpose)
+        if crawl["mode"] not in entry["modes"]:
+            entry["modes"].append(crawl["mode"])
+    totals = figures["totals"]
+    rechecks = figures["rechecks"]
+    with_content = sum(1 for d in figures["by_domain"] if int(d.get("kept", 0)) > 0)
+    return {
+        "format": FORMAT,
+        "crawlers": list(crawlers.values()),
+        "collection_period": dict(figures["period"]),
+        "content": {
+            "items": totals["kept"],
+            "bytes": totals["kept_bytes"],
+            "domains": with_content,
+            "types": dict(figures["content_types"]),
+        },
+        "top_domains": {
+            "share": top_share,
+            "measure": "bytes of content collected",
+            "of_domains": with_content,
+            "domains": top_domains(figures["by_domain"], top_share),
+        },
+        "reservations": {
+            "measures": list(MEASURES),
+            "excluded_items": totals["refused"],
+            "excluded_by_signal": dict(figures["refused_by_signal"]),
+            "excluded_before_fetch": int(figures["refused_by_stage"].get("before-fetch", 0)),
+            "excluded_after_fetch": int(figures["refused_by_stage"].get("after-fetch", 0)),
+            "withdrawn_after_recheck": int(rechecks["current"]["withdrawn"]),
+            "purged": int(rechecks["current"]["purged"]),
+            "rechecks": len(rechecks["runs"]),
+        },
+    }
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(summary: Mapping[str, Any]) -> str:
+    """The summary as a Markdown document."""
+    period = summary["collection_period"]
+    content = summary["content"]
+    top = summary["top_domains"]
+    res = summary["reservations"]
+    out = [
+        "# Public summary of training content: data crawled from online sources",
+        "",
+        "## Crawlers",
+        "",
+        "| Name | User-Agent | Purposes | Mode |",
+        "|---|---|---|---|",
+    ]
+    out += [
+        f"| {_cell(c['name'])} | `{_cell(c['user_agent'])}` | {_cell(', '.join(c['purposes']))} "
+        f"| {_cell(', '.join(c['modes']))} |"
+        for c in summary["crawlers"]
+    ]
+    out += [
+        "",
+        "## Collection period",
+        "",
+        f"From {period['first'] or 'n/a'} to {period['last'] or 'n/a'}.",
+        "",
+        "## Content collected",
+        "",
+        f"- Items: {content['items']}",
+        f"- Bytes: {content['bytes']}",
+        f"- Domains: {content['domains']}",
+    ]
+    out += [f"- Type `{_cell(t)}`: {n}" for t, n in content["types"].items()]
+    out += [
+        "",
+        (
+            f"## Top domains (top {top['share']:.0%} of {top['of_domains']} domains, "
+            f"by {top['measure']})"
+        ),
+        "",
+        "| Domain | Bytes | Items |",
+        "|---|---:|---:|",
+    ]
+    out += [f"| {_cell(d['domain'])} | {d['bytes']} | {d['items']} |" for d in top["domains"]]
+    out += [
+        "",
+        "## Measures taken to respect reservations of rights",
+        "",
+        *(f"- {m}" for m in res["measures"]),
+        "",
+        (
+            f"Items excluded: {res['excluded_items']} "
+            f"({res['excluded_before_fetch']} never requested, "
+            f"{res['excluded_after_fetch']} discarded after reading the response)."
+        ),
+        "",
+        "| Signal | Items excluded |",
+        "|---|---:|",
+    ]
+    out += [f"| {_cell(s)} | {n} |" for s, n in res["excluded_by_signal"].items()]
+    out += [
+        "",
+        (
+            f"Re-checks run: {res['rechecks']}; items withdrawn after a re-check and not yet purged: "
+            f"{res['withdrawn_after_recheck']}; items purged: {res['purged']}."
+        ),
+        "",
+    ]
+    return "\n".join(out)
