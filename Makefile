@@ -21,16 +21,17 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy policies heedful
+	$(BIN)/mypy policies heedful crawler signalserver
 
 typecheck: $(STAMP)
-	$(BIN)/mypy policies heedful
+	$(BIN)/mypy policies heedful crawler signalserver
 
 demo: $(STAMP)
 	$(BIN)/python -m heedful.demo
 
+# Each benchmark prints its ratios against its named baseline and exits 1 when a target is missed.
 bench: $(STAMP)
-	$(BIN)/python bench/bench_policies.py
+	@status=0; for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || status=1; done; exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks
