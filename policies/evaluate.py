@@ -12,7 +12,6 @@ the hierarchy of a statement's answers is computed once per distinct answer set.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import Final
 
 from policies.agents import training_agents
@@ -50,11 +49,25 @@ _BY_STRICTNESS: Final = tuple(sorted(STRICTNESS, key=STRICTNESS.__getitem__))
 _HIERARCHY_NOTE: Final = "through the use hierarchy (standards.md 12.3 step 3)"
 
 
-@lru_cache(maxsize=2048)
-def _spread(items: tuple[tuple[Use, Permission], ...], tdm_covers_search: bool) -> tuple[int, ...]:
-    """A statement's answers after the hierarchy, as strictness per use in ``Use`` order."""
-    vector = apply_hierarchy(dict(items), tdm_covers_search=tdm_covers_search)
-    return tuple(STRICTNESS[vector[use]] for use in _USES)
+_LICENSE_LEVEL: Final = STRICTNESS[Permission.LICENSE]
+_ACCESS_DENY, _ACCESS_LICENSE, _ASKED_DENY = Verdict.DENY, Verdict.LICENSE, Permission.DENY
+_VECTORS: dict[tuple[int, bool], tuple[Statement, tuple[int, ...]]] = {}
+"""Statement answers after the hierarchy, by statement identity (kept alive with the entry),
+as strictness per use in ``Use`` order: readers hand out the same statements URL after URL."""
+_MAX_CACHED: Final = 4096
+
+
+def _vector(stmt: Statement, tdm_covers_search: bool) -> tuple[int, ...]:
+    key = (id(stmt), tdm_covers_search)
+    hit = _VECTORS.get(key)
+    if hit is not None and hit[0] is stmt:
+        return hit[1]
+    spread = apply_hierarchy(stmt.uses, tdm_covers_search=tdm_covers_search)
+    vector = tuple(STRICTNESS[spread[use]] for use in _USES)
+    if len(_VECTORS) >= _MAX_CACHED:
+        _VECTORS.clear()
+    _VECTORS[key] = (stmt, vector)
+    return vector
 
 
 def evaluate(
@@ -80,7 +93,7 @@ def evaluate(
     statements.extend(page_statements(site, page, url=url, agent=agent))
     if strict:
         statements.extend(strict_statements(site, url=url))
-    vectors = [_spread(tuple(stmt.uses.items()), tdm_covers_search) for stmt in statements]
+    vectors = [_vector(stmt, tdm_covers_search) for stmt in statements]
     combined = (
         [max(column) for column in zip(*vectors, strict=True)] if vectors else [0] * len(_USES)
     )
@@ -88,26 +101,23 @@ def evaluate(
     position = _USES.index(use)
     asked = uses[use]
 
-    deciding = sorted(
-        (
-            (vector[position], stmt)
-            for stmt, vector in zip(statements, vectors, strict=True)
-            if vector[position]
-        ),
-        key=lambda pair: -pair[0],
-    )
+    deciding = [
+        (vector[position], stmt)
+        for stmt, vector in zip(statements, vectors, strict=True)
+        if vector[position]
+    ]
+    deciding.sort(key=_strictest_first)
     reasons = [access_reason]
     reasons.extend(
         _reason(stmt, _BY_STRICTNESS[level].value, inherited=use not in stmt.uses)
         for level, stmt in deciding
     )
-    licence_level = STRICTNESS[Permission.LICENSE]
-    offers = _offers(stmt for level, stmt in deciding if level == licence_level)
+    offers = _offers(stmt for level, stmt in deciding if level == _LICENSE_LEVEL)
 
-    if access is Verdict.DENY:
-        verdict = Verdict.DENY
-    elif access is Verdict.LICENSE and asked is not Permission.DENY:
-        verdict = Verdict.LICENSE
+    if access is _ACCESS_DENY:
+        verdict = _ACCESS_DENY
+    elif access is _ACCESS_LICENSE and asked is not _ASKED_DENY:
+        verdict = _ACCESS_LICENSE
     elif asked is Permission.UNKNOWN:
         default = DEFAULTS[mode]
         verdict = _TO_VERDICT[default]
@@ -228,9 +238,11 @@ def _access(
 
 
 _REASONS: dict[tuple[int, str, bool], tuple[Statement, Reason]] = {}
-"""Reasons already built, by statement identity (the statement is kept, so its id stays its
-own): readers hand out the same statement objects for every URL they cover."""
-_MAX_REASONS: Final = 4096
+"""Reasons already built, by statement identity, like ``_VECTORS``."""
+
+
+def _strictest_first(pair: tuple[int, Statement]) -> int:
+    return -pair[0]
 
 
 def _reason(stmt: Statement, effect: str, *, inherited: bool = False) -> Reason:
@@ -239,7 +251,7 @@ def _reason(stmt: Statement, effect: str, *, inherited: bool = False) -> Reason:
     if hit is not None and hit[0] is stmt:
         return hit[1]
     reason = _build_reason(stmt, effect, inherited=inherited)
-    if len(_REASONS) >= _MAX_REASONS:
+    if len(_REASONS) >= _MAX_CACHED:
         _REASONS.clear()
     _REASONS[key] = (stmt, reason)
     return reason
