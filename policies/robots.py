@@ -42,6 +42,8 @@ __all__ = [
 ]
 
 KIND: Final = "robots.txt"
+_ROBOTS_ITSELF: Final = -2
+_NO_MATCH: Final = -1
 _INDEX: Final = "/index.html"
 _INDEX_NOTE: Final = "an Allow for .../index.html also allows the directory (standards.md 1.11 #14)"
 PROTEGO_OVERRIDE: Final = "protego's answer is used"
@@ -91,6 +93,7 @@ class _View:
     """
 
     __slots__ = (
+        "accesses",
         "matcher",
         "no_match",
         "note",
@@ -98,7 +101,6 @@ class _View:
         "rules",
         "selection",
         "signals",
-        "statements",
         "usage",
     )
 
@@ -136,7 +138,9 @@ class _View:
             rule=text,
             note=self.note,
         )
-        self.statements: dict[tuple[int, str, bool], Statement] = {}
+        self.accesses: dict[tuple[int, bool], Access] = {}
+        """Answers by deciding rule index and protego's boolean: every URL one rule decides
+        shares one answer."""
         in_groups = [
             robots._rules[line.number]
             for group in selection.groups
@@ -151,19 +155,6 @@ class _View:
             for r in (*robots._outside, *in_groups)
             if r.signal is Signal.CONTENT_SIGNAL
         )
-
-    def statement(self, robots: RobotsTxt, rule: _Rule, note: str) -> Statement:
-        key = (rule.line.number, note, rule.allow)
-        found = self.statements.get(key)
-        if found is None:
-            found = self.statements[key] = Statement(
-                signal=Signal.ROBOTS,
-                source=robots.source,
-                location=f"line {rule.line.number}",
-                rule=rule.line.text,
-                note=note,
-            )
-        return found
 
 
 class RobotsTxt:
@@ -219,6 +210,19 @@ class RobotsTxt:
         allowed = view.protego.can_fetch(url, "*")
         path = canonical_path(url)
         if path == "/robots.txt" or path.startswith("/robots.txt?"):
+            index = _ROBOTS_ITSELF
+        else:
+            first = view.matcher.first(path)
+            index = _NO_MATCH if first is None else first
+        key = (index, allowed)
+        found = view.accesses.get(key)
+        if found is None:
+            found = view.accesses[key] = self._access(view, index, allowed)
+        return found
+
+    def _access(self, view: _View, index: int, allowed: bool) -> Access:
+        """The answer for one deciding rule (or none), built once per crawler and rule."""
+        if index == _ROBOTS_ITSELF:
             statement = Statement(
                 signal=Signal.ROBOTS,
                 source=self.source,
@@ -227,14 +231,18 @@ class RobotsTxt:
                 note="RFC 9309 2.2.2",
             )
             mine = True
+        elif index == _NO_MATCH:
+            statement, mine = view.no_match, True
         else:
-            first = view.matcher.first(path)
-            best = view.rules[first] if first is not None else None
-            if best is None:
-                statement, mine = view.no_match, True
-            else:
-                statement = view.statement(self, best, _join(view.note, best.why))
-                mine = best.allow
+            best = view.rules[index]
+            statement = Statement(
+                signal=Signal.ROBOTS,
+                source=self.source,
+                location=f"line {best.line.number}",
+                rule=best.line.text,
+                note=_join(view.note, best.why),
+            )
+            mine = best.allow
         if mine != allowed:
             verdict = "allows" if allowed else "disallows"
             statement = replace(
