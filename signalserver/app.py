@@ -31,7 +31,7 @@ from signalserver.keys import (
     Startup,
 )
 from signalserver.live import PolicyState
-from signalserver.middlewares import error_middleware
+from signalserver.middlewares import flush_access_log, guarded
 from signalserver.models import PolicyVersion
 from signalserver.publishing import refresh_removals, to_live, validate
 from signalserver.ratelimit import RateLimiter
@@ -40,6 +40,7 @@ from signalserver.routes.content import content
 from signalserver.security import HashedSecret, Signer, hash_secret, new_token, sha256_hex
 
 UPSTREAM_TIMEOUT: Final = aiohttp.ClientTimeout(total=60, connect=10)
+CATCH_ALL: Final = r"/{tail:[\s\S]*}"
 
 
 class NoPolicy(RuntimeError):
@@ -48,16 +49,33 @@ class NoPolicy(RuntimeError):
 
 def create_app(config: ServerConfig) -> web.Application:
     """The signal server for ``config``; resources are made when it starts."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=config.max_body_bytes)
+    # No application middleware: aiohttp wraps every handler in each one (and in one of its own)
+    # once any exists. Every route but the published files is guarded instead (the one error
+    # shape); the files catch their own errors, so they cost what a bare handler costs.
+    app = web.Application(client_max_size=config.max_body_bytes)
     app[CONFIG] = config
     app[STARTUP] = Startup()
     app[LIMITER] = RateLimiter(per_minute=config.rate_per_minute, burst=config.rate_burst)
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(upstream_ctx)
-    for module in (files, api, removals, admin, pages):
-        app.add_routes(module.routes)
-    app.router.add_route("*", "/{tail:.*}", content)
+    app.on_cleanup.append(flush_access_log)
+    app.add_routes(files.routes)
+    for module in (api, removals, admin, pages):
+        app.add_routes(_guarded(module.routes))
+    # Every path reaches a guarded handler, so the router never answers on its own (its 404
+    # and 405 are plain text); [\s\S] because a decoded path may hold a newline (%0A).
+    app.router.add_route("*", CATCH_ALL, guarded(content))
     return app
+
+
+def _guarded(table: web.RouteTableDef) -> list[web.RouteDef]:
+    """The table's routes with their handlers guarded (one error shape, see middlewares.py)."""
+    out: list[web.RouteDef] = []
+    for route in table:
+        if not isinstance(route, web.RouteDef) or isinstance(route.handler, type):
+            raise TypeError(f"only function routes can be guarded: {route!r}")
+        out.append(web.RouteDef(route.method, route.path, guarded(route.handler), route.kwargs))
+    return out
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:

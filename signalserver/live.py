@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Final
+
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from policies.removals import REMOVALS_PATH, Removal, render_removals
 from policies.sitepolicy import VERSION_HEADER, RenderedSite, SitePolicy, render_site
@@ -35,12 +36,18 @@ JSON: Final = "application/json"
 
 @dataclass(frozen=True, slots=True)
 class Published:
-    """One file as served: bytes plus every header, computed once."""
+    """One file as served: bytes plus every header, computed once per policy version.
+
+    The headers are kept as the multidict aiohttp copies fastest, for the 200 and for the 304
+    (which carries every validator but no ``Content-Type``), so answering costs no header
+    building (issue 3 section 5).
+    """
 
     body: bytes
     etag: str
     last_modified: datetime
-    headers: Mapping[str, str]
+    headers: CIMultiDictProxy[str]
+    not_modified_headers: CIMultiDictProxy[str]
 
 
 def publish(
@@ -56,7 +63,14 @@ def publish(
     }
     if version is not None:
         headers[VERSION_HEADER] = version
-    return Published(body, etag, modified, headers)
+    unchanged = {k: v for k, v in headers.items() if k != "Content-Type"}
+    return Published(
+        body,
+        etag,
+        modified,
+        CIMultiDictProxy(CIMultiDict(headers)),
+        CIMultiDictProxy(CIMultiDict(unchanged)),
+    )
 
 
 def not_modified(

@@ -11,6 +11,8 @@ from tests.signalserver.conftest import Served, assert_error
 CASES: list[tuple[str, str, str, dict[str, Any], int]] = [
     # (id, method, path, request kwargs, status)
     ("unknown path", "GET", "/no/such/page", {}, 404),
+    ("path with a newline", "GET", "/a%0Ab", {}, 404),
+    ("unknown api path with post", "POST", "/api/v1/nothing", {"data": b"x"}, 405),
     ("unknown api path", "GET", "/api/v1/nothing", {}, 404),
     ("wrong method on a file", "DELETE", "/robots.txt", {}, 405),
     ("wrong method on content", "PUT", "/page", {}, 405),
