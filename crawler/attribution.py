@@ -9,11 +9,15 @@ first value found in that order wins per field; an unreadable page gives an empt
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urljoin
 
 from lxml import html as lxml_html  # type: ignore[import-untyped]
+
+if TYPE_CHECKING:
+    from policies.html import HtmlHead
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +25,9 @@ SYNTAXES: Final = ["json-ld", "opengraph", "dublincore"]
 FIELDS: Final = ("author", "rights_holder", "license_url", "copyright")
 STRUCTURED_MARKERS: Final = (b"ld+json", b"og:", b"DC.", b"dc.", b"dcterms")
 """Cheap byte checks: without any of these extruct would find nothing, so it is skipped."""
+_HEAD_END: Final = re.compile(rb"<body|</head", re.IGNORECASE)
+_LATER_ELEMENT: Final = re.compile(rb"<(?:meta|link)[\s/>]", re.IGNORECASE)
+_ANCHOR_REL: Final = re.compile(rb"<a\s[^>]*?\brel\s*=", re.IGNORECASE)
 _JSONLD_KEYS: Final[Mapping[str, tuple[str, ...]]] = {
     "author": ("author", "creator"),
     "rights_holder": ("copyrightHolder", "publisher"),
@@ -51,11 +58,41 @@ def _walk_jsonld(items: Iterable[Any]) -> Iterable[Mapping[str, Any]]:
             yield from _walk_jsonld(item)
 
 
-def extract_attribution(body: bytes, url: str) -> dict[str, str]:
-    """The attribution fields of an HTML page (empty strings for what it does not say)."""
+def _from_head(body: bytes, url: str, head: HtmlHead | None) -> dict[str, str] | None:
+    """The same fields from the ``<head>`` the policy already read, when nothing else can say
+    them: no structured data, no ``<meta>``/``<link>`` after the head, no ``<a rel>`` anywhere.
+
+    Saves an lxml parse of every kept page (issue 4 section 6); ``None`` means "parse it".
+    The byte checks only look for more places to read, so any doubt falls back to lxml.
+    """
+    if head is None or head.truncated or any(marker in body for marker in STRUCTURED_MARKERS):
+        return None
+    end = _HEAD_END.search(body)
+    if end is None or _LATER_ELEMENT.search(body, end.start()) or _ANCHOR_REL.search(body):
+        return None
+    out = dict.fromkeys(FIELDS, "")
+    for meta in head.metas:
+        if meta.name == "author" and not out["author"]:
+            out["author"] = meta.content.strip()
+        elif meta.name == "copyright" and not out["copyright"]:
+            out["copyright"] = meta.content.strip()
+    for link in head.links:
+        if "license" in link.rel.split() and not out["license_url"]:
+            out["license_url"] = urljoin(url, link.href)
+    return out
+
+
+def extract_attribution(body: bytes, url: str, *, head: HtmlHead | None = None) -> dict[str, str]:
+    """The attribution fields of an HTML page (empty strings for what it does not say).
+
+    ``head`` is the page's head as ``policies.html.parse_html_head`` read it, when the caller
+    has it: a page whose head says everything is then not parsed again."""
     out = dict.fromkeys(FIELDS, "")
     if not body:
         return out
+    quick = _from_head(body, url, head)
+    if quick is not None:
+        return quick
     try:
         tree = lxml_html.fromstring(body)
         data: dict[str, Any] = {}

@@ -9,6 +9,7 @@ record, as Common Crawl keeps robots.txt captures); every considered URL becomes
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import socket
 import uuid
@@ -17,11 +18,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from crawler.ledger import CrawlRun, Ledger, SignalSnapshot, UrlEvent, database_url, utcnow
+from crawler.ledger import (
+    JSON_FIELDS,
+    CrawlRun,
+    Ledger,
+    SignalSnapshot,
+    UrlEvent,
+    database_url,
+    utcnow,
+)
 from crawler.settings import VERSION, HeedfulConfig
 from crawler.warc import WarcFiles
 from policies.fetching import robots_outcome, signal_file_outcome
-from policies.model import Decision
+from policies.model import Decision, Reason
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -29,6 +38,12 @@ if TYPE_CHECKING:
     from policies.site import SignalFile
 
 ATTRIBUTE: Final = "_heedful_provenance"
+ENCODED_CACHE_SIZE: Final = 4096
+"""Distinct reason lists (and snapshot lists) kept encoded; most pages of an origin share one."""
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+"""``crawler.ledger.dumps`` with its encoder built once (``json.dumps`` with options builds a
+new encoder per call, six times per row)."""
 
 
 def sha256(body: bytes) -> str:
@@ -54,6 +69,20 @@ class Provenance:
         self.refusals: Counter[str] = Counter()
         self.origins: set[str] = set()
         self.kept_bytes = 0
+        self._use = str(config.use)
+        self._mode = str(config.mode)
+        self._encodings: dict[tuple[object, ...], str] = {}
+
+    def _encoded(self, values: tuple[Any, ...]) -> str:
+        """The JSON text of reasons (as in ``Decision.as_dict``) or of snapshot ids, cached:
+        the same few lists recur for every page of an origin."""
+        found = self._encodings.get(values)
+        if found is None:
+            if len(self._encodings) >= ENCODED_CACHE_SIZE:
+                self._encodings.clear()
+            found = _encode([v.as_dict() if isinstance(v, Reason) else v for v in values])
+            self._encodings[values] = found
+        return found
 
     @classmethod
     def of(cls, crawler: Crawler, config: HeedfulConfig) -> Provenance:
@@ -167,27 +196,32 @@ class Provenance:
             "origin": origin,
             "status": status,
             "stage": stage,
-            "use": str(self.config.use),
-            "mode": str(self.config.mode),
+            "use": self._use,
+            "mode": self._mode,
             "decided_at": utcnow(),
             "fetched_at": fetched_at,
             "http_status": http_status,
             "error": error,
-            "snapshots": list(snapshots),
-            "redirected_from": list(redirected_from),
+            "snapshots": self._encoded(tuple(snapshots)),
+            "redirected_from": _encode(list(redirected_from)) if redirected_from else "[]",
         }
         if decision is not None:
-            data = decision.as_dict()
             row.update(
-                verdict=data["verdict"],
-                access=data["access"],
-                reasons=data["reasons"],
-                offers=data["offers"],
+                verdict=str(decision.verdict),
+                access=str(decision.access),
+                reasons=self._encoded(decision.reasons),
+                offers=_encode(decision.as_dict()["offers"]) if decision.offers else "[]",
             )
         else:
-            row.update(verdict="", reasons=[], offers=[])
+            row.update(verdict="", reasons="[]", offers="[]")
         if extra:
-            row.update(extra)
+            row.update(
+                (
+                    key,
+                    _encode(value) if key in JSON_FIELDS and not isinstance(value, str) else value,
+                )
+                for key, value in extra.items()
+            )
         self.ledger.add(UrlEvent, row)
         self.totals[status] += 1
         self.origins.add(origin)

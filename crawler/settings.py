@@ -28,6 +28,7 @@ DEFAULTS: Final[dict[str, Any]] = {
     "HEEDFUL_CRAWL_ID": "",
     "HEEDFUL_ENABLED": True,
     "HEEDFUL_FETCH_TIMEOUT": 10.0,
+    "HEEDFUL_GC_FREEZE": True,
     "HEEDFUL_INFO_URL": "https://heedful.invalid/bot",
     "HEEDFUL_LEDGER_BATCH": 500,
     "HEEDFUL_LEDGER_URL": "",
@@ -71,6 +72,7 @@ class HeedfulConfig:
     warc_prefix: str
     attribution: bool
     crawl_id: str
+    gc_freeze: bool
 
 
 def default_user_agent(token: str, info_url: str, use: str) -> str:
@@ -159,4 +161,5 @@ def read_config(settings: BaseSettings) -> HeedfulConfig:
         warc_prefix=str(_get(settings, "HEEDFUL_WARC_PREFIX")),
         attribution=settings.getbool("HEEDFUL_ATTRIBUTION", DEFAULTS["HEEDFUL_ATTRIBUTION"]),
         crawl_id=str(_get(settings, "HEEDFUL_CRAWL_ID")),
+        gc_freeze=settings.getbool("HEEDFUL_GC_FREEZE", DEFAULTS["HEEDFUL_GC_FREEZE"]),
     )
