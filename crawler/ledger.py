@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from sqlalchemy import Column, Text
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import Field, SQLModel, select
 
@@ -208,9 +209,20 @@ class Ledger:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def create(self) -> None:
-        """Create missing tables (``create_all`` after every table class is imported)."""
-        async with self._engine.begin() as conn:
-            await conn.run_sync(SQLModel.metadata.create_all)
+        """Create missing tables (``create_all`` after every table class is imported).
+
+        Workers starting together race to create the same tables; the loser sees "already
+        exists" and simply looks again, finding them made.
+        """
+        for attempt in range(3):
+            try:
+                async with self._engine.begin() as conn:
+                    await conn.run_sync(SQLModel.metadata.create_all)
+                return
+            except (OperationalError, ProgrammingError, IntegrityError):
+                if attempt == 2:
+                    raise
+                await asyncio.sleep(0.1 * (attempt + 1))
 
     def add(self, table: type[SQLModel], row: Mapping[str, Any]) -> None:
         """Queue one row; JSON fields may be given as Python values."""

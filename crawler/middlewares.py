@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from policies.html import HtmlHead
 
 log = logging.getLogger(__name__)
+LEDGER_UNAVAILABLE = "heedful_ledger_unavailable"
+"""The finish reason of a crawl whose ledger could not be opened."""
 
 DECISION_META: Final = "heedful_decision"
 """``response.meta`` key holding the after-fetch :class:`~policies.model.Decision`."""
@@ -84,6 +86,8 @@ class PolicyDownloaderMiddleware:
         self.stats = crawler.stats
         self._reserved_pages: dict[str, Statement] = {}
         self._frozen = False
+        self.ledger_error = ""
+        """Why the ledger could not be opened; while set, nothing is requested."""
         crawler.signals.connect(self._opened, signal=scrapy_signals.spider_opened)
         crawler.signals.connect(self._closed, signal=scrapy_signals.spider_closed)
         if crawler.settings.getbool("HTTPCACHE_ENABLED"):
@@ -98,7 +102,14 @@ class PolicyDownloaderMiddleware:
 
     async def _opened(self, spider: Spider) -> None:
         seeds = [str(u) for u in getattr(spider, "start_urls", ()) or ()]
-        await self.provenance.open(seeds=seeds)
+        try:
+            await self.provenance.open(seeds=seeds)
+        except Exception as exc:  # noqa: BLE001 -- any failure to open the ledger stops the crawl
+            # Without its ledger a crawl could not prove what it took: take nothing.
+            self.ledger_error = f"{type(exc).__name__}: {exc}"
+            log.error("heedful: cannot open the ledger (%s); closing the crawl", self.ledger_error)
+            await self.crawler.engine.close_spider_async(reason=LEDGER_UNAVAILABLE)
+            return
         if self.config.gc_freeze and not self._frozen:
             # Heedful's imports (SQLAlchemy/SQLModel tables, the policies' tables) add ~50,000
             # long-lived objects that every full collection would scan again, and a crawl
@@ -179,6 +190,8 @@ class PolicyDownloaderMiddleware:
         return HeedfulRefused(decision, message)
 
     async def process_request(self, request: Request) -> None:
+        if self.ledger_error:
+            raise IgnoreRequest(f"the ledger is unavailable: {self.ledger_error}")
         if request.meta.get(POLICY_META):
             return
         url = request.url

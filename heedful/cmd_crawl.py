@@ -214,6 +214,7 @@ def run_crawl(
 
     from crawler import signals as heedful_signals
     from crawler.evidence import ATTRIBUTE, Provenance
+    from crawler.middlewares import LEDGER_UNAVAILABLE
     from crawler.spiders.site import SiteSpider
 
     process = CrawlerProcess(settings)
@@ -245,6 +246,10 @@ def run_crawl(
     found = getattr(crawler, ATTRIBUTE, None)
     if not isinstance(found, Provenance):
         raise Failure("the crawl did not start; see the messages above")
+    if crawler.stats is not None and crawler.stats.get_value("finish_reason") == LEDGER_UNAVAILABLE:
+        raise Failure(
+            "the ledger could not be opened, so nothing was crawled; see the messages above"
+        )
     return summary_lines(found)
 
 
