@@ -8,7 +8,6 @@ record, as Common Crawl keeps robots.txt captures); every considered URL becomes
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import socket
@@ -22,14 +21,13 @@ from crawler.ledger import (
     JSON_FIELDS,
     CrawlRun,
     Ledger,
-    SignalSnapshot,
     UrlEvent,
     database_url,
     utcnow,
 )
 from crawler.settings import VERSION, HeedfulConfig
+from crawler.snapshots import store_signal
 from crawler.warc import WarcFiles
-from policies.fetching import robots_outcome, signal_file_outcome
 from policies.model import Decision, Reason
 
 if TYPE_CHECKING:
@@ -44,10 +42,6 @@ ENCODED_CACHE_SIZE: Final = 4096
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 """``crawler.ledger.dumps`` with its encoder built once (``json.dumps`` with options builds a
 new encoder per call, six times per row)."""
-
-
-def sha256(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
 
 
 class Provenance:
@@ -126,50 +120,16 @@ class Provenance:
         fresh_seconds: float,
     ) -> str:
         """Store one signal-file fetch as evidence; returns its snapshot id."""
-        fetched_at = utcnow()
-        if got.status is not None:
-            warc_file, offset = self.warc.write_response(
-                got.url or requested,
-                status=got.status,
-                headers=[(str(k), str(v)) for k, v in _pairs(got.headers)],
-                body=got.body,
-                fetched_at=fetched_at,
-            )
-        else:
-            warc_file, offset = self.warc.write_failure(
-                requested, error=got.error, fetched_at=fetched_at
-            )
-        outcome = (
-            robots_outcome(
-                status=got.status, error=got.error, redirects=got.redirects, truncated=got.truncated
-            )
-            if kind == "robots"
-            else signal_file_outcome(status=got.status, error=got.error, redirects=got.redirects)
-        )
-        snapshot = uuid.uuid4().hex
-        self.ledger.add(
-            SignalSnapshot,
-            {
-                "id": snapshot,
-                "crawl_id": self.crawl_id,
-                "origin": origin,
-                "kind": kind,
-                "url": requested,
-                "final_url": got.url,
-                "status": got.status,
-                "headers": [list(pair) for pair in _pairs(got.headers)],
-                "sha256": sha256(got.body),
-                "size": len(got.body),
-                "error": got.error,
-                "redirects": got.redirects,
-                "truncated": got.truncated,
-                "not_modified": not_modified,
-                "outcome": outcome.reason,
-                "fetched_at": fetched_at,
-                "fresh_seconds": int(fresh_seconds),
-                "warc_file": warc_file,
-                "warc_offset": offset,
-            },
+        snapshot: str = store_signal(
+            self.ledger,
+            self.warc,
+            run_id=self.crawl_id,
+            origin=origin,
+            kind=kind,
+            requested=requested,
+            got=got,
+            not_modified=not_modified,
+            fresh_seconds=fresh_seconds,
         )
         self.totals["signal-fetches"] += 1
         return snapshot
@@ -239,9 +199,3 @@ def refusal_reason(decision: Decision | None) -> str:
         if reason.effect in ("deny", "license", "access deny", "access license", "default deny"):
             return f"{reason.signal} {reason.effect}"
     return f"verdict {decision.verdict}"
-
-
-def _pairs(headers: object) -> list[tuple[str, str]]:
-    if isinstance(headers, Mapping):
-        return [(str(k), str(v)) for k, v in headers.items()]
-    return [(str(k), str(v)) for k, v in headers]  # type: ignore[attr-defined]

@@ -23,11 +23,12 @@ from scrapy.exceptions import IgnoreRequest
 
 from crawler import signals
 from crawler.attribution import extract_attribution
-from crawler.evidence import Provenance, sha256
+from crawler.evidence import Provenance
 from crawler.ledger import utcnow
 from crawler.origincache import OriginCache, OriginSignals
 from crawler.settings import HeedfulConfig, read_config
 from crawler.signalfetch import POLICY_META, ScrapyFetcher, header_pairs
+from crawler.snapshots import sha256
 from policies.evaluate import evaluate
 from policies.model import Decision, Permission, Reason, Statement, Verdict
 from policies.robots_tag import images_reserved

@@ -7,32 +7,27 @@ docstring for what the outcomes mean.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from crawler.ledger import Ledger, SignalSnapshot, UrlEvent, utcnow
+from crawler.ledger import Ledger, UrlEvent, utcnow
 from crawler.origincache import OriginCache, OriginSignals
+from crawler.snapshots import store_signal
 from crawler.transparency.ledgerdata import BLOCKING_EFFECTS, item_key
 from crawler.transparency.recheck_fetch import fetch_page
 from crawler.transparency.warcrecords import Locations, RecordReader
 from crawler.warc import WarcFiles
 from policies.agents import HEEDFUL_TOKEN
 from policies.evaluate import evaluate
-from policies.fetching import Availability, robots_outcome, signal_file_outcome
+from policies.fetching import Availability
 from policies.model import Decision, Mode, Use, Verdict
 from policies.site import SignalFile, page_license_urls, read_page
 
 SOFTWARE: Final = "Heedful re-check"
 """(crawler.settings is not imported: it pulls in Scrapy, which a re-check does not need.)"""
-
-
-def sha256(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -73,58 +68,18 @@ class Run:
     def record(
         self, origin: str, kind: str, url: str, got: SignalFile, not_modified: bool, fresh: float
     ) -> str:
-        """Evidence of one signal-file fetch (as crawler.evidence does for crawls)."""
-        fetched_at = utcnow()
-        pairs = [(str(k), str(v)) for k, v in _pairs(got.headers)]
-        if got.status is not None:
-            warc_file, offset = self.warc.write_response(
-                got.url or url,
-                status=got.status,
-                headers=pairs,
-                body=got.body,
-                fetched_at=fetched_at,
-            )
-        else:
-            warc_file, offset = self.warc.write_failure(url, error=got.error, fetched_at=fetched_at)
-        outcome = (
-            robots_outcome(
-                status=got.status, error=got.error, redirects=got.redirects, truncated=got.truncated
-            )
-            if kind == "robots"
-            else signal_file_outcome(status=got.status, error=got.error, redirects=got.redirects)
+        """Evidence of one signal-file fetch, stored as crawls store it."""
+        return store_signal(
+            self.ledger,
+            self.warc,
+            run_id=self.recheck_id,
+            origin=origin,
+            kind=kind,
+            requested=url,
+            got=got,
+            not_modified=not_modified,
+            fresh_seconds=fresh,
         )
-        snapshot = uuid.uuid4().hex
-        self.ledger.add(
-            SignalSnapshot,
-            {
-                "id": snapshot,
-                "crawl_id": self.recheck_id,
-                "origin": origin,
-                "kind": kind,
-                "url": url,
-                "final_url": got.url,
-                "status": got.status,
-                "headers": [list(p) for p in pairs],
-                "sha256": sha256(got.body),
-                "size": len(got.body),
-                "error": got.error,
-                "redirects": got.redirects,
-                "truncated": got.truncated,
-                "not_modified": not_modified,
-                "outcome": outcome.reason,
-                "fetched_at": fetched_at,
-                "fresh_seconds": int(fresh),
-                "warc_file": warc_file,
-                "warc_offset": offset,
-            },
-        )
-        return snapshot
-
-
-def _pairs(headers: object) -> list[tuple[str, str]]:
-    if isinstance(headers, Mapping):
-        return [(str(k), str(v)) for k, v in headers.items()]
-    return [(str(k), str(v)) for k, v in headers]  # type: ignore[attr-defined]
 
 
 def crawl_settings(
