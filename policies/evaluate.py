@@ -11,7 +11,10 @@ the hierarchy of a statement's answers is computed once per distinct answer set.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import operator
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Final
 
 from policies.agents import training_agents
@@ -93,6 +96,68 @@ def evaluate(
     statements.extend(page_statements(site, page, url=url, agent=agent))
     if strict:
         statements.extend(strict_statements(site, url=url))
+    outcome = _outcome(access, access_reason, statements, site.notes, use, mode, tdm_covers_search)
+    return Decision(
+        url=url,
+        agent=agent,
+        use=use,
+        mode=mode,
+        verdict=outcome.verdict,
+        access=access,
+        uses=outcome.uses,
+        reasons=outcome.reasons,
+        offers=outcome.offers,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """Everything a decision says besides its URL and agent."""
+
+    verdict: Verdict
+    uses: Mapping[Use, Permission]
+    reasons: tuple[Reason, ...]
+    offers: tuple[LicenseOffer, ...]
+    inputs: tuple[object, ...]
+    """The reason and statements it was computed from, kept so their identities stay theirs."""
+
+
+_OUTCOMES: dict[tuple[object, ...], _Outcome] = {}
+"""Outcomes by the identities of what they were computed from: most URLs of a site are decided
+by the same few statements, which readers hand out as the same objects."""
+
+
+def _outcome(
+    access: Verdict,
+    access_reason: Reason,
+    statements: list[Statement],
+    notes: tuple[Statement, ...],
+    use: Use,
+    mode: Mode,
+    tdm_covers_search: bool,
+) -> _Outcome:
+    inputs = (access_reason, *statements, *notes)
+    key = (access, use, mode, tdm_covers_search, len(statements), *map(id, inputs))
+    hit = _OUTCOMES.get(key)
+    if hit is not None and all(map(operator.is_, hit.inputs, inputs)):
+        return hit
+    outcome = _combine(access, access_reason, statements, notes, use, mode, tdm_covers_search)
+    if len(_OUTCOMES) >= _MAX_CACHED:
+        _OUTCOMES.clear()
+    _OUTCOMES[key] = replace(outcome, inputs=inputs)
+    return _OUTCOMES[key]
+
+
+def _combine(
+    access: Verdict,
+    access_reason: Reason,
+    statements: list[Statement],
+    notes: tuple[Statement, ...],
+    use: Use,
+    mode: Mode,
+    tdm_covers_search: bool,
+) -> _Outcome:
+    """Hierarchy per statement, most restrictive across them, then the mode's default."""
     vectors = [_vector(stmt, tdm_covers_search) for stmt in statements]
     combined = (
         [max(column) for column in zip(*vectors, strict=True)] if vectors else [0] * len(_USES)
@@ -133,18 +198,8 @@ def evaluate(
         )
     else:
         verdict = _TO_VERDICT[asked]
-    reasons.extend(_reason(note, "unknown") for note in site.notes)
-    return Decision(
-        url=url,
-        agent=agent,
-        use=use,
-        mode=mode,
-        verdict=verdict,
-        access=access,
-        uses=uses,
-        reasons=tuple(reasons),
-        offers=offers,
-    )
+    reasons.extend(_reason(note, "unknown") for note in notes)
+    return _Outcome(verdict, MappingProxyType(uses), tuple(reasons), offers, ())
 
 
 def site_statements(
