@@ -339,15 +339,17 @@ def parse_robots(data: str | bytes, *, source: str = "/robots.txt") -> ParseResu
 
     rules: dict[int, _UseRule] = {}
     outside: list[_UseRule] = []
-    in_group = [(line, True) for g in scanned.groups for line in g.lines]
-    for line, grouped in [*in_group, *((line, False) for line in scanned.outside)]:
-        if line.key is Key.CONTENT_USAGE or line.key is Key.CONTENT_SIGNAL:
+    usage, signal, delay = Key.CONTENT_USAGE, Key.CONTENT_SIGNAL, Key.CRAWL_DELAY
+    lines = [(line, True) for group in scanned.groups for line in group.lines]
+    lines.extend((line, False) for line in scanned.outside)
+    for line, grouped in lines:
+        key = line.key
+        if key is usage or key is signal:
             if not grouped:
-                label = line.key.value
                 note(
                     Severity.WARNING,
                     line.number,
-                    f"{label}-outside-group",
+                    f"{key.value}-outside-group",
                     f"{line.name} before any User-agent line; applied to every crawler "
                     "(standards.md 5.3)",
                 )
@@ -356,7 +358,7 @@ def parse_robots(data: str | bytes, *, source: str = "/robots.txt") -> ParseResu
                 rules[line.number] = rule
             else:
                 outside.append(rule)
-        elif line.key is Key.CRAWL_DELAY and _delay(line.value) is None:
+        elif key is delay and _delay(line.value) is None:
             note(
                 Severity.WARNING,
                 line.number,

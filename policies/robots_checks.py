@@ -49,6 +49,7 @@ def check_wildcard_drops(
     wildcard = _disallows(groups[i] for i in index.get("*", ()))
     if not wildcard:
         return
+    wildcard_set = set(wildcard)
     seen: set[str] = set()
     for group in groups:
         names: list[str] = []
@@ -58,9 +59,11 @@ def check_wildcard_drops(
             if product is None or product == "*" or product in seen:
                 continue
             seen.add(product)
-            mine = set(_disallows(groups[i] for i in index.get(product, ())))
+            mine = _disallow_set(groups[i] for i in index.get(product, ()))
+            if not _BLANKET.isdisjoint(mine) or wildcard_set <= mine:
+                continue
             dropped = [value for value in wildcard if value not in mine]
-            if dropped and not _BLANKET.intersection(mine):
+            if dropped:
                 names.append(agent.value)
                 missing.update(dict.fromkeys(dropped))
         if names:
@@ -73,6 +76,12 @@ def check_wildcard_drops(
                 f"the group for {who} replaces the * group, so the * group's Disallow "
                 f"{shown} do not apply to it (RFC 9309 2.2.1); repeat them if meant",
             )
+
+
+def _disallow_set(groups: Iterable[Group]) -> set[str]:
+    return {
+        line.value for g in groups for line in g.lines if line.key is Key.DISALLOW and line.value
+    }
 
 
 def _disallows(groups: Iterable[Group]) -> list[str]:

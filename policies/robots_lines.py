@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from typing import Final
+from typing import Final, NamedTuple
 
 from policies.diagnostics import Diagnostic, Severity
 
@@ -82,9 +82,12 @@ NON_STANDARD_KEYS: Final = frozenset(
 )
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Line:
-    """One directive line: its number, what it is, the key and value as written."""
+class Line(NamedTuple):
+    """One directive line: its number, what it is, the key and value as written.
+
+    A named tuple rather than a frozen dataclass: a large robots.txt has tens of thousands of
+    lines, and a tuple is built several times faster.
+    """
 
     number: int
     key: Key
@@ -95,8 +98,7 @@ class Line:
     """The line without its comment and surrounding whitespace: the rule as the site wrote it."""
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Group:
+class Group(NamedTuple):
     """One or more ``user-agent`` lines and the lines that follow them (RFC 9309 2.1)."""
 
     agents: tuple[Line, ...]
@@ -233,14 +235,17 @@ def scan(data: str | bytes, *, kind: str) -> Scan:
                 f"line is {len(encoded)} bytes; only the first {MAX_LINE_BYTES} are read",
             )
             raw_line = encoded[:MAX_LINE_BYTES].decode("utf-8", "ignore")
-        line = raw_line.split("#", 1)[0].strip(_WS)
+        line = (raw_line.split("#", 1)[0] if "#" in raw_line else raw_line).strip(_WS)
         if not line:
             continue
-        parts = split_key_value(line)
-        if parts is None:
+        if ":" in line:  # the usual shape, split here rather than in a call per line
+            name, _, value = line.partition(":")
+            name, value, had_colon = name.strip(_WS), value.strip(_WS), True
+        elif (parts := split_key_value(line)) is not None:
+            name, value, had_colon = parts
+        else:
             note(Severity.WARNING, number, "unparseable-line", f"no key and value in {line!r}")
             continue
-        name, value, had_colon = parts
         if not name:
             note(Severity.WARNING, number, "empty-key", f"no key before ':' in {line!r}")
             continue
