@@ -204,20 +204,18 @@ class _Builder(TreeBuilder):
         self.starts: dict[int, tuple[int, int]] = {}
         self.ends: dict[int, int] = {}
 
-    def _where(self) -> tuple[int, int]:
-        expat = getattr(self.parser, "parser", None)
-        if expat is None:
-            return 0, -1
-        return int(expat.CurrentLineNumber), int(expat.CurrentByteIndex)
-
     def start(self, tag: str, attrs: dict[str, str]) -> Element:
         element = super().start(tag, attrs)
-        self.starts[id(element)] = self._where()
+        expat = getattr(self.parser, "parser", None)
+        if expat is not None:
+            self.starts[id(element)] = (expat.CurrentLineNumber, expat.CurrentByteIndex)
         return element
 
     def end(self, tag: str) -> Element:
         element = super().end(tag)
-        self.ends[id(element)] = self._where()[1]
+        expat = getattr(self.parser, "parser", None)
+        if expat is not None:
+            self.ends[id(element)] = expat.CurrentByteIndex
         return element
 
 
