@@ -40,6 +40,7 @@ from policies.site import (
     SiteSignals,
     license_urls,
     read_site,
+    with_licenses,
 )
 
 log = logging.getLogger(__name__)
@@ -190,18 +191,7 @@ class OriginCache:
         )
         named = [u for u in license_urls(first) if _may_fetch(robots_only, u, self._agent)]
         licenses = await self.files(named, origin=origin, kind="rsl") if named else {}
-        site = (
-            read_site(
-                origin,
-                robots=files["robots"],
-                tdmrep=files["tdmrep"],
-                ai_txt=files["ai-txt"],
-                removals=files["removals"],
-                licenses=licenses,
-            )
-            if named
-            else first
-        )
+        site = with_licenses(first, licenses) if named else first
         urls = {kind: url for kind, url in urls.items() if kind == "robots" or kind in allowed}
         used = [*urls.values(), *named]
         entries = [self._files[url] for url in used]

@@ -31,6 +31,7 @@ from policies.site import (
     page_license_urls,
     read_page,
     read_site,
+    with_licenses,
 )
 
 USER_AGENT = (
@@ -112,19 +113,12 @@ class Checker:
         robots, tdmrep, ai_txt, removals = await asyncio.gather(
             *(self._get(urljoin(origin, path)) for path in paths)
         )
-        first = read_site(origin, robots=robots, tdmrep=tdmrep, ai_txt=ai_txt, removals=removals)
-        named = license_urls(first)
+        site = read_site(origin, robots=robots, tdmrep=tdmrep, ai_txt=ai_txt, removals=removals)
+        named = license_urls(site)
         if not named:
-            return first
+            return site
         docs = await asyncio.gather(*(self._license(url) for url in named))
-        return read_site(
-            origin,
-            robots=robots,
-            tdmrep=tdmrep,
-            ai_txt=ai_txt,
-            removals=removals,
-            licenses=dict(zip(named, docs, strict=True)),
-        )
+        return with_licenses(site, dict(zip(named, docs, strict=True)))
 
     async def site(self, url: str) -> SiteSignals:
         """The signals of ``url``'s origin, fetched on first use and shared afterwards."""

@@ -8,7 +8,7 @@ parses an origin's files once, :func:`read_page` a response's headers and HTML h
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin
 
 from policies.aitxt import AiTxt, parse_ai_txt
@@ -164,28 +164,39 @@ def read_site(
         parsed_ai = ai_result.value
         diagnostics[ai_txt.url] = ai_result.diagnostics
 
-    docs: dict[str, RslDocument] = {}
-    for url, fetched in (licenses or {}).items():
-        if _found(fetched, notes, Signal.RSL):
-            rsl_result = parse_rsl(fetched.body, source=url)
-            docs[url] = rsl_result.value
-            diagnostics[url] = rsl_result.diagnostics
     parsed_removals = None
     if removals is not None and _found(removals, notes, Signal.REMOVALS):
         removals_result = parse_removals(removals.body, source=removals.url)
         parsed_removals = removals_result.value
         diagnostics[removals.url] = removals_result.diagnostics
-    return SiteSignals(
+    site = SiteSignals(
         origin=origin,
         robots=parsed_robots,
         robots_outcome=outcome,
         tdmrep=parsed_tdmrep,
         ai_txt=parsed_ai,
-        licenses=docs,
         removals=parsed_removals,
         notes=tuple(notes),
         diagnostics=diagnostics,
     )
+    return with_licenses(site, licenses) if licenses else site
+
+
+def with_licenses(site: SiteSignals, licenses: Mapping[str, SignalFile]) -> SiteSignals:
+    """``site`` with the RSL documents its robots.txt names, fetched afterwards.
+
+    Licences are discovered from the parsed robots.txt (:func:`license_urls`), so they arrive
+    after it; adding them parses only them, never the origin's other files again.
+    """
+    notes = list(site.notes)
+    diagnostics = dict(site.diagnostics)
+    docs = dict(site.licenses)
+    for url, fetched in licenses.items():
+        if _found(fetched, notes, Signal.RSL):
+            result = parse_rsl(fetched.body, source=url)
+            docs[url] = result.value
+            diagnostics[url] = result.diagnostics
+    return replace(site, licenses=docs, notes=tuple(notes), diagnostics=diagnostics)
 
 
 def license_urls(site: SiteSignals) -> tuple[str, ...]:

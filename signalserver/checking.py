@@ -32,6 +32,7 @@ from policies.site import (
     page_license_urls,
     read_page,
     read_site,
+    with_licenses,
 )
 from signalserver.content import simulate
 from signalserver.live import PolicyState, Published, Rendering
@@ -104,18 +105,10 @@ class Checker:
         tdmrep = _file(urljoin(origin, TDMREP_PATH), files.get(TDMREP_PATH))
         ai_txt = _file(urljoin(origin, AI_TXT_PATH), files.get(AI_TXT_PATH))
         removals = _file(urljoin(origin, REMOVALS_PATH), state.removals_file)
-        first = read_site(origin, robots=robots, tdmrep=tdmrep, ai_txt=ai_txt, removals=removals)
-        named = license_urls(first)
-        site = first
+        site = read_site(origin, robots=robots, tdmrep=tdmrep, ai_txt=ai_txt, removals=removals)
+        named = license_urls(site)
         if named:
-            site = read_site(
-                origin,
-                robots=robots,
-                tdmrep=tdmrep,
-                ai_txt=ai_txt,
-                licenses=self._licences(rendering, origin, named),
-                removals=removals,
-            )
+            site = with_licenses(site, self._licences(rendering, origin, named))
         self._sites[key] = site
         while len(self._sites) > 64:
             self._sites.popitem(last=False)
