@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Final
 
 from aiohttp import web
-from policies.sitepolicy import load_site_policy, render_site
 
+from policies.sitepolicy import load_site_policy, render_site
 from signalserver import store
 from signalserver.errors import ApiError
 from signalserver.keys import DATABASE, STATE
