@@ -59,7 +59,7 @@ def create_app(config: ServerConfig) -> web.Application:
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(upstream_ctx)
     app.on_cleanup.append(flush_access_log)
-    app.add_routes(files.routes)
+    app.add_routes(files.routes())
     for module in (api, removals, admin, pages):
         app.add_routes(_guarded(module.routes))
     # Every path reaches a guarded handler, so the router never answers on its own (its 404

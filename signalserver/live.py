@@ -10,6 +10,7 @@ revalidate cheaply and see a new policy within ``MAX_AGE`` seconds (standards.md
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +28,11 @@ CACHE_CONTROL: Final = f"public, max-age={MAX_AGE}, must-revalidate"
 MAX_RENDERINGS: Final = 16
 """Origins rendered per version when no ``--base-url`` pins one (bounded: Host is untrusted)."""
 MAX_HEADER_SETS: Final = 4096
+MAX_HOSTS: Final = 1024
+"""(scheme, Host header) pairs remembered per version (bounded: Host is untrusted)."""
+_HOST: Final = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?"
+)
 
 ROBOTS: Final = "/robots.txt"
 AI_TXT: Final = "/ai.txt"
@@ -142,6 +148,11 @@ def render(live: LivePolicy, base_url: str | None) -> Rendering:
     return Rendering(live=live, site=site, files=files)
 
 
+def request_origin(scheme: str, host: str) -> str | None:
+    """The origin a client asked for, when its Host header is a plausible host name."""
+    return f"{scheme}://{host.lower()}" if _HOST.fullmatch(host) else None
+
+
 class PolicyState:
     """The live policy, its renderings and the published removals list (mutable, one per app)."""
 
@@ -149,6 +160,7 @@ class PolicyState:
         self.base_url = base_url
         self.live = live
         self._renderings: OrderedDict[str | None, Rendering] = OrderedDict()
+        self._by_host: dict[tuple[str, str], Rendering] = {}
         self.removals: tuple[Removal, ...] = ()
         self.removals_file = self._removals_file((), live.created_at)
         self.removals_generation = 0
@@ -157,6 +169,21 @@ class PolicyState:
         """Make ``live`` the served policy; the old renderings go with the old version."""
         self.live = live
         self._renderings = OrderedDict()
+        self._by_host = {}
+
+    def for_request(self, scheme: str, host: str) -> Rendering:
+        """The rendering a request for ``scheme://host`` gets: one dictionary lookup once seen.
+
+        Checking the Host header and finding the rendering happen once per (scheme, Host) and
+        policy version, not per request (issue 3 section 5).
+        """
+        found = self._by_host.get((scheme, host))
+        if found is None:
+            found = self.rendering(None if self.base_url else request_origin(scheme, host))
+            if len(self._by_host) >= MAX_HOSTS:
+                self._by_host.clear()
+            self._by_host[scheme, host] = found
+        return found
 
     def rendering(self, origin: str | None) -> Rendering:
         """The rendering for ``origin`` (ignored when a base URL is configured)."""

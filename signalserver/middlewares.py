@@ -18,7 +18,7 @@ from functools import lru_cache
 from json.encoder import encode_basestring_ascii as _string
 from typing import Final
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.abc import AbstractAccessLogger
 from pydantic import ValidationError
 
@@ -147,44 +147,44 @@ MAX_PENDING: Final = 512
 MAX_PREFIXES: Final = 2048
 """Distinct (method, path, status, bytes, User-Agent) line beginnings kept (paths are untrusted)."""
 MAX_AGENT_CHARS: Final = 512
+USER_AGENT: Final = hdrs.USER_AGENT
+"""An ``istr``: a header lookup with it skips case folding."""
 
 
 class _Sink:
     """Access lines written to stderr in batches: every ``FLUSH_SECONDS``, not per request.
 
     One write per batch instead of one per request keeps logging out of the per-request cost
-    (issue 3 section 5). Whatever is pending is written when the app shuts down
-    (:func:`flush_access_log`, an ``on_cleanup`` hook) and, as a last resort, at exit.
+    (issue 3 section 5): adding a line is an ``append``, and only the first line of a batch arms
+    the timer (:meth:`_first_line`). Whatever is pending is written when the app
+    shuts down (:func:`flush_access_log`, an ``on_cleanup`` hook) and, as a last resort, at exit.
     """
 
     def __init__(self) -> None:
         self._lines: list[str] = []
         self._timer: asyncio.TimerHandle | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._at_exit = False
 
     def add(self, line: str) -> None:
         lines = self._lines
         lines.append(line)
-        if len(lines) >= MAX_PENDING:
+        if len(lines) == 1:
+            self._first_line()
+        elif len(lines) >= MAX_PENDING:
             self.flush()
-        elif self._timer is None or self._timer_loop_closed():
-            self._schedule()
 
-    def _timer_loop_closed(self) -> bool:
-        """A timer left on a loop that has closed will never fire (another loop runs now)."""
-        return self._loop is not None and self._loop.is_closed()
-
-    def _schedule(self) -> None:
+    def _first_line(self) -> None:
+        """A batch has begun: it is written within ``FLUSH_SECONDS`` (at once without a loop)."""
         try:
             loop = asyncio.get_running_loop()
-        except RuntimeError:  # no loop: write at once
+        except RuntimeError:
             self.flush()
             return
         if not self._at_exit:
             atexit.register(self.flush)
             self._at_exit = True
-        self._loop = loop
+        if self._timer is not None:
+            self._timer.cancel()
         self._timer = loop.call_later(FLUSH_SECONDS, self.flush)
 
     def flush(self) -> None:
@@ -237,7 +237,6 @@ class JsonAccessLogger(AbstractAccessLogger):
             request.path,
             response.status,
             response.body_length,
-            request.headers.get("User-Agent", "")[:MAX_AGENT_CHARS],
+            request.headers.get(USER_AGENT, "")[:MAX_AGENT_CHARS],
         )
-        prefix = _PREFIXES.get(key) or _line_prefix(key)
-        _SINK.add(f"{prefix}{time * 1000:.2f}}}\n")
+        _SINK.add(f"{_PREFIXES.get(key) or _line_prefix(key)}{time * 1000:.2f}}}\n")

@@ -26,7 +26,6 @@ from signalserver.errors import ApiError
 from signalserver.keys import CONFIG, STATE, UPSTREAM
 from signalserver.live import Rendering
 from signalserver.middlewares import error_body
-from signalserver.routes.files import request_origin
 
 HOP_BY_HOP: Final = frozenset(
     {
@@ -67,7 +66,7 @@ def _not_found(rendering: Rendering, raw_path: str) -> web.Response:
 
 async def content(request: web.Request) -> web.StreamResponse:
     config = request.app[CONFIG]
-    rendering = request.app[STATE].rendering(request_origin(request))
+    rendering = request.app[STATE].for_request(request.scheme, request.host)
     raw_path = request.rel_url.raw_path
     if config.upstream is not None:
         return await _proxy(request, rendering, raw_path)

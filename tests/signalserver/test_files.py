@@ -12,7 +12,8 @@ from policies.removals import REMOVALS_PATH
 from policies.robots import parse_robots
 from policies.rsl import parse_rsl
 from policies.tdmrep import parse_tdmrep
-from signalserver.live import CACHE_CONTROL
+from signalserver.keys import STATE
+from signalserver.live import CACHE_CONTROL, MAX_HOSTS
 from tests.signalserver.conftest import OTHER_POLICY, Served, ServeFactory
 
 FILES = [
@@ -133,12 +134,51 @@ async def test_removals_list_is_published_empty(served: Served) -> None:
 
 
 async def test_rendering_is_cached_per_version(served: Served) -> None:
-    from signalserver.keys import STATE
-
     state = served.app[STATE]
     first = state.rendering(served.url("/").rstrip("/"))
     second = state.rendering(served.url("/").rstrip("/"))
     assert first is second
+    assert state.for_request("http", "a.example") is state.for_request("http", "a.example")
+    assert state.for_request("http", "a.example") is not state.for_request("https", "a.example")
+
+
+HOSTS = [
+    # (id, Host header, License: line in robots.txt); without --base-url the origin comes from
+    # Host, and an implausible Host falls back to the policy's own site URL
+    ("host name", "News.Example", "License: http://news.example/license.xml"),
+    ("host and port", "news.example:8443", "License: http://news.example:8443/license.xml"),
+    ("ipv6 literal", "[::1]:8080", "License: http://[::1]:8080/license.xml"),
+    ("not a host name", "bad host/x", "License: https://news.example/license.xml"),
+]
+
+
+@pytest.mark.parametrize(("host", "line"), [h[1:] for h in HOSTS], ids=[h[0] for h in HOSTS])
+async def test_absolute_urls_follow_the_host_header(served: Served, host: str, line: str) -> None:
+    resp = await served.client.get("/robots.txt", headers={"Host": host})
+    assert resp.status == 200
+    assert line in (await resp.text()).splitlines()
+
+
+async def test_a_new_policy_reaches_every_host_already_seen(served: Served) -> None:
+    for host in ("a.example", "b.example"):
+        resp = await served.client.get("/robots.txt", headers={"Host": host})
+        assert resp.headers["Heedful-Policy-Version"].startswith("1-")
+    resp = await served.client.put(
+        "/api/v1/admin/policy",
+        data=OTHER_POLICY,
+        headers={**served.admin, "Content-Type": "text/plain"},
+    )
+    assert resp.status == 201, await resp.text()
+    for host in ("a.example", "b.example"):
+        resp = await served.client.get("/robots.txt", headers={"Host": host})
+        assert resp.headers["Heedful-Policy-Version"].startswith("2-")
+
+
+def test_remembered_hosts_are_bounded(served: Served) -> None:
+    state = served.app[STATE]
+    for number in range(MAX_HOSTS + 10):
+        state.for_request("http", f"h{number}.example")
+    assert len(state._by_host) <= MAX_HOSTS
 
 
 async def test_health(served: Served) -> None:
