@@ -6,6 +6,8 @@ With ``wrk`` on loopback (32 connections, 4 s per run, 5 rounds):
   a minimal aiohttp app returning constant bytes. Target: at least 0.9x the minimal app
   (rendering is cached per policy version); the ratio to nginx is reported.
 * ``GET /api/v1/check`` vs the minimal app. Target: at least 0.5x.
+* ``GET /robots.txt`` from ``heedful serve`` with its JSON access log on, as it runs by default:
+  reported beside the others, so the log's own cost per request is plain to see.
 
 Made to be fair on a small, busy machine: every server is single-process (nginx runs one
 worker) and pinned with ``taskset`` to other CPUs than ``wrk`` (on 2 CPUs: servers on CPU 1,
@@ -15,7 +17,9 @@ hits all of them; a target's figure is its median over the rounds, and a ratio i
 the per-round ratios (each a pair of runs seconds apart). The load average is printed before and
 after, with the server CPU time per request (from /proc), which load disturbs less than req/s.
 
-``heedful serve`` runs as users run it, with its JSON access log on (written to /dev/null).
+The targets compare like with like: nginx runs with ``access_log off`` and the minimal app logs
+nothing, so the ``heedful serve`` they are measured on runs with ``--no-access-log``; the
+server with the log on (written to /dev/null) is the extra row.
 Needs /usr/bin/wrk and /usr/sbin/nginx (Debian: wrk, nginx-light). Prints a table and PASS or
 FAIL per target; exits 1 when a target is missed, 2 when a tool is missing.
 """
@@ -49,6 +53,7 @@ MINIMAL = "minimal aiohttp /robots.txt"
 NGINX_ROBOTS = "nginx /robots.txt"
 HEEDFUL_ROBOTS = "heedful serve /robots.txt"
 HEEDFUL_CHECK = "heedful serve /api/v1/check"
+HEEDFUL_LOGGED = "heedful serve /robots.txt +log"
 TARGETS = ((HEEDFUL_ROBOTS, 0.9), (HEEDFUL_CHECK, 0.5))
 """(row, least ratio to the minimal app) per target of issue 3 section 5."""
 MINIMAL_APP = textwrap.dedent(
@@ -262,20 +267,19 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="heedful-bench-") as tmp, ExitStack() as stack:
         folder = Path(tmp)
         folder.chmod(0o755)  # nginx workers may run as another user and must read the file
-        serve = [
-            sys.executable,
-            "-m",
-            "heedful",
-            "serve",
-            "--policy",
-            str(POLICY),
-            "--port",
-            "0",
-            "--db",
-            f"sqlite:///{folder / 'bench.db'}",
-        ]
-        heedful_proc, lines = stack.enter_context(_process(pinning.server(serve), first_lines=2))
+        serve = [sys.executable, "-m", "heedful", "serve", "--policy", str(POLICY), "--port", "0"]
+        heedful_proc, lines = stack.enter_context(
+            _process(
+                pinning.server([*serve, "--db", f"sqlite:///{folder / 'a.db'}", "--no-access-log"]),
+                first_lines=2,
+            )
+        )
         heedful = lines[0]
+        logged_proc, logged_lines = stack.enter_context(
+            _process(
+                pinning.server([*serve, "--db", f"sqlite:///{folder / 'b.db'}"]), first_lines=2
+            )
+        )
         with urllib.request.urlopen(heedful + "/robots.txt", timeout=10) as resp:
             body = resp.read()
         (folder / "robots.txt").write_bytes(body)
@@ -299,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
             NGINX_ROBOTS: Row(nginx + "/robots.txt", nginx_pid),
             HEEDFUL_ROBOTS: Row(heedful + "/robots.txt", heedful_proc.pid),
             HEEDFUL_CHECK: Row(check, heedful_proc.pid),
+            HEEDFUL_LOGGED: Row(logged_lines[0] + "/robots.txt", logged_proc.pid),
         }
         for row in rows.values():  # warm up: first requests fill caches and pools
             wrk(row.url, pinning, seconds=1, connections=args.connections)
@@ -348,9 +353,14 @@ def report(
             f"{name:<30} {rate:>9.0f} {spread:>15} {rate / base:>9.2f} "
             f"{_paired(rows, name, MINIMAL):>7.2f} {statistics.median(row.cpu_us):>10.1f}"
         )
+    log_cpu = statistics.median(rows[HEEDFUL_LOGGED].cpu_us) - statistics.median(
+        rows[HEEDFUL_ROBOTS].cpu_us
+    )
     print(
         f"heedful /robots.txt vs nginx: {_paired(rows, HEEDFUL_ROBOTS, NGINX_ROBOTS):.2f}x; "
-        f"minimal aiohttp uses {base_cpu:.1f} us of CPU per request"
+        f"minimal aiohttp uses {base_cpu:.1f} us of CPU per request; "
+        f"the JSON access log adds {log_cpu:.1f} us (+log row: "
+        f"{_paired(rows, HEEDFUL_LOGGED, MINIMAL):.2f}x minimal, no target)"
     )
     results = []
     for name, least in TARGETS:
