@@ -54,12 +54,13 @@ def create_app(config: ServerConfig) -> web.Application:
     # shape); the files catch their own errors, so they cost what a bare handler costs.
     app = web.Application(client_max_size=config.max_body_bytes)
     app[CONFIG] = config
+    app[STATE] = state = PolicyState(base_url=config.base_url)
     app[STARTUP] = Startup()
     app[LIMITER] = RateLimiter(per_minute=config.rate_per_minute, burst=config.rate_burst)
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(upstream_ctx)
     app.on_cleanup.append(flush_access_log)
-    app.add_routes(files.routes())
+    app.add_routes(files.routes(state))
     for module in (api, removals, admin, pages):
         app.add_routes(_guarded(module.routes))
     # Every path reaches a guarded handler, so the router never answers on its own (its 404
@@ -86,9 +87,8 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         db = Database(engine)
         app[DATABASE] = db
         app[ADMIN] = AdminSecret(await _admin_secret(app, db))
-        live = to_live(await _initial_policy(app, db))
-        state = PolicyState(live, base_url=config.base_url)
-        app[STATE] = state
+        state = app[STATE]
+        state.replace(to_live(await _initial_policy(app, db)))
         app[CHECKER] = Checker(
             state, static_dir=config.static_dir, upstream=config.upstream is not None
         )

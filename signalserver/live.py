@@ -154,15 +154,20 @@ def request_origin(scheme: str, host: str) -> str | None:
 
 
 class PolicyState:
-    """The live policy, its renderings and the published removals list (mutable, one per app)."""
+    """The live policy, its renderings and the published removals list (mutable, one per app).
 
-    def __init__(self, live: LivePolicy, *, base_url: str | None) -> None:
+    Made with the application, so the routes can hold it (signalserver/routes/files.py); it
+    serves once the app has started and :meth:`replace` and :meth:`set_removals` have filled it.
+    """
+
+    live: LivePolicy
+    removals_file: Published
+
+    def __init__(self, *, base_url: str | None) -> None:
         self.base_url = base_url
-        self.live = live
         self._renderings: OrderedDict[str | None, Rendering] = OrderedDict()
         self._by_host: dict[tuple[str, str], Rendering] = {}
         self.removals: tuple[Removal, ...] = ()
-        self.removals_file = self._removals_file((), live.created_at)
         self.removals_generation = 0
 
     def replace(self, live: LivePolicy) -> None:

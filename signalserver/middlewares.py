@@ -234,7 +234,7 @@ class JsonAccessLogger(AbstractAccessLogger):
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         key = (
             request.method,
-            request.path,
+            request.rel_url.path_safe,  # decoded but %2F and %25; the router made it already
             response.status,
             response.body_length,
             request.headers.get(USER_AGENT, "")[:MAX_AGENT_CHARS],

@@ -12,8 +12,7 @@ from aiohttp import hdrs, web
 
 from policies.removals import REMOVALS_PATH
 from signalserver.errors import NotFound
-from signalserver.keys import STATE
-from signalserver.live import AI_TXT, ROBOTS, TDMREP, Published, not_modified
+from signalserver.live import AI_TXT, ROBOTS, TDMREP, PolicyState, Published, not_modified
 from signalserver.middlewares import Handler, error_for
 
 CONDITIONAL_1: Final = hdrs.IF_NONE_MATCH
@@ -34,17 +33,17 @@ def respond(request: web.Request, published: Published) -> web.Response:
     return web.Response(body=published.body, headers=published.headers)
 
 
-def rendered_file(path: str) -> Handler:
+def rendered_file(state: PolicyState, path: str) -> Handler:
     """The handler of the rendered file at ``path``: a lookup, no middleware (issue 3 section 5).
 
-    One coroutine per path, so a request runs one frame of Heedful's code. These routes are
-    registered unguarded (signalserver/app.py), so they turn their own errors into the one
-    error shape; a ``try`` costs nothing until something raises.
+    One coroutine per path, holding the app's policy state, so a request runs one frame of
+    Heedful's code. These routes are registered unguarded (signalserver/app.py), so they turn
+    their own errors into the one error shape; a ``try`` costs nothing until something raises.
     """
 
     async def handler(request: web.Request) -> web.Response:
         try:
-            rendering = request.app[STATE].for_request(request.scheme, request.host)
+            rendering = state.for_request(request.scheme, request.host)
             found = rendering.files.get(path)
             if found is None:
                 raise NotFound(f"this site's policy publishes no {path}")
@@ -59,17 +58,21 @@ def rendered_file(path: str) -> Handler:
     return handler
 
 
-async def removals_json(request: web.Request) -> web.Response:
-    """Approved removals: URLs and approval times only (policies/removals.py)."""
-    try:
-        return respond(request, request.app[STATE].removals_file)
-    except Exception as exc:  # noqa: BLE001 -- every error leaves in the one shape
-        return error_for(request, exc)
+def removals_json(state: PolicyState) -> Handler:
+    """The handler of the approved removals: URLs and approval times only (policies/removals.py)."""
+
+    async def handler(request: web.Request) -> web.Response:
+        try:
+            return respond(request, state.removals_file)
+        except Exception as exc:  # noqa: BLE001 -- every error leaves in the one shape
+            return error_for(request, exc)
+
+    return handler
 
 
-def routes() -> list[web.RouteDef]:
+def routes(state: PolicyState) -> list[web.RouteDef]:
     """The published files' routes (GET and HEAD), served unguarded (see :func:`rendered_file`)."""
     return [
-        *(web.get(path, rendered_file(path)) for path in RENDERED),
-        web.get(REMOVALS_PATH, removals_json),
+        *(web.get(path, rendered_file(state, path)) for path in RENDERED),
+        web.get(REMOVALS_PATH, removals_json(state)),
     ]

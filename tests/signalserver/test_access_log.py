@@ -14,6 +14,7 @@ from typing import Any, cast
 import pytest
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
 
 from signalserver import middlewares
 from signalserver.middlewares import (
@@ -31,7 +32,8 @@ def _request(method: str, path: str, user_agent: str | None) -> web.BaseRequest:
     headers = CIMultiDict[str]()
     if user_agent is not None:
         headers["User-Agent"] = user_agent
-    fake = SimpleNamespace(method=method, path=path, headers=CIMultiDictProxy(headers))
+    url = URL.build(path=path, encoded=True)  # as aiohttp's parser builds it
+    fake = SimpleNamespace(method=method, rel_url=url, headers=CIMultiDictProxy(headers))
     return cast(web.BaseRequest, fake)
 
 
@@ -52,17 +54,28 @@ def _lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
 
 
 LINES = [
-    # (id, method, path, User-Agent, status, bytes, expected agent); source: docs/server.md
-    ("known crawler", "GET", "/robots.txt", GPTBOT, 200, 31000, "GPTBot"),
-    ("browser", "GET", "/ai.txt", "Mozilla/5.0 (X11; Linux x86_64)", 304, 0, None),
-    ("no user agent", "HEAD", "/", None, 404, 120, None),
-    ("quotes and newline in path", "GET", '/a"b\nc\\d', "x", 404, 1, None),
-    ("non-ascii path", "GET", "/caf\u00e9/\u2603", "x", 200, 5, None),
+    # (id, method, path as sent, User-Agent, status, bytes, path logged, agent logged);
+    # source: docs/server.md
+    ("known crawler", "GET", "/robots.txt", GPTBOT, 200, 31000, "/robots.txt", "GPTBot"),
+    ("browser", "GET", "/ai.txt", "Mozilla/5.0 (X11; Linux x86_64)", 304, 0, "/ai.txt", None),
+    ("no user agent", "HEAD", "/", None, 404, 120, "/", None),
+    ("quotes and newline in path", "GET", "/a%22b%0Ac%5Cd", "x", 404, 1, '/a"b\nc\\d', None),
+    ("non-ascii path", "GET", "/caf%C3%A9/%E2%98%83", "x", 200, 5, "/caf\u00e9/\u2603", None),
+    (
+        "slash and percent stay encoded",
+        "GET",
+        "/a%2Fb/c%25d%20e",
+        "x",
+        404,
+        1,
+        "/a%2Fb/c%25d e",
+        None,
+    ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "user_agent", "status", "length", "agent"),
+    ("method", "path", "user_agent", "status", "length", "logged", "agent"),
     [c[1:] for c in LINES],
     ids=[c[0] for c in LINES],
 )
@@ -74,6 +87,7 @@ async def test_each_request_is_one_json_object(
     user_agent: str | None,
     status: int,
     length: int,
+    logged: str,
     agent: str | None,
 ) -> None:
     logger = JsonAccessLogger(cast(Any, None), "")
@@ -83,7 +97,7 @@ async def test_each_request_is_one_json_object(
     lines = _lines(capsys)
     expected = {
         "method": method,
-        "path": path,
+        "path": logged,
         "status": status,
         "agent": agent,
         "bytes": length,
