@@ -82,7 +82,10 @@ class AiTxt:
         if not view:
             return None
         path = canonical_path(url)
-        return next((stmt for pattern, stmt in view if pattern.matches(path)), None)
+        for pattern, stmt in view:
+            if pattern.matches(path):
+                return stmt
+        return None
 
 
 def _statement(source: str, line: Line, note: str) -> Statement:

@@ -54,6 +54,11 @@ _HIERARCHY_NOTE: Final = "through the use hierarchy (standards.md 12.3 step 3)"
 
 _LICENSE_LEVEL: Final = STRICTNESS[Permission.LICENSE]
 _ACCESS_DENY, _ACCESS_LICENSE, _ASKED_DENY = Verdict.DENY, Verdict.LICENSE, Permission.DENY
+_FOUND: Final = Availability.FOUND
+_CRAWLABLE: Final = {flag: Verdict.ALLOW if flag else Verdict.DENY for flag in (True, False)}
+"""The access verdict for robots.txt's answer, and below, each verdict's reason effect: looked
+up, because an enum member access and an f-string cost more than the rest of the lookup."""
+_EFFECTS: Final = {verdict: f"access {verdict}" for verdict in Verdict}
 _VECTORS: dict[tuple[int, bool], tuple[Statement, tuple[int, ...]]] = {}
 """Statement answers after the hierarchy, by statement identity (kept alive with the entry),
 as strictness per use in ``Use`` order: readers hand out the same statements URL after URL."""
@@ -269,26 +274,27 @@ def _access(
 ) -> tuple[Verdict, Reason, bool]:
     """Access verdict, its reason, and whether robots.txt lets the crawler fetch ``url``."""
     outcome = site.robots_outcome
-    if outcome.availability is not Availability.FOUND or site.robots is None:
+    robots = site.robots
+    if outcome.availability is not _FOUND or robots is None:
         crawlable = outcome.availability is Availability.UNAVAILABLE
-        verdict = Verdict.ALLOW if crawlable else Verdict.DENY
+        verdict = _CRAWLABLE[crawlable]
         reason = Reason(
             signal=Signal.ROBOTS,
             source=site.origin.rstrip("/") + "/robots.txt",
             location="fetch",
             rule=outcome.reason,
-            effect=f"access {verdict}",
+            effect=_EFFECTS[verdict],
         )
     else:
-        result = site.robots.access(url, agent)
+        result = robots.access(url, agent)
         crawlable = result.allowed
-        verdict = Verdict.ALLOW if crawlable else Verdict.DENY
-        reason = _reason(result.statement, f"access {verdict}")
+        verdict = _CRAWLABLE[crawlable]
+        reason = _reason(result.statement, _EFFECTS[verdict])
     control = page.access_control if page is not None else None
-    if verdict is Verdict.ALLOW and control is not None:
+    if crawlable and control is not None:
         licensed = Permission.LICENSE in control.uses.values()
         verdict = Verdict.LICENSE if licensed else Verdict.DENY
-        reason = _reason(control, f"access {verdict}")
+        reason = _reason(control, _EFFECTS[verdict])
     return verdict, reason, crawlable
 
 

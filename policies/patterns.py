@@ -20,9 +20,12 @@ _UNRESERVED: Final = frozenset(
 _HEX: Final = "0123456789ABCDEF"
 _ESCAPE: Final = re.compile(r"%([0-9A-Fa-f]{2})")
 _NEEDS_WORK: Final = re.compile(r"[^\x21-\x7e]|%")
-_AUTHORITY: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
-_UNSAFE: Final = re.compile(r"[\t\r\n]")
-"""Characters urlsplit removes from URLs (WHATWG); such URLs take the general path."""
+_ABSOLUTE: Final = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#\t\r\n]*([^#\t\r\n]*)(?:#[^\t\r\n]*)?"
+)
+"""An absolute URL, its path-and-query grouped (RFC 3986 3.2: the authority ends at the first
+"/", "?" or "#"), without a tab or line break: urlsplit removes those (WHATWG), so such URLs
+take the general path."""
 
 
 def _normalise(text: str) -> str:
@@ -65,10 +68,9 @@ def path_of(url: str) -> str:
     """
     if url.startswith("/") and not url.startswith("//"):
         path = url.split("#", 1)[0]
-    elif (authority := _AUTHORITY.match(url)) is not None and not _UNSAFE.search(url):
-        # The common absolute URL, without urlsplit's generality (RFC 3986 3.2: the authority
-        # ends at the first "/", "?" or "#").
-        path = url[authority.end() :].split("#", 1)[0]
+    elif (absolute := _ABSOLUTE.fullmatch(url)) is not None:
+        # The common absolute URL, without urlsplit's generality.
+        path = absolute[1]
         if not path.startswith("/"):
             path = "/" + path
     else:

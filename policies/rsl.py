@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final
 from urllib.parse import urljoin, urlsplit
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
@@ -22,7 +23,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 from policies.diagnostics import Diagnostic, ParseResult, Severity
 from policies.headers import Headers, header_values
 from policies.model import LicenseOffer, Permission, Signal, Statement, Use, most_restrictive
-from policies.patterns import canonical_path, compile_pattern, path_of
+from policies.patterns import PathPattern, canonical_path, compile_pattern, path_of
 from policies.rsl_terms import (
     CATEGORY_USES,
     RslLicense,
@@ -69,22 +70,33 @@ class RslContent:
     raw: str = field(default="", compare=False)
     """The element as written, whitespace collapsed (``Statement.rule``)."""
 
-    def priority(self, url: str) -> int:
-        """Length of the match of ``url`` against this scope, or -1 when it does not match."""
-        target = self.url.strip()
-        if not target:
+    def priority(self, url: str, path: str) -> int:
+        """Length of the match of ``url`` (canonical ``path``) against this scope, or -1."""
+        scope = _scope(self.url)
+        if scope is None:
             return -1
-        if "://" in target or target.startswith("//"):
+        pattern, absolute, scheme, netloc = scope
+        if absolute:
             # An absolute scope must name the URL's own scheme and host (RSL 6.3).
-            mine, theirs = urlsplit(target), urlsplit(url)
+            theirs = urlsplit(url)
             if theirs.netloc and (
-                mine.netloc.lower() != theirs.netloc.lower()
-                or (theirs.scheme and mine.scheme.lower() != theirs.scheme.lower())
+                netloc != theirs.netloc.lower()
+                or (theirs.scheme and scheme != theirs.scheme.lower())
             ):
                 return -1
-            target = path_of(target)
-        pattern = compile_pattern(target)
-        return pattern.priority if pattern.matches(canonical_path(url)) else -1
+        return pattern.priority if pattern.matches(path) else -1
+
+
+@lru_cache(maxsize=1024)
+def _scope(url: str) -> tuple[PathPattern, bool, str, str] | None:
+    """A ``<content url>`` compiled once: its pattern, and the scheme and host it names."""
+    target = url.strip()
+    if not target:
+        return None
+    if "://" in target or target.startswith("//"):
+        parts = urlsplit(target)
+        return compile_pattern(path_of(target)), True, parts.scheme.lower(), parts.netloc.lower()
+    return compile_pattern(target), False, "", ""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -104,7 +116,8 @@ class RslDocument:
         Several scopes of the same (longest) length are read together: a creator who wrote
         two ``<content url="/">`` meant both.
         """
-        ranks = [content.priority(url) for content in self.contents]
+        path = canonical_path(url)
+        ranks = [content.priority(url, path) for content in self.contents]
         best = max(ranks, default=-1)
         if best < 0:
             return None
