@@ -55,10 +55,10 @@ _HIERARCHY_NOTE: Final = "through the use hierarchy (standards.md 12.3 step 3)"
 _LICENSE_LEVEL: Final = STRICTNESS[Permission.LICENSE]
 _ACCESS_DENY, _ACCESS_LICENSE, _ASKED_DENY = Verdict.DENY, Verdict.LICENSE, Permission.DENY
 _FOUND: Final = Availability.FOUND
-_CRAWLABLE: Final = {flag: Verdict.ALLOW if flag else Verdict.DENY for flag in (True, False)}
-"""The access verdict for robots.txt's answer, and below, each verdict's reason effect: looked
-up, because an enum member access and an f-string cost more than the rest of the lookup."""
+_CRAWLABLE: Final = {True: Verdict.ALLOW, False: Verdict.DENY}
+"""The access verdict for robots.txt's answer: a lookup costs less than enum member access."""
 _EFFECTS: Final = {verdict: f"access {verdict}" for verdict in Verdict}
+"""Each access verdict's reason effect, formatted once instead of once per URL."""
 _VECTORS: dict[tuple[int, bool], tuple[Statement, tuple[int, ...]]] = {}
 """Statement answers after the hierarchy, by statement identity (kept alive with the entry),
 as strictness per use in ``Use`` order: readers hand out the same statements URL after URL."""

@@ -147,8 +147,6 @@ MAX_PENDING: Final = 512
 MAX_PREFIXES: Final = 2048
 """Distinct (method, path, status, bytes, User-Agent) line beginnings kept (paths are untrusted)."""
 MAX_AGENT_CHARS: Final = 512
-USER_AGENT: Final = hdrs.USER_AGENT
-"""An ``istr``: a header lookup with it skips case folding."""
 
 
 class _Sink:
@@ -183,9 +181,7 @@ class _Sink:
         if not self._at_exit:
             atexit.register(self.flush)
             self._at_exit = True
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = loop.call_later(FLUSH_SECONDS, self.flush)
+        self._timer = loop.call_later(FLUSH_SECONDS, self.flush)  # flush() left none behind
 
     def flush(self) -> None:
         if self._timer is not None:
@@ -237,6 +233,6 @@ class JsonAccessLogger(AbstractAccessLogger):
             request.rel_url.path_safe,  # decoded but %2F and %25; the router made it already
             response.status,
             response.body_length,
-            request.headers.get(USER_AGENT, "")[:MAX_AGENT_CHARS],
+            request.headers.get(hdrs.USER_AGENT, "")[:MAX_AGENT_CHARS],  # istr: no case folding
         )
         _SINK.add(f"{_PREFIXES.get(key) or _line_prefix(key)}{time * 1000:.2f}}}\n")

@@ -19,6 +19,7 @@ from yarl import URL
 from signalserver import middlewares
 from signalserver.middlewares import (
     FLUSH_SECONDS,
+    MAX_AGENT_CHARS,
     MAX_PENDING,
     JsonAccessLogger,
     _Sink,
@@ -71,6 +72,10 @@ LINES = [
         "/a%2Fb/c%25d e",
         None,
     ),
+    # Only the first MAX_AGENT_CHARS of a User-Agent are read: a client cannot make every line
+    # cost a scan of a huge header, nor a crawler name hidden past them count.
+    ("agent named too late", "GET", "/", "x" * MAX_AGENT_CHARS + GPTBOT, 200, 1, "/", None),
+    ("agent named in time", "GET", "/", "x" * 400 + " " + GPTBOT, 200, 1, "/", "GPTBot"),
 ]
 
 
