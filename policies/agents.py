@@ -1,4 +1,5 @@
-"""The bundled catalogue of known AI crawler product tokens (standards.md 10).
+"""The bundled catalogue of known AI crawler product tokens (the ai.robots.txt list and the
+operators' documentation).
 
 ``policies/data/agents.json`` holds one entry per product token (compared case-insensitively,
 so each token appears once). Its fields, and :class:`KnownAgent`'s:
@@ -7,7 +8,7 @@ so each token appears once). Its fields, and :class:`KnownAgent`'s:
     A valid RFC 9309 product token (``[A-Za-z_-]+``): what a robots.txt ``User-agent`` line or a
     ``<meta name>`` addresses, and what a User-Agent header carries. For a list name that is not
     a valid token (``ChatGPT Agent``, ``iaskspider/2.0``, ``bigsur.ai``) it is the valid prefix,
-    the form Google-style parsers match (standards.md 10.1).
+    the form Google-style parsers match (RFC 9309 section 2.2.1).
 ``names``
     Every spelling the sources use for this token, as written there (``Brightbot`` and
     ``Brightbot 1.0``; ``meta-externalagent`` and ``Meta-ExternalAgent``).
@@ -17,7 +18,7 @@ so each token appears once). Its fields, and :class:`KnownAgent`'s:
     From :data:`PURPOSES`: ``training`` (collects training data), ``search`` (builds a search or
     AI-search index), ``user-triggered`` (fetches on a user's request), ``agent`` (autonomous
     browsing agent), ``control`` (a robots.txt-only token), ``other``. Entries known only from
-    the ai-robots-txt list say ``other``; standards.md 10.2 gives the rest.
+    the ai-robots-txt list say ``other``; the operators' crawler documentation gives the rest.
 ``control_only``
     True for tokens never sent as a User-Agent (``Google-Extended``, ``Applebot-Extended``,
     ``Webzio-Extended``): they appear only in robots.txt, so they never match a request.
@@ -25,7 +26,7 @@ so each token appears once). Its fields, and :class:`KnownAgent`'s:
     The operator's or list's claim about honouring robots.txt: ``yes``, ``no``, ``partial`` or
     ``unclear``.
 ``note``, ``source``
-    Free text, and where the entry comes from (``standards.md 10.2`` and/or
+    Free text, and where the entry comes from (the operators' crawler documentation and/or
     ``ai-robots-txt/ai.robots.txt robots.json @738c80d``).
 
 Reading package data is not I/O on user files: the catalogue is part of the code, loaded once.
@@ -41,7 +42,7 @@ from importlib import resources
 from typing import Final
 
 HEEDFUL_TOKEN: Final = "HeedfulBot"  # noqa: S105 - a product token, not a secret
-"""Heedful's own crawler's product token (standards.md 10.3)."""
+"""Heedful's own crawler's product token (draft-illyes-webbotauth-cbcp)."""
 
 PURPOSES: Final = frozenset({"training", "search", "user-triggered", "agent", "control", "other"})
 RESPECTS: Final = frozenset({"yes", "no", "partial", "unclear"})
@@ -67,7 +68,7 @@ class KnownAgent:
 
 @cache
 def known_agents() -> tuple[KnownAgent, ...]:
-    """Every catalogued agent, in file order (standards.md 10.2 first, then the list, then us)."""
+    """Every catalogued agent, in file order (the operators' crawler documentation first, then the list, then us)."""
     text = resources.files("policies").joinpath(DATA_FILE).read_text(encoding="utf-8")
     agents = []
     for raw in json.loads(text)["agents"]:
@@ -131,8 +132,9 @@ def agent_for_user_agent(user_agent_header: str) -> KnownAgent | None:
     """Which known agent a ``User-Agent`` header belongs to, for server access logs.
 
     A known token (or a name as the list spells it) counts where it stands alone, not inside a
-    longer ``[A-Za-z_-]`` word (``ChatGPT-User`` is not ``ChatGPT``); the longest match wins. Control tokens
-    are never sent as a User-Agent and never match (standards.md 10.2).
+    longer ``[A-Za-z_-]`` word (``ChatGPT-User`` is not ``ChatGPT``); the longest match wins.
+    Control tokens
+    are never sent as a User-Agent and never match (the operators' crawler documentation).
     """
     if not isinstance(user_agent_header, str):
         raise TypeError(f"agent_for_user_agent expects str, got {type(user_agent_header).__name__}")

@@ -1,11 +1,12 @@
 """Spawning ``/ai.txt``: robots.txt grammar whose rules say whether a file may go into AI datasets.
 
-There is no formal specification (standards.md 3.1); Heedful follows the Recommendation there:
+There is no formal specification, only Spawning's ai.txt generator; Heedful reads it with
 the RFC 9309 scanner and group selection of :mod:`policies.robots_lines` and
 :mod:`policies.robots_groups`, patterns that need not
 start with ``/`` (``*.jpg`` matches any path containing ``.jpg``), longest match, ties allow.
 
-What a match means (standards.md 12.4, row "Spawning /ai.txt"): a URL that ends up disallowed
+What a match means (docs/decisions.md, Each mechanism's own rules, row "Spawning /ai.txt"): a URL
+that ends up disallowed
 says *do not use this file for AI training / do not include it in a dataset* -> ``ai-train``
 deny. Spawning's generator writes ``Allow`` lines for the media categories the owner permits, so
 a URL decided by an explicit ``Allow`` line is read as an ``ai-train`` allow (a stated choice of
@@ -76,7 +77,7 @@ class AiTxt:
     def statement(self, url: str, agent: str) -> Statement | None:
         """What the file says about training on ``url``, or None when no line matches it.
 
-        Longest match wins, a tie goes to Allow (the robots.txt rules, standards.md 3.1).
+        Longest match wins, a tie goes to Allow (the robots.txt rules, Spawning's ai.txt generator).
         """
         view = self._view(agent)
         if not view:
@@ -122,7 +123,8 @@ def parse_ai_txt(
     scanned = scan(data, kind=KIND)
     lines = [*scanned.outside, *(line for g in scanned.groups for line in (*g.agents, *g.lines))]
     if not any(line.key in _DIRECTIVES for line in lines):
-        # e.g. Markdown served at /ai.txt (standards.md 3.2): not the Spawning format.
+        # e.g. Markdown served at /ai.txt (draft-car-ai-txt-wellknown and other ai.txt proposals):
+        # not the Spawning format.
         diagnostic = Diagnostic(
             severity=Severity.WARNING,
             kind=KIND,
@@ -135,7 +137,7 @@ def parse_ai_txt(
 
 
 def render_ai_txt(spec: AiTxtSpec) -> str:
-    """Write ``spec`` in the shape of Spawning's generator (standards.md 3.1)."""
+    """Write ``spec`` in the shape of Spawning's generator (Spawning's ai.txt generator)."""
     lines = [
         "# Spawning AI",
         "# Prevent datasets from using the following file types",

@@ -1,7 +1,8 @@
 """Documents a site points at but that do not deliver, and files the audit could not read.
 
-``License:`` lines and ``Link rel=license`` must lead to a valid RSL document (standards.md 6.2);
-a ``tdm-policy`` must be fetchable, or the licence it stands for cannot be obtained (2.8). Each
+``License:`` lines and ``Link rel=license`` must lead to a valid RSL document (RSL 1.0 section 4);
+a ``tdm-policy`` must be fetchable, or the licence it stands for cannot be obtained (TDMRep, section
+Expressing a TDM Policy). Each
 finding quotes the pointing statement and what the fetch returned.
 """
 
@@ -108,7 +109,7 @@ def document_findings(data: AuditInput, probe: Probe) -> list[Finding]:
                     message=(
                         f"{pointer.location} names {url} as the RSL licence, but it is not a "
                         f"valid RSL document ({problem.rule}); crawlers cannot read the terms "
-                        "(standards.md 6.2)"
+                        "(RSL 1.0 section 4)"
                     ),
                     evidence=(pointer, problem),
                 )
@@ -129,7 +130,7 @@ def document_findings(data: AuditInput, probe: Probe) -> list[Finding]:
                     severity=RULES[rule].severity,
                     message=(
                         f"the tdm-policy {url} ({problem.rule}) cannot be read, so the licence "
-                        "that lifts the reservation cannot be obtained (TDMRep 2.8)"
+                        "that lifts the reservation cannot be obtained (TDMRep, section Expressing a TDM Policy)"
                     ),
                     evidence=(pointer, problem),
                 )

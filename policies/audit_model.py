@@ -36,7 +36,7 @@ def _rules(*rows: tuple[str, str, Severity, str]) -> Mapping[str, Rule]:
 
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 RULES: Final[Mapping[str, Rule]] = _rules(
-    # HF1xx: contradictions between statements (standards.md 12.5 consistency rule).
+    # HF1xx: contradictions between statements (docs/site-policy.md consistency rule).
     ("HF100", "conflicting-statements", _E, "two statements give one use opposite answers"),
     ("HF101", "tdmrep-vs-content-usage", _E, "TDMRep and Content-Usage disagree"),
     ("HF102", "content-signal-vs-blocked-trainers", _W, "Content-Signal allows AI training that robots.txt blocks for every training crawler"),

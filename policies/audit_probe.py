@@ -5,7 +5,8 @@ pages plus one concrete path for every pattern a file names: ``Disallow: /privat
 ``/private/``, an ai.txt ``*.jpg`` gives ``/x.jpg``) and one representative of each *agent class*
 (agents that select the same robots.txt and ai.txt groups and are addressed by no page directive
 of their own see exactly the same statements, RFC 9309 2.2.1). Statements are collected raw:
-TDMRep file, header and meta stay separate (the evaluator layers them, standards.md 2.7), so a
+TDMRep file, header and meta stay separate (the evaluator layers them, TDMRep, section Processing
+priority), so a
 page header that overrides the site file is visible.
 """
 
@@ -89,7 +90,8 @@ class Probe:
     observations: tuple[Observation, ...] = field(default=())
     intent: tuple[Statement, ...] = field(default=())
     """robots.txt blocks of known AI-training crawlers read as a reservation of AI training
-    (standards.md 10.2 control-token notes: evidence of intent). Used to tell whether a use is
+    (Google's and Apple's documentation of their control tokens: evidence of intent). Used to tell
+    whether a use is
     stated, never as one side of a contradiction (HF102 covers that)."""
 
 

@@ -1,6 +1,6 @@
 """Cloudflare Content Signals (``Content-Signal: search=yes, ai-input=no, ai-train=no``).
 
-The policy is prose, not a grammar (standards.md 5.3): keys and values compare
+The policy is prose, not a grammar (Cloudflare's Content Signals Policy): keys and values compare
 case-insensitively, values other than ``yes``/``no`` are unknown, unknown keys are ignored and a
 key given twice keeps its most restrictive value.
 """
@@ -23,7 +23,7 @@ SIGNAL_USES: Final[Mapping[str, Use]] = {
 
 _VALUES: Final = {"yes": Permission.ALLOW, "no": Permission.DENY}
 USE_LEVELS: Final = ("immediate", "reference", "full")
-"""The 2026 ``use=`` levels; recorded, not mapped onto uses (standards.md 5.2)."""
+"""The 2026 ``use=`` levels; recorded, not mapped onto uses (Cloudflare's Content Signals Policy)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -1,4 +1,5 @@
-"""IETF aipref ``Content-Usage`` values (draft-ietf-aipref-vocab-07, standards.md 4.4-4.6).
+"""IETF aipref ``Content-Usage`` values (draft-ietf-aipref-vocab-07 section 6;
+older labels from vocab-01 to -04).
 
 The same value appears as an HTTP response header and inside robots.txt ``Content-Usage`` rules;
 this module reads and writes the value, the robots reader handles the path and the group.
@@ -20,14 +21,15 @@ _DENY, _ALLOW = Permission.DENY, Permission.ALLOW
 
 CURRENT_LABELS: Final[Mapping[str, Mapping[str, Mapping[Use, Permission]]]] = {
     # vocab-07 defines train-ai as training a *generative* model; publishers mean all training
-    # (standards.md 12.4 note 3): apply ``n`` broadly and ``y`` narrowly.
+    # (docs/decisions.md, Each mechanism's own rules): apply ``n`` broadly and ``y`` narrowly.
     "train-ai": {"n": {Use.AI_TRAIN: _DENY}, "y": {Use.GENAI_TRAIN: _ALLOW}},
     "search": {"n": {Use.SEARCH: _DENY}, "y": {Use.SEARCH: _ALLOW}},
 }
 """Label -> token value -> what it says about each use."""
 
 LEGACY_LABELS: Final[Mapping[str, Mapping[Use, Permission]]] = {
-    # Older drafts' labels, honoured only when they deny (standards.md 4.6): a publisher who
+    # Older drafts' labels, honoured only when they deny (the labels of draft-ietf-aipref-vocab-01
+    # to -04): a publisher who
     # copied an old example is respected, and an allow is never inferred from one.
     "bots": {Use.TDM: _DENY, Use.SEARCH: _DENY},
     "all": {Use.TDM: _DENY, Use.SEARCH: _DENY},

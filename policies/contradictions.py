@@ -1,12 +1,14 @@
 """Contradictions between a site's statements, each reported with both statements located.
 
-standards.md 12.5 ends with the consistency rule: "the same path must never get allow in one
-format and disallow in another". The evaluator resolves such conflicts (most restrictive wins,
-12.3 step 4) but the owner should know: a crawler reading only one format acts on the wrong one.
+Heedful's consistency rule (docs/site-policy.md: every format says the same thing): the same path
+must never get allow in one format and disallow in another. The evaluator resolves such conflicts
+(most restrictive wins, docs/decisions.md, Combining statements) but the owner should know: a
+crawler reading only one format acts on the wrong one.
 
 Pairs are found per probe path and agent class (:mod:`policies.audit_probe`): for each use, every
 statement that allows it against every statement that denies it or asks for a licence, after
-the use hierarchy (12.3 step 3). The pair's kinds choose the rule id (docs/audit.md).
+the use hierarchy (docs/decisions.md, Uses and their hierarchy). The pair's kinds choose the rule id
+(docs/audit.md).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from policies.robots_lines import Group, Key, Line
 MAX_EXAMPLES: Final = 5
 """Paths and agents listed per finding; the count says how many more there were."""
 _CONTESTED: Final = frozenset({Use.AI_INPUT, Use.SEARCH})
-"""Uses a TDM reservation reaches only by a contested reading (standards.md 12.4 notes 1, 2)."""
+"""Uses a TDM reservation reaches only by a contested reading (docs/decisions.md, Uses and their hierarchy)."""
 _ROBOTS_CARRIED: Final = frozenset({Signal.CONTENT_USAGE, Signal.CONTENT_SIGNAL})
 _BLANKET: Final = frozenset({"/", "/*", "*"})
 
@@ -39,7 +41,7 @@ class _Pair:
     strict: Statement
     severity: Severity
     firm: bool = False
-    """Some use conflicts other than through a contested TDM reading (12.4 notes 1, 2)."""
+    """Some use conflicts other than through a contested TDM reading (docs/decisions.md, Uses and their hierarchy)."""
     uses: dict[Use, None] = field(default_factory=dict)
     agents: dict[str, None] = field(default_factory=dict)
     paths: dict[str, None] = field(default_factory=dict)
@@ -90,7 +92,7 @@ def _same(a: Statement, b: Statement) -> bool:
 
 
 def _contested(strict: Statement, use: Use) -> bool:
-    """The strict side reaches ``use`` only through a TDM reservation (12.4 notes 1, 2)."""
+    """The strict side reaches ``use`` only through a TDM reservation (docs/decisions.md, Uses and their hierarchy)."""
     return use in _CONTESTED and use not in strict.uses and Use.TDM in strict.uses
 
 
@@ -102,7 +104,8 @@ def _classify(permissive: Statement, strict: Statement, robots_url: str) -> tupl
     default = Severity.WARNING if licence_only else Severity.ERROR
     if is_page_level(permissive) != is_page_level(strict):
         layered = kinds == {Signal.TDMREP}
-        # TDMRep's own layering lets a header or meta override the file (2.7): intended
+        # TDMRep's own layering lets a header or meta override the file (TDMRep, section Processing
+        # priority): intended
         # exceptions look like this, so it is a warning; any other pair is an error.
         return "HF106", Severity.WARNING if layered else default
     if kinds == {Signal.TDMREP, Signal.CONTENT_USAGE}:
@@ -126,7 +129,7 @@ def _finding(pair: _Pair, data: AuditInput) -> Finding:
     message = (
         f"{RULES[pair.rule].title}: for {what}, {_where(pair.permissive)} {permissive_says} "
         f"while {_where(pair.strict)} {strict_says}; the most restrictive wins "
-        "(standards.md 12.3 step 4), so a crawler reading only the first is misled"
+        "(docs/decisions.md, Combining statements), so a crawler reading only the first is misled"
     )
     return Finding(
         rule=pair.rule,
@@ -200,7 +203,7 @@ def blocked_trainers(data: AuditInput, probe: Probe) -> list[Finding]:
                     message=(
                         f"{stmt.signal} ({stmt.location}) permits AI training while robots.txt "
                         f"keeps {who} out of the site: no training crawler may fetch what the "
-                        "statement offers (RFC 9309 access comes first, standards.md 12.3 step 1)"
+                        "statement offers (RFC 9309: access comes first, docs/decisions.md)"
                     ),
                     evidence=(
                         evidence_of(stmt, data),
@@ -222,7 +225,8 @@ def wildcard_overrides(probe: Probe) -> list[Finding]:
     """HF103: a ``*`` group's Content-Signal/Content-Usage line a named group does not repeat.
 
     A named group replaces the ``*`` group entirely (RFC 9309 2.2.1), so its crawlers never see
-    the line (standards.md 5.3). Groups that disallow everything are skipped: preferences do
+    the line (Cloudflare's Content Signals Policy). Groups that disallow everything are skipped:
+    preferences do
     not attach to paths a crawler may not fetch.
     """
     out: list[Finding] = []
@@ -247,7 +251,7 @@ def wildcard_overrides(probe: Probe) -> list[Finding]:
                         f"{line.text!r} sits in the * group, but the group(s) for "
                         f"{', '.join(agents[:MAX_EXAMPLES])}"
                         f"{' and more' if len(agents) > MAX_EXAMPLES else ''} replace the * group "
-                        "and do not repeat it (RFC 9309 2.2.1, standards.md 5.3); "
+                        "and do not repeat it (RFC 9309 2.2.1, Cloudflare's Content Signals Policy); "
                         "repeat the line in every group"
                     ),
                     evidence=(

@@ -1,6 +1,6 @@
 """Turn everything a site said about a URL into one explained :class:`Decision`.
 
-The resolution follows standards.md 12.3: access first (robots.txt, then the response status),
+The resolution follows docs/decisions.md: access first (robots.txt, then the response status),
 then each mechanism's own precedence (done by its reader), then the use hierarchy per statement,
 then "most restrictive wins" across statements, then the mode's default for what stays unknown.
 
@@ -35,7 +35,7 @@ from policies.model import (
 from policies.site import PageSignals, SiteSignals
 
 DEFAULTS: Final = {Mode.OPT_OUT: Permission.ALLOW, Mode.CONSENT: Permission.DENY}
-"""What an unknown use means in each mode (standards.md 12.3 step 6)."""
+"""What an unknown use means in each mode (docs/decisions.md, Combining statements)."""
 
 _DEFAULT_NOTES: Final = {
     Mode.OPT_OUT: "mode opt-out: unknown means allowed (EU DSM Art. 4(3) opt-out)",
@@ -49,7 +49,7 @@ _TO_VERDICT: Final = {
 _USES: Final = tuple(Use)
 _BY_STRICTNESS: Final = tuple(sorted(STRICTNESS, key=STRICTNESS.__getitem__))
 """Permissions indexed by their strictness."""
-_HIERARCHY_NOTE: Final = "through the use hierarchy (standards.md 12.3 step 3)"
+_HIERARCHY_NOTE: Final = "through the use hierarchy (docs/decisions.md, Uses and their hierarchy)"
 
 
 _LICENSE_LEVEL: Final = STRICTNESS[Permission.LICENSE]
@@ -93,7 +93,8 @@ def evaluate(
 
     Before a fetch, only site-wide files speak; the crawler asks again with the response.
     ``strict`` also reads a robots.txt ``Disallow`` for any known AI-training crawler as a
-    reservation of AI training (standards.md 10.2 control-token notes: a site that blocks the
+    reservation of AI training (the operators' crawler documentation control-token notes: a site
+    that blocks the
     training crawlers by name means it, even for crawlers it did not name).
     """
     access, access_reason, crawlable = _access(site, page, url=url, agent=agent)
@@ -255,7 +256,7 @@ def strict_statements(site: SiteSignals, *, url: str) -> list[Statement]:
 def page_statements(
     site: SiteSignals, page: PageSignals | None, *, url: str, agent: str
 ) -> list[Statement]:
-    """Statements carried by the response, and the TDMRep value after its layering (2.7)."""
+    """Statements carried by the response, and the TDMRep value after its layering (TDMRep, section Processing priority)."""
     file_stmt = site.tdmrep.statement(url) if site.tdmrep is not None else None
     if page is None:
         return [file_stmt] if file_stmt is not None else []

@@ -5,11 +5,13 @@ how many redirects it followed, whether the body was cut at the size cap. This m
 that means (style.md B.1), so the crawler, the CLI and the tests read one table.
 
 * robots.txt: 2xx found; 4xx "unavailable" (allow all); 5xx and network failures "unreachable"
-  (complete disallow) -- RFC 9309 2.3.1.1-2.3.1.4, standards.md 1.8.
+  (complete disallow) -- RFC 9309 sections 2.3.1.1-2.3.1.4.
 * Site-level signal files (tdmrep.json, ai.txt, RSL): 4xx means "no statement"; 5xx, 429 and
-  network failures mean "unknown for that mechanism, retry later" (standards.md 12.3 step 7).
+  network failures mean "unknown for that mechanism, retry later" (docs/decisions.md, Each
+  mechanism's own rules).
 * Responses to a content request: 401/402/403 are access or licence controls, never bypassed
-  (standards.md 12.3 step 1, 6.4, 9.1).
+  (docs/decisions.md, Access comes first; RSL 1.0 sections 5-6; Cloudflare's pay per crawl
+  documentation).
 """
 
 from __future__ import annotations
@@ -53,18 +55,19 @@ class StatusMeaning:
     label: str
     """Short human label for the range, used in reasons and docs."""
     cite: str
-    """The section that says so (RFC 9309 or standards.md)."""
+    """The section that says so (RFC 9309, Google's robots.txt documentation or docs/decisions.md)."""
 
 
 STATUS_MEANINGS: Final[tuple[StatusMeaning, ...]] = (
     # First match wins, so the 429 exception precedes the 4xx row. RFC 9309 is silent on 429;
-    # Google treats it as a server error (standards.md 1.8) and so do we: a site that asks us
-    # to slow down has not said "no robots.txt here".
+    # Google treats it as a server error (its robots.txt specification, "Handling of errors and HTTP
+    # status codes") and so do we: a site that asks us to slow down has not said "no robots.txt
+    # here"; a server error is "unreachable" (RFC 9309 section 2.3.1.4).
     StatusMeaning(
         statuses=range(429, 430),
         availability=Availability.UNREACHABLE,
         label="too many requests",
-        cite="standards.md 1.8",
+        cite="Google's robots.txt specification; RFC 9309 section 2.3.1.4",
     ),
     StatusMeaning(
         statuses=range(200, 300),
@@ -74,7 +77,8 @@ STATUS_MEANINGS: Final[tuple[StatusMeaning, ...]] = (
     ),
     # A 3xx that reaches the interpreter was not followed: no Location, a non-HTTP target or
     # a loop. The RFC lets a crawler call an overlong chain "unavailable"; Heedful reads every
-    # unfollowable redirect as unreachable, which fails closed (standards.md 1.8, 12.3).
+    # unfollowable redirect as unreachable, which fails closed (RFC 9309 section 2.3.1;
+    # docs/decisions.md).
     StatusMeaning(
         statuses=range(300, 400),
         availability=Availability.UNREACHABLE,
@@ -115,9 +119,10 @@ SIGNAL_CONSEQUENCES: Final[Mapping[Availability, str]] = {
     Availability.UNREACHABLE: "unknown for this mechanism, retry later",
 }
 SIGNAL_CITES: Final[Mapping[Availability, str]] = {
-    # Signal files borrow robots.txt's status table; their consequences are standards.md's.
-    Availability.UNAVAILABLE: "standards.md 12.6",
-    Availability.UNREACHABLE: "standards.md 12.3 step 7",
+    # Signal files borrow robots.txt's status table; their consequences are Heedful's
+    # (docs/decisions.md): absent is no statement, unreachable is unknown until read.
+    Availability.UNAVAILABLE: "RFC 9309 section 2.3.1.3, applied to signal files",
+    Availability.UNREACHABLE: "docs/decisions.md, Each mechanism's own rules",
 }
 
 
@@ -140,12 +145,12 @@ def status_meaning(status: int) -> StatusMeaning:
 def robots_outcome(
     *, status: int | None, error: str = "", redirects: int = 0, truncated: bool = False
 ) -> Outcome:
-    """What fetching ``/robots.txt`` means for access (RFC 9309 2.3.1, standards.md 1.8).
+    """What fetching ``/robots.txt`` means for access (RFC 9309 section 2.3.1).
 
     ``status`` is ``None`` when no response arrived (``error`` says why). A body cut at the size
     cap is still found: the RFC's limit means the first 500 KiB are parsed and the rest ignored
-    (2.5). Any other error after a 2xx (timeout, reset mid-body) is a truncated body, which
-    standards.md 1.8 lists as unreachable.
+    (RFC 9309 section 2.5). Any other error after a 2xx (timeout, reset mid-body) is a truncated
+    body, which RFC 9309 section 2.3.1.4 lists as unreachable.
     """
     return _outcome(
         "robots.txt",
@@ -166,10 +171,12 @@ def signal_file_outcome(
     truncated: bool = False,
     name: str = "signal file",
 ) -> Outcome:
-    """What fetching tdmrep.json, ai.txt or an RSL document means (standards.md 12.3 step 7).
+    """What fetching tdmrep.json, ai.txt or an RSL document means (docs/decisions.md, Each
+    mechanism's own rules).
 
     Same status table as robots.txt; the consequences differ: a 4xx means the site makes no
-    statement through that mechanism (TDMRep 2.3: "does not implement"), while 5xx, 429 and
+    statement through that mechanism (TDMRep, section TDM File on the Origin Server: "does not
+    implement"), while 5xx, 429 and
     network failures leave it unknown until a retry succeeds.
     """
     return _outcome(
@@ -204,7 +211,7 @@ def _outcome(
 
     if redirects > MAX_REDIRECTS:
         # RFC 9309 2.3.1.2 lets the crawler treat a longer chain as "unavailable" (allow all);
-        # the reading that respects the creator is to fail closed (standards.md 1.8).
+        # the reading that respects the creator is to fail closed (RFC 9309 section 2.3.1).
         return out(
             Availability.UNREACHABLE,
             f"took {redirects} redirects, more than {MAX_REDIRECTS}",
@@ -319,7 +326,7 @@ def _expires_lifetime(headers: Headers) -> int | None:
 
 
 _LICENSE_SCHEME = re.compile(r"(?:^|,)\s*license(?:\s|,|$)", re.IGNORECASE)
-"""The ``License`` auth scheme among the challenges of a ``WWW-Authenticate`` field (6.4)."""
+"""The ``License`` auth scheme among the challenges of a ``WWW-Authenticate`` field (RSL 1.0 sections 5-6)."""
 _LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^,;<]*)*)")
 _PARAM = re.compile(r"""([A-Za-z*-]+)\s*=\s*("[^"]*"|[^;,\s]*)""")
 
@@ -343,10 +350,11 @@ def rsl_link(headers: Headers, *, base: str) -> str:
 
 
 def page_access(status: int, headers: Headers, *, source: str) -> Statement | None:
-    """A 401/402/403 answer as a statement about every use (standards.md 12.3 step 1).
+    """A 401/402/403 answer as a statement about every use (docs/decisions.md, Access comes first).
 
     402, or 401/403 with ``WWW-Authenticate: License`` or an RSL ``Link`` (the RSL Crawler
-    Authorization Protocol, 6.4), is a licence offer: every use needs the licence (9.1 calls a
+    Authorization Protocol, RSL 1.0 sections 5-6), is a licence offer: every use needs the licence
+    (9.1 calls a
     402 an offer, not a refusal); the offer points at the RSL document when one is linked.
     Without either, 401 and 403 are access controls Heedful never bypasses, so every use is
     denied. Any other status says nothing here (``None``).
@@ -367,7 +375,7 @@ def page_access(status: int, headers: Headers, *, source: str) -> Statement | No
             location=f"status {status}",
             rule=rule,
             uses=dict.fromkeys(Use, Permission.DENY),
-            note="an access control; Heedful never bypasses it (standards.md 12.3 step 1)",
+            note="an access control; Heedful never bypasses it (docs/decisions.md, Access comes first)",
         )
     price = next(iter(header_values(headers, "crawler-price")), "").strip()
     if price:
@@ -385,5 +393,5 @@ def page_access(status: int, headers: Headers, *, source: str) -> Statement | No
             payment="402" if status == 402 else "",
             amount=price,
         ),
-        note="a licence is required before any use (standards.md 6.4, 9.1)",
+        note="a licence is required before any use (RSL 1.0 sections 5-6; Cloudflare's pay per crawl documentation)",
     )

@@ -1,7 +1,8 @@
 """What a site leaves unsaid: uses with no statement, agents named in one format only, and a
 well-known training crawler left out of an otherwise complete block list.
 
-Silence is not a reservation (standards.md 12.3 step 6): an unstated use falls to each crawler's
+Silence is not a reservation (docs/decisions.md, Combining statements): an unstated use falls to
+each crawler's
 default, so the owner should know which uses those are.
 """
 
@@ -27,7 +28,7 @@ WELL_KNOWN_TRAINERS: Final = (
     "meta-externalagent",
     "Bytespider",
 )
-"""The training tokens standards.md 12.5 lists for an AI-training block."""
+"""The training tokens docs/site-policy.md lists for an AI-training block."""
 MIN_BLOCKED: Final = 3
 """A block list this long is deliberate..."""
 MAX_MISSED: Final = 2
@@ -49,7 +50,7 @@ def unstated_uses(probe: Probe) -> list[Finding]:
             severity=RULES["HF201"].severity,
             message=(
                 f"nothing the site publishes says whether its content may be used for {use}; "
-                "each crawler applies its own default (standards.md 12.3 step 6)"
+                "each crawler applies its own default (docs/decisions.md, Combining statements)"
             ),
             evidence=(Evidence(source=probe.robots_url, location="robots.txt", rule="(silence)"),),
             uses=(use,),
@@ -145,7 +146,7 @@ def oversights(data: AuditInput, probe: Probe) -> list[Finding]:
             severity=RULES["HF203"].severity,
             message=(
                 f"robots.txt blocks {', '.join(blocked)} but not {token}, another well-known "
-                "AI-training crawler (standards.md 10.2, 12.5); add it if that was meant"
+                "AI-training crawler (the operators' crawler documentation; docs/site-policy.md); add it if that was meant"
             ),
             evidence=(evidence_of(example, data), evidence_of(access[token].statement, data)),
             agents=(token,),

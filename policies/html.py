@@ -1,8 +1,11 @@
 """The ``<head>`` of an HTML page: its ``<meta>`` and ``<link>`` elements, nothing else.
 
-Several signals live in the head: ``<meta name="robots" content="noai">`` (standards.md 7.1/7.2),
-``<meta name="tdm-reservation" content="1">`` (2.5) and ``<link rel="license"
-type="application/rsl+xml">`` (6.2). Each says to read only the head, so the extractor stops at
+Several signals live in the head: ``<meta name="robots" content="noai">`` (Google's robots meta tag
+specification; DeviantArt's noai and noimageai directives),
+``<meta name="tdm-reservation" content="1">`` (TDMRep, section TDM Metadata in HTML Content) and
+``<link rel="license"
+type="application/rsl+xml">`` (RSL 1.0 section 4). Each says to read only the head, so the extractor
+stops at
 ``<body>`` or ``</head>``: a ``<meta>`` in the body is not a page-level statement. It uses the
 stdlib's tolerant :class:`html.parser.HTMLParser` (no tree, no network) and never raises on
 content; what it could not read becomes a diagnostic.

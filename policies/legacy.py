@@ -1,9 +1,10 @@
 """Legacy and vendor-invented AI directives: statements no current standard defines.
 
-A site that writes ``Allow-AI: no`` in robots.txt, an old aipref label (``ai=n``, standards.md
-4.6) or ``noml`` in X-Robots-Tag means something, but crawlers that follow the standards read
+A site that writes ``Allow-AI: no`` in robots.txt, an old aipref label (``ai=n``, from
+draft-ietf-aipref-vocab-01 to -04) or ``noml`` in X-Robots-Tag means something, but crawlers that
+follow the standards read
 nothing (or, for legacy labels, only a reservation). The audit points at each such line so the
-owner can say it again in a current vocabulary (standards.md 12.5).
+owner can say it again in a current vocabulary (docs/site-policy.md).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ AI_WORDS: Final = frozenset(
 )  # fmt: skip
 """Word segments that make an unknown directive an AI directive (``Allow-AI``, ``DisallowAITraining``)."""
 VENDOR_ROBOTS_TAG: Final = frozenset({"noml"})
-"""Known in the wild, defined by no standard; Heedful reads ``noml`` as ``noai`` (standards.md 7.2)."""
+"""Known in the wild, defined by no standard; Heedful reads ``noml`` as ``noai`` (DeviantArt's noai and noimageai directives)."""
 
 _SEGMENT: Final = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
@@ -100,12 +101,12 @@ def _robots_directive(data: AuditInput, probe: Probe, line: Line) -> Finding:
             f"{line.name!r} is not a robots.txt directive any standard defines; "
             + (
                 f"Google-style parsers read it as {line.key.value!r} for every crawler of the "
-                "group, not only AI ones (standards.md 1.11 #7). "
+                "group, not only AI ones (Google's parser, google/robotstxt robots.cc). "
                 if line.key is not Key.OTHER
                 else "crawlers ignore it (RFC 9309 2.2.4). "
             )
             + "Say it with Content-Usage, Content-Signal or a User-agent group for the AI "
-            "crawlers (standards.md 12.5)"
+            "crawlers (docs/site-policy.md)"
         ),
         evidence=tuple(evidence),
     )
@@ -124,7 +125,7 @@ def _legacy(evidence: Evidence, labels: list[str]) -> Finding:
         rule="HF109",
         severity=RULES["HF109"].severity,
         message=(
-            f"legacy aipref label(s) {', '.join(labels)} from an old draft (standards.md 4.6): "
+            f"legacy aipref label(s) {', '.join(labels)} from an old draft (the labels of draft-ietf-aipref-vocab-01 to -04): "
             "Heedful honours only their 'n' as a reservation, most readers ignore them; "
             "use the current vocabulary (train-ai, search)"
         ),
@@ -161,7 +162,7 @@ def _robots_tags(url: str, page: PageSignals) -> list[Finding]:
                     rule="HF110",
                     severity=RULES["HF110"].severity,
                     message=(
-                        f"{', '.join(odd)}: not a defined robots directive (standards.md 7.2); "
+                        f"{', '.join(odd)}: not a defined robots directive (Google's robots meta tag specification; DeviantArt's noai); "
                         "few crawlers read it. noai and noimageai are the conventions in use"
                     ),
                     evidence=(evidence,),

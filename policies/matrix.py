@@ -1,7 +1,8 @@
 """The audit matrix: every agent x every use at the audited URL, each cell with its decision.
 
 A cell is ``allow``, ``deny`` or ``license`` when some statement (or access control) decided,
-and ``unknown`` when only the mode's default did (standards.md 12.3 step 6): the matrix shows
+and ``unknown`` when only the mode's default did (docs/decisions.md, Combining statements): the
+matrix shows
 what the site *says*, the decision behind a cell (``--explain``) what a crawler would do.
 """
 

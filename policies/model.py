@@ -1,6 +1,6 @@
 """The permission model every signal maps onto.
 
-A site speaks about *uses* of its content (standards.md 12.3/12.4). Each mechanism yields, per
+A site speaks about *uses* of its content (docs/decisions.md). Each mechanism yields, per
 use, one :class:`Permission`; the evaluator combines mechanisms into a :class:`Decision` whose
 :class:`Reason` rows say which file, line or header said what.
 """
@@ -15,7 +15,7 @@ from typing import Final
 
 
 class Use(StrEnum):
-    """What a crawler means to do with content (standards.md 12.3 step 3)."""
+    """What a crawler means to do with content (docs/decisions.md, Uses and their hierarchy)."""
 
     TDM = "tdm"
     AI_TRAIN = "ai-train"
@@ -38,7 +38,8 @@ class Permission(StrEnum):
 
 
 class Strictness(IntEnum):
-    """How restrictive a permission is; the most restrictive one wins (standards.md 12.3 step 4).
+    """How restrictive a permission is; the most restrictive one wins (docs/decisions.md, Combining
+    statements).
 
     A free allow from one statement never waives another statement's licence terms, and an
     outright deny beats a licence offer: a creator who says no is not overruled by a price list.
@@ -102,8 +103,10 @@ class Signal(StrEnum):
 
 USE_NARROWER: Final[Mapping[Use, tuple[Use, ...]]] = MappingProxyType(
     {
-        # standards.md 12.3 step 3: TDM contains AI training, which contains generative
-        # training; TDM also contains AI input (12.4 note 1). Search is under TDM only for
+        # docs/decisions.md, Uses and their hierarchy: TDM contains AI training, which contains
+        # generative
+        # training; TDM also contains AI input (docs/decisions.md, Uses and their hierarchy). Search
+        # is under TDM only for
         # allows; whether a reservation reaches search is the ``tdm_covers_search`` option.
         Use.TDM: (Use.AI_TRAIN, Use.GENAI_TRAIN, Use.AI_INPUT, Use.SEARCH),
         Use.AI_TRAIN: (Use.GENAI_TRAIN,),

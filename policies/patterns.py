@@ -1,8 +1,10 @@
 """RFC 9309 path patterns, shared by every signal that scopes rules by path.
 
 robots.txt ``Allow``/``Disallow`` and ``Content-Usage`` rules, TDMRep ``location`` values, Spawning
-ai.txt globs and RSL ``<content url>`` all use the robots.txt matching rules (standards.md 1.5,
-1.6, 2.3, 4.8, 6.3). They live here once so that every reader matches a path the same way.
+ai.txt globs and RSL ``<content url>`` all use the robots.txt matching rules (RFC 9309 sections
+2.2.2 and 2.2.3; TDMRep, section TDM File on the Origin Server; draft-ietf-aipref-attach-05
+section 3; RSL 1.0 section 3). They live here once so that every reader matches a path the same
+way.
 """
 
 from __future__ import annotations
@@ -117,7 +119,7 @@ class PathPattern:
 def compile_pattern(text: str) -> PathPattern:
     """Compile one rule value; an empty value compiles to a pattern that never matches.
 
-    ``%2A`` and ``%24`` in a pattern stand for literal ``*`` and ``$`` (standards.md 1.6).
+    ``%2A`` and ``%24`` in a pattern stand for literal ``*`` and ``$`` (RFC 9309 section 2.2.3).
     Each literal after a ``*`` is matched at its leftmost place and never revisited (an atomic
     group): that is the whole answer for a glob, and keeps a hostile ``/*a*a*a*a*b`` linear
     instead of letting the regex engine backtrack through every placement.

@@ -8,7 +8,7 @@ and line: a CDN-managed robots.txt, a plugin or a forgotten header shows up ther
 
 Verdicts are compared in the chosen mode, so a use the live files leave unsaid counts as the
 mode's default (opt-out: allow); ``--mode consent`` shows where silence misleads consent-mode
-crawlers (standards.md 12.3 step 6).
+crawlers (docs/decisions.md, Combining statements).
 """
 
 from __future__ import annotations

@@ -3,11 +3,14 @@
 The access boolean comes from protego, fed a normalised file holding only the selected groups'
 ``Allow``/``Disallow`` lines: group selection follows RFC 9309 token *equality* here (protego
 matches by substring), and protego does the path matching it is known for. The reason names the
-deciding line, found with :mod:`policies.patterns` (standards.md 1.5, 1.12).
+deciding line, found with :mod:`policies.patterns` (RFC 9309 section 2.2.2; google/robotstxt
+robots.cc).
 
-Inside groups this module also reads ``Content-Usage`` (aipref attach, standards.md 4.8),
-``Content-Signal`` (standards.md 5.3) and ``Crawl-delay`` (1.7); ``License`` (RSL discovery,
-6.2) and ``Sitemap`` are site-wide.
+Inside groups this module also reads ``Content-Usage`` (aipref attach, draft-ietf-aipref-attach-05
+section 3),
+``Content-Signal`` (Cloudflare's Content Signals Policy) and ``Crawl-delay`` (RFC 9309 section
+2.2.4); ``License`` (RSL discovery,
+RSL 1.0 section 4) and ``Sitemap`` are site-wide.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ KIND: Final = "robots.txt"
 _ROBOTS_ITSELF: Final = -2
 _NO_MATCH: Final = -1
 _INDEX: Final = "/index.html"
-_INDEX_NOTE: Final = "an Allow for .../index.html also allows the directory (standards.md 1.11 #14)"
+_INDEX_NOTE: Final = "an Allow for .../index.html also allows the directory (Google's parser, google/robotstxt robots.cc)"
 PROTEGO_OVERRIDE: Final = "protego's answer is used"
 """Ends the note of an access statement whose line disagrees with protego (should not happen)."""
 
@@ -67,7 +70,7 @@ class _UseRule:
     signal: Signal
     line: Line
     pattern: PathPattern | None = None
-    """None for a rule without a path: it matches every path with priority 0 (standards.md 4.8)."""
+    """None for a rule without a path: it matches every path with priority 0 (draft-ietf-aipref-attach-05 section 3)."""
     uses: dict[Use, Permission]
 
     @property
@@ -259,7 +262,8 @@ class RobotsTxt:
         """The ``Content-Usage`` and ``Content-Signal`` statements binding ``agent`` at ``url``.
 
         None for a URL the crawler may not fetch: preferences attach only to crawlable paths
-        (standards.md 4.8, 5.3). Lines outside any group bind every crawler (lenient, logged).
+        (draft-ietf-aipref-attach-05 section 3; Cloudflare's Content Signals Policy). Lines outside
+        any group bind every crawler (lenient, logged).
         ``allowed`` is the caller's access answer for ``url``, when it already has one.
         """
         if allowed is None:
@@ -282,7 +286,7 @@ class RobotsTxt:
         return out
 
     def crawl_delay(self, agent: str) -> float | None:
-        """The largest ``Crawl-delay`` in the crawler's groups (non-standard, standards.md 1.7)."""
+        """The largest ``Crawl-delay`` in the crawler's groups (non-standard, RFC 9309 section 2.2.4)."""
         delays = [
             delay
             for group in self._view(agent).selection.groups
@@ -351,7 +355,7 @@ def parse_robots(data: str | bytes, *, source: str = "/robots.txt") -> ParseResu
                     line.number,
                     f"{key.value}-outside-group",
                     f"{line.name} before any User-agent line; applied to every crawler "
-                    "(standards.md 5.3)",
+                    "(Cloudflare's Content Signals Policy)",
                 )
             rule = _use_rule(line, diagnostics)
             if grouped:
@@ -408,7 +412,8 @@ def _use_rule(line: Line, diagnostics: list[Diagnostic]) -> _UseRule:
     pattern: PathPattern | None = None
     value = line.value
     if value.startswith("/"):
-        # standards.md 4.8: a value starting with "/" is a path up to the first SP/HTAB.
+        # draft-ietf-aipref-attach-05 section 3: a value starting with "/" is a path up to the first
+        # SP/HTAB.
         cut = min((i for i in (value.find(" "), value.find("\t")) if i >= 0), default=len(value))
         pattern = compile_pattern(value[:cut])
         value = value[cut:].strip(" \t")

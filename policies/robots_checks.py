@@ -1,7 +1,7 @@
 """robots.txt lint checks that look across lines: product tokens and the * group's rules.
 
 They only produce diagnostics for ``heedful lint``; the access decision never reads them
-(standards.md 1.4, 10.1).
+(RFC 9309 section 2.2.1).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A user-agent value names the product token at its start (``[A-Za-z_-]+``), ``*`` is global;
 the crawler's groups are all those naming its token (compared for equality, case-insensitively),
-else all ``*`` groups, else none (RFC 9309 2.2.1, standards.md 1.4 and 1.12).
+else all ``*`` groups, else none (RFC 9309 section 2.2.1).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ _WS: Final = " \t\v\f"
 @lru_cache(maxsize=4096)
 def agent_token(value: str) -> str | None:
     """The product token a ``user-agent`` value names: ``*`` for the global group, else its
-    leading ``[A-Za-z_-]`` run lower-cased; ``None`` when it matches nothing (standards.md 1.12).
+    leading ``[A-Za-z_-]`` run lower-cased; ``None`` when it matches nothing (google/robotstxt
+    robots.cc).
     """
     value = value.strip(_WS)
     if value == "*" or (value.startswith("*") and value[1:2] in tuple(_WS)):
@@ -42,7 +43,7 @@ def crawler_token(agent: str) -> str:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Selection:
-    """The groups that apply to one crawler (RFC 9309 2.2.1, standards.md 1.4)."""
+    """The groups that apply to one crawler (RFC 9309 section 2.2.1)."""
 
     groups: tuple[Group, ...]
     named: bool

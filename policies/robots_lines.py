@@ -1,9 +1,11 @@
 """The robots.txt line scanner and group builder, shared by robots.txt and Spawning ai.txt.
 
-Both files use the RFC 9309 grammar (standards.md 1.3, 3.1), so one scanner reads them: bytes are
-capped, a (partial) BOM is skipped, lines end at CR, LF or CRLF only, comments are cut, keys are
-matched with Google's typo tables and every line keeps its 1-based number (standards.md 1.11,
-1.12). Group selection lives in :mod:`policies.robots_groups`. Grouping follows the pseudocode of standards.md 1.12: only ``user-agent`` lines and
+Both files use the RFC 9309 grammar (RFC 9309 section 2.2; Spawning's ai.txt generator), so one
+scanner reads them: bytes are capped, a (partial) BOM is skipped, lines end at CR, LF or CRLF only,
+comments are cut, keys are matched with Google's typo tables and every line keeps its 1-based
+number (Google's parser, google/robotstxt robots.cc). Group selection lives in
+:mod:`policies.robots_groups`. Grouping follows google/robotstxt robots.cc: only ``user-agent``
+lines and
 ``allow``/``disallow`` rules move group boundaries; every other line is attached to the current
 group (or to none) without changing it.
 """
@@ -20,9 +22,9 @@ from typing import Final, NamedTuple
 from policies.diagnostics import Diagnostic, Severity
 
 MAX_ROBOTS_BYTES: Final = 500 * 1024
-"""RFC 9309 2.5: parse at least 500 KiB; Google ignores the rest (standards.md 1.10)."""
+"""RFC 9309 2.5: parse at least 500 KiB; Google ignores the rest (RFC 9309 section 2.5)."""
 MAX_LINE_BYTES: Final = 16663
-"""Google keeps at most 2083 * 8 - 1 bytes of a line and parses the cut line (standards.md 1.11 #3)."""
+"""Google keeps at most 2083 * 8 - 1 bytes of a line and parses the cut line (Google's parser, google/robotstxt robots.cc)."""
 
 _BOM: Final = b"\xef\xbb\xbf"
 _NEWLINE: Final = re.compile(r"\r\n|\r|\n")
@@ -31,7 +33,7 @@ _WS: Final = " \t\v\f"
 
 
 class Key(StrEnum):
-    """What a line is, after the typo tables of standards.md 1.11 #7."""
+    """What a line is, after the typo tables of Google's parser, google/robotstxt robots.cc."""
 
     USER_AGENT = "user-agent"
     ALLOW = "allow"
@@ -45,7 +47,8 @@ class Key(StrEnum):
 
 
 _PREFIXES: Final[tuple[tuple[str, Key], ...]] = (
-    # Google matches keys by case-insensitive prefix, in this order (standards.md 1.11 #7).
+    # Google matches keys by case-insensitive prefix, in this order (Google's parser,
+    # google/robotstxt robots.cc).
     ("user-agent", Key.USER_AGENT),
     ("useragent", Key.USER_AGENT),
     ("user agent", Key.USER_AGENT),
@@ -66,7 +69,7 @@ _EXTENSIONS: Final = {
     "crawl-delay": Key.CRAWL_DELAY,
 }
 NON_STANDARD_KEYS: Final = frozenset(
-    # Known in the wild but outside RFC 9309 (standards.md 1.7; Google's reporter list).
+    # Known in the wild but outside RFC 9309 (RFC 9309 section 2.2.4; Google's reporter list).
     {
         "crawl-delay",
         "host",
@@ -149,7 +152,8 @@ def decode_body(data: str | bytes, *, kind: str) -> tuple[str, list[Diagnostic]]
             f"file is {len(raw)} bytes; only the first {MAX_ROBOTS_BYTES} are read (RFC 9309 2.5)",
         )
         raw = raw[:MAX_ROBOTS_BYTES]
-    # Google skips a full BOM and any leading part of one (standards.md 1.11 #1).
+    # Google skips a full BOM and any leading part of one (Google's parser, google/robotstxt
+    # robots.cc).
     skip = 0
     while skip < 3 and skip < len(raw) and raw[skip] == _BOM[skip]:
         skip += 1
@@ -175,7 +179,7 @@ def split_key_value(line: str) -> tuple[str, str, bool] | None:
     """``(key, value, had_colon)`` of a comment-free stripped line, or None if it has none.
 
     Without a colon, a run of whitespace separates key and value only when the line has exactly
-    two tokens (standards.md 1.11 #6).
+    two tokens (Google's parser, google/robotstxt robots.cc).
     """
     if ":" in line:
         key, _, value = line.partition(":")
@@ -188,7 +192,7 @@ def split_key_value(line: str) -> tuple[str, str, bool] | None:
 
 @lru_cache(maxsize=1024)
 def classify(name: str) -> Key:
-    """The directive a key names, by Google's prefix and typo tables (standards.md 1.11 #7)."""
+    """The directive a key names, by Google's prefix and typo tables (Google's parser, google/robotstxt robots.cc)."""
     lowered = name.lower()
     for prefix, key in _PREFIXES:
         if lowered.startswith(prefix):
@@ -197,7 +201,7 @@ def classify(name: str) -> Key:
 
 
 def scan(data: str | bytes, *, kind: str) -> Scan:
-    """Read every line of ``data`` and build the groups (standards.md 1.12 ``parse``)."""
+    """Read every line of ``data`` and build the groups (google/robotstxt robots.cc ``parse``)."""
     text, diagnostics = decode_body(data, kind=kind)
 
     def note(severity: Severity, line: int, code: str, message: str) -> None:
@@ -255,7 +259,7 @@ def scan(data: str | bytes, *, kind: str) -> Scan:
                 Severity.WARNING,
                 number,
                 "missing-colon",
-                f"no ':' after {name!r}; read as key and value (standards.md 1.11 #6)",
+                f"no ':' after {name!r}; read as key and value (Google's parser, google/robotstxt robots.cc)",
             )
         finding = _key_finding(name, key)
         if finding is not None:
@@ -269,7 +273,9 @@ def scan(data: str | bytes, *, kind: str) -> Scan:
                 last_was_rule = False
             agents.append(entry)
         elif key is sitemap or key is license_:
-            outside.append(entry)  # site-wide lines, not tied to a group (standards.md 1.7, 6.2)
+            outside.append(
+                entry
+            )  # site-wide lines, not tied to a group (RFC 9309 section 2.2.4; RSL 1.0 section 4)
         elif not agents:
             if key is allow or key is disallow:
                 note(
@@ -304,6 +310,6 @@ def _key_finding(name: str, key: Key) -> tuple[Severity, str, str] | None:
         return (
             Severity.WARNING,
             "typo-directive",
-            f"{name!r} read as {key.value!r} (standards.md 1.11 #7)",
+            f"{name!r} read as {key.value!r} (Google's parser, google/robotstxt robots.cc)",
         )
     return None

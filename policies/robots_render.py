@@ -1,4 +1,5 @@
-"""Writing robots.txt from a policy (standards.md 1.14, 4.8, 5.3, 6.2, 10.1).
+"""Writing robots.txt from a policy (RFC 9309 section 2.2; draft-ietf-aipref-attach-05 section 3;
+Cloudflare's Content Signals Policy; RSL 1.0 section 4; RFC 9309 section 2.2.1).
 
 The output is what :func:`policies.robots.parse_robots` reads back identically: LF line ends, no
 BOM, only valid product tokens, every group closed by at least one Allow/Disallow line so that the
@@ -44,7 +45,7 @@ def product_token(agent: str) -> str:
     """``agent`` reduced to what a parser reads from it: ``*`` or the valid token prefix.
 
     Names such as ``ChatGPT Agent`` or ``iaskspider/2.0`` are cut at the first character outside
-    ``[A-Za-z_-]`` (standards.md 10.1); an empty result means the agent cannot be written.
+    ``[A-Za-z_-]`` (RFC 9309 section 2.2.1); an empty result means the agent cannot be written.
     """
     agent = agent.strip()
     if agent == "*":
@@ -79,7 +80,9 @@ def render_robots(spec: RobotsSpec) -> str:
         for path, value in group.content_usage:
             pref = _plain(value)
             if path and not path.startswith("/"):
-                path = "/" + path  # a path must start with "/" to be read as one (standards.md 4.8)
+                path = (
+                    "/" + path
+                )  # a path must start with "/" to be read as one (draft-ietf-aipref-attach-05 section 3)
             lines.append(
                 f"Content-Usage: {_value(path)} {pref}" if path else f"Content-Usage: {pref}"
             )

@@ -1,13 +1,16 @@
-"""Per-page opt-outs: ``X-Robots-Tag`` headers and ``<meta name="robots">`` (standards.md 7).
+"""Per-page opt-outs: ``X-Robots-Tag`` headers and ``<meta name="robots">`` (Google's robots meta
+tag specification).
 
-Read per standards.md 7.6: every header instance counts; an instance may start with a product
+Read per Google's robots meta tag specification: every header instance counts; an instance may start
+with a product
 token and a colon (``googlebot: nofollow``) to address one crawler, unless the word before the
 colon is a rule that takes a value (``unavailable_after: 2026-01-01`` is a rule, not a token);
 rules are comma-separated and case-insensitive. In HTML, ``<meta name="robots">`` speaks to every
 crawler and ``<meta name="<token>">`` to one. A directive applies to us when it is global or
 addressed to our product token; the union of applicable directives is what the page says.
 
-Mapping (standards.md 12.4): ``noai`` denies AI training and AI input; ``noimageai`` does the
+Mapping (docs/decisions.md, Each mechanism's own rules): ``noai`` denies AI training and AI input;
+``noimageai`` does the
 same for images (an image response, or the images of a page — see :func:`images_reserved`);
 ``noindex``/``none`` deny search. Other rules (``nofollow``, ``nosnippet``...) say nothing about
 the uses Heedful decides.
@@ -31,7 +34,7 @@ META_GLOBAL: Final = "robots"
 KNOWN_RULE_NAMES: Final = frozenset(
     {"unavailable_after", "max-snippet", "max-image-preview", "max-video-preview"}
 )
-"""Rules written ``name: value`` that must not be read as a product token (standards.md 7.6)."""
+"""Rules written ``name: value`` that must not be read as a product token (Google's robots meta tag specification)."""
 
 _AI_DENY: Final[Mapping[Use, Permission]] = {
     Use.AI_TRAIN: Permission.DENY,
@@ -40,10 +43,12 @@ _AI_DENY: Final[Mapping[Use, Permission]] = {
 _SEARCH_DENY: Final[Mapping[Use, Permission]] = {Use.SEARCH: Permission.DENY}
 
 PAGE_EFFECTS: Final[Mapping[str, Mapping[Use, Permission]]] = {
-    # standards.md 12.4 note 7: whether noai bars AI input (RAG, grounding) is unclear; the
+    # docs/decisions.md, Each mechanism's own rules: whether noai bars AI input (RAG, grounding) is
+    # unclear; the
     # creator's framing is "no AI use of this content", so it denies AI input as well.
     "noai": _AI_DENY,
-    # standards.md 7.2: ``noml`` is seen in the wild with the meaning of noai.
+    # DeviantArt's noai and noimageai directives: ``noml`` is seen in the wild with the meaning of
+    # noai.
     "noml": _AI_DENY,
     "noindex": _SEARCH_DENY,
     "none": _SEARCH_DENY,
@@ -52,9 +57,11 @@ PAGE_EFFECTS: Final[Mapping[str, Mapping[Use, Permission]]] = {
 
 IMAGE_EFFECTS: Final[Mapping[str, Mapping[Use, Permission]]] = {
     **PAGE_EFFECTS,
-    # standards.md 7.2/7.6: on an image response, noimageai reserves that image itself.
+    # DeviantArt's noai and noimageai directives; Google's robots meta tag specification: on an
+    # image response, noimageai reserves that image itself.
     "noimageai": _AI_DENY,
-    # standards.md 7.3: for an image response, noimageindex is its search opt-out (img2dataset
+    # img2dataset's downloader: for an image response, noimageindex is its search opt-out
+    # (img2dataset
     # drops such images too); on a page it only concerns the page's images in image search.
     "noimageindex": _SEARCH_DENY,
 }
@@ -71,7 +78,7 @@ KNOWN_DIRECTIVES: Final = frozenset(
     }
     | KNOWN_RULE_NAMES
 )  # fmt: skip
-"""Directives recognised without a diagnostic (standards.md 7.1, 7.2, Bing's nocache)."""
+"""Directives recognised without a diagnostic (Google's robots meta tag specification; DeviantArt's noai and noimageai directives, Bing's nocache)."""
 
 _PREFIX: Final = re.compile(r"^\s*([A-Za-z_-]+)\s*:\s*(.*)$", re.DOTALL)
 _TOKEN: Final = re.compile(r"[A-Za-z_-]*")
@@ -86,7 +93,7 @@ class _Group:
 
 
 def product_token(agent: str) -> str:
-    """The lower-cased leading ``[A-Za-z_-]+`` run of ``agent`` (standards.md 1.4, 10.1)."""
+    """The lower-cased leading ``[A-Za-z_-]+`` run of ``agent`` (RFC 9309 section 2.2.1)."""
     match = _TOKEN.match(agent)
     return match.group(0).lower() if match else ""
 
@@ -94,7 +101,8 @@ def product_token(agent: str) -> str:
 def _split_header(value: str) -> list[_Group]:
     """Split one header value into addressed groups.
 
-    standards.md 7.6 reads a leading ``token:`` as addressing the whole value. A proxy may join
+    Google's robots meta tag specification reads a leading ``token:`` as addressing the whole value.
+    A proxy may join
     repeated fields with commas (RFC 9110 5.3), so a later ``otherbot: noindex`` member starts a
     new group instead of becoming an unknown rule that applies to everyone.
     """
@@ -143,7 +151,8 @@ def _sources(
         location = f"header {HEADER}" + (f"#{number}" if number > 1 else "")
         out.append((location, value, 0, _split_header(value), HEADER))
     for meta in metas:
-        # standards.md 7.1: name "robots" is global, name == our token addresses us only.
+        # Google's robots meta tag specification: name "robots" is global, name == our token
+        # addresses us only.
         if meta.name == META_GLOBAL or (token and meta.name == token):
             directives = tuple(d.strip().lower() for d in meta.content.split(",") if d.strip())
             addressed = None if meta.name == META_GLOBAL else meta.name
@@ -200,7 +209,7 @@ def robots_tag_statements(
             continue
         notes = []
         if "noml" in applicable:
-            notes.append("noml read as noai (standards.md 7.2)")
+            notes.append("noml read as noai (DeviantArt's noai and noimageai directives)")
             note(Severity.INFO, kind, line, "robots-tag-noml", f"{location}: noml read as noai")
         if any(group.token is not None and group.token == token for group in groups):
             notes.append(f"addressed to {token}")
@@ -222,7 +231,8 @@ def images_reserved(
 ) -> Statement | None:
     """The first statement reserving a page's images for AI, or ``None``.
 
-    standards.md 7.2: ``noimageai`` on a page means the images on it may not be used for AI
+    DeviantArt's noai and noimageai directives: ``noimageai`` on a page means the images on it may
+    not be used for AI
     training; ``noai`` (no content of the page) covers them as well. The crawler drops them.
     """
     if not isinstance(agent, str):

@@ -1,9 +1,10 @@
 """Really Simple Licensing (RSL) 1.0: the ``license.xml`` document and its ``Link`` discovery.
 
 An RSL document lists ``<content url>`` scopes, each with ``<license>`` terms: which usages it
-permits or prohibits and what it costs (standards.md 6.3). The best (longest) matching
+permits or prohibits and what it costs (RSL 1.0 section 3). The best (longest) matching
 ``<content>`` applies; prohibits beats permits; a permit that needs payment or a licence
-server is a licence offer, not a free allow (12.4 "L"). Untrusted XML goes through defusedxml.
+server is a licence offer, not a free allow (docs/decisions.md, Each mechanism's own rules).
+Untrusted XML goes through defusedxml.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class RslContent:
 
     url: str
     server: str = ""
-    """RSL License Server: clients must obtain a licence even when it is free (6.3)."""
+    """RSL License Server: clients must obtain a licence even when it is free (RSL 1.0 section 3)."""
     licenses: tuple[RslLicense, ...] = ()
     copyright: str = ""
     copyright_type: str = ""
@@ -77,7 +78,7 @@ class RslContent:
             return -1
         pattern, absolute, scheme, netloc = scope
         if absolute:
-            # An absolute scope must name the URL's own scheme and host (RSL 6.3).
+            # An absolute scope must name the URL's own scheme and host (RSL 1.0 section 3).
             theirs = urlsplit(url)
             if theirs.netloc and (
                 netloc != theirs.netloc.lower()
@@ -111,7 +112,8 @@ class RslDocument:
     """Statements by chosen ``<content>`` indices: many URLs share a scope, build each once."""
 
     def statement(self, url: str) -> Statement | None:
-        """What the best-matching ``<content>`` says about ``url`` (6.3 Recommendation).
+        """What the best-matching ``<content>`` says about ``url`` (Heedful's reading of RSL 1.0
+        section 3).
 
         Several scopes of the same (longest) length are read together: a creator who wrote
         two ``<content url="/">`` meant both.
@@ -148,7 +150,9 @@ def _statement(contents: list[RslContent], source: str) -> Statement:
             uses[use] = most_restrictive(uses.get(use, Permission.UNKNOWN), permission)
     notes = []
     if server:
-        notes.append(f"licence server {server}: a licence is needed even if free (RSL 6.3)")
+        notes.append(
+            f"licence server {server}: a licence is needed even if free (RSL 1.0 section 3)"
+        )
     holder = first.copyright or next((lic.copyright for lic in licenses if lic.copyright), "")
     if holder:
         notes.append(f"copyright {holder}")
@@ -376,7 +380,8 @@ def rsl_link_urls(headers: Headers, *, base: str) -> list[str]:
     """URLs of RSL documents named by ``Link: <…>; rel="license"; type="application/rsl+xml"``.
 
     Several ``Link`` fields and comma-separated links are read; relative targets resolve
-    against ``base`` (6.2). A ``rel="license"`` without the RSL type is some other licence.
+    against ``base`` (RSL 1.0 section 4). A ``rel="license"`` without the RSL type is some other
+    licence.
     """
     found: list[str] = []
     for value in header_values(headers, "link"):

@@ -1,8 +1,8 @@
 """RSL ``<license>`` terms: the usage vocabulary, its hierarchy and the element reader/writer.
 
 Kept apart from :mod:`policies.rsl` (documents, scopes, discovery) so each module stays small.
-Usage tokens and their hierarchy are standards.md 6.3; the mapping onto Heedful uses is
-table 12.4.
+Usage tokens and their hierarchy are RSL 1.0 section 3; the mapping onto Heedful uses is
+Heedful's (docs/decisions.md, Each mechanism's own rules).
 """
 
 from __future__ import annotations
@@ -26,14 +26,15 @@ USAGE_PARENT: Final[Mapping[str, str]] = {
     "ai-input": "ai-all",
     "ai-index": "ai-all",
 }
-"""6.3: ``all`` ⊃ {``ai-all``, ``search``}; ``ai-all`` ⊃ {``ai-train``, ``ai-input``, ``ai-index``}."""
+"""RSL 1.0 section 3: ``all`` ⊃ {``ai-all``, ``search``}; ``ai-all`` ⊃ {``ai-train``, ``ai-input``, ``ai-index``}."""
 
 USAGES: Final = frozenset({"all", *USAGE_PARENT})
 
 CATEGORY_USES: Final[Mapping[str, tuple[Use, ...]]] = {
-    # Table 12.4. ``all`` speaks for TDM and, explicitly, for search (a TDM answer reaches
+    # ``all`` speaks for TDM and, explicitly, for search (a TDM answer reaches
     # search only under ``tdm_covers_search``). ``ai-index`` feeds AI answers, so it lands on
-    # AI input and leaves the classic search column alone (12.4 note 6).
+    # AI input and leaves the classic search column alone (docs/decisions.md, Each
+    # mechanism's own rules).
     "all": (Use.TDM, Use.SEARCH),
     "ai-all": (Use.AI_TRAIN, Use.AI_INPUT),
     "ai-train": (Use.AI_TRAIN,),
@@ -62,7 +63,7 @@ PAYMENTS: Final = frozenset(
     {"free", "purchase", "subscription", "training", "crawl", "use", "contribution", "attribution"}
 )
 FREE_PAYMENTS: Final = frozenset({"", "free", "attribution"})
-"""Attribution is a duty, not a price: the use is free once credit is given (12.4)."""
+"""Attribution is a duty, not a price: the use is free once credit is given (docs/decisions.md, Each mechanism's own rules)."""
 
 _TOKEN_SPLIT: Final = re.compile(r"[\s,]+")
 _DIMENSIONS: Final = ("usage", "user", "geo")
@@ -73,7 +74,8 @@ class RslLicense:
     """One ``<license>``: usage/user/geo permits and prohibits plus payment and attribution.
 
     An empty ``permits_usage`` means there is no ``<permits type="usage">`` element: the licence
-    permits every usage it does not prohibit (6.3 Recommendation). Tokens are kept as written.
+    permits every usage it does not prohibit (Heedful's reading of RSL 1.0 section 3). Tokens are
+    kept as written.
     """
 
     permits_usage: tuple[str, ...] = ()
@@ -118,7 +120,7 @@ def canonical_usage(token: str, *, prohibiting: bool) -> str:
 
 
 def covers(tokens: tuple[str, ...], category: str, *, prohibiting: bool) -> bool:
-    """Whether one of ``tokens`` names ``category`` or a usage that contains it (6.3)."""
+    """Whether one of ``tokens`` names ``category`` or a usage that contains it (RSL 1.0 section 3)."""
     names = {canonical_usage(token, prohibiting=prohibiting) for token in tokens}
     node: str | None = category
     while node is not None:
@@ -129,7 +131,7 @@ def covers(tokens: tuple[str, ...], category: str, *, prohibiting: bool) -> bool
 
 
 def split_tokens(text: str) -> tuple[str, ...]:
-    """Space- and comma-separated tokens (6.3; msoucy.me writes ``train-ai, ai-summarize``)."""
+    """Space- and comma-separated tokens (RSL 1.0 section 3; msoucy.me writes ``train-ai, ai-summarize``)."""
     return tuple(token for token in _TOKEN_SPLIT.split(text.strip()) if token)
 
 

@@ -7,7 +7,7 @@ site says. No weights are hidden: five criteria, 20 points each, every point wit
 * parseable: 20, minus 10 when a file that states it has errors (HF302), minus 10 when the site
   also uses legacy or vendor directives (HF108-HF110) that crawlers cannot read.
 * interpretable: a statement names the use 20; only the use hierarchy reaches it 10 (a TDM
-  reservation read as covering AI input, standards.md 12.4 note 1); nothing 0.
+  reservation read as covering AI input, docs/decisions.md, Uses and their hierarchy); nothing 0.
 * actionable: the answer at the audited URL for a crawler without its own group: allow or deny
   20, a licence whose terms can be read 20, a licence whose document cannot be read 5, unknown 0.
 * consistent: no contradiction about the use 20, warnings only 10, an error-level one 0.

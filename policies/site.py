@@ -41,7 +41,7 @@ ROBOTS_PATH = "/robots.txt"
 TDMREP_PATH = "/.well-known/tdmrep.json"
 AI_TXT_PATH = "/ai.txt"
 SITE_FILES = (ROBOTS_PATH, TDMREP_PATH, AI_TXT_PATH)
-"""The files fetched once per origin before any page (standards.md 12.6 steps 1-3)."""
+"""The files fetched once per origin before any page (docs/crawler.md)."""
 
 IMAGE_TYPES = ("image/",)
 
@@ -101,7 +101,8 @@ class PageSignals:
 
     def tdmrep_over(self, file_rule: Statement | None) -> Statement | None:
         """The TDMRep value for this response: the site file's rule, then this response's
-        header, then its meta, each superseding the last (TDMRep 2.7). Read once per file rule.
+        header, then its meta, each superseding the last (TDMRep, section Processing priority). Read
+        once per file rule.
         """
         key = id(file_rule)
         cached = self._tdmrep.get(key)
@@ -200,7 +201,7 @@ def with_licenses(site: SiteSignals, licenses: Mapping[str, SignalFile]) -> Site
 
 
 def license_urls(site: SiteSignals) -> tuple[str, ...]:
-    """RSL documents the robots.txt names (standards.md 6.2), to fetch before deciding."""
+    """RSL documents the robots.txt names (RSL 1.0 section 4), to fetch before deciding."""
     return site.robots.license_urls if site.robots is not None else ()
 
 
@@ -280,7 +281,7 @@ def _header_statement(
 
 
 def _found(fetched: SignalFile, notes: list[Statement], signal: Signal) -> bool:
-    """Whether a site file can be read; an unreachable one becomes a note (standards.md 12.3.7)."""
+    """Whether a site file can be read; an unreachable one becomes a note (docs/decisions.md, Each mechanism's own rules)."""
     outcome = signal_file_outcome(
         status=fetched.status, error=fetched.error, redirects=fetched.redirects
     )

@@ -2,7 +2,7 @@
 
 Publishing something a crawler reads differently from what the owner meant is worse than
 refusing the file (issue 3 section 2), so each rule here names the construct, why the formats
-cannot carry it (standards.md sections cited), and the key to change. docs/site-policy.md
+cannot carry it (the specification sections cited), and the key to change. docs/site-policy.md
 "Restrictions" lists the same rules for owners.
 """
 
@@ -20,7 +20,7 @@ LineOf = Callable[[str], int]
 _Report = Callable[[str, str], None]
 
 ROBOTS_CAN_RAISE = (Use.SEARCH, Use.AI_TRAIN)
-"""Uses a robots.txt ``Content-Usage`` rule can deny per crawler *and* per path (4.8)."""
+"""Uses a robots.txt ``Content-Usage`` rule can deny per crawler *and* per path (draft-ietf-aipref-attach-05 section 3)."""
 
 
 def policy_problems(policy: SitePolicy, file: str, line_of: LineOf) -> list[PolicyProblem]:
@@ -92,8 +92,9 @@ def _licence_terms(policy: SitePolicy, problem: _Report) -> None:
 
 
 def _hierarchy(index: PolicyIndex, klass: str, row: Resolved, problem: _Report) -> None:
-    # A TDM statement reaches AI training and AI input in every reader (standards.md 12.3
-    # step 3; policies.model.apply_hierarchy), so a narrower use can never be looser than tdm.
+    # A TDM statement reaches AI training and AI input in every reader (docs/decisions.md,
+    # Uses and their hierarchy; policies.model.apply_hierarchy), so a narrower use can never be
+    # looser than tdm.
     tdm = row.values[Use.TDM]
     for use in (Use.AI_TRAIN, Use.AI_INPUT):
         value = row.values[use]
@@ -108,7 +109,7 @@ def _hierarchy(index: PolicyIndex, klass: str, row: Resolved, problem: _Report) 
             problem(
                 f"{where}.{use}",
                 f"{use} = '{value}' for {_name(index, klass)} under tdm = '{tdm}' (from "
-                f"{row.origin[Use.TDM]}): a TDM reservation covers {use} (standards.md 12.3){extra}",
+                f"{row.origin[Use.TDM]}): a TDM reservation covers {use} (docs/decisions.md){extra}",
             )
 
 
@@ -121,7 +122,8 @@ def _per_class(
     problem: _Report,
 ) -> None:
     # Formats read by every crawler publish the floor; a class can only be raised above it to
-    # deny, by robots.txt Content-Usage/Content-Signal in its own group (standards.md 4.8, 5.3).
+    # deny, by robots.txt Content-Usage/Content-Signal in its own group (draft-ietf-aipref-attach-05
+    # section 3; Cloudflare's Content Signals Policy).
     for use in (*ROBOTS_CAN_RAISE, Use.AI_INPUT):
         value = row.values[use]
         if value is floor[use] or value is Choice.DENY:
@@ -147,8 +149,10 @@ def _ai_input(
     floors: dict[str, dict[Use, Choice]],
     problem: _Report,
 ) -> None:
-    # Content-Usage has no ai-input label (standards.md 4.3) and Content-Signal has no path
-    # (5.3): per crawler, ai-input can only be "like everyone" or "denied everywhere".
+    # Content-Usage has no ai-input label (draft-ietf-aipref-vocab-07, usage categories) and
+    # Content-Signal has no path
+    # (Cloudflare's Content Signals Policy): per crawler, ai-input can only be "like everyone" or
+    # "denied everywhere".
     usable = [(scope, row) for scope, row in rows.items() if row.access]
     if all(row.values[Use.AI_INPUT] is floors[scope][Use.AI_INPUT] for scope, row in usable):
         return
@@ -168,7 +172,8 @@ def _ai_input(
 
 def _media_tdm(policy: SitePolicy, floors: dict[str, dict[Use, Choice]], problem: _Report) -> None:
     # A tdm-reservation header without tdm-policy keeps the policy tdmrep.json gave the path
-    # (TDMRep 2.7 layering), so a media-type rule cannot turn a licensed path into a plain deny.
+    # (TDMRep, section Processing priority), so a media-type rule cannot turn a licensed path into a
+    # plain deny.
     licensed = [scope for scope, floor in floors.items() if floor[Use.TDM] is Choice.LICENSE]
     for i, rule in enumerate(policy.media):
         if rule.types and Use.TDM in rule.said() and licensed:

@@ -45,7 +45,7 @@ ai-train: training or fine-tuning AI models.
 ANY RESTRICTIONS EXPRESSED VIA CONTENT SIGNALS ARE EXPRESS RESERVATIONS OF RIGHTS UNDER ARTICLE 4
 OF THE EUROPEAN UNION DIRECTIVE 2019/790 ON COPYRIGHT AND RELATED RIGHTS IN THE DIGITAL SINGLE
 MARKET."""
-"""Cloudflare's Content Signals Policy text (CC0, standards.md 5.1/5.3): it gives the
+"""Cloudflare's Content Signals Policy text (CC0, contentsignals.org): it gives the
 ``Content-Signal`` lines their declared meaning and carries the Art. 4 reservation."""
 
 
@@ -59,7 +59,7 @@ def plain(values: Vector, uses: tuple[Use, ...]) -> dict[Use, Permission]:
 
 
 def tdm_pair(policy: SitePolicy, values: Vector, license_url: str) -> tuple[int, str]:
-    """TDMRep values: ``1`` for deny or licence; the policy URL only for a licence (2.2)."""
+    """TDMRep values: ``1`` for deny or licence; the policy URL only for a licence (TDMRep, section Declaring the reservation of TDM Rights)."""
     tdm = values[Use.TDM]
     if tdm is Choice.ALLOW:
         return 0, ""
@@ -81,7 +81,8 @@ def ext_scopes(index: PolicyIndex, uses: tuple[Use, ...]) -> list[tuple[str, str
     """``(pattern, scope, values)`` for path x extension where a media rule changes ``uses``.
 
     An extension scope ``P*.E$`` outranks every shorter line matching the same URL, so each
-    format reads the most specific scope's values (standards.md 1.5 longest match; TDMRep lists
+    format reads the most specific scope's values (RFC 9309 section 2.2.2 longest match; TDMRep
+    lists
     it first).
     """
     out: list[tuple[str, str, Vector]] = []
@@ -133,7 +134,7 @@ def _group(index: PolicyIndex, klass: str, agents: tuple[str, ...]) -> RobotsGro
         if row.access != parent_access:
             (allow if row.access else disallow).append(scope)
         if not row.access:
-            continue  # preferences do not attach to paths the crawler may not fetch (4.8)
+            continue  # preferences do not attach to paths the crawler may not fetch (draft-ietf-aipref-attach-05 section 3)
         value = render_content_usage(plain(row.values, (Use.AI_TRAIN, Use.SEARCH)))
         inherited = _inherited(index, scope, written)
         if value != inherited or (scope == "/" and value):
@@ -150,11 +151,13 @@ def _group(index: PolicyIndex, klass: str, agents: tuple[str, ...]) -> RobotsGro
 
 
 def _site_wide(index: PolicyIndex, usable: list[Vector]) -> dict[Use, Permission]:
-    """What a group's ``Content-Signal`` line (no path scope, 5.3) can say for its class.
+    """What a group's ``Content-Signal`` line (no path scope, Cloudflare's Content Signals Policy)
+    can say for its class.
 
     A use is written only when it has one value on every path the class may fetch, media
-    rules included, so the line never says "yes" where a path or an image says "no" (12.5
-    consistency rule). A class kept out of the whole site gets "no" for everything.
+    rules included, so the line never says "yes" where a path or an image says "no" (Heedful's
+    consistency rule, docs/site-policy.md). A class kept out of the whole site gets "no" for
+    everything.
     """
     uses = (Use.SEARCH, Use.AI_INPUT, Use.AI_TRAIN)
     if not usable:
@@ -196,7 +199,8 @@ def ai_txt(index: PolicyIndex) -> str:
 def tdmrep_json(index: PolicyIndex, license_url: str) -> str:
     entries = [(scope, index.floor(scope)) for scope in index.scopes]
     entries += [(pattern, values) for pattern, _, values in ext_scopes(index, (Use.TDM,))]
-    # TDMRep picks the FIRST matching rule (2.3): most specific (longest) first, "/" last.
+    # TDMRep picks the FIRST matching rule (TDMRep, section TDM File on the Origin Server): most
+    # specific (longest) first, "/" last.
     entries.sort(key=lambda entry: -compile_pattern(entry[0]).priority)
     rules = []
     for location, values in entries:

@@ -5,7 +5,7 @@ values *mean* and which combinations every published format can express live in
 :mod:`policies.sitepolicy_resolve`; loading (TOML text -> model, errors with lines) in
 :mod:`policies.sitepolicy_load`. The format is documented in ``docs/site-policy.md``.
 
-The internal model follows standards.md 12.5: per path prefix (longest prefix wins) a value per
+The internal model follows docs/site-policy.md: per path prefix (longest prefix wins) a value per
 use, optional per-bot overrides, optional licence terms.
 """
 
@@ -20,11 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from policies.model import Use
 
 TOKEN: Final = re.compile(r"[A-Za-z_-]+")
-"""A valid robots.txt product token (standards.md 1.14, 10.1)."""
+"""A valid robots.txt product token (RFC 9309 section 2.2.1)."""
 EXTENSION: Final = re.compile(r"[A-Za-z0-9]+")
 MEDIA_TYPE: Final = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)")
 PATH_CHARS: Final = re.compile(r"/(?:[A-Za-z0-9._~!&'()+,;=:@/-]|%[0-9A-Fa-f]{2})*")
-"""A path prefix: RFC 3986 path characters, percent-encoded otherwise (standards.md 1.14).
+"""A path prefix: RFC 3986 path characters, percent-encoded otherwise (RFC 9309 section 2.2).
 
 ``*`` and ``$`` are refused: patterns would make "most specific path wins" ambiguous (two
 different patterns of one length can match one URL), and TDMRep picks the first match while
@@ -33,7 +33,7 @@ robots.txt picks the longest; plain prefixes give every format the same answer.
 PAYMENTS: Final = frozenset(
     {"purchase", "subscription", "training", "crawl", "use", "contribution", "free"}
 )
-"""RSL 1.0 payment types a licence offer may name (standards.md 6.3); ``attribution`` is a
+"""RSL 1.0 payment types a licence offer may name (RSL 1.0 section 3); ``attribution`` is a
 duty, not a price, and is written with the per-path ``attribution`` key instead."""
 USE_KEYS: Final = ("search", "ai-input", "ai-train", "genai-train", "tdm")
 
@@ -80,7 +80,9 @@ class _Uses(BaseModel):
     def _genai_is_ai_train(self) -> _Uses:
         # No published format can say one without the other: Content-Usage train-ai, the
         # Content-Signal ai-train key, RSL ai-train, ai.txt and noai all speak for AI training
-        # as a whole (standards.md 4.4, 5.2, 6.3, 3.1, 7.2), so a split would be misread.
+        # as a whole (draft-ietf-aipref-vocab-07 section 6; Cloudflare's Content Signals Policy; RSL
+        # 1.0 section 3; Spawning's ai.txt generator; DeviantArt's noai and noimageai directives),
+        # so a split would be misread.
         if self.genai_train is not None and self.genai_train != self.ai_train:
             raise ValueError(
                 "genai-train must equal ai-train (and ai-train must be given with it): no "
@@ -96,8 +98,9 @@ def _check_path(value: str) -> str:
             "characters (percent-encode others, e.g. /caf%C3%A9/) and no '*', '$', '#' or spaces"
         )
     if value.endswith("/index.html"):
-        # robots.txt readers treat "Allow: /d/index.html" as also allowing "/d/" (standards.md
-        # 1.11 #14), so such a prefix would mean different things in different formats.
+        # robots.txt readers treat "Allow: /d/index.html" as also allowing "/d/" (Google's
+        # parser, google/robotstxt robots.cc), so such a prefix would mean different things in
+        # different formats.
         raise ValueError(f"{value!r}: a prefix ending in /index.html is read inconsistently")
     return value
 
@@ -132,7 +135,7 @@ class SiteInfo(BaseModel):
 
 class Defaults(_Uses):
     """``[defaults]``: the value of every use for the whole site; each use must be given, so
-    that crawlers in opt-out and in consent mode read the same answer (standards.md 12.3.6)."""
+    that crawlers in opt-out and in consent mode read the same answer (docs/decisions.md, Combining statements)."""
 
     search: Choice
     ai_input: Choice = Field(alias="ai-input")
@@ -185,13 +188,14 @@ class AgentRule(_Uses):
     def _expressible(self) -> AgentRule:
         said = self.said()
         if Use.TDM in said:
-            # TDMRep (file, header, meta) and RSL have no per-crawler form (standards.md 2, 6).
+            # TDMRep (file, header, meta) and RSL have no per-crawler form (TDMRep (W3C CG Final
+            # Report); RSL 1.0).
             raise ValueError(
                 "tdm cannot be set per agent: TDMRep has no per-crawler form; use access = "
                 "'deny' to keep a crawler out entirely"
             )
         if Choice.LICENSE in said.values():
-            # RSL and TDMRep policies are offered to everyone (standards.md 6.3).
+            # RSL and TDMRep policies are offered to everyone (RSL 1.0 section 3).
             raise ValueError(
                 "an agent override can only allow or deny: licence offers (RSL) apply to "
                 "every crawler"
@@ -239,7 +243,8 @@ class MediaRule(_Uses):
             # media type would need the site-wide files to know the type before the fetch.
             raise ValueError("media rules can only deny uses (they tighten the path's values)")
         if Use.TDM in said and not {Use.AI_TRAIN, Use.AI_INPUT} <= said.keys():
-            # A TDM reservation covers AI training and AI input (standards.md 12.3 step 3).
+            # A TDM reservation covers AI training and AI input (docs/decisions.md, Uses and their
+            # hierarchy).
             raise ValueError("a media rule denying tdm must deny ai-train and ai-input too")
         return self
 
@@ -253,7 +258,7 @@ class LicenseTerms(BaseModel):
     amount: Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?$")] | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
     server: str | None = None
-    """RSL licence server: crawlers must obtain a licence token there (standards.md 6.3)."""
+    """RSL licence server: crawlers must obtain a licence token there (RSL 1.0 section 3)."""
     copyright: Annotated[str, Field(min_length=1, max_length=300)] | None = None
     """Rights holder; defaults to the site name."""
     attribution: bool = False

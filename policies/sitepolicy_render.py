@@ -1,4 +1,4 @@
-"""One site policy in, every machine-readable format out (standards.md 12.5, issue 3 section 2).
+"""One site policy in, every machine-readable format out (docs/site-policy.md, issue 3 section 2).
 
 Every format is written by its own writer in ``policies`` (render_robots, render_ai_txt,
 render_tdmrep, render_rsl, render_content_usage, render_content_signal, render_tdmrep_headers,
@@ -9,12 +9,13 @@ render_robots_tag...); this module only decides *what* each says:
   (:meth:`PolicyIndex.floor`), so they never deny a crawler something its override allows;
 * each robots.txt group says its class's own values (``Content-Usage`` per path for search and
   AI training, ``Content-Signal`` for the whole site), which raises a class to ``deny`` where
-  it is owed less than the floor. Combined most-restrictively (standards.md 12.3 step 4) every
+  it is owed less than the floor. Combined most-restrictively (docs/decisions.md, Combining
+  statements) every
   crawler reads exactly :func:`policies.sitepolicy_resolve.intended`;
 * a licence requirement is published only by RSL and TDMRep (``tdm-policy``); the yes/no formats
   stay silent on a licensed use, because they would write it as a plain deny;
 * every use is stated explicitly somewhere, so the verdict is the same in opt-out and consent
-  mode (standards.md 12.3 step 6).
+  mode (docs/decisions.md, Combining statements).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ __all__ = [
 LICENSE_PATH: Final = "/license.xml"
 VERSION_HEADER: Final = "Heedful-Policy-Version"
 """Carries the policy version on every response, tdmrep.json included (a JSON array has no room
-for it without breaking TDMRep readers that expect only rule objects, standards.md 2.3)."""
+for it without breaking TDMRep readers that expect only rule objects, TDMRep, section TDM File on the Origin Server)."""
 RSL_TYPE: Final = "application/rsl+xml"
 _VERSION: Final = re.compile(r"[A-Za-z0-9._:+-]{1,64}")
 
@@ -88,7 +89,7 @@ class RenderedSite:
         return urljoin(self.base_url, self.license_path) if self.rsl_xml is not None else None
 
     def files(self) -> dict[str, tuple[str, str]]:
-        """Path -> (Content-Type, body) of every site-wide file to serve (1.14, 2.9, 3.1, 6.2)."""
+        """Path -> (Content-Type, body) of every site-wide file to serve (RFC 9309; TDMRep; Spawning's ai.txt generator; RSL 1.0 section 4)."""
         out = {
             "/robots.txt": ("text/plain; charset=utf-8", self.robots_txt),
             "/ai.txt": ("text/plain; charset=utf-8", self.ai_txt),
@@ -99,7 +100,7 @@ class RenderedSite:
         return out
 
     def headers_for(self, path: str, media_type: str | None = None) -> tuple[tuple[str, str], ...]:
-        """Response header fields for content at ``path`` (standards.md 12.5 "response headers")."""
+        """Response header fields for content at ``path`` (docs/site-policy.md "response headers")."""
         return self._headers(self._floor(path, media_type))
 
     def scoped_headers(self) -> tuple[ScopedHeaders, ...]:
@@ -156,7 +157,7 @@ class RenderedSite:
         return tuple(out)
 
     def html_head_for(self, path: str, media_type: str | None = "text/html") -> str:
-        """The ``<meta>``/``<link>`` elements of 12.5 for an HTML page at ``path``."""
+        """The ``<meta>``/``<link>`` elements (docs/site-policy.md) for an HTML page at ``path``."""
         values = self._floor(path, media_type)
         rows = [render_robots_meta(plain(values, (Use.AI_TRAIN, Use.AI_INPUT, Use.SEARCH)))]
         rows.append(render_tdmrep_meta(*self._tdm(values)))

@@ -2,12 +2,14 @@
 
 Resolution (docs/site-policy.md "Precedence"): start from ``[defaults]``; apply every
 ``[[paths]]`` entry whose prefix matches, from the least to the most specific prefix (longest
-prefix wins, standards.md 12.5); then every ``[[agents]]`` entry of the crawler whose prefix
+prefix wins, docs/site-policy.md); then every ``[[agents]]`` entry of the crawler whose prefix
 matches, again least to most specific. An agent entry is an override: it wins over path entries
-whatever their length. Each entry changes only the keys it gives. ``access = "deny"`` keeps the crawler out (robots.txt), which denies every use. Media
+whatever their length. Each entry changes only the keys it gives. ``access = "deny"`` keeps the
+crawler out (robots.txt), which denies every use. Media
 rules then tighten: each use a matching media rule names becomes ``deny``.
 
-The published formats are not equally expressive (standards.md 12.4): TDMRep, RSL, ai.txt and
+The published formats are not equally expressive (docs/decisions.md, Each mechanism's own rules):
+TDMRep, RSL, ai.txt and
 response headers speak to every crawler; robots.txt groups speak per crawler but only about
 access, search, AI training and (without a path) AI input. :func:`policy_problems` refuses every
 policy whose rendering a crawler would read differently from :func:`intended`.
@@ -136,7 +138,7 @@ class PolicyIndex:
 
 
 def extension_pattern(ext: str) -> PathPattern:
-    """The robots.txt pattern every format uses for "path ends with .ext" (standards.md 1.6)."""
+    """The robots.txt pattern every format uses for "path ends with .ext" (RFC 9309 section 2.2.3)."""
     return compile_pattern(f"/*.{ext}$")
 
 

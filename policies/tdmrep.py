@@ -2,9 +2,10 @@
 
 ``tdm-reservation: 1`` reserves text-and-data-mining rights (the EU DSM Art. 4(3) opt-out),
 ``0`` waives the reservation, anything else is a protocol error that leaves the value unset
-(standards.md 2.2). The site-wide file selects the FIRST matching rule in array order, not the
-longest (2.3); response headers and then ``<meta>`` supersede it, and absence never resets a
-value (2.7).
+(TDMRep, W3C CG Final Report, section Declaring the reservation of TDM Rights). The site-wide file
+selects the FIRST matching rule in array order, not the longest (section TDM File on the Origin
+Server); response headers and then ``<meta>`` supersede it, and absence never resets a value
+(section Processing priority).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from policies.model import LicenseOffer, Permission, Signal, Statement, Use
 from policies.patterns import canonical_path, compile_pattern
 
 MAX_TDMREP_BYTES: Final = 500 * 1024
-"""Larger files are not read at all (same cap as robots.txt, standards.md 1.10)."""
+"""Larger files are not read at all (same cap as robots.txt, RFC 9309 section 2.5)."""
 
 KIND: Final = "tdmrep.json"
 _KNOWN: Final = ("location", "tdm-reservation", "tdm-policy")
@@ -55,11 +56,13 @@ class TdmRule:
 def _meaning(
     reservation: int | None, policy: str
 ) -> tuple[dict[Use, Permission], LicenseOffer | None, str]:
-    """Uses, offer and note for one reservation/policy pair (2.2, 2.8 Recommendation).
+    """Uses, offer and note for one reservation/policy pair (TDMRep, sections Declaring the
+    reservation of TDM Rights and Expressing a TDM Policy, as Heedful reads them).
 
     A policy never lifts a reservation: it says how to obtain permission, so ``1`` with a
     policy is "denied unless licensed". ``tdm_covers_search`` in the evaluator decides whether
-    the TDM answer reaches search (12.4 note 2); AI input is reached through TDM (note 1).
+    the TDM answer reaches search; AI input is reached through TDM (docs/decisions.md, Uses and
+    their hierarchy).
     """
     if reservation == 1 and policy:
         offer = LicenseOffer(url=policy, payment="tdm-policy")
@@ -67,7 +70,11 @@ def _meaning(
     if reservation == 1:
         return {Use.TDM: Permission.DENY}, None, ""
     if reservation == 0:
-        note = "tdm-policy ignored: reservation 0 (TDMRep 2.2)" if policy else ""
+        note = (
+            "tdm-policy ignored: reservation 0 (TDMRep, section Declaring the reservation of TDM Rights)"
+            if policy
+            else ""
+        )
         return {Use.TDM: Permission.ALLOW}, None, note
     if policy:
         return {}, LicenseOffer(url=policy, payment="tdm-policy"), "tdm-policy without reservation"
@@ -84,7 +91,7 @@ class TdmRepFile:
     """One statement per rule, built on first use: every URL a rule covers shares it."""
 
     def statement(self, url: str) -> Statement | None:
-        """The first rule whose location matches ``url`` (2.3: first match, not longest)."""
+        """The first rule whose location matches ``url`` (TDMRep, section TDM File on the Origin Server: first match, not longest)."""
         path = canonical_path(url)
         for position, rule in enumerate(self.rules):
             if compile_pattern(rule.location).matches(path):
@@ -173,7 +180,7 @@ def _diag(severity: Severity, line: int, code: str, message: str, kind: str = KI
 def _reservation_value(
     value: object, line: int, where: str, diagnostics: list[Diagnostic], kind: str = KIND
 ) -> int | None:
-    """``1``/``0``; ``"1"``/``"0"`` leniently (2.3 Recommendation); else unset (2.2)."""
+    """``1``/``0``; ``"1"``/``"0"`` leniently (Heedful's reading of TDMRep, section TDM File on the Origin Server); else unset (TDMRep, section Declaring the reservation of TDM Rights)."""
     if type(value) is int and value in (0, 1):
         return value
     if isinstance(value, str) and value.strip() in ("0", "1"):
@@ -192,7 +199,7 @@ def _reservation_value(
             Severity.ERROR,
             line,
             "tdmrep-invalid-reservation",
-            f"{where}: tdm-reservation {value!r} is neither 1 nor 0; treated as unset (TDMRep 2.2)",
+            f"{where}: tdm-reservation {value!r} is neither 1 nor 0; treated as unset (TDMRep, section Declaring the reservation of TDM Rights)",
             kind,
         )
     )
@@ -261,7 +268,7 @@ def _prefix_of(location: str) -> str | None:
 
 
 def _shadow_warnings(rules: Sequence[TdmRule]) -> list[Diagnostic]:
-    """Rules that can never be selected because an earlier rule matches all they match (2.3)."""
+    """Rules that can never be selected because an earlier rule matches all they match (TDMRep, section TDM File on the Origin Server)."""
     out: list[Diagnostic] = []
     for j, later in enumerate(rules):
         literal = later.location.split("*", 1)[0].removesuffix("$") if later.location else ""
@@ -273,7 +280,7 @@ def _shadow_warnings(rules: Sequence[TdmRule]) -> list[Diagnostic]:
                 continue
             msg = (
                 f"$[{later.index}] ({later.location!r}) is never used: $[{earlier.index}] "
-                f"({earlier.location!r}) matches first; list specific rules first (TDMRep 2.3)"
+                f"({earlier.location!r}) matches first; list specific rules first (TDMRep, section TDM File on the Origin Server)"
             )
             out.append(_diag(Severity.WARNING, later.line, "tdmrep-shadowed-rule", msg))
             break
@@ -283,7 +290,7 @@ def _shadow_warnings(rules: Sequence[TdmRule]) -> list[Diagnostic]:
 def parse_tdmrep(
     data: str | bytes, *, source: str = "/.well-known/tdmrep.json"
 ) -> ParseResult[TdmRepFile]:
-    """Read a ``tdmrep.json`` body; a malformed document or non-array yields no rules (2.3)."""
+    """Read a ``tdmrep.json`` body; a malformed document or non-array yields no rules (TDMRep, section TDM File on the Origin Server)."""
     if not isinstance(data, (str, bytes)):
         raise TypeError(f"parse_tdmrep expects str or bytes, got {type(data).__name__}")
     diagnostics: list[Diagnostic] = []
@@ -297,11 +304,11 @@ def parse_tdmrep(
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        msg = f"not valid JSON: {exc.msg}; treated as absent (TDMRep 2.3)"
+        msg = f"not valid JSON: {exc.msg}; treated as absent (TDMRep, section TDM File on the Origin Server)"
         diagnostics.append(_diag(Severity.ERROR, exc.lineno, "tdmrep-invalid-json", msg))
         return ParseResult(empty, tuple(diagnostics))
     except (ValueError, RecursionError) as exc:
-        msg = f"not readable JSON ({type(exc).__name__}); treated as absent (TDMRep 2.3)"
+        msg = f"not readable JSON ({type(exc).__name__}); treated as absent (TDMRep, section TDM File on the Origin Server)"
         diagnostics.append(_diag(Severity.ERROR, 0, "tdmrep-invalid-json", msg))
         return ParseResult(empty, tuple(diagnostics))
     if not isinstance(document, list):
@@ -387,7 +394,7 @@ def _unquote(value: str) -> str:
 
 
 def tdmrep_header_statement(headers: Headers, *, source: str) -> ParseResult[Statement | None]:
-    """``tdm-reservation`` / ``tdm-policy`` response header fields (standards.md 2.4)."""
+    """``tdm-reservation`` / ``tdm-policy`` response header fields (TDMRep, section TDM Header Field in HTTP Responses)."""
     return _layer_statement(
         header_values(headers, "tdm-reservation"),
         header_values(headers, "tdm-policy"),
@@ -400,7 +407,7 @@ def tdmrep_header_statement(headers: Headers, *, source: str) -> ParseResult[Sta
 def tdmrep_meta_statement(
     metas: Sequence[tuple[str, str]], *, source: str
 ) -> ParseResult[Statement | None]:
-    """``<meta name="tdm-reservation|tdm-policy">`` from the HTML head (standards.md 2.5)."""
+    """``<meta name="tdm-reservation|tdm-policy">`` from the HTML head (TDMRep, section TDM Metadata in HTML Content)."""
     names = [(name.strip().lower(), content) for name, content in metas]
     return _layer_statement(
         [content for name, content in names if name == "tdm-reservation"],
@@ -424,10 +431,12 @@ def _name(statement: Statement) -> str:
 
 
 def resolve_tdmrep(*layers: Statement | None) -> Statement | None:
-    """Layer file, header and meta statements (2.7): later values supersede earlier ones.
+    """Layer file, header and meta statements (TDMRep, section Processing priority): later values
+    supersede earlier ones.
 
     Absence does not reset; ``tdm-reservation`` and ``tdm-policy`` travel as a pair
-    (2.7 Recommendation): a later reservation without a policy keeps the earlier policy unless
+    (Heedful's reading of TDMRep, section Processing priority): a later reservation without a policy
+    keeps the earlier policy unless
     it is ``0``, and a later policy alone updates the policy. None when nothing set a reservation.
     """
     present = [layer for layer in layers if layer is not None]
@@ -458,9 +467,9 @@ def resolve_tdmrep(*layers: Statement | None) -> Statement | None:
     uses, offer, _ = _meaning(reservation, policy)
     notes = [winner.note] if winner.note else []
     if superseded:
-        notes.append(f"supersedes {', '.join(superseded)} (TDMRep 2.7)")
+        notes.append(f"supersedes {', '.join(superseded)} (TDMRep, section Processing priority)")
     if policy and policy_from != _name(winner):
-        notes.append(f"tdm-policy from {policy_from} (TDMRep 2.7)")
+        notes.append(f"tdm-policy from {policy_from} (TDMRep, section Processing priority)")
     return Statement(
         signal=Signal.TDMREP,
         source=winner.source,
@@ -478,14 +487,14 @@ def _check(reservation: int) -> None:
 
 
 def render_tdmrep(rules: Sequence[TdmRule]) -> str:
-    """The ``tdmrep.json`` body; the caller orders rules specific to general (2.9)."""
+    """The ``tdmrep.json`` body; the caller orders rules specific to general (TDMRep, section TDM File on the Origin Server)."""
     for rule in rules:
         _check(rule.reservation)
     return json.dumps([_rule_object(rule) for rule in rules], indent=2) + "\n"
 
 
 def render_tdmrep_headers(reservation: int, policy: str = "") -> dict[str, str]:
-    """Response header fields carrying the same values as the file (2.4, 2.9)."""
+    """Response header fields carrying the same values as the file (TDMRep, sections TDM Header Field in HTTP Responses and TDM File on the Origin Server)."""
     _check(reservation)
     out = {"tdm-reservation": str(reservation)}
     if policy:
@@ -494,7 +503,7 @@ def render_tdmrep_headers(reservation: int, policy: str = "") -> dict[str, str]:
 
 
 def render_tdmrep_meta(reservation: int, policy: str = "") -> str:
-    """The ``<meta>`` elements for an HTML head (2.5)."""
+    """The ``<meta>`` elements for an HTML head (TDMRep, section TDM Metadata in HTML Content)."""
     _check(reservation)
     out = f'<meta name="tdm-reservation" content="{reservation}">'
     if policy:

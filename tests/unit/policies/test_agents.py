@@ -1,4 +1,4 @@
-"""The bundled catalogue of known AI crawler tokens (standards.md 10)."""
+"""The bundled catalogue of known AI crawler tokens (the ai.robots.txt list, operators' docs)."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def test_every_10_2_token_is_catalogued(name: str, token: str, purpose: str) -> 
     assert agent is not None
     assert agent.token == token
     assert purpose in agent.purposes
-    assert "standards.md 10.2" in agent.source
+    assert "the operators' crawler documentation" in agent.source
     assert agent.operator
 
 

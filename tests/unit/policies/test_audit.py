@@ -265,7 +265,7 @@ def test_tdm_reservation_against_ai_input_yes_is_only_a_warning() -> None:
 
 
 def test_tdmrep_header_overriding_the_file_is_a_warning() -> None:
-    # TDMRep 2.7 layering: a header may override the file on purpose.
+    # TDMRep layering (section Processing priority): a header may override the file on purpose.
     report = audit(
         site_input(
             {"/robots.txt": OPEN, "/.well-known/tdmrep.json": TDM_RESERVE},

@@ -131,7 +131,7 @@ def test_signal_file_outcome(kwargs: dict[str, Any], expected: Availability) -> 
 def test_signal_file_reason_names_the_file_and_the_consequence() -> None:
     assert signal_file_outcome(status=503, name="tdmrep.json").reason == (
         "tdmrep.json answered 503: unreachable, unknown for this mechanism, retry later "
-        "(standards.md 12.3 step 7)"
+        "(docs/decisions.md, Each mechanism's own rules)"
     )
     assert "no statement" in signal_file_outcome(status=404).reason
 

@@ -420,7 +420,7 @@ LAYER_CASES = [
         A,
         "",
         "header tdm-reservation",
-        "supersedes tdmrep.json $[0] (TDMRep 2.7)",
+        "supersedes tdmrep.json $[0] (TDMRep, section Processing priority)",
     ),
     (
         "absence does not reset",
