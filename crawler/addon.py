@@ -9,7 +9,7 @@ HEEDFUL_USE = "ai-train"
 Settings are set at the ``addon`` priority (Scrapy's drop-in mechanism, style.md C), so a
 project can still override any of them. Scrapy's ``RobotsTxtMiddleware`` is replaced: it lets
 requests through while robots.txt is still downloading and allows everything when the download
-fails, both of which Heedful must not do (RFC 9309 2.3.1.4, standards.md 1.8).
+fails, both of which Heedful must not do (RFC 9309 section 2.3.1.4).
 """
 
 from __future__ import annotations

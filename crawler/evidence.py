@@ -3,7 +3,9 @@
 One :class:`Provenance` per crawler, shared by the middleware and the pipelines. Every fetched
 signal file becomes a :class:`~crawler.ledger.SignalSnapshot` (its body as a WARC response
 record, as Common Crawl keeps robots.txt captures); every considered URL becomes a
-:class:`~crawler.ledger.UrlEvent` (standards.md 12.3 step 9, 11.3 measure 1.3, 11.4).
+:class:`~crawler.ledger.UrlEvent` (docs/decisions.md, Reasons;
+the GPAI Code of Practice, Copyright chapter, measure 1.3; the EU template for the public summary of
+training content).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The downloader middleware that decides before and after every fetch (standards.md 12.6).
+"""The downloader middleware that decides before and after every fetch (docs/crawler.md).
 
 Before a request leaves: its origin's files are decided (one shared task per origin, see
 :mod:`crawler.origincache`), then robots.txt access and every site-level statement for the
@@ -214,7 +214,8 @@ class PolicyDownloaderMiddleware:
             request.headers[b"User-Agent"] = self.config.user_agent
         source_page = request.meta.get(FROM_PAGE_META)
         if source_page and source_page in self._reserved_pages:
-            # standards.md 7.2, 12.3 step 8: the page's noimageai applies to its images.
+            # DeviantArt's noai and noimageai directives; docs/decisions.md, Each mechanism's own
+            # rules: the page's noimageai applies to its images.
             stmt = self._reserved_pages[source_page]
             decision = self._decide(state, url)
             decision = dataclasses.replace(
@@ -251,7 +252,8 @@ class PolicyDownloaderMiddleware:
                 message=f"heedful: access {decision.access} for {url}",
             )
         if decision.uses[self.config.use] in BLOCKING:
-            # TDMRep 2.7: a response header or meta supersedes tdmrep.json. When the file is
+            # TDMRep, section Processing priority: a response header or meta supersedes tdmrep.json.
+            # When the file is
             # the only thing in the way, fetch, decide with everything, discard unless allowed.
             without = self._decide(state, url, site=dataclasses.replace(state.site, tdmrep=None))
             if without.uses[self.config.use] in BLOCKING or state.site.tdmrep is None:

@@ -1,17 +1,18 @@
 """Per-origin signal files, fetched once, shared by every request, refreshed when stale.
 
-RFC 9309 scopes robots.txt to one origin (scheme, host, port; standards.md 1.2), and so are
+RFC 9309 scopes robots.txt to one origin (scheme, host, port; RFC 9309 section 2.3), and so are
 ``/.well-known/tdmrep.json``, ``/ai.txt`` and the removals list; RSL documents are cached by URL.
 The first request for an origin starts one refresh *task*; every other request for that origin
 awaits the same task (style.md C: cache the task, not the result, so a burst makes one fetch and
 no request leaves before the files are decided).
 
-Freshness (RFC 9309 2.4, standards.md 1.9): each file lives ``cache_lifetime(headers)`` seconds,
+Freshness (RFC 9309 section 2.4): each file lives ``cache_lifetime(headers)`` seconds,
 at most 24 hours; a stale file is revalidated with ``If-None-Match``/``If-Modified-Since``.
 A file that could not be fetched (5xx, 429, network error) is *never* cached as permission: its
 outcome (complete disallow for robots.txt, unknown for the others) holds only until a retry,
 after an exponential backoff. A stale good copy is not reused when the refresh fails: the rules
-may have become stricter, and failing closed is the reading that respects the creator (1.8).
+may have become stricter, and failing closed is the reading that respects the creator (RFC 9309
+section 2.3.1).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ SITE_FILES: Final[Mapping[str, str]] = {
     "ai-txt": AI_TXT_PATH,
     "removals": REMOVALS_PATH,
 }
-"""The files read once per origin before any page (standards.md 12.6 steps 1-4)."""
+"""The files read once per origin before any page (docs/crawler.md)."""
 
 Fetch = Callable[[str, Mapping[str, str]], Awaitable[SignalFile]]
 """``fetch(url, extra_headers)``: one bounded GET following redirects; never raises."""

@@ -1,7 +1,8 @@
 """Item pipelines: nothing the policy refused reaches a project's storage.
 
 The middleware already drops refused responses, so items only come from kept pages. What is
-left for items is what a page allows only in part: ``noimageai`` (standards.md 7.2) keeps the
+left for items is what a page allows only in part: ``noimageai`` (DeviantArt's noai and noimageai
+directives) keeps the
 text but reserves the images, so :class:`UsePolicyPipeline` removes the image URLs an item
 carries (Scrapy's ``ImagesPipeline`` field ``image_urls`` by default, ``IMAGES_URLS_FIELD``)
 when the item's page reserved its images. :class:`LedgerPipeline` counts what items were

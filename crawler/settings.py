@@ -76,7 +76,7 @@ class HeedfulConfig:
 
 
 def default_user_agent(token: str, info_url: str, use: str) -> str:
-    """The product token, a URL describing the crawler, and its purpose (standards.md 10.3)."""
+    """The product token, a URL describing the crawler, and its purpose (draft-illyes-webbotauth-cbcp)."""
     return f"Mozilla/5.0 (compatible; {token}/{VERSION}; +{info_url}; purpose: {use})"
 
 
@@ -90,7 +90,7 @@ def read_config(settings: BaseSettings) -> HeedfulConfig:
         raise NotConfigured("HEEDFUL_ENABLED is off")
     token = str(_get(settings, "HEEDFUL_PRODUCT_TOKEN")).strip()
     if not token or not all(c.isalpha() or c in "_-" for c in token):
-        # RFC 9309 2.2.1: a product token is [A-Za-z_-]+ (standards.md 1.11 #17).
+        # RFC 9309 section 2.2.1: a product token is [A-Za-z_-]+.
         raise NotConfigured(f"HEEDFUL_PRODUCT_TOKEN ({token!r}) must match [A-Za-z_-]+")
     try:
         use = Use(str(_get(settings, "HEEDFUL_USE")))

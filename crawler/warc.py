@@ -1,7 +1,8 @@
 """WARC output: kept content and every signal file fetched, gzip per record, rotated by size.
 
 Common Crawl keeps its robots.txt captures next to the pages; Heedful does the same so that the
-ledger's evidence (standards.md 12.3 step 9, 11.4) points at the exact bytes that were read.
+ledger's evidence (docs/decisions.md, Reasons; the EU template for the public summary of training
+content) points at the exact bytes that were read.
 Bodies arrive decompressed from Scrapy, so transfer headers that no longer describe them are
 renamed the way Common Crawl does (``X-Crawler-Content-Encoding``), keeping them readable.
 """

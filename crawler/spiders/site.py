@@ -2,7 +2,8 @@
 
 It knows nothing about policy: Heedful's middleware decides every request it makes. It only
 marks image requests with the page they came from (``heedful_from_page``), so a page's
-``noimageai`` can reserve them (standards.md 7.2), and bounds the crawl to ``max_pages``
+``noimageai`` can reserve them (DeviantArt's noai and noimageai directives), and bounds the crawl to
+``max_pages``
 requests.
 """
 

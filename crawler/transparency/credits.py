@@ -3,7 +3,7 @@
 The creator of a kept work is, in order: the page's author (schema.org ``author``/``creator``,
 ``article:author``, ``DC.creator``, ``<meta name=author>``), its rights holder (schema.org
 ``copyrightHolder``/``publisher``, ``DC.rightsHolder``), or the copyright holder an RSL licence
-names (standards.md 6). The attribution text is what the site asked for: RSL ``copyright``,
+names (RSL 1.0). The attribution text is what the site asked for: RSL ``copyright``,
 then schema.org ``copyrightNotice``/``creditText`` or ``DC.rights``. Works withdrawn by a
 re-check or purged are not credited: they are no longer used. Works with no identifiable
 creator are counted and listed by registrable domain.

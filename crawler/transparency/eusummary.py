@@ -5,7 +5,7 @@ general-purpose AI models (AI Act Art. 53(1)(d)), section "data crawled and scra
 sources": the crawlers' names and purposes, the collection period, the types of content, the
 top domain names by size of content collected (the top 10% of domains by default; the share is
 a parameter, ``--top-share``) and the measures taken to respect reservations of rights (the
-Copyright chapter of the GPAI Code of Practice, standards.md 11.3), with counts of items
+Copyright chapter of the GPAI Code of Practice), with counts of items
 excluded per signal. Every number is one of :mod:`crawler.transparency.figures`.
 """
 

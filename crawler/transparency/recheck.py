@@ -7,7 +7,7 @@ removals list and the RSL licences, only where robots.txt lets the crawler go), 
 as evidence (a ``SignalSnapshot`` under the re-check's id and a WARC record). Each kept item is
 then decided again with ``policies.evaluate`` for the crawl's own agent, use, mode and
 strictness, with the page's own signals read from its stored WARC record or, with ``pages``,
-from a conditional GET of the page (standards.md 12.6).
+from a conditional GET of the page (docs/crawler.md).
 
 Outcomes, appended as ``UrlEvent`` rows with ``event="recheck"`` (history is never rewritten):
 ``kept`` (still allowed), ``withdrawn`` (the verdict is no longer allow: it goes on the purge

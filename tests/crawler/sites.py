@@ -129,7 +129,7 @@ def build() -> dict[str, Site]:
     ):
         s.add(f"/img/{name}", body, ctype=ctype)
 
-    # TDMRep: the file reserves /reserved/; a response header supersedes it (TDMRep 2.7).
+    # TDMRep: the file reserves /reserved/; a response header supersedes it (TDMRep, section Processing priority).
     s = sites["tdm"] = Site("tdm")
     s.text("/robots.txt", "User-agent: *\nAllow: /\n")
     s.add(
