@@ -2,7 +2,7 @@
 
 ``--static DIR`` serves files, ``--upstream URL`` proxies an origin, and with neither a content
 path is a 404. Every answer carries the policy's headers for its path and media type; HTML gets
-the policy's ``<head>`` elements (standards.md 12.5) inserted after its ``<head>`` tag. The check
+the policy's ``<head>`` elements (docs/site-policy.md) inserted after its ``<head>`` tag. The check
 API asks :func:`simulate` what a page request would return, so it decides on exactly what a
 crawler fetching the page would read, without an HTTP request to itself.
 """

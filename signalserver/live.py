@@ -4,7 +4,7 @@ Rendering happens once per (policy version, public origin), never per request: a
 ``/robots.txt`` is a dictionary lookup plus a conditional-request check (issue 3 section 5).
 Each published file carries its version (``Heedful-Policy-Version``), a strong ``ETag`` from
 its bytes, ``Last-Modified`` (when the version went live) and ``Cache-Control``, so crawlers
-revalidate cheaply and see a new policy within ``MAX_AGE`` seconds (standards.md 12.5).
+revalidate cheaply and see a new policy within ``MAX_AGE`` seconds (docs/site-policy.md).
 """
 
 from __future__ import annotations

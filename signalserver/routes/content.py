@@ -1,6 +1,6 @@
 """Everything else: the site's own content, from ``--static DIR`` or ``--upstream URL``.
 
-Each answer carries the policy's headers for its path (standards.md 12.5), so a site can put
+Each answer carries the policy's headers for its path (docs/site-policy.md), so a site can put
 Heedful in front of its content; HTML also gets the policy's ``<head>`` elements. The
 :func:`signalserver.content.simulate` twin of this module tells the check API what is served.
 """

@@ -1,7 +1,8 @@
 """The published files: robots.txt, ai.txt, tdmrep.json, the RSL licence, the removals list.
 
 Each is rendered once per policy version (signalserver/live.py); a request is a lookup and a
-conditional check, answered 304 when the crawler's copy is current (standards.md 1.9, 12.5).
+conditional check, answered 304 when the crawler's copy is current (RFC 9309 section 2.4;
+docs/site-policy.md).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ CONDITIONAL_2: Final = hdrs.IF_MODIFIED_SINCE
 """``istr`` names: a header lookup with them skips case folding."""
 LICENSE: Final = "/license.xml"
 RENDERED: Final = (ROBOTS, AI_TXT, TDMREP, LICENSE)
-"""Rendered per policy version; the RSL document (standards.md 6.3) is 404 without a licence."""
+"""Rendered per policy version; the RSL document (RSL 1.0 section 3) is 404 without a licence."""
 
 
 def respond(request: web.Request, published: Published) -> web.Response:
