@@ -37,7 +37,7 @@ from policies.site import (
 USER_AGENT = (
     f"Mozilla/5.0 (compatible; {HEEDFUL_TOKEN}/0.1; +https://heedful.invalid/bot; policy check)"
 )
-"""Heedful's checker identifies itself and its purpose (RFC 9309 2.2.1, standards.md 10.3)."""
+"""Heedful's checker identifies itself and its purpose (RFC 9309 2.2.1, draft-illyes-webbotauth-cbcp)."""
 
 
 class BadURL(ValueError):
@@ -45,7 +45,7 @@ class BadURL(ValueError):
 
 
 def origin_of(url: str) -> str:
-    """``scheme://host[:port]``: robots.txt and friends are scoped to exactly this (1.2)."""
+    """``scheme://host[:port]``: robots.txt and friends are scoped to exactly this (RFC 9309 section 2.3)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadURL(f"not an absolute http(s) URL: {url!r}")

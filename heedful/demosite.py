@@ -1,6 +1,6 @@
 """Local fixture sites for tests and ``make demo``, each on its own 127.0.0.1 port.
 
-robots.txt and the other site-level files are scoped to one origin (standards.md 1.2), so every
+robots.txt and the other site-level files are scoped to one origin (RFC 9309 section 2.3), so every
 site gets its own port. The sites are data (:mod:`heedful.demosite_data`); this module serves
 them and implements the hostile behaviours. Each site keeps an access log (method, path, status,
 user agent) outside its own URL space: on the Python object in process, and as JSON lines on

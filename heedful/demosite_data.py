@@ -153,7 +153,7 @@ def oversize_robots() -> str:
     """Allow-all, padded with comments so the ``Disallow: /secret`` line lies past the cap.
 
     RFC 9309 2.5 lets a crawler ignore what follows its parsing limit; the line after it is
-    therefore not a rule, and the truncation is reported (standards.md 1.10).
+    therefore not a rule, and the truncation is reported (RFC 9309 section 2.5).
     """
     line = "# padding: this robots.txt is deliberately larger than the 500 KiB parsing limit\n"
     pad = line * (OVERSIZE_PAD // len(line))
@@ -200,7 +200,8 @@ SITES: Final[Mapping[str, tuple[Page, ...]]] = MappingProxyType(
                 content_type=JSON,
             ),
             Page(path="/tdm-policy.json", body=TDM_POLICY, content_type="application/ld+json"),
-            # The header on a response supersedes the site file (standards.md 2.7).
+            # The header on a response supersedes the site file (TDMRep, section Processing
+            # priority).
             Page(
                 path="/open/",
                 body=html("tdmrep-reserved: open data", "<p>Free to mine.</p>"),
@@ -259,7 +260,7 @@ SITES: Final[Mapping[str, tuple[Page, ...]]] = MappingProxyType(
         ),
         "soft404-aitxt": (
             text("/robots.txt", ALLOW_ALL_ROBOTS),
-            # A "soft 404": status 200 but an HTML error page (standards.md 12.6 step 3).
+            # A "soft 404": status 200 but an HTML error page (docs/crawler.md).
             Page(path="/ai.txt", body=html("Page not found", "<p>Sorry, nothing here.</p>")),
             *pages("soft404-aitxt"),
         ),

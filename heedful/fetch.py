@@ -1,6 +1,6 @@
 """A bounded HTTP GET that never raises on what a server does.
 
-Every site Heedful reads is untrusted (RFC 9309 2.5, standards.md 1.10): it may stall, reset,
+Every site Heedful reads is untrusted (RFC 9309 section 2.5): it may stall, reset,
 loop, send a gzip bomb or an endless body. :func:`fetch` bounds the whole exchange (every hop,
 headers and body) by one deadline, cuts the decompressed body at ``max_bytes`` and reports every
 failure as data (``status`` ``None`` or the status seen, plus a one-sentence ``error``), which
