@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Final
 
-from policies.agents import known_agents
+from policies.agents import published_agents
 from policies.aitxt import AiTxtSpec, render_ai_txt
 from policies.content_signal import render_content_signal
 from policies.content_usage import render_content_usage
@@ -99,10 +99,11 @@ def ext_scopes(index: PolicyIndex, uses: tuple[Use, ...]) -> list[tuple[str, str
 def robots_txt(index: PolicyIndex, version: str, license_url: str) -> str:
     star = _group(index, EVERYONE, ("*",))
     groups = [star]
+    # A catalogued crawler whose name or fallback has an override obeys that class's group.
     groups += [
         replace(star, agents=(agent.token,))
-        for agent in known_agents()
-        if agent.token.lower() not in index.agents
+        for agent in published_agents()
+        if index.class_of(agent.token) == EVERYONE
     ]
     groups += [_group(index, klass, (index.names[klass],)) for klass in index.agents]
     site = index.policy.site
