@@ -75,9 +75,3 @@ def name_key(name: str) -> str:
     ``""`` when it has none.
     """
     return _key(name.strip(_WS)) or ""
-
-
-def same_product(value: str, name: str) -> bool:
-    """Does the ``User-agent`` value ``value`` name the crawler called ``name``?"""
-    key = group_key(value)
-    return key is not None and key != GLOBAL and key == name_key(name)

@@ -32,6 +32,16 @@ def crawler_token(agent: str) -> str:
     return keys[0] if keys else name_key(agent)
 
 
+def names_crawler(value: str, agent: str) -> bool:
+    """Does the ``user-agent`` value ``value`` name the crawler ``agent`` itself?
+
+    Fallbacks aside: whether a ``Googlebot`` group binds ``Googlebot-Image`` depends on the
+    rest of the file (:func:`select_groups`).
+    """
+    key = agent_token(value)
+    return key not in (None, "*") and key == crawler_token(agent)
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Selection:
     """The groups that apply to one crawler (RFC 9309 2.2.1, standards.md 1.4)."""
