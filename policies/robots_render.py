@@ -8,7 +8,7 @@ next group's ``User-agent`` lines cannot merge into it (RFC 9309 2.1).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from policies.product_names import is_product_name
@@ -54,6 +54,21 @@ def product_token(agent: str) -> str:
         return "*"
     name = agent.split("/", 1)[0]
     return name if is_product_name(name) else ""
+
+
+def merge_groups(groups: tuple[RobotsGroupSpec, ...]) -> tuple[RobotsGroupSpec, ...]:
+    """Groups with the same lines written once, naming every agent of them, in first-seen order.
+
+    A crawler obeys the union of every group that names it (RFC 9309 section 2.2.1), so naming
+    an agent in one group with lines L instead of in two groups that both have L changes no
+    reading; groups with different lines are never merged.
+    """
+    merged: dict[RobotsGroupSpec, list[str]] = {}
+    for group in groups:
+        merged.setdefault(replace(group, agents=()), []).extend(group.agents)
+    return tuple(
+        replace(body, agents=tuple(dict.fromkeys(agents))) for body, agents in merged.items()
+    )
 
 
 def _value(text: str) -> str:

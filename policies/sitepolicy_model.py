@@ -117,6 +117,9 @@ class SiteInfo(BaseModel):
     contact: Annotated[str, Field(min_length=1, max_length=300)]
     """An e-mail address or a URL where the owner can be reached."""
     sitemaps: tuple[str, ...] = ()
+    robots_txt: Literal["full", "compact"] = Field(default="full", alias="robots-txt")
+    """``compact`` writes crawlers with the same rules as one group of several ``User-agent``
+    lines instead of one group each (RFC 9309 section 2.1: a group may name many crawlers)."""
 
     @field_validator("url")
     @classmethod
