@@ -176,19 +176,22 @@ def crawler_keys(agent: str) -> tuple[str, ...]:
 
     ``agent`` is a crawler's name (``GoogleOther-Image``, ``HeedfulBot/1.0``) or a whole
     User-Agent header (``Mozilla/5.0 (compatible; GPTBot/1.1; +https://openai.com/gptbot)``),
-    which is read as the known agent it names, else as its first product. A known agent's
-    documented fallbacks follow its own name: it obeys the groups of the first name that has
-    any, else ``*`` (Google's crawler documentation; :mod:`policies.robots_groups`).
+    which is read as the known agent it names, else as its first product. A spelling the
+    sources give for a known agent (``panscient.com`` for ``Panscient``) is followed by that
+    agent's token; then come its documented fallbacks. The crawler obeys the groups of the first
+    name that has any, else ``*`` (Google's crawler documentation; :mod:`policies.robots_groups`).
     """
     own = name_key(agent)
-    known = _by_key().get(own)
-    if known is None and _HEADER.search(agent.strip()):
+    spelled = agent.strip().lower()
+    known = _by_key().get(own) or _by_name().get(spelled) or _by_name().get(own)
+    if known is None and _HEADER.search(spelled):
         known = agent_for_user_agent(agent)
         if known is not None:
             own = name_key(known.token)
     if known is None:
         return (own,) if own else ()
-    return tuple(dict.fromkeys((own, *(name_key(f) for f in known.fallbacks))))
+    names = (own, name_key(known.token), *(name_key(f) for f in known.fallbacks))
+    return tuple(dict.fromkeys(name for name in names if name))
 
 
 @cache

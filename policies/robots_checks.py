@@ -42,8 +42,10 @@ def check_agent(agent: Line, note: Note) -> None:
     elif product != "*" and not is_product_token(product):
         google = _GOOGLE_CUT.match(product)
         cut = google.group(0) if google else ""
+        # INFO: the line is what the crawler's operator asks for (Ai2 documents AI2Bot); only
+        # parsers that cut at the first digit read it differently.
         note(
-            Severity.WARNING,
+            Severity.INFO,
             agent.number,
             "user-agent-not-token",
             f"user-agent {agent.value!r} is not an RFC 9309 2.2.1 product token ([A-Za-z_-]); "
