@@ -11,7 +11,7 @@ from rich.console import Console
 from heedful.check import BadURL, check_urls
 from heedful.cli_common import EXIT_DENIED, EXIT_LICENSE, Failure
 from heedful.output import decision_json, print_decision, print_matrix
-from policies.agents import HEEDFUL_TOKEN, known_agents
+from policies.agents import HEEDFUL_TOKEN, published_agents
 from policies.model import Decision, Mode, Use, Verdict
 
 
@@ -63,7 +63,7 @@ def check(
 
     Exit status: 0 every URL allowed, 3 any denied, 4 none denied but some need a licence.
     """
-    agents = [a.token for a in known_agents()] if all_agents else [agent]
+    agents = [a.token for a in published_agents()] if all_agents else [agent]
     try:
         checked = asyncio.run(check_urls(urls, agents=agents, fetch_timeout=timeout))
     except BadURL as exc:

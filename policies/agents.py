@@ -1,33 +1,38 @@
-"""The bundled catalogue of known AI crawler product tokens (the ai.robots.txt list and the
-operators' documentation).
+"""The bundled catalogue of known crawlers: product names, operators, purposes and fallbacks.
 
-``policies/data/agents.json`` holds one entry per product token (compared case-insensitively,
-so each token appears once). Its fields, and :class:`KnownAgent`'s:
+``policies/data/agents.json`` holds one entry per crawler name (compared case-insensitively,
+so each appears once). Its fields, and :class:`KnownAgent`'s:
 
 ``token``
-    A valid RFC 9309 product token (``[A-Za-z_-]+``): what a robots.txt ``User-agent`` line or a
-    ``<meta name>`` addresses, and what a User-Agent header carries. For a list name that is not
-    a valid token (``ChatGPT Agent``, ``iaskspider/2.0``, ``bigsur.ai``) it is the valid prefix,
-    the form Google-style parsers match (RFC 9309 section 2.2.1).
+    The crawler's name as its operator (or, for list-only entries, the ai-robots-txt list)
+    writes it: what a robots.txt ``User-agent`` line names and a User-Agent header carries.
+    Usually an RFC 9309 product token; ``AI2Bot``, ``img2dataset`` and ``bigsur.ai`` are
+    product names with digits or dots, matched whole (:mod:`policies.product_names`). A list
+    name with a space (``ChatGPT Agent``) is kept as written; no ``User-agent`` line can name
+    it (a reader would see ``ChatGPT``), so it is never rendered (:attr:`KnownAgent.addressable`).
 ``names``
-    Every spelling the sources use for this token, as written there (``Brightbot`` and
-    ``Brightbot 1.0``; ``meta-externalagent`` and ``Meta-ExternalAgent``).
+    Every spelling the sources use (``meta-externalagent`` and ``Meta-ExternalAgent``).
 ``operator``
-    Who runs it (``""`` when the sources do not say).
+    Who runs it (``""`` when no source says).
 ``purposes``
     From :data:`PURPOSES`: ``training`` (collects training data), ``search`` (builds a search or
     AI-search index), ``user-triggered`` (fetches on a user's request), ``agent`` (autonomous
-    browsing agent), ``control`` (a robots.txt-only token), ``other``. Entries known only from
-    the ai-robots-txt list say ``other``; the operators' crawler documentation gives the rest.
+    browsing agent), ``control`` (a robots.txt-only token), ``other``.
+``fallbacks``
+    Tokens whose groups the crawler obeys when no group names it, most specific first: Google
+    documents ``GoogleOther-Image`` with the tokens ``GoogleOther-Image`` and ``GoogleOther``.
+    A crawler obeys the groups of the first of its token and fallbacks that has one, else ``*``.
 ``control_only``
     True for tokens never sent as a User-Agent (``Google-Extended``, ``Applebot-Extended``,
     ``Webzio-Extended``): they appear only in robots.txt, so they never match a request.
 ``respects_robots``
     The operator's or list's claim about honouring robots.txt: ``yes``, ``no``, ``partial`` or
     ``unclear``.
-``note``, ``source``
-    Free text, and where the entry comes from (the operators' crawler documentation and/or
-    ``ai-robots-txt/ai.robots.txt robots.json @738c80d``).
+``documented``, ``source``
+    ``source`` is the operator's documentation of the crawler when ``documented`` is true, else
+    the ai-robots-txt list (``robots.json`` at commit 738c80d), the only source for the entry.
+``note``
+    Free text.
 
 Reading package data is not I/O on user files: the catalogue is part of the code, loaded once.
 """
@@ -37,24 +42,29 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Final
 
+from policies.product_names import is_product_name, name_key
+
 HEEDFUL_TOKEN: Final = "HeedfulBot"  # noqa: S105 - a product token, not a secret
-"""Heedful's own crawler's product token (draft-illyes-webbotauth-cbcp)."""
+"""Heedful's own crawler's product token (RFC 9309 section 2.2.1: letters, ``-`` and ``_``)."""
 
 PURPOSES: Final = frozenset({"training", "search", "user-triggered", "agent", "control", "other"})
 RESPECTS: Final = frozenset({"yes", "no", "partial", "unclear"})
 DATA_FILE: Final = "data/agents.json"
 
-_VALID_TOKEN: Final = re.compile(r"[A-Za-z_-]+")
-_WORD_CHARS: Final = "A-Za-z_-"
+_NAME_CHARS: Final = "A-Za-z0-9_.-"
+"""Characters that continue a product name in a User-Agent header (``ChatGPT-User`` is not
+``ChatGPT``, ``AI2Bot-Dolma`` is not ``AI2Bot``)."""
+_HEADER: Final = re.compile(r"[\s(;,]")
+"""A name holding one of these is a whole User-Agent header, not one product name."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class KnownAgent:
-    """One known crawler token; see the module docstring for each field."""
+    """One known crawler; see the module docstring for each field."""
 
     token: str
     operator: str
@@ -63,12 +73,19 @@ class KnownAgent:
     respects_robots: str
     note: str = ""
     names: tuple[str, ...] = ()
+    fallbacks: tuple[str, ...] = ()
+    documented: bool = False
     source: str = ""
+
+    @property
+    def addressable(self) -> bool:
+        """A ``User-agent`` line can name this crawler and nobody else (no space in the name)."""
+        return is_product_name(self.token)
 
 
 @cache
 def known_agents() -> tuple[KnownAgent, ...]:
-    """Every catalogued agent, in file order (the operators' crawler documentation first, then the list, then us)."""
+    """Every catalogued agent, in file order."""
     text = resources.files("policies").joinpath(DATA_FILE).read_text(encoding="utf-8")
     agents = []
     for raw in json.loads(text)["agents"]:
@@ -80,11 +97,12 @@ def known_agents() -> tuple[KnownAgent, ...]:
             respects_robots=raw["respects_robots"],
             note=raw.get("note", ""),
             names=tuple(raw["names"]),
-            source=raw.get("source", ""),
+            fallbacks=tuple(raw.get("fallbacks", ())),
+            documented=raw["documented"],
+            source=raw["source"],
         )
-        # The file ships with the code: a bad entry is a bug here, not third-party content.
-        if not _VALID_TOKEN.fullmatch(agent.token):
-            raise ValueError(f"agents.json: {agent.token!r} is not a valid product token")
+        # The file ships with the code: a bad entry is a bug here, not third-party content
+        # (tests/unit/policies/test_agents_catalogue.py lints the rest).
         if not PURPOSES.issuperset(agent.purposes) or agent.respects_robots not in RESPECTS:
             raise ValueError(f"agents.json: bad purposes or respects_robots for {agent.token!r}")
         agents.append(agent)
@@ -96,10 +114,21 @@ def _by_token() -> dict[str, KnownAgent]:
     return {agent.token.lower(): agent for agent in known_agents()}
 
 
+@cache
+def _by_name() -> dict[str, KnownAgent]:
+    return {name.lower(): agent for agent in known_agents() for name in agent.names}
+
+
+@cache
+def _by_key() -> dict[str, KnownAgent]:
+    """Addressable agents by the product name a robots.txt reader compares."""
+    return {name_key(agent.token): agent for agent in known_agents() if agent.addressable}
+
+
 def find_agent(token: str) -> KnownAgent | None:
     """The agent whose token is ``token`` (case-insensitive), or ``None``.
 
-    A name as the list spells it (``"ChatGPT Agent"``) is found too, through its entry's names.
+    A name as a source spells it (``"Meta-ExternalAgent"``, ``"iaskspider/2.0"``) is found too.
     """
     if not isinstance(token, str):
         raise TypeError(f"find_agent expects str, got {type(token).__name__}")
@@ -110,14 +139,9 @@ def find_agent(token: str) -> KnownAgent | None:
 
 
 @cache
-def _by_name() -> dict[str, KnownAgent]:
-    return {name.lower(): agent for agent in known_agents() for name in agent.names}
-
-
-@cache
 def _user_agent_pattern() -> re.Pattern[str]:
-    # Names as the list spells them (``AI2Bot``, ``iaskspider/2.0``) match too: a User-Agent
-    # carries the full name, and the longer literal identifies the agent better than its prefix.
+    # Names as the sources spell them (``iaskspider/2.0``) match too: a User-Agent carries the
+    # full name, and the longer literal identifies the agent better than its prefix.
     words = {
         word
         for agent in known_agents()
@@ -125,16 +149,15 @@ def _user_agent_pattern() -> re.Pattern[str]:
         for word in (agent.token, *agent.names)
     }
     alternation = "|".join(re.escape(word) for word in sorted(words, key=lambda w: (-len(w), w)))
-    return re.compile(rf"(?<![{_WORD_CHARS}])(?:{alternation})(?![{_WORD_CHARS}])", re.IGNORECASE)
+    return re.compile(rf"(?<![{_NAME_CHARS}])(?:{alternation})(?![{_NAME_CHARS}])", re.IGNORECASE)
 
 
 def agent_for_user_agent(user_agent_header: str) -> KnownAgent | None:
-    """Which known agent a ``User-Agent`` header belongs to, for server access logs.
+    """Which known agent a ``User-Agent`` header belongs to.
 
-    A known token (or a name as the list spells it) counts where it stands alone, not inside a
-    longer ``[A-Za-z_-]`` word (``ChatGPT-User`` is not ``ChatGPT``); the longest match wins.
-    Control tokens
-    are never sent as a User-Agent and never match (the operators' crawler documentation).
+    A known name counts where it stands alone, not inside a longer product name
+    (``ChatGPT-User`` is not ``ChatGPT``, ``AI2Bot-Dolma`` is not ``AI2Bot``); the longest match
+    wins. Control tokens are never sent as a User-Agent and never match.
     """
     if not isinstance(user_agent_header, str):
         raise TypeError(f"agent_for_user_agent expects str, got {type(user_agent_header).__name__}")
@@ -147,7 +170,43 @@ def agent_for_user_agent(user_agent_header: str) -> KnownAgent | None:
     return _by_token().get(best.lower()) or _by_name().get(best.lower())
 
 
+@lru_cache(maxsize=4096)
+def crawler_keys(agent: str) -> tuple[str, ...]:
+    """The product names a crawler obeys groups for, most specific first (lower-cased).
+
+    ``agent`` is a crawler's name (``GoogleOther-Image``, ``HeedfulBot/1.0``) or a whole
+    User-Agent header (``Mozilla/5.0 (compatible; GPTBot/1.1; +https://openai.com/gptbot)``),
+    which is read as the known agent it names, else as its first product. A spelling the
+    sources give for a known agent (``panscient.com`` for ``Panscient``) is followed by that
+    agent's token; then come its documented fallbacks. The crawler obeys the groups of the first
+    name that has any, else ``*`` (Google's crawler documentation; :mod:`policies.robots_groups`).
+    """
+    own = name_key(agent)
+    spelled = agent.strip().lower()
+    known = _by_key().get(own) or _by_name().get(spelled) or _by_name().get(own)
+    if known is None and _HEADER.search(spelled):
+        known = agent_for_user_agent(agent)
+        if known is not None:
+            own = name_key(known.token)
+    if known is None:
+        return (own,) if own else ()
+    names = (own, name_key(known.token), *(name_key(f) for f in known.fallbacks))
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
 @cache
 def training_agents() -> tuple[KnownAgent, ...]:
     """Agents that collect training data, control tokens for training included."""
     return tuple(agent for agent in known_agents() if "training" in agent.purposes)
+
+
+@cache
+def published_agents() -> tuple[KnownAgent, ...]:
+    """The agents Heedful names in a rendered robots.txt and in the audit matrix.
+
+    Those with a known operator whose name a ``User-agent`` line can address. A list-only
+    entry without an operator (``Code``, ``Spider``) is a common word that would bind any
+    crawler of that name, and a name with a space (``ChatGPT Agent``) would be read as its
+    first word (``ChatGPT``): naming them would address crawlers nobody meant.
+    """
+    return tuple(agent for agent in known_agents() if agent.operator and agent.addressable)

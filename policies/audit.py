@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from policies.agents import HEEDFUL_TOKEN, known_agents
+from policies.agents import HEEDFUL_TOKEN, published_agents
 from policies.audit_files import document_findings, file_findings, policy_references
 from policies.audit_model import AuditInput, Finding, sort_findings
 from policies.audit_probe import Probe, probe
@@ -55,8 +55,8 @@ class AuditReport:
 
 
 def matrix_agents(extra: Sequence[str] = ()) -> list[str]:
-    """Every known agent, then ``extra``, then Heedful's own token; no duplicates."""
-    names = [a.token for a in known_agents()] + list(extra) + [HEEDFUL_TOKEN]
+    """Every published agent, then ``extra``, then Heedful's own token; no duplicates."""
+    names = [a.token for a in published_agents()] + list(extra) + [HEEDFUL_TOKEN]
     return list({n.lower(): n for n in reversed(names)}.values())[::-1]
 
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Final
 from urllib.parse import urljoin
 
-from policies.agents import known_agents
+from policies.agents import published_agents
 from policies.audit_model import AuditInput
 from policies.evaluate import page_statements, site_statements, strict_statements
 from policies.headers import header_values
@@ -45,7 +45,7 @@ _STANDARD_METAS: Final = frozenset(
     {"robots", "tdm-reservation", "tdm-policy", "description", "viewport", "generator",
      "keywords", "author", "referrer", "theme-color", "color-scheme", "format-detection"}
 )  # fmt: skip
-_PREFIX: Final = re.compile(r"^\s*([A-Za-z_-]+)\s*:")
+_PREFIX: Final = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_.-]*)\s*:")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -111,7 +111,7 @@ def probe(data: AuditInput, *, agents: Sequence[str] = ()) -> Probe:
         ai_groups = scan(raw_ai.body, kind="ai.txt").groups
     tokens = page_tokens(data.fetched_pages())
     classes = classify(
-        [*agents, *(a.token for a in known_agents()), *named_tokens(robots_groups, ai_groups)],
+        [*agents, *(a.token for a in published_agents()), *named_tokens(robots_groups, ai_groups)],
         robots_groups,
         ai_groups,
         tokens,

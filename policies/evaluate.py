@@ -32,6 +32,7 @@ from policies.model import (
     Verdict,
     apply_hierarchy,
 )
+from policies.product_names import group_key, name_key
 from policies.site import PageSignals, SiteSignals
 
 DEFAULTS: Final = {Mode.OPT_OUT: Permission.ALLOW, Mode.CONSENT: Permission.DENY}
@@ -232,9 +233,9 @@ def strict_statements(site: SiteSignals, *, url: str) -> list[Statement]:
     """The strict reading: robots.txt keeps a known AI-training crawler out of ``url``."""
     if site.robots is None:
         return []
-    named = {token.lower() for token in site.robots.named_agents()}
+    named = {group_key(value) for value in site.robots.named_agents()}
     for known in training_agents():
-        if known.token.lower() not in named:
+        if name_key(known.token) not in named:
             continue
         access = site.robots.access(url, known.token)
         if not access.allowed:

@@ -6,14 +6,18 @@ They only produce diagnostics for ``heedful lint``; the access decision never re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Final, TypeAlias
 
 from policies.diagnostics import Severity
+from policies.product_names import is_product_token
 from policies.robots_groups import agent_token
 from policies.robots_lines import Group, Key, Line
 
 Note: TypeAlias = Callable[[Severity, int, str, str], None]
+_GOOGLE_CUT: Final = re.compile(r"[A-Za-z_-]*")
+"""Google's parser keeps the leading run of token characters of a ``User-agent`` value."""
 _BLANKET: Final = frozenset({"/", "/*", "*"})
 """Disallow values that already cover everything the * group could add."""
 
@@ -25,15 +29,28 @@ def check_agent(agent: Line, note: Note) -> None:
             Severity.WARNING,
             agent.number,
             "invalid-user-agent",
-            f"user-agent {agent.value!r} has no product token ([A-Za-z_-]); it matches no crawler",
+            f"user-agent {agent.value!r} names no product; it matches no crawler",
         )
     elif product not in ("*", agent.value.lower()):
         note(
             Severity.WARNING,
             agent.number,
             "user-agent-truncated",
-            f"user-agent {agent.value!r} is read as product token {product!r} "
-            "(RFC 9309 2.2.1: letters, '_' and '-' only)",
+            f"user-agent {agent.value!r} is read as product {product!r} "
+            "(a product name ends at the first space or '/')",
+        )
+    elif product != "*" and not is_product_token(product):
+        google = _GOOGLE_CUT.match(product)
+        cut = google.group(0) if google else ""
+        # INFO: the line is what the crawler's operator asks for (Ai2 documents AI2Bot); only
+        # parsers that cut at the first digit read it differently.
+        note(
+            Severity.INFO,
+            agent.number,
+            "user-agent-not-token",
+            f"user-agent {agent.value!r} is not an RFC 9309 2.2.1 product token ([A-Za-z_-]); "
+            f"Heedful binds it to crawlers named {agent.value!r}, Google's parser to "
+            + (f"crawlers named {cut!r}" if cut else "no crawler"),
         )
 
 

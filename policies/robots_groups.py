@@ -1,44 +1,45 @@
 """RFC 9309 group selection: which groups of a robots.txt (or ai.txt) bind a crawler.
 
-A user-agent value names the product token at its start (``[A-Za-z_-]+``), ``*`` is global;
-the crawler's groups are all those naming its token (compared for equality, case-insensitively),
-else all ``*`` groups, else none (RFC 9309 section 2.2.1).
+A user-agent value names a product (``*`` is global); it binds the crawlers of that product
+name, compared whole and case-insensitively (:mod:`policies.product_names`, RFC 9309 section
+2.2.1). A crawler obeys every group naming its own name, else every group naming its first
+documented fallback that has one (``Googlebot-Image`` -> ``Googlebot``,
+:func:`policies.agents.crawler_keys`), else every ``*`` group, else none.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Final
 
+from policies.agents import crawler_keys
+from policies.product_names import group_key, name_key
 from policies.robots_lines import Group
 
-_TOKEN: Final = re.compile(r"[A-Za-z_-]*")
-_WS: Final = " \t\v\f"
 
-
-@lru_cache(maxsize=4096)
 def agent_token(value: str) -> str | None:
-    """The product token a ``user-agent`` value names: ``*`` for the global group, else its
-    leading ``[A-Za-z_-]`` run lower-cased; ``None`` when it matches nothing (google/robotstxt
-    robots.cc).
+    """The product name a ``user-agent`` value names: ``*`` for the global group, else its
+    lower-cased product name; ``None`` when it names nothing (:func:`group_key`).
     """
-    value = value.strip(_WS)
-    if value == "*" or (value.startswith("*") and value[1:2] in tuple(_WS)):
-        return "*"
-    match = _TOKEN.match(value)
-    token = match.group(0).lower() if match else ""
-    return token or None
+    return group_key(value)
 
 
 def crawler_token(agent: str) -> str:
-    """The crawler's product token: the leading ``[A-Za-z_-]`` run of ``agent``
-    (``HeedfulBot/1.0`` -> ``heedfulbot``), lower-cased for comparison (RFC 9309 2.2.1).
+    """The crawler's own product name, lower-cased (``HeedfulBot/1.0`` -> ``heedfulbot``);
+    a whole User-Agent header gives the known agent it names (:func:`crawler_keys`).
     """
-    match = _TOKEN.match(agent.strip())
-    return match.group(0).lower() if match else ""
+    keys = crawler_keys(agent)
+    return keys[0] if keys else name_key(agent)
+
+
+def names_crawler(value: str, agent: str) -> bool:
+    """Does the ``user-agent`` value ``value`` name the crawler ``agent`` itself?
+
+    Fallbacks aside: whether a ``Googlebot`` group binds ``Googlebot-Image`` depends on the
+    rest of the file (:func:`select_groups`).
+    """
+    key = agent_token(value)
+    return key not in (None, "*") and key == crawler_token(agent)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -68,14 +69,20 @@ def index_groups(groups: tuple[Group, ...]) -> dict[str, tuple[int, ...]]:
 def select_groups(
     groups: tuple[Group, ...], agent: str, *, index: Mapping[str, tuple[int, ...]] | None = None
 ) -> Selection:
-    """Merge every group naming the crawler's token; else every ``*`` group; else none.
+    """Merge every group naming the crawler (or, failing that, its first fallback that has
+    one); else every ``*`` group; else none.
 
     ``index`` is :func:`index_groups` of ``groups``, passed by readers that select many times.
     """
     if index is None:
         index = index_groups(groups)
-    token = crawler_token(agent)
-    named = index.get(token, ()) if token else ()
+    token = ""
+    named: tuple[int, ...] = ()
+    for key in crawler_keys(agent):
+        named = index.get(key, ())
+        if named:
+            token = key
+            break
     wildcard = index.get("*", ())
     chosen = named or wildcard
     return Selection(

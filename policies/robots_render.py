@@ -9,10 +9,11 @@ next group's ``User-agent`` lines cannot merge into it (RFC 9309 2.1).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
-_TOKEN: Final = re.compile(r"[A-Za-z_-]*")
+from policies.product_names import is_product_name
+
 _UNSAFE: Final = re.compile(r"[\x00-\x20#\x7f]")
 """Characters that would end, cut or split a rule value: whitespace, controls and ``#``."""
 
@@ -42,16 +43,33 @@ class RobotsSpec:
 
 
 def product_token(agent: str) -> str:
-    """``agent`` reduced to what a parser reads from it: ``*`` or the valid token prefix.
+    """What a ``User-agent`` line for ``agent`` says: ``*``, or the agent's product name.
 
-    Names such as ``ChatGPT Agent`` or ``iaskspider/2.0`` are cut at the first character outside
-    ``[A-Za-z_-]`` (RFC 9309 section 2.2.1); an empty result means the agent cannot be written.
+    ``iaskspider/2.0`` is written ``iaskspider``; ``AI2Bot`` is written whole, so that it binds
+    ``AI2Bot`` and no crawler named ``AI`` (:mod:`policies.product_names`). A name with a space
+    (``ChatGPT Agent``) gives ``""``: a reader would take its first word for another crawler's
+    name, so the agent cannot be written.
     """
     agent = agent.strip()
     if agent == "*":
         return "*"
-    match = _TOKEN.match(agent)
-    return match.group(0) if match else ""
+    name = agent.split("/", 1)[0]
+    return name if is_product_name(name) else ""
+
+
+def merge_groups(groups: tuple[RobotsGroupSpec, ...]) -> tuple[RobotsGroupSpec, ...]:
+    """Groups with the same lines written once, naming every agent of them, in first-seen order.
+
+    A crawler obeys the union of every group that names it (RFC 9309 section 2.2.1), so naming
+    an agent in one group with lines L instead of in two groups that both have L changes no
+    reading; groups with different lines are never merged.
+    """
+    merged: dict[RobotsGroupSpec, list[str]] = {}
+    for group in groups:
+        merged.setdefault(replace(group, agents=()), []).extend(group.agents)
+    return tuple(
+        replace(body, agents=tuple(dict.fromkeys(agents))) for body, agents in merged.items()
+    )
 
 
 def _value(text: str) -> str:

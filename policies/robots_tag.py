@@ -27,6 +27,7 @@ from policies.diagnostics import Diagnostic, ParseResult, Severity
 from policies.headers import Headers, header_values
 from policies.html import HeadMeta
 from policies.model import Permission, Signal, Statement, Use, apply_hierarchy
+from policies.robots_groups import crawler_token
 
 HEADER: Final = "X-Robots-Tag"
 META_GLOBAL: Final = "robots"
@@ -80,8 +81,8 @@ KNOWN_DIRECTIVES: Final = frozenset(
 )  # fmt: skip
 """Directives recognised without a diagnostic (Google's robots meta tag specification; DeviantArt's noai and noimageai directives, Bing's nocache)."""
 
-_PREFIX: Final = re.compile(r"^\s*([A-Za-z_-]+)\s*:\s*(.*)$", re.DOTALL)
-_TOKEN: Final = re.compile(r"[A-Za-z_-]*")
+_PREFIX: Final = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_.-]*)\s*:\s*(.*)$", re.DOTALL)
+"""A leading ``name:`` addresses one crawler; product names may hold digits (``AI2Bot: noai``)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -93,9 +94,10 @@ class _Group:
 
 
 def product_token(agent: str) -> str:
-    """The lower-cased leading ``[A-Za-z_-]+`` run of ``agent`` (RFC 9309 section 2.2.1)."""
-    match = _TOKEN.match(agent)
-    return match.group(0).lower() if match else ""
+    """The crawler's lower-cased product name, compared with a header's ``name:`` or a
+    ``<meta name>`` as robots.txt compares ``User-agent`` values (:mod:`policies.product_names`).
+    """
+    return crawler_token(agent)
 
 
 def _split_header(value: str) -> list[_Group]:

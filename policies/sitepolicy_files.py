@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Final
 
-from policies.agents import known_agents
+from policies.agents import published_agents
 from policies.aitxt import AiTxtSpec, render_ai_txt
 from policies.content_signal import render_content_signal
 from policies.content_usage import render_content_usage
 from policies.model import Permission, Use
 from policies.patterns import compile_pattern
-from policies.robots_render import RobotsGroupSpec, RobotsSpec, render_robots
+from policies.robots_render import RobotsGroupSpec, RobotsSpec, merge_groups, render_robots
 from policies.rsl import RslContent, RslDocument, RslLicense, render_rsl
 from policies.sitepolicy_model import Choice, SitePolicy
 from policies.sitepolicy_resolve import EVERYONE, PolicyIndex, Vector, tighten
@@ -97,13 +97,23 @@ def ext_scopes(index: PolicyIndex, uses: tuple[Use, ...]) -> list[tuple[str, str
     return out
 
 
-def robots_txt(index: PolicyIndex, version: str, license_url: str) -> str:
+def robots_txt(
+    index: PolicyIndex, version: str, license_url: str, *, compact: bool | None = None
+) -> str:
+    """The policy's robots.txt: a ``*`` group, one per published crawler and one per override.
+
+    ``compact`` (default: the policy's ``[site] robots-txt = "compact"``) writes crawlers whose
+    groups have the same lines as one group with several ``User-agent`` lines.
+    """
+    if compact is None:
+        compact = index.policy.site.robots_txt == "compact"
     star = _group(index, EVERYONE, ("*",))
     groups = [star]
+    # A catalogued crawler whose name or fallback has an override obeys that class's group.
     groups += [
         replace(star, agents=(agent.token,))
-        for agent in known_agents()
-        if agent.token.lower() not in index.agents
+        for agent in published_agents()
+        if index.class_of(agent.token) == EVERYONE
     ]
     groups += [_group(index, klass, (index.names[klass],)) for klass in index.agents]
     site = index.policy.site
@@ -114,7 +124,7 @@ def robots_txt(index: PolicyIndex, version: str, license_url: str) -> str:
     )
     return render_robots(
         RobotsSpec(
-            groups=tuple(groups),
+            groups=merge_groups(tuple(groups)) if compact else tuple(groups),
             licenses=(license_url,) if license_url else (),
             sitemaps=site.sitemaps,
             comment=comment,

@@ -18,9 +18,8 @@ from typing import Annotated, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from policies.model import Use
+from policies.product_names import is_product_name
 
-TOKEN: Final = re.compile(r"[A-Za-z_-]+")
-"""A valid robots.txt product token (RFC 9309 section 2.2.1)."""
 EXTENSION: Final = re.compile(r"[A-Za-z0-9]+")
 MEDIA_TYPE: Final = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)")
 PATH_CHARS: Final = re.compile(r"/(?:[A-Za-z0-9._~!&'()+,;=:@/-]|%[0-9A-Fa-f]{2})*")
@@ -121,6 +120,9 @@ class SiteInfo(BaseModel):
     contact: Annotated[str, Field(min_length=1, max_length=300)]
     """An e-mail address or a URL where the owner can be reached."""
     sitemaps: tuple[str, ...] = ()
+    robots_txt: Literal["full", "compact"] = Field(default="full", alias="robots-txt")
+    """``compact`` writes crawlers with the same rules as one group of several ``User-agent``
+    lines instead of one group each (RFC 9309 section 2.1: a group may name many crawlers)."""
 
     @field_validator("url")
     @classmethod
@@ -176,11 +178,11 @@ class AgentRule(_Uses):
     def _token(cls, value: str) -> str:
         if value == "*":
             raise ValueError("'*' is everyone: use [defaults] and [[paths]] instead")
-        if not TOKEN.fullmatch(value):
-            prefix = re.match(r"[A-Za-z_-]*", value)
-            hint = f" (robots.txt readers would see {prefix.group(0)!r})" if prefix else ""
+        if not is_product_name(value):
+            # A space or "/" would make readers see only the start (docs/decisions.md).
             raise ValueError(
-                f"{value!r} is not a valid product token: only letters, '-' and '_'{hint}"
+                f"{value!r} is not a product name: letters, digits, '-', '_' and '.', "
+                "no space or '/' (e.g. 'GPTBot', 'AI2Bot')"
             )
         return value
 

@@ -21,9 +21,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from policies.agents import crawler_keys
 from policies.model import Use, Verdict
 from policies.patterns import PathPattern, canonical_path, compile_pattern
-from policies.robots_groups import crawler_token
+from policies.product_names import name_key
 from policies.sitepolicy_model import AgentRule, Choice, MediaRule, PathRule, SitePolicy
 
 STRICTNESS = {Choice.ALLOW: 1, Choice.LICENSE: 2, Choice.DENY: 3}
@@ -61,7 +62,7 @@ class PolicyIndex:
         self.agents: dict[str, list[tuple[str, int, AgentRule]]] = {}
         self.names: dict[str, str] = {}
         for i, rule in enumerate(policy.agents):
-            key = rule.agent.lower()
+            key = name_key(rule.agent)
             self.names.setdefault(key, rule.agent)
             self.agents.setdefault(key, []).append((canonical_path(rule.path), i, rule))
         prefixes = {"/"} | {p for p, _, _ in self.paths}
@@ -72,9 +73,13 @@ class PolicyIndex:
         """``*`` (every crawler without an override) and each overridden token, lower-cased."""
 
     def class_of(self, agent: str) -> str:
-        """The class whose robots.txt group ``agent`` selects (RFC 9309 token equality)."""
-        token = crawler_token(agent)
-        return token if token in self.agents else EVERYONE
+        """The class whose robots.txt group ``agent`` selects: its own name's, else its first
+        documented fallback's (``Googlebot-Image`` -> ``Googlebot``), else ``*``.
+        """
+        for key in crawler_keys(agent):
+            if key in self.agents:
+                return key
+        return EVERYONE
 
     def resolve(self, path: str, klass: str) -> Resolved:
         """Values for a canonical ``path`` and a crawler class (see the module docstring)."""

@@ -282,3 +282,21 @@ def test_missing_policy_file_is_one_line(tmp_path: Path) -> None:
     assert run.code == 2
     assert len(run.err.strip().splitlines()) == 1
     assert "nope.toml" in run.err
+
+
+def test_export_writes_the_compact_robots_txt(tmp_path: Path) -> None:
+    """``robots-txt = "compact"`` in the policy file reaches the files export writes."""
+    text = (ROOT / "examples" / "news-publisher.toml").read_text(encoding="utf-8")
+    compact = tmp_path / "compact.toml"
+    compact.write_text(text.replace("[site]\n", '[site]\nrobots-txt = "compact"\n', 1))
+    files = tmp_path / "files"
+    run = heedful(
+        "export", "--policy", str(compact), "--format", "nginx", "--files-dir", str(files),
+        "--write-files", "--version", "3",
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    written = (files / "robots.txt").read_text(encoding="utf-8")
+    expected = render_site(load_site_policy(compact.read_bytes()), version="3").robots_txt
+    assert written == expected
+    assert "User-agent: *\nUser-agent: OAI-SearchBot\n" in written
+    assert written.count("\n\nUser-agent:") < 5

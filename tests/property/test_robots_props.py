@@ -1,7 +1,7 @@
 """robots.txt laws: the reader is total, and parse(render(spec)) decides exactly like spec.
 
-The reference below evaluates a RobotsSpec directly: RFC 9309 group selection by token equality
-with ``*`` fallback (2.2.1), longest match with ties to Allow (2.2.2), Content-Usage longest path
+The reference below evaluates a RobotsSpec directly: RFC 9309 group selection by product-name
+equality with ``*`` fallback (2.2.1; docs/decisions.md "Product-token matching"), longest match with ties to Allow (2.2.2), Content-Usage longest path
 with equal paths all kept (standards.md 4.8), Content-Signal per selected group (5.3).
 """
 
@@ -18,13 +18,14 @@ from policies.model import Permission, Signal, Use
 from policies.patterns import canonical_path, compile_pattern
 from policies.robots import RobotsGroupSpec, RobotsSpec, parse_robots, render_robots
 
-AGENTS = ["*", "AlphaBot", "beta-bot", "GPTBot", "Gamma_Bot", "ChatGPT Agent", "Delta/1.0", "42bot"]
-CRAWLERS = ["AlphaBot", "alphabot/2.0", "GPTBot", "ChatGPT", "Delta", "OtherBot", "gamma_bot"]
+AGENTS = ["*", "AlphaBot", "beta-bot", "GPTBot", "Gamma_Bot", "ChatGPT Agent", "Delta/1.0", "42bot",
+          "AI2Bot", "crawler1"]  # fmt: skip
+CRAWLERS = ["AlphaBot", "alphabot/2.0", "GPTBot", "ChatGPT", "Delta", "OtherBot", "gamma_bot",
+            "AI", "ai2bot/1.0", "crawler3", "42bot"]  # fmt: skip
 PATTERNS = ["", "/", "/a", "/a/", "/ab", "/a*", "/*.pdf", "/a$", "/b/c", "*", "/%41b", "/é", "/a#b"]
 PATHS = ["/", "/a", "/a/", "/ab", "/Ab", "/a/x.pdf", "/b/c?d=1", "/x.pdf", "/é", "/a#b", "/c"]
 USAGE = ["train-ai=n", "train-ai=y", "search=n", "search=y, train-ai=n"]
 SIGNALS = ["", "ai-train=no", "search=yes, ai-train=no", "ai-input=yes"]
-_TOKEN = re.compile(r"[A-Za-z_-]*")
 
 groups = st.builds(
     RobotsGroupSpec,
@@ -47,15 +48,20 @@ specs = st.builds(
 )
 
 
-def _token(agent: str) -> str:
-    agent = agent.strip()
-    return "*" if agent == "*" else _TOKEN.match(agent).group(0).lower()  # type: ignore[union-attr]
+def _written(agent: str) -> str | None:
+    """What a group's agent is written as: the name before any "/"; a spaced name is not."""
+    name = agent.strip().split("/", 1)[0]
+    return None if " " in name else name.lower()
+
+
+def _crawler(crawler: str) -> str:
+    return re.split(r"[ /]", crawler.strip(), maxsplit=1)[0].lower()
 
 
 def _selected(spec: RobotsSpec, crawler: str) -> list[RobotsGroupSpec]:
-    mine = _token(crawler)
-    named = [g for g in spec.groups if mine in {_token(a) for a in g.agents}]
-    return named or [g for g in spec.groups if "*" in {_token(a) for a in g.agents}]
+    written = [g for g in spec.groups if any(_written(a) for a in g.agents)]
+    named = [g for g in written if _crawler(crawler) in {_written(a) for a in g.agents}]
+    return named or [g for g in written if "*" in {_written(a) for a in g.agents}]
 
 
 def _reference_allowed(spec: RobotsSpec, crawler: str, path: str) -> bool:

@@ -20,11 +20,19 @@ from hypothesis import strategies as st
 from policies.errors import PolicyFormatError
 from policies.sitepolicy import SitePolicy, load_site_policy, render_site
 from policies.sitepolicy_checks import policy_problems
+from tests.helpers.robots_compact import compact_differences
 from tests.helpers.sitepolicy_check import mismatches, protego_mismatches
 
 PREFIXES = ["/a/", "/a/b/", "/b", "/a/b/c/", "/caf%C3%A9/", "/x-y_z/"]
-AGENTS = ["ResearchBot", "Bytespider", "GPTBot", "ExampleBot"]
-SAMPLE_AGENTS = [*AGENTS, "RandomCrawler", "ClaudeBot", "ExampleBotNightly"]
+AGENTS = ["ResearchBot", "Bytespider", "GPTBot", "ExampleBot", "Googlebot"]
+SAMPLE_AGENTS = [
+    *AGENTS,
+    "RandomCrawler",
+    "ClaudeBot",
+    "ExampleBotNightly",
+    "Googlebot-Image",
+    "AI",
+]
 SAMPLE_PATHS = [
     "/",
     "/index",
@@ -124,6 +132,7 @@ def policies(draw: st.DrawFn) -> dict[str, Any]:
             data["license"]["server"] = "https://licensing.example/"
         if draw(st.booleans()):
             data["license"]["terms"] = "https://site.example/terms"
+    data["site"]["robots-txt"] = draw(st.sampled_from(["full", "compact"]))
     return data
 
 
@@ -155,6 +164,21 @@ def test_rendered_formats_read_back_as_intended(data: dict[str, Any], picks: st.
     # any robots.txt, so such names are left out of the protego comparison.
     pairs = {(path, agent) for path, agent, _ in sample if agent not in PROTEGO_PREFIXED}
     assert protego_mismatches(policy, rendered.robots_txt, rendered.base_url, sorted(pairs)) == []
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
+)
+@given(data=policies())
+def test_compact_robots_reads_like_full(data: dict[str, Any]) -> None:
+    """For every known agent and agents nobody names, at every path the policy names: the
+    compact robots.txt gives the same access and the same Content-Usage/Content-Signal reading."""
+    policy = _publishable(data)
+    assume(policy is not None)
+    assert policy is not None
+    assert compact_differences(policy) == []
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

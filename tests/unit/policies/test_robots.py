@@ -199,7 +199,8 @@ DIAGNOSTIC_CASES: list[tuple[str, str, str | bytes, list[tuple[str, int]]]] = [
     ("named-blanket-fine", "1.4", ("User-agent: *\nDisallow: /private/\n\nUser-agent: GPTBot\n"
      "Disallow: /\n"), []),
     ("user-agent-tokens", "10.1", "User-agent: ChatGPT Agent\nUser-agent: 123bot\nDisallow: /\n",
-     [("user-agent-truncated", 1), ("invalid-user-agent", 2)]),
+     [("user-agent-truncated", 1), ("user-agent-not-token", 2)]),
+    ("user-agent-none", "10.1", "User-agent: *bot\nDisallow: /\n", [("invalid-user-agent", 1)]),
     ("content-signal-outside", "5.3", "Content-Signal: ai-train=no\nUser-agent: *\nAllow: /\n",
      [("content-signal-outside-group", 1)]),
     ("content-signal-value", "5.3", "User-agent: *\nContent-Signal: ai-train=maybe\nAllow: /\n",

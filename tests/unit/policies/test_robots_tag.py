@@ -196,8 +196,8 @@ def test_images_not_reserved(headers: list[tuple[str, str]], html: str) -> None:
 @pytest.mark.parametrize(
     ("agent", "token"),
     [("HeedfulBot/1.0", "heedfulbot"), ("Google-Extended", "google-extended"), ("", ""),
-     ("2bot", ""), ("Mozilla/5.0 (compatible; X)", "mozilla")],
-    ids=["versioned", "dash", "empty", "digit-first", "browser-ua"],
+     ("2bot", "2bot"), ("AI2Bot/1.0", "ai2bot"), ("Mozilla/5.0 (compatible; X)", "mozilla")],
+    ids=["versioned", "dash", "empty", "digit-first", "digits", "browser-ua"],
 )  # fmt: skip
 def test_product_token(agent: str, token: str) -> None:
     assert product_token(agent) == token
