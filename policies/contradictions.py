@@ -56,37 +56,62 @@ def conflicting_pairs(data: AuditInput, probe: Probe) -> list[Finding]:
     for obs in probe.observations:
         for use in Use:
             loose = [s for s, v in obs.spread if v[use] is Permission.ALLOW]
-            licensed = [s for s, v in obs.spread if v[use] is Permission.LICENSE]
+            # A licence reaching the use only down the use hierarchy (tdm-reservation: 1 with a
+            # tdm-policy) is a reservation carried to a narrower use, not an offer of it: it
+            # conflicts with an allow, never with a deny of that use, since the hierarchy keeps
+            # the narrower, stricter answer (docs/decisions.md "Uses and their hierarchy").
+            licensed = [s for s, v in obs.spread if v[use] is Permission.LICENSE and use in s.uses]
+            carried = [
+                s for s, v in obs.spread if v[use] is Permission.LICENSE and use not in s.uses
+            ]
             denied = [s for s, v in obs.spread if v[use] is Permission.DENY]
             combos = [(a, b) for a in loose for b in (*licensed, *denied)]
             combos += [(a, b) for a in licensed for b in denied]
+            combos += [(a, b) for a in loose for b in carried]
             for permissive, strict in combos:
                 if _same(permissive, strict):
                     continue
-                key = (*_identity(permissive), *_identity(strict))
+                key = (*_identity(permissive, probe), *_identity(strict, probe))
                 pair = pairs.get(key)
                 if pair is None:
                     rule, severity = _classify(permissive, strict, probe.robots_url)
                     pair = pairs[key] = _Pair(
                         rule=rule, permissive=permissive, strict=strict, severity=severity
                     )
-                pair.firm = pair.firm or not _contested(strict, use)
+                named = _named_exception(strict, permissive, obs.agent_class.label, probe)
+                pair.firm = pair.firm or not (_contested(strict, use) or named)
                 pair.uses[use] = None
                 pair.agents[obs.agent_class.label] = None
                 pair.paths[obs.path] = None
     return [_finding(pair, data) for pair in pairs.values()]
 
 
-def _identity(stmt: Statement) -> tuple[str, str]:
-    """Page headers and meta are keyed by what they say, so one header repeated on every
-    sampled page is one finding listing the pages, not one finding per page."""
+def _identity(stmt: Statement, probe: Probe) -> tuple[str, str]:
+    """What makes two statements one cause: page headers and meta, and robots.txt lines, are
+    keyed by what they say, so one header repeated on every sampled page, or one line repeated
+    in the group of every crawler, is one finding listing the pages and agents it affects."""
     if is_page_level(stmt):
         return f"page {stmt.location}", stmt.rule
+    if stmt.source == probe.robots_url:
+        return stmt.source, f"{stmt.signal} {stmt.rule}"
     return stmt.source, stmt.location
 
 
 def _same(a: Statement, b: Statement) -> bool:
     return a.source == b.source and a.location == b.location
+
+
+def _named_exception(strict: Statement, permissive: Statement, label: str, probe: Probe) -> bool:
+    """The strict side is a robots.txt line of a group naming this agent class, the permissive
+    side a statement to every crawler: a per-crawler exception, which only robots.txt can carry
+    (RFC 9309 section 2.2.1 groups; TDMRep, RSL, ai.txt and headers have no per-crawler form).
+    Every crawler reads robots.txt before it fetches, so it is reported as a warning."""
+    return (
+        label != WILDCARD
+        and strict.source == probe.robots_url
+        and strict.signal in _ROBOTS_CARRIED
+        and permissive.source != probe.robots_url
+    )
 
 
 def _contested(strict: Statement, use: Use) -> bool:

@@ -19,7 +19,14 @@ from policies.patterns import compile_pattern
 from policies.robots_render import RobotsGroupSpec, RobotsSpec, render_robots
 from policies.rsl import RslContent, RslDocument, RslLicense, render_rsl
 from policies.sitepolicy_model import Choice, SitePolicy
-from policies.sitepolicy_resolve import EVERYONE, PolicyIndex, Vector, tighten
+from policies.sitepolicy_resolve import (
+    EVERYONE,
+    PolicyIndex,
+    Vector,
+    tdm_reading,
+    tighten,
+    under_reading,
+)
 from policies.tdmrep import TdmRule, render_tdmrep
 
 _RSL_USES: Final = {Use.AI_TRAIN: "ai-train", Use.AI_INPUT: "ai-input", Use.SEARCH: "search"}
@@ -90,7 +97,7 @@ def ext_scopes(index: PolicyIndex, uses: tuple[Use, ...]) -> list[tuple[str, str
         if not any(use in rule.said() for rule in rules for use in uses):
             continue
         out.extend(
-            (f"{scope}*.{ext}$", scope, tighten(index.floor(scope), rules))
+            (f"{scope}*.{ext}$", scope, tdm_reading(tighten(index.floor(scope), rules)))
             for scope in index.scopes
         )
     return out
@@ -122,7 +129,11 @@ def robots_txt(index: PolicyIndex, version: str, license_url: str) -> str:
 
 
 def _group(index: PolicyIndex, klass: str, agents: tuple[str, ...]) -> RobotsGroupSpec:
-    rows = {scope: index.resolve(scope, klass) for scope in index.scopes}
+    rows = {}
+    for scope in index.scopes:
+        row = index.resolve(scope, klass)
+        reading = index.published(scope)[Use.TDM]
+        rows[scope] = replace(row, values=under_reading(row.values, reading))
     allow: list[str] = []
     disallow: list[str] = []
     usage: list[tuple[str, str]] = []
@@ -134,7 +145,7 @@ def _group(index: PolicyIndex, klass: str, agents: tuple[str, ...]) -> RobotsGro
             (allow if row.access else disallow).append(scope)
         if not row.access:
             continue  # preferences do not attach to paths the crawler may not fetch (4.8)
-        value = render_content_usage(plain(row.values, (Use.AI_TRAIN, Use.SEARCH)))
+        value = render_content_usage(_path_scoped(index, row.values))
         inherited = _inherited(index, scope, written)
         if value != inherited or (scope == "/" and value):
             usage.append(("" if scope == "/" else scope, value))
@@ -147,6 +158,26 @@ def _group(index: PolicyIndex, klass: str, agents: tuple[str, ...]) -> RobotsGro
         content_usage=tuple(usage),
         content_signal=signal,
     )
+
+
+def _path_scoped(index: PolicyIndex, values: Vector) -> dict[Use, Permission]:
+    """What a group's ``Content-Usage`` line for one prefix can say (aipref attach section 4).
+
+    The line has no file-type form, so an allow is written only for a use no media rule
+    narrows: ``train-ai=y`` on ``/press/`` would tell a crawler reading only robots.txt that
+    ``/press/photo.jpg`` may be trained on while an image rule denies it. Silent there, the
+    formats with an extension form (ai.txt, TDMRep, RSL, headers) say it. A deny is always
+    written: it is true of every file under the prefix.
+    """
+    narrowed = {use for rule in index.policy.media for use in rule.said()}
+    if Use.GENAI_TRAIN in narrowed:
+        narrowed.add(Use.AI_TRAIN)
+    uses = (Use.AI_TRAIN, Use.SEARCH)
+    return {
+        use: value
+        for use, value in plain(values, uses).items()
+        if value is Permission.DENY or use not in narrowed
+    }
 
 
 def _site_wide(index: PolicyIndex, usable: list[Vector]) -> dict[Use, Permission]:
@@ -181,7 +212,7 @@ def _inherited(index: PolicyIndex, scope: str, written: dict[str, str]) -> str:
 def ai_txt(index: PolicyIndex) -> str:
     allow: list[str] = []
     disallow: list[str] = []
-    denied = {scope: index.floor(scope)[Use.AI_TRAIN] is Choice.DENY for scope in index.scopes}
+    denied = {scope: index.published(scope)[Use.AI_TRAIN] is Choice.DENY for scope in index.scopes}
     for scope in index.scopes:
         parent = _parent(index, scope)
         if parent is not None and denied[scope] != denied[parent]:
@@ -194,8 +225,10 @@ def ai_txt(index: PolicyIndex) -> str:
 
 
 def tdmrep_json(index: PolicyIndex, license_url: str) -> str:
-    entries = [(scope, index.floor(scope)) for scope in index.scopes]
-    entries += [(pattern, values) for pattern, _, values in ext_scopes(index, (Use.TDM,))]
+    entries = [(scope, index.published(scope)) for scope in index.scopes]
+    # Media rules naming a use TDM covers change the TDM reading of their files (tdm_reading).
+    covered = (Use.TDM, Use.AI_TRAIN, Use.GENAI_TRAIN, Use.AI_INPUT)
+    entries += [(pattern, values) for pattern, _, values in ext_scopes(index, covered)]
     # TDMRep picks the FIRST matching rule (2.3): most specific (longest) first, "/" last.
     entries.sort(key=lambda entry: -compile_pattern(entry[0]).priority)
     rules = []
@@ -212,7 +245,7 @@ def rsl_xml(index: PolicyIndex, version: str) -> str:
     contact = policy.site.contact
     email = contact.removeprefix("mailto:") if "@" in contact and "://" not in contact else ""
     url = contact if "://" in contact else ""
-    scopes = [(scope, scope, index.floor(scope)) for scope in index.scopes]
+    scopes = [(scope, scope, index.published(scope)) for scope in index.scopes]
     scopes += ext_scopes(index, tuple(_RSL_USES))
     contents: list[RslContent] = []
     for location, scope, values in scopes:
