@@ -177,7 +177,9 @@ def tdm_reading(values: Vector) -> Vector:
     covered = [values[use] for use in TDM_COVERS]
     if all(value is Choice.ALLOW for value in covered):
         return values
-    reading = strictest(*covered)
+    # Reserved with the licence terms when a covered use is licensed (a header cannot withdraw
+    # the tdm-policy tdmrep.json gives a path, TDMRep section 2.7), plainly reserved otherwise.
+    reading = Choice.LICENSE if Choice.LICENSE in covered else Choice.DENY
     out = dict(values)
     out[Use.TDM] = reading
     for use in TDM_COVERS:
