@@ -228,7 +228,7 @@ SINGLE_STATEMENT: Final[Mapping[str, tuple[str, tuple[str, str]]]] = {
 
 async def _handle(request: web.Request) -> web.StreamResponse:
     pages: Mapping[str, Page] = request.app[PAGES]
-    found = pages.get(request.path)
+    found = pages.get(request.path) or pages.get(SOFT_404)
     if found is None:
         return web.Response(status=404, text="Not found\n", content_type="text/plain")
     base = f"http://{request.host}"
@@ -243,6 +243,8 @@ async def _handle(request: web.Request) -> web.StreamResponse:
 
 
 PAGES: Final = web.AppKey("pages", Mapping[str, Page])
+SOFT_404: Final = "*"
+"""A site's page for every path it does not list (a soft 404 when it answers 200)."""
 
 
 class Served(dict[str, str]):
