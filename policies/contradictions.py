@@ -53,7 +53,16 @@ def is_page_level(stmt: Statement) -> bool:
 def conflicting_pairs(data: AuditInput, probe: Probe) -> list[Finding]:
     """HF100, HF101, HF104-HF107: statements that answer one use in opposite ways."""
     pairs: dict[tuple[str, str, str, str], _Pair] = {}
+    owed = _robots_unrestricted(probe)
+    robots = data.site.robots
     for obs in probe.observations:
+        if (
+            robots is not None
+            and not robots.access(obs.url, obs.agent_class.representative).allowed
+        ):
+            # Preferences do not attach to a URL the crawler may not fetch (aipref attach
+            # section 4; RFC 9309 access comes first, docs/decisions.md "Access comes first").
+            continue
         for use in Use:
             loose = [s for s, v in obs.spread if v[use] is Permission.ALLOW]
             # A licence reaching the use only down the use hierarchy (tdm-reservation: 1 with a
@@ -78,8 +87,12 @@ def conflicting_pairs(data: AuditInput, probe: Probe) -> list[Finding]:
                     pair = pairs[key] = _Pair(
                         rule=rule, permissive=permissive, strict=strict, severity=severity
                     )
-                named = _named_exception(strict, permissive, obs.agent_class.label, probe)
-                pair.firm = pair.firm or not (_contested(strict, use) or named)
+                named = _named_exception(strict, permissive, obs.agent_class.label, probe) or (
+                    _floor_for_others(strict, permissive, probe)
+                    and bool(owed.get((obs.path, use), set()) - {obs.agent_class.label})
+                )
+                contested = _contested(strict, use) or _contested(permissive, use)
+                pair.firm = pair.firm or not (contested or named)
                 pair.uses[use] = None
                 pair.agents[obs.agent_class.label] = None
                 pair.paths[obs.path] = None
@@ -101,6 +114,35 @@ def _same(a: Statement, b: Statement) -> bool:
     return a.source == b.source and a.location == b.location
 
 
+def _robots_unrestricted(probe: Probe) -> dict[tuple[str, Use], set[str]]:
+    """(path, use) -> agent classes robots.txt does not deny the use to at that path: the
+    classes a statement to every crawler may be speaking for."""
+    denied: dict[tuple[str, Use], set[str]] = {}
+    seen: dict[str, set[str]] = {}
+    for obs in probe.observations:
+        seen.setdefault(obs.path, set()).add(obs.agent_class.label)
+        for stmt, vector in obs.spread:
+            if stmt.source != probe.robots_url:
+                continue
+            for use, permission in vector.items():
+                if permission is Permission.DENY:
+                    denied.setdefault((obs.path, use), set()).add(obs.agent_class.label)
+    return {
+        (path, use): labels - denied.get((path, use), set())
+        for path, labels in seen.items()
+        for use in Use
+    }
+
+
+def _floor_for_others(strict: Statement, permissive: Statement, probe: Probe) -> bool:
+    """A robots.txt group line restricting what a statement to every crawler allows."""
+    return (
+        strict.source == probe.robots_url
+        and strict.signal in _ROBOTS_CARRIED
+        and permissive.source != probe.robots_url
+    )
+
+
 def _named_exception(strict: Statement, permissive: Statement, label: str, probe: Probe) -> bool:
     """The strict side is a robots.txt line of a group naming this agent class, the permissive
     side a statement to every crawler: a per-crawler exception, which only robots.txt can carry
@@ -114,9 +156,12 @@ def _named_exception(strict: Statement, permissive: Statement, label: str, probe
     )
 
 
-def _contested(strict: Statement, use: Use) -> bool:
-    """The strict side reaches ``use`` only through a TDM reservation (12.4 notes 1, 2)."""
-    return use in _CONTESTED and use not in strict.uses and Use.TDM in strict.uses
+def _contested(stmt: Statement, use: Use) -> bool:
+    """``stmt`` reaches ``use`` only through its TDM answer (12.4 notes 1, 2): a reservation
+    read as covering AI input or search, or ``tdm-reservation: 0`` read as allowing search."""
+    if use not in _CONTESTED or use in stmt.uses or Use.TDM not in stmt.uses:
+        return False
+    return use is Use.SEARCH or stmt.uses[Use.TDM] is not Permission.ALLOW
 
 
 def _classify(permissive: Statement, strict: Statement, robots_url: str) -> tuple[str, Severity]:

@@ -21,6 +21,7 @@ from policies.rsl import RslContent, RslDocument, RslLicense, render_rsl
 from policies.sitepolicy_model import Choice, SitePolicy
 from policies.sitepolicy_resolve import (
     EVERYONE,
+    TDM_COVERS,
     PolicyIndex,
     Vector,
     tdm_reading,
@@ -94,7 +95,10 @@ def ext_scopes(index: PolicyIndex, uses: tuple[Use, ...]) -> list[tuple[str, str
     out: list[tuple[str, str, Vector]] = []
     for ext in index.extensions():
         rules = [rule for rule in index.policy.media if ext in rule.extensions]
-        if not any(use in rule.said() for rule in rules for use in uses):
+        said = {use for rule in rules for use in rule.said()}
+        if said & {Use.TDM, *TDM_COVERS}:
+            said |= set(TDM_COVERS)  # the TDM reading of these files changes (tdm_reading)
+        if not said & set(uses):
             continue
         out.extend(
             (f"{scope}*.{ext}$", scope, tdm_reading(tighten(index.floor(scope), rules)))
@@ -160,6 +164,15 @@ def _group(index: PolicyIndex, klass: str, agents: tuple[str, ...]) -> RobotsGro
     )
 
 
+def media_narrowed(index: PolicyIndex) -> set[Use]:
+    """Uses a media rule can make differ from its path's value: those it names, and, when it
+    names a use TDM covers, every use TDM covers (the TDM reading of those files, tdm_reading)."""
+    named = {use for rule in index.policy.media for use in rule.said()}
+    if named & {Use.TDM, *TDM_COVERS}:
+        named |= set(TDM_COVERS)
+    return named
+
+
 def _path_scoped(index: PolicyIndex, values: Vector) -> dict[Use, Permission]:
     """What a group's ``Content-Usage`` line for one prefix can say (aipref attach section 4).
 
@@ -169,9 +182,7 @@ def _path_scoped(index: PolicyIndex, values: Vector) -> dict[Use, Permission]:
     formats with an extension form (ai.txt, TDMRep, RSL, headers) say it. A deny is always
     written: it is true of every file under the prefix.
     """
-    narrowed = {use for rule in index.policy.media for use in rule.said()}
-    if Use.GENAI_TRAIN in narrowed:
-        narrowed.add(Use.AI_TRAIN)
+    narrowed = media_narrowed(index)
     uses = (Use.AI_TRAIN, Use.SEARCH)
     return {
         use: value
@@ -196,7 +207,7 @@ def _site_wide(index: PolicyIndex, usable: list[Vector]) -> dict[Use, Permission
         if len(values) != 1:
             continue
         value = values.pop()
-        narrowed = any(use in rule.said() for rule in index.policy.media)
+        narrowed = use in media_narrowed(index)
         if value is Choice.DENY or (value is Choice.ALLOW and not narrowed):
             out[use] = Permission(str(value))
     return out
@@ -275,6 +286,22 @@ def rsl_xml(index: PolicyIndex, version: str) -> str:
                 legal=(("attribution", credit),) if credit else (),
             )
             contents.append(replace(common, licenses=(free,)))
+        if all(values[u] is Choice.DENY for u in _RSL_USES):
+            # Every RSL usage denied here: say so, or the broader <content> would answer for
+            # it. A <license> without <permits> permits every usage it does not prohibit (RSL
+            # 6.3): "all" when mining is denied too, else mining only under the terms.
+            if values[Use.TDM] is Choice.DENY:
+                denied = RslLicense(permits_usage=(), prohibits_usage=("all",))
+                contents.append(replace(common, licenses=(denied,)))
+            elif values[Use.TDM] is Choice.LICENSE and terms is not None:
+                mining = RslLicense(
+                    permits_usage=(),
+                    prohibits_usage=tuple(by[Choice.DENY]),
+                    payment_type=terms.payment,
+                    amount=terms.amount or "",
+                    currency=terms.currency or "",
+                )
+                contents.append(replace(common, server=terms.server or "", licenses=(mining,)))
     text = render_rsl(RslDocument(contents=tuple(contents)))
     declaration, _, rest = text.partition("\n")
     return f"{declaration}\n<!-- Heedful policy version {version} -->\n{rest}"
