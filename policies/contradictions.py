@@ -38,6 +38,8 @@ class _Pair:
     permissive: Statement
     strict: Statement
     severity: Severity
+    exception: bool = True
+    """Every occurrence is a per-crawler exception only robots.txt can carry (_named)."""
     firm: bool = False
     """Some use conflicts other than through a contested TDM reading (12.4 notes 1, 2)."""
     uses: dict[Use, None] = field(default_factory=dict)
@@ -93,6 +95,7 @@ def conflicting_pairs(data: AuditInput, probe: Probe) -> list[Finding]:
                 )
                 contested = _contested(strict, use) or _contested(permissive, use)
                 pair.firm = pair.firm or not (contested or named)
+                pair.exception = pair.exception and named
                 pair.uses[use] = None
                 pair.agents[obs.agent_class.label] = None
                 pair.paths[obs.path] = None
@@ -198,6 +201,11 @@ def _finding(pair: _Pair, data: AuditInput) -> Finding:
         f"while {_where(pair.strict)} {strict_says}; the most restrictive wins "
         "(standards.md 12.3 step 4), so a crawler reading only the first is misled"
     )
+    if pair.exception:
+        message += (
+            "; the robots.txt line is a per-crawler exception, which only robots.txt groups can "
+            "carry (RFC 9309 section 2.2.1) and every crawler reads before fetching"
+        )
     return Finding(
         rule=pair.rule,
         severity=pair.severity if pair.firm else Severity.WARNING,

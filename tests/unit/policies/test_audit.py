@@ -398,3 +398,44 @@ def test_unreachable_tdm_policy_is_a_warning_not_an_error() -> None:
     }
     report = audit(site_input(files, statuses={"/policy.json": 503}))
     assert find(report.findings, "HF112").severity is Severity.WARNING
+
+
+def test_one_line_repeated_in_every_group_is_one_finding_listing_the_agents() -> None:
+    """Issue 16 s. 2: one finding per pair of contradicting statements, not per group."""
+    groups = "".join(
+        f"User-agent: {t}\nAllow: /\nContent-Usage: train-ai=n\n\n" for t in ("GPTBot", "Foo", "*")
+    )
+    report = audit(site_input({"/robots.txt": groups, "/.well-known/tdmrep.json": TDM_ALLOW}))
+    found = [f for f in report.findings if f.rule == "HF101"]
+    assert len(found) == 1, found
+    assert {"*", "GPTBot", "Foo"} <= set(found[0].agents)
+    assert found[0].severity is Severity.ERROR
+
+
+def test_per_crawler_exception_in_robots_is_a_warning() -> None:
+    """A named group denying what a file to every crawler allows: the only way to publish a
+    per-crawler exception (TDMRep has no per-crawler form)."""
+    robots = "User-agent: GPTBot\nAllow: /\nContent-Usage: train-ai=n\n\n" + OPEN
+    report = audit(site_input({"/robots.txt": robots, "/.well-known/tdmrep.json": TDM_ALLOW}))
+    finding = find(report.findings, "HF101")
+    assert finding.severity is Severity.WARNING
+    assert finding.agents == ("GPTBot",)
+    assert "per-crawler exception" in finding.message
+
+
+def test_reservation_carried_down_the_hierarchy_does_not_contradict_a_deny() -> None:
+    """``tdm-reservation: 1`` with a tdm-policy offers terms for mining; beside
+    ``train-ai=n`` it does not offer AI training (the narrower, stricter answer stands)."""
+    tdm = json.dumps([{"location": "/", "tdm-reservation": 1, "tdm-policy": "/p.json"}])
+    files = {"/robots.txt": OPEN + "Content-Usage: train-ai=n\n", "/p.json": "{}",
+             "/.well-known/tdmrep.json": tdm}  # fmt: skip
+    report = audit(site_input(files))
+    assert not [f for f in report.findings if f.rule.startswith("HF1")], report.findings
+
+
+def test_no_contradiction_where_robots_txt_keeps_the_crawler_out() -> None:
+    """Preferences do not attach to a URL the crawler may not fetch (aipref attach s. 4)."""
+    robots = "User-agent: *\nDisallow: /private/\nContent-Usage: /private/ train-ai=n\n"
+    tdm = json.dumps([{"location": "/private/", "tdm-reservation": 0}])
+    report = audit(site_input({"/robots.txt": robots, "/.well-known/tdmrep.json": tdm}))
+    assert not [f for f in report.findings if "/private/" in f.paths]
