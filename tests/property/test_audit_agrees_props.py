@@ -20,8 +20,8 @@ from policies.matrix import cell_value
 from policies.model import Mode, Use, Verdict
 from policies.site import SignalFile, read_site
 from policies.sitepolicy import intended, render_site
-from policies.sitepolicy_resolve import may_fetch
 from policies.sitepolicy_model import SitePolicy
+from policies.sitepolicy_resolve import may_fetch
 from tests.audit.sites import LOCAL, Page, page, serve
 from tests.property.test_sitepolicy_props import SAMPLE_PATHS, _publishable, _toml, policies
 
