@@ -39,7 +39,7 @@ class _Pair:
     strict: Statement
     severity: Severity
     exception: bool = True
-    """Every occurrence is a per-crawler exception only robots.txt can carry (_named)."""
+    """Every occurrence is a per-crawler exception only robots.txt can carry."""
     firm: bool = False
     """Some use conflicts other than through a contested TDM reading (12.4 notes 1, 2)."""
     uses: dict[Use, None] = field(default_factory=dict)
@@ -151,12 +151,7 @@ def _named_exception(strict: Statement, permissive: Statement, label: str, probe
     side a statement to every crawler: a per-crawler exception, which only robots.txt can carry
     (RFC 9309 section 2.2.1 groups; TDMRep, RSL, ai.txt and headers have no per-crawler form).
     Every crawler reads robots.txt before it fetches, so it is reported as a warning."""
-    return (
-        label != WILDCARD
-        and strict.source == probe.robots_url
-        and strict.signal in _ROBOTS_CARRIED
-        and permissive.source != probe.robots_url
-    )
+    return label != WILDCARD and _floor_for_others(strict, permissive, probe)
 
 
 def _contested(stmt: Statement, use: Use) -> bool:
