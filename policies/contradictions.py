@@ -63,7 +63,7 @@ def conflicting_pairs(data: AuditInput, probe: Probe) -> list[Finding]:
             and not robots.access(obs.url, obs.agent_class.representative).allowed
         ):
             # Preferences do not attach to a URL the crawler may not fetch (aipref attach
-            # section 4; RFC 9309 access comes first, docs/decisions.md "Access comes first").
+            # section 3; RFC 9309 access comes first, docs/decisions.md "Access comes first").
             continue
         for use in Use:
             loose = [s for s, v in obs.spread if v[use] is Permission.ALLOW]

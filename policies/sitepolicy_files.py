@@ -174,7 +174,8 @@ def media_narrowed(index: PolicyIndex) -> set[Use]:
 
 
 def _path_scoped(index: PolicyIndex, values: Vector) -> dict[Use, Permission]:
-    """What a group's ``Content-Usage`` line for one prefix can say (aipref attach section 4).
+    """What a group's ``Content-Usage`` line for one prefix can say
+    (IETF aipref attach, draft-ietf-aipref-attach-05 section 3).
 
     The line has no file-type form, so an allow is written only for a use no media rule
     narrows: ``train-ai=y`` on ``/press/`` would tell a crawler reading only robots.txt that

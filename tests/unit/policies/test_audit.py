@@ -434,7 +434,7 @@ def test_reservation_carried_down_the_hierarchy_does_not_contradict_a_deny() -> 
 
 
 def test_no_contradiction_where_robots_txt_keeps_the_crawler_out() -> None:
-    """Preferences do not attach to a URL the crawler may not fetch (aipref attach s. 4)."""
+    """Preferences do not attach to a URL the crawler may not fetch (aipref attach section 3)."""
     robots = "User-agent: *\nDisallow: /private/\nContent-Usage: /private/ train-ai=n\n"
     tdm = json.dumps([{"location": "/private/", "tdm-reservation": 0}])
     report = audit(site_input({"/robots.txt": robots, "/.well-known/tdmrep.json": tdm}))
