@@ -135,6 +135,10 @@ def test_audit_of_heedful_serve_passes_fail_on_error(example: str, tmp_path: Pat
     policy.write_bytes((ROOT / "examples" / f"{example}.toml").read_bytes())
     with serve_process(policy, "--db", f"sqlite:///{tmp_path / 'h.db'}", "--no-access-log") as s:
         run = heedful("audit", s.url + "/", "--timeout", "5", "--json", "--fail-on", "error")
+        # diff fetches one file per media extension, so the headers a crawler fetching it
+        # gets count (the photographer's images are denied to search only there).
+        diff = heedful("diff", s.url + "/", "--policy", str(policy), "--timeout", "5")
+    assert diff.code == 0, diff.out
     report = json.loads(run.out)
     assert report["summary"]["error"] == 0, [f["message"] for f in report["findings"]][:3]
     assert run.code == 0
