@@ -45,8 +45,9 @@ def test_audit_is_registered() -> None:
         ("tdm-vs-usage", "error", EXIT_FINDINGS),
         ("wildcard-override", "error", 0),
         ("wildcard-override", "warning", EXIT_FINDINGS),
+        ("soft-404", "error", 0),
     ],
-    ids=["clean", "no-threshold", "error", "warning-below-error", "warning"],
+    ids=["clean", "no-threshold", "error", "warning-below-error", "warning", "soft-404"],
 )
 def test_exit_status_follows_fail_on(
     served: Served, site: str, fail_on: str | None, status: int
