@@ -78,10 +78,13 @@ async def gather(
     fetch_timeout: float = 10.0,
     sitemap: bool = True,
     hosts: frozenset[str] | None = None,
+    extra: Sequence[str] = (),
 ) -> AuditInput:
     """Fetch everything the audit of ``url``'s origin reads; ``sample`` extra pages at most.
 
-    ``hosts`` limits fetches (licences and policies may live elsewhere) to those host names.
+    ``hosts`` limits fetches (licences and policies may live elsewhere) to those host names;
+    ``extra`` are further pages to fetch (``heedful diff``'s media probes, whose response
+    headers carry what the site-wide files cannot say about a file type).
     """
     origin_of(url)  # raises BadURL before anything is fetched
     if not 0 <= sample <= MAX_SAMPLE:
@@ -92,6 +95,7 @@ async def gather(
         urls: list[str] = []
         if sample:
             urls = await sample_urls(checker, main.site, url, sample, sitemap=sitemap)
+        urls += [u for u in extra if u not in urls and u != url]
         checked = await asyncio.gather(*(checker.check(u, agents=[HEEDFUL_TOKEN]) for u in urls))
         pages = ((url, main.page), *((c.url, c.page) for c in checked))
         data = AuditInput(site=main.site, url=url, pages=pages, files=checker.fetched())

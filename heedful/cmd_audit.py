@@ -17,6 +17,7 @@ import json
 import sys
 from pathlib import Path
 from typing import Final
+from urllib.parse import urljoin
 
 import click
 from rich.console import Console
@@ -24,13 +25,13 @@ from rich.console import Console
 from heedful.audit import MAX_SAMPLE, gather
 from heedful.audit_output import diff_json, print_differences, print_report, report_json, sarif
 from heedful.audit_output import explain as explain_cell
-from heedful.check import BadURL
+from heedful.check import BadURL, origin_of
 from heedful.cli_common import Failure
 from policies.audit import audit
 from policies.audit_model import SEVERITY_RANK
 from policies.diagnostics import Severity
 from policies.model import Mode, Use
-from policies.policy_diff import policy_diff
+from policies.policy_diff import media_probes, policy_diff
 from policies.sitepolicy import PolicyFormatError, load_site_policy
 
 EXIT_FINDINGS: Final = 5
@@ -182,7 +183,8 @@ def diff_command(
         more = f" (and {len(rest)} more problems)" if rest else ""
         raise Failure(f"{first}{more}") from None
     try:
-        data = asyncio.run(gather(url, sample=sample, fetch_timeout=timeout))
+        probes = [urljoin(origin_of(url), path) for path in media_probes(policy)]
+        data = asyncio.run(gather(url, sample=sample, fetch_timeout=timeout, extra=probes))
     except BadURL as exc:
         raise Failure(str(exc)) from None
     differences = policy_diff(

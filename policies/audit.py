@@ -7,12 +7,12 @@ Pure: :class:`~policies.audit_model.AuditInput` in (fetched and parsed by the ad
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from policies.agents import HEEDFUL_TOKEN, published_agents
 from policies.audit_files import document_findings, file_findings, policy_references
 from policies.audit_model import AuditInput, Finding, sort_findings
-from policies.audit_probe import Probe, probe
+from policies.audit_probe import ANYONE, WILDCARD, Probe, probe
 from policies.contradictions import blocked_trainers, conflicting_pairs, wildcard_overrides
 from policies.diagnostics import Severity
 from policies.gaps import format_gaps, oversights, unstated_uses
@@ -60,6 +60,11 @@ def matrix_agents(extra: Sequence[str] = ()) -> list[str]:
     return list({n.lower(): n for n in reversed(names)}.values())[::-1]
 
 
+def _anyone(found: Probe) -> str:
+    """A token of the ``*`` class that no file names, so it selects exactly the ``*`` groups."""
+    return next((c.representative for c in found.classes if c.label == WILDCARD), ANYONE)
+
+
 def policy_urls(data: AuditInput) -> list[str]:
     """tdm-policy documents the adapter should fetch before :func:`audit` (bounded)."""
     return [url for url, _ in policy_references(data)]
@@ -75,14 +80,20 @@ def audit(
     """Audit one origin as fetched; ``agents`` are extra product tokens for the matrix."""
     found = probe(data, agents=list(agents))
     page = data.pages[0][1] if data.pages else None
-    table = build_matrix(
-        data.site,
-        page,
-        url=data.url,
-        agents=matrix_agents(agents),
-        mode=mode,
-        tdm_covers_search=tdm_covers_search,
-    )
+    rows = [
+        build_matrix(
+            data.site,
+            page,
+            url=data.url,
+            agents=names,
+            mode=mode,
+            tdm_covers_search=tdm_covers_search,
+        )
+        for names in ([_anyone(found)], matrix_agents(agents))
+    ]
+    # The first row answers for every crawler without a group or directive of its own (the
+    # ``*`` class, decided for one of its members); the score's "actionable" reads it.
+    table = replace(rows[1], rows=((WILDCARD, rows[0].rows[0][1]), *rows[1].rows))
     findings: list[Finding] = [
         *conflicting_pairs(data, found),
         *blocked_trainers(data, found),

@@ -127,7 +127,7 @@ def document_findings(data: AuditInput, probe: Probe) -> list[Finding]:
             out.append(
                 Finding(
                     rule=rule,
-                    severity=RULES[rule].severity,
+                    severity=_policy_severity(rule, fetched),
                     message=(
                         f"the tdm-policy {url} ({problem.rule}) cannot be read, so the licence "
                         "that lifts the reservation cannot be obtained (TDMRep, section Expressing a TDM Policy)"
@@ -136,6 +136,14 @@ def document_findings(data: AuditInput, probe: Probe) -> list[Finding]:
                 )
             )
     return out
+
+
+def _policy_severity(rule: str, fetched: SignalFile) -> Severity:
+    """HF112 is an error when the site answers that the policy is not there (a 4xx); when
+    the fetch failed, timed out or the server erred (5xx, 429), the document may be fine and
+    only unreachable from here, so it is a warning, like an unreachable signal file (HF301)."""
+    transient = fetched.status is None or fetched.status == 429 or fetched.status >= 500
+    return Severity.WARNING if rule == "HF112" and transient else RULES[rule].severity
 
 
 def _fetch_problem(fetched: SignalFile, url: str) -> Evidence | None:

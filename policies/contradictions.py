@@ -40,6 +40,8 @@ class _Pair:
     permissive: Statement
     strict: Statement
     severity: Severity
+    exception: bool = True
+    """Every occurrence is a per-crawler exception only robots.txt can carry."""
     firm: bool = False
     """Some use conflicts other than through a contested TDM reading (docs/decisions.md, Uses and their hierarchy)."""
     uses: dict[Use, None] = field(default_factory=dict)
@@ -55,35 +57,61 @@ def is_page_level(stmt: Statement) -> bool:
 def conflicting_pairs(data: AuditInput, probe: Probe) -> list[Finding]:
     """HF100, HF101, HF104-HF107: statements that answer one use in opposite ways."""
     pairs: dict[tuple[str, str, str, str], _Pair] = {}
+    owed = _robots_unrestricted(probe)
+    robots = data.site.robots
     for obs in probe.observations:
+        if (
+            robots is not None
+            and not robots.access(obs.url, obs.agent_class.representative).allowed
+        ):
+            # Preferences do not attach to a URL the crawler may not fetch (aipref attach
+            # section 3; RFC 9309 access comes first, docs/decisions.md "Access comes first").
+            continue
         for use in Use:
             loose = [s for s, v in obs.spread if v[use] is Permission.ALLOW]
-            licensed = [s for s, v in obs.spread if v[use] is Permission.LICENSE]
+            # A licence reaching the use only down the use hierarchy (tdm-reservation: 1 with a
+            # tdm-policy) is a reservation carried to a narrower use, not an offer of it: it
+            # conflicts with an allow, never with a deny of that use, since the hierarchy keeps
+            # the narrower, stricter answer (docs/decisions.md "Uses and their hierarchy").
+            licensed = [s for s, v in obs.spread if v[use] is Permission.LICENSE and use in s.uses]
+            carried = [
+                s for s, v in obs.spread if v[use] is Permission.LICENSE and use not in s.uses
+            ]
             denied = [s for s, v in obs.spread if v[use] is Permission.DENY]
             combos = [(a, b) for a in loose for b in (*licensed, *denied)]
             combos += [(a, b) for a in licensed for b in denied]
+            combos += [(a, b) for a in loose for b in carried]
             for permissive, strict in combos:
                 if _same(permissive, strict):
                     continue
-                key = (*_identity(permissive), *_identity(strict))
+                key = (*_identity(permissive, probe), *_identity(strict, probe))
                 pair = pairs.get(key)
                 if pair is None:
                     rule, severity = _classify(permissive, strict, probe.robots_url)
                     pair = pairs[key] = _Pair(
                         rule=rule, permissive=permissive, strict=strict, severity=severity
                     )
-                pair.firm = pair.firm or not _contested(strict, use)
+                named = _named_exception(strict, permissive, obs.agent_class.label, probe) or (
+                    _floor_for_others(strict, permissive, probe)
+                    and bool(owed.get((obs.path, use), set()) - {obs.agent_class.label})
+                )
+                contested = _contested(strict, use) or _contested(permissive, use)
+                pair.firm = pair.firm or not (contested or named)
+                pair.exception = pair.exception and named
                 pair.uses[use] = None
                 pair.agents[obs.agent_class.label] = None
                 pair.paths[obs.path] = None
     return [_finding(pair, data) for pair in pairs.values()]
 
 
-def _identity(stmt: Statement) -> tuple[str, str]:
-    """Page headers and meta are keyed by what they say, so one header repeated on every
-    sampled page is one finding listing the pages, not one finding per page."""
+def _identity(stmt: Statement, probe: Probe) -> tuple[str, str]:
+    """What makes two statements one cause: page headers and meta, and robots.txt lines, are
+    keyed by what they say, so one header repeated on every sampled page, or one line repeated
+    in the group of every crawler, is one finding listing the pages and agents it affects."""
     if is_page_level(stmt):
         return f"page {stmt.location}", stmt.rule
+    if stmt.source == probe.robots_url:
+        return stmt.source, f"{stmt.signal} {stmt.rule}"
     return stmt.source, stmt.location
 
 
@@ -91,9 +119,49 @@ def _same(a: Statement, b: Statement) -> bool:
     return a.source == b.source and a.location == b.location
 
 
-def _contested(strict: Statement, use: Use) -> bool:
-    """The strict side reaches ``use`` only through a TDM reservation (docs/decisions.md, Uses and their hierarchy)."""
-    return use in _CONTESTED and use not in strict.uses and Use.TDM in strict.uses
+def _robots_unrestricted(probe: Probe) -> dict[tuple[str, Use], set[str]]:
+    """(path, use) -> agent classes robots.txt does not deny the use to at that path: the
+    classes a statement to every crawler may be speaking for."""
+    denied: dict[tuple[str, Use], set[str]] = {}
+    seen: dict[str, set[str]] = {}
+    for obs in probe.observations:
+        seen.setdefault(obs.path, set()).add(obs.agent_class.label)
+        for stmt, vector in obs.spread:
+            if stmt.source != probe.robots_url:
+                continue
+            for use, permission in vector.items():
+                if permission is Permission.DENY:
+                    denied.setdefault((obs.path, use), set()).add(obs.agent_class.label)
+    return {
+        (path, use): labels - denied.get((path, use), set())
+        for path, labels in seen.items()
+        for use in Use
+    }
+
+
+def _floor_for_others(strict: Statement, permissive: Statement, probe: Probe) -> bool:
+    """A robots.txt group line restricting what a statement to every crawler allows."""
+    return (
+        strict.source == probe.robots_url
+        and strict.signal in _ROBOTS_CARRIED
+        and permissive.source != probe.robots_url
+    )
+
+
+def _named_exception(strict: Statement, permissive: Statement, label: str, probe: Probe) -> bool:
+    """The strict side is a robots.txt line of a group naming this agent class, the permissive
+    side a statement to every crawler: a per-crawler exception, which only robots.txt can carry
+    (RFC 9309 section 2.2.1 groups; TDMRep, RSL, ai.txt and headers have no per-crawler form).
+    Every crawler reads robots.txt before it fetches, so it is reported as a warning."""
+    return label != WILDCARD and _floor_for_others(strict, permissive, probe)
+
+
+def _contested(stmt: Statement, use: Use) -> bool:
+    """``stmt`` reaches ``use`` only through its TDM answer (docs/decisions.md, Uses and their hierarchy): a reservation
+    read as covering AI input or search, or ``tdm-reservation: 0`` read as allowing search."""
+    if use not in _CONTESTED or use in stmt.uses or Use.TDM not in stmt.uses:
+        return False
+    return use is Use.SEARCH or stmt.uses[Use.TDM] is not Permission.ALLOW
 
 
 def _classify(permissive: Statement, strict: Statement, robots_url: str) -> tuple[str, Severity]:
@@ -131,6 +199,11 @@ def _finding(pair: _Pair, data: AuditInput) -> Finding:
         f"while {_where(pair.strict)} {strict_says}; the most restrictive wins "
         "(docs/decisions.md, Combining statements), so a crawler reading only the first is misled"
     )
+    if pair.exception:
+        message += (
+            "; the robots.txt line is a per-crawler exception, which only robots.txt groups can "
+            "carry (RFC 9309 section 2.2.1) and every crawler reads before fetching"
+        )
     return Finding(
         rule=pair.rule,
         severity=pair.severity if pair.firm else Severity.WARNING,

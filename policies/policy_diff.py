@@ -64,6 +64,12 @@ def diff_agents(policy: SitePolicy, extra: Sequence[str] = ()) -> list[str]:
     return list({name.lower(): name for name in reversed(names)}.values())[::-1]
 
 
+def media_probes(policy: SitePolicy) -> list[str]:
+    """One path per media rule with extensions; ``heedful diff`` fetches them, so that the
+    headers a file of that type gets count as they do for a crawler fetching it."""
+    return [f"/media-probe.{ext}" for rule in policy.media for ext in rule.extensions[:1]]
+
+
 def diff_paths(policy: SitePolicy, data: AuditInput) -> list[tuple[str, PageSignals | None]]:
     """``(url, page)`` to compare: ``/``, the policy's paths, one file per media extension, and
     every fetched page (with its response, so headers and meta count)."""
@@ -73,8 +79,7 @@ def diff_paths(policy: SitePolicy, data: AuditInput) -> list[tuple[str, PageSign
         if page is not None:
             out.setdefault(url, page)
     paths = ["/", *(r.path for r in policy.paths), *(r.path for r in policy.agents)]
-    for rule in policy.media:
-        paths.extend(f"/media-probe.{ext}" for ext in rule.extensions[:1])
+    paths += media_probes(policy)
     for path in paths:
         if len(out) >= MAX_PATHS:
             break

@@ -136,16 +136,23 @@ def _score_use(
         )
     )
 
-    cell = matrix.cell(_wildcard_agent(probe), use) if matrix.rows else None
+    cell = matrix.cell(WILDCARD, use)
     value = cell.value if cell is not None else UNKNOWN
     if value == UNKNOWN:
-        act = Criterion(name="actionable", points=0, reason="no answer at the audited URL")
+        act = Criterion(
+            name="actionable",
+            points=0,
+            reason="no answer at the audited URL for a crawler without a group of its own "
+            "(matrix row *: only the mode's default decides)",
+        )
     elif value == "license" and any(f.rule in _UNREADABLE_OFFERS for f in findings):
         act = Criterion(
             name="actionable", points=5, reason="licence required but its terms cannot be read"
         )
     else:
-        act = Criterion(name="actionable", points=20, reason=f"{value} at the audited URL")
+        act = Criterion(
+            name="actionable", points=20, reason=f"{value} at the audited URL (matrix row *)"
+        )
 
     about = [f for f in findings if f.rule.startswith("HF1") and use in f.uses]
     if any(f.severity is Severity.ERROR for f in about):
@@ -168,10 +175,3 @@ def _score_use(
 def _format(signal: Signal) -> str:
     """The format a signal is published in (a crawler block is robots.txt too)."""
     return str(Signal.ROBOTS) if signal is Signal.STRICT else str(signal)
-
-
-def _wildcard_agent(probe: Probe) -> str:
-    for cls in probe.classes:
-        if cls.label == WILDCARD:
-            return cls.representative
-    return WILDCARD

@@ -280,8 +280,29 @@ def _header_statement(
     return Statement(signal=signal, source=source, location=location, rule=value, uses=uses)
 
 
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def is_soft_404(fetched: SignalFile) -> bool:
+    """A ``200 text/html`` page answered for a JSON, XML or plain-text signal file.
+
+    Most sites answer every unknown path with an HTML page; that page is the site saying the
+    file is not there, so it means what a 404 means (no statement through that mechanism,
+    TDMRep, section TDM File on the Origin Server: "does not implement"), not a malformed file.
+    """
+    if fetched.status is None or not 200 <= fetched.status < 300:
+        return False
+    content_type = next(iter(header_values(fetched.headers, "content-type")), "")
+    return content_type.split(";", 1)[0].strip().lower() in _HTML_TYPES
+
+
 def _found(fetched: SignalFile, notes: list[Statement], signal: Signal) -> bool:
-    """Whether a site file can be read; an unreachable one becomes a note (docs/decisions.md, Each mechanism's own rules)."""
+    """Whether a site file can be read; an unreachable one becomes a note (docs/decisions.md, Each mechanism's own rules).
+
+    A soft 404 (:func:`is_soft_404`) is absent: no note, nothing parsed.
+    """
+    if is_soft_404(fetched):
+        return False
     outcome = signal_file_outcome(
         status=fetched.status, error=fetched.error, redirects=fetched.redirects
     )

@@ -43,7 +43,8 @@ def policy_problems(policy: SitePolicy, file: str, line_of: LineOf) -> list[Poli
                 _hierarchy(index, klass, row, problem)
                 _per_class(index, klass, scope, row, floors[scope], problem)
         _ai_input(index, klass, rows, floors, problem)
-    _media_tdm(policy, floors, problem)
+    _media_tdm(policy, {scope: index.published(scope) for scope in index.scopes}, problem)
+    _media_reading(index, floors, problem)
     return out
 
 
@@ -182,4 +183,27 @@ def _media_tdm(policy: SitePolicy, floors: dict[str, dict[Use, Choice]], problem
                 f"cannot deny tdm by media type on {licensed[0]}, where tdm is 'license': a "
                 "TDMRep header cannot withdraw the tdm-policy tdmrep.json gives the path; match "
                 "by extensions only or drop tdm here",
+            )
+
+
+def _media_reading(
+    index: PolicyIndex, floors: dict[str, dict[Use, Choice]], problem: _Report
+) -> None:
+    # Where tdm is allowed but a covered use is licensed, TDMRep publishes a reservation with
+    # the terms (tdm_reading). A media-type rule denying a covered use there would need a header
+    # without those terms, which TDMRep layering cannot give (section 2.7), as in _media_tdm.
+    covered = (Use.AI_TRAIN, Use.GENAI_TRAIN, Use.AI_INPUT)
+    licensed = [
+        scope
+        for scope, floor in floors.items()
+        if floor[Use.TDM] is Choice.ALLOW and index.published(scope)[Use.TDM] is Choice.LICENSE
+    ]
+    for i, rule in enumerate(index.policy.media):
+        named = [use for use in covered if use in rule.said()]
+        if rule.types and named and licensed:
+            problem(
+                f"media[{i}].{named[0]}",
+                f"cannot deny {named[0]} by media type on {licensed[0]}, where TDMRep publishes "
+                "a reservation with licence terms (tdm allowed, a use it covers licensed): a "
+                "TDMRep header cannot withdraw the terms; match by extensions only",
             )

@@ -19,7 +19,15 @@ from policies.patterns import compile_pattern
 from policies.robots_render import RobotsGroupSpec, RobotsSpec, merge_groups, render_robots
 from policies.rsl import RslContent, RslDocument, RslLicense, render_rsl
 from policies.sitepolicy_model import Choice, SitePolicy
-from policies.sitepolicy_resolve import EVERYONE, PolicyIndex, Vector, tighten
+from policies.sitepolicy_resolve import (
+    EVERYONE,
+    TDM_COVERS,
+    PolicyIndex,
+    Vector,
+    tdm_reading,
+    tighten,
+    under_reading,
+)
 from policies.tdmrep import TdmRule, render_tdmrep
 
 _RSL_USES: Final = {Use.AI_TRAIN: "ai-train", Use.AI_INPUT: "ai-input", Use.SEARCH: "search"}
@@ -88,10 +96,13 @@ def ext_scopes(index: PolicyIndex, uses: tuple[Use, ...]) -> list[tuple[str, str
     out: list[tuple[str, str, Vector]] = []
     for ext in index.extensions():
         rules = [rule for rule in index.policy.media if ext in rule.extensions]
-        if not any(use in rule.said() for rule in rules for use in uses):
+        said = {use for rule in rules for use in rule.said()}
+        if said & {Use.TDM, *TDM_COVERS}:
+            said |= set(TDM_COVERS)  # the TDM reading of these files changes (tdm_reading)
+        if not said & set(uses):
             continue
         out.extend(
-            (f"{scope}*.{ext}$", scope, tighten(index.floor(scope), rules))
+            (f"{scope}*.{ext}$", scope, tdm_reading(tighten(index.floor(scope), rules)))
             for scope in index.scopes
         )
     return out
@@ -133,7 +144,11 @@ def robots_txt(
 
 
 def _group(index: PolicyIndex, klass: str, agents: tuple[str, ...]) -> RobotsGroupSpec:
-    rows = {scope: index.resolve(scope, klass) for scope in index.scopes}
+    rows = {}
+    for scope in index.scopes:
+        row = index.resolve(scope, klass)
+        reading = index.published(scope)[Use.TDM]
+        rows[scope] = replace(row, values=under_reading(row.values, reading))
     allow: list[str] = []
     disallow: list[str] = []
     usage: list[tuple[str, str]] = []
@@ -145,7 +160,7 @@ def _group(index: PolicyIndex, klass: str, agents: tuple[str, ...]) -> RobotsGro
             (allow if row.access else disallow).append(scope)
         if not row.access:
             continue  # preferences do not attach to paths the crawler may not fetch (draft-ietf-aipref-attach-05 section 3)
-        value = render_content_usage(plain(row.values, (Use.AI_TRAIN, Use.SEARCH)))
+        value = render_content_usage(_path_scoped(index, row.values))
         inherited = _inherited(index, scope, written)
         if value != inherited or (scope == "/" and value):
             usage.append(("" if scope == "/" else scope, value))
@@ -158,6 +173,34 @@ def _group(index: PolicyIndex, klass: str, agents: tuple[str, ...]) -> RobotsGro
         content_usage=tuple(usage),
         content_signal=signal,
     )
+
+
+def media_narrowed(index: PolicyIndex) -> set[Use]:
+    """Uses a media rule can make differ from its path's value: those it names, and, when it
+    names a use TDM covers, every use TDM covers (the TDM reading of those files, tdm_reading)."""
+    named = {use for rule in index.policy.media for use in rule.said()}
+    if named & {Use.TDM, *TDM_COVERS}:
+        named |= set(TDM_COVERS)
+    return named
+
+
+def _path_scoped(index: PolicyIndex, values: Vector) -> dict[Use, Permission]:
+    """What a group's ``Content-Usage`` line for one prefix can say
+    (IETF aipref attach, draft-ietf-aipref-attach-05 section 3).
+
+    The line has no file-type form, so an allow is written only for a use no media rule
+    narrows: ``train-ai=y`` on ``/press/`` would tell a crawler reading only robots.txt that
+    ``/press/photo.jpg`` may be trained on while an image rule denies it. Silent there, the
+    formats with an extension form (ai.txt, TDMRep, RSL, headers) say it. A deny is always
+    written: it is true of every file under the prefix.
+    """
+    narrowed = media_narrowed(index)
+    uses = (Use.AI_TRAIN, Use.SEARCH)
+    return {
+        use: value
+        for use, value in plain(values, uses).items()
+        if value is Permission.DENY or use not in narrowed
+    }
 
 
 def _site_wide(index: PolicyIndex, usable: list[Vector]) -> dict[Use, Permission]:
@@ -178,7 +221,7 @@ def _site_wide(index: PolicyIndex, usable: list[Vector]) -> dict[Use, Permission
         if len(values) != 1:
             continue
         value = values.pop()
-        narrowed = any(use in rule.said() for rule in index.policy.media)
+        narrowed = use in media_narrowed(index)
         if value is Choice.DENY or (value is Choice.ALLOW and not narrowed):
             out[use] = Permission(str(value))
     return out
@@ -194,7 +237,7 @@ def _inherited(index: PolicyIndex, scope: str, written: dict[str, str]) -> str:
 def ai_txt(index: PolicyIndex) -> str:
     allow: list[str] = []
     disallow: list[str] = []
-    denied = {scope: index.floor(scope)[Use.AI_TRAIN] is Choice.DENY for scope in index.scopes}
+    denied = {scope: index.published(scope)[Use.AI_TRAIN] is Choice.DENY for scope in index.scopes}
     for scope in index.scopes:
         parent = _parent(index, scope)
         if parent is not None and denied[scope] != denied[parent]:
@@ -207,8 +250,10 @@ def ai_txt(index: PolicyIndex) -> str:
 
 
 def tdmrep_json(index: PolicyIndex, license_url: str) -> str:
-    entries = [(scope, index.floor(scope)) for scope in index.scopes]
-    entries += [(pattern, values) for pattern, _, values in ext_scopes(index, (Use.TDM,))]
+    entries = [(scope, index.published(scope)) for scope in index.scopes]
+    # Media rules naming a use TDM covers change the TDM reading of their files (tdm_reading).
+    covered = (Use.TDM, Use.AI_TRAIN, Use.GENAI_TRAIN, Use.AI_INPUT)
+    entries += [(pattern, values) for pattern, _, values in ext_scopes(index, covered)]
     # TDMRep picks the FIRST matching rule (TDMRep, section TDM File on the Origin Server): most
     # specific (longest) first, "/" last.
     entries.sort(key=lambda entry: -compile_pattern(entry[0]).priority)
@@ -226,7 +271,7 @@ def rsl_xml(index: PolicyIndex, version: str) -> str:
     contact = policy.site.contact
     email = contact.removeprefix("mailto:") if "@" in contact and "://" not in contact else ""
     url = contact if "://" in contact else ""
-    scopes = [(scope, scope, index.floor(scope)) for scope in index.scopes]
+    scopes = [(scope, scope, index.published(scope)) for scope in index.scopes]
     scopes += ext_scopes(index, tuple(_RSL_USES))
     contents: list[RslContent] = []
     for location, scope, values in scopes:
@@ -256,6 +301,22 @@ def rsl_xml(index: PolicyIndex, version: str) -> str:
                 legal=(("attribution", credit),) if credit else (),
             )
             contents.append(replace(common, licenses=(free,)))
+        if all(values[u] is Choice.DENY for u in _RSL_USES):
+            # Every RSL usage denied here: say so, or the broader <content> would answer for
+            # it. A <license> without <permits> permits every usage it does not prohibit (RSL
+            # 6.3): "all" when mining is denied too, else mining only under the terms.
+            if values[Use.TDM] is Choice.DENY:
+                denied = RslLicense(permits_usage=(), prohibits_usage=("all",))
+                contents.append(replace(common, licenses=(denied,)))
+            elif values[Use.TDM] is Choice.LICENSE and terms is not None:
+                mining = RslLicense(
+                    permits_usage=(),
+                    prohibits_usage=tuple(by[Choice.DENY]),
+                    payment_type=terms.payment,
+                    amount=terms.amount or "",
+                    currency=terms.currency or "",
+                )
+                contents.append(replace(common, server=terms.server or "", licenses=(mining,)))
     text = render_rsl(RslDocument(contents=tuple(contents)))
     declaration, _, rest = text.partition("\n")
     return f"{declaration}\n<!-- Heedful policy version {version} -->\n{rest}"

@@ -131,7 +131,7 @@ class RenderedSite:
                     if kind is not None
                     and (kind in rule.types or kind.split("/")[0] + "/*" in rule.types)
                 ]
-                values = index.floor(scope, media=[*ext_rules, *by_type])
+                values = index.published(scope, media=[*ext_rules, *by_type])
                 out.append(
                     ScopedHeaders(pattern=pattern, media_type=kind, headers=self._headers(values))
                 )
@@ -169,7 +169,7 @@ class RenderedSite:
     def _floor(self, path: str, media_type: str | None) -> Vector:
         index = index_of(self.policy)
         canonical = canonical_path(path)
-        return index.floor(canonical, media=index.media_rules(canonical, media_type))
+        return index.published(canonical, media=index.media_rules(canonical, media_type))
 
     def _tdm(self, values: Vector) -> tuple[int, str]:
         return tdm_pair(self.policy, values, self.license_url or "")

@@ -141,6 +141,14 @@ class PolicyIndex:
         out = {use: loosest(row[use] for row in usable) for use in Use}
         return tighten(out, media)
 
+    def published(self, path: str, *, media: Iterable[MediaRule] = ()) -> Vector:
+        """The floor as the formats every crawler reads publish it: :func:`tdm_reading` applied.
+
+        Every renderer and :func:`intended` use this, so the combined reading of the published
+        files is what :func:`intended` says.
+        """
+        return tdm_reading(self.floor(path, media=media))
+
 
 def extension_pattern(ext: str) -> PathPattern:
     """The robots.txt pattern every format uses for "path ends with .ext" (RFC 9309 section 2.2.3)."""
@@ -153,6 +161,44 @@ def tighten(values: Vector, media: Iterable[MediaRule]) -> Vector:
     for rule in media:
         for use in rule.said():
             out[use] = Choice.DENY
+    return out
+
+
+TDM_COVERS = (Use.AI_TRAIN, Use.GENAI_TRAIN, Use.AI_INPUT)
+"""Uses a TDM statement reaches in every reader (docs/decisions.md "Uses and their hierarchy")."""
+
+
+def tdm_reading(values: Vector) -> Vector:
+    """What TDMRep can say for one floor vector, and what that does to the uses it covers.
+
+    TDMRep has one bit for all of text and data mining (W3C TDMRep section 3.2,
+    ``tdm-reservation``). ``tdm-reservation: 0`` is read as an allow that fills AI training and
+    AI input (the use hierarchy), so publishing it where the policy allows ``tdm`` but denies
+    or licenses AI training or AI input (a path, an extension) would tell a crawler that reads
+    only TDMRep the opposite of the policy. Such a path is published as reserved instead (the
+    more restrictive reading, licence terms kept where a covered use is only licensed); the
+    reservation then also covers the other TDM uses there (docs/site-policy.md "Restrictions").
+    """
+    if values[Use.TDM] is not Choice.ALLOW:
+        return values
+    covered = [values[use] for use in TDM_COVERS]
+    if all(value is Choice.ALLOW for value in covered):
+        return values
+    # Reserved with the licence terms when a covered use is licensed (a header cannot withdraw
+    # the tdm-policy tdmrep.json gives a path, TDMRep section 2.7), plainly reserved otherwise.
+    reading = Choice.LICENSE if Choice.LICENSE in covered else Choice.DENY
+    out = dict(values)
+    out[Use.TDM] = reading
+    for use in TDM_COVERS:
+        out[use] = strictest(out[use], reading)
+    return out
+
+
+def under_reading(values: Vector, reading: Choice) -> Vector:
+    """One crawler class's values under the published TDM value of the path (``reading``)."""
+    out = dict(values)
+    for use in (Use.TDM, *TDM_COVERS):
+        out[use] = strictest(out[use], reading)
     return out
 
 
@@ -180,5 +226,7 @@ def intended(
     resolved = index.resolve(canonical, index.class_of(agent))
     if not resolved.access:
         return Verdict.DENY
-    values = tighten(resolved.values, index.media_rules(canonical, media_type))
+    media = index.media_rules(canonical, media_type)
+    values = tighten(resolved.values, media)
+    values = under_reading(values, index.published(canonical, media=media)[Use.TDM])
     return Verdict(str(values[Use(use)]))

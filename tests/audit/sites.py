@@ -26,6 +26,8 @@ XML: Final = "application/xml"
 START_SECONDS: Final = 10.0
 LOCAL: Final = frozenset({"127.0.0.1"})
 """Hosts the audits under test may fetch: never anything off this machine."""
+SOFT_404: Final = "*"
+"""A site's page for every path it does not list (a soft 404 when it answers 200)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -79,6 +81,15 @@ SITEMAP: Final = Page(
 )
 
 SITES: Final[Mapping[str, Mapping[str, Page]]] = {
+    # Consistent, no Heedful, and every unknown path (tdmrep.json, ai.txt, the removals list)
+    # answered with a 200 HTML page, as most real sites do: a soft 404 is an absent file.
+    "soft-404": {
+        "/robots.txt": robots(
+            "User-agent: *\nAllow: /\nContent-Signal: search=yes, ai-input=no, ai-train=no\n"
+        ),
+        "/articles/1": Page(body=page("Article")),
+        SOFT_404: Page(body=page("Page not found")),
+    },
     # No findings at all: every use stated, in several formats, consistently.
     "clean": {
         "/robots.txt": robots(
@@ -228,7 +239,7 @@ SINGLE_STATEMENT: Final[Mapping[str, tuple[str, tuple[str, str]]]] = {
 
 async def _handle(request: web.Request) -> web.StreamResponse:
     pages: Mapping[str, Page] = request.app[PAGES]
-    found = pages.get(request.path)
+    found = pages.get(request.path) or pages.get(SOFT_404)
     if found is None:
         return web.Response(status=404, text="Not found\n", content_type="text/plain")
     base = f"http://{request.host}"

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from heedful.cli import COMMANDS
 from heedful.cmd_audit import EXIT_FINDINGS
 from tests.audit.sites import SITES, Served, serve
+from tests.conftest import ROOT
 from tests.e2e.conftest import heedful
+from tests.signalserver.processes import serve_process
 
 pytestmark = pytest.mark.e2e
 
@@ -42,8 +45,9 @@ def test_audit_is_registered() -> None:
         ("tdm-vs-usage", "error", EXIT_FINDINGS),
         ("wildcard-override", "error", 0),
         ("wildcard-override", "warning", EXIT_FINDINGS),
+        ("soft-404", "error", 0),
     ],
-    ids=["clean", "no-threshold", "error", "warning-below-error", "warning"],
+    ids=["clean", "no-threshold", "error", "warning-below-error", "warning", "soft-404"],
 )
 def test_exit_status_follows_fail_on(
     served: Served, site: str, fail_on: str | None, status: int
@@ -122,3 +126,24 @@ def test_bad_url_exits_2() -> None:
     run = heedful("audit", "ftp://example.org/")
     assert run.code == 2
     assert "http" in run.err
+
+
+@pytest.mark.parametrize("example", ["news-publisher", "open-data", "photographer"])
+def test_audit_of_heedful_serve_passes_fail_on_error(example: str, tmp_path: Path) -> None:
+    """Issue 16 s. 2: the tester agrees with the publisher, as a user runs them: `heedful
+    serve` on an example policy, then `heedful audit --fail-on error` against it."""
+    policy = tmp_path / f"{example}.toml"
+    policy.write_bytes((ROOT / "examples" / f"{example}.toml").read_bytes())
+    with serve_process(policy, "--db", f"sqlite:///{tmp_path / 'h.db'}", "--no-access-log") as s:
+        run = heedful("audit", s.url + "/", "--timeout", "5", "--json", "--fail-on", "error")
+        # diff fetches one file per media extension, so the headers a crawler fetching it
+        # gets count (the photographer's images are denied to search only there).
+        diff = heedful("diff", s.url + "/", "--policy", str(policy), "--timeout", "5")
+    assert diff.code == 0, diff.out
+    report = json.loads(run.out)
+    assert report["summary"]["error"] == 0, [f["message"] for f in report["findings"]][:3]
+    assert run.code == 0
+    # Every use is answered for crawlers without a group of their own (docs/audit.md score;
+    # 5, not 20, where the news example's licence terms URL cannot be reached from here).
+    actionable = [s["criteria"][3] for s in report["score"].values()]
+    assert all(c["name"] == "actionable" and c["points"] >= 5 for c in actionable), actionable

@@ -158,7 +158,7 @@ def test_rendered_formats_read_back_as_intended(data: dict[str, Any], picks: st.
     combos = list(itertools.product(SAMPLE_PATHS, SAMPLE_AGENTS, SAMPLE_TYPES))
     sample = picks.draw(st.lists(st.sampled_from(combos), min_size=20, max_size=40, unique=True))
     found = mismatches(policy, rendered, sample)
-    assert not found, "\n".join(map(str, found[:5]))
+    assert not found, _toml(data) + "\n" + "\n".join(map(str, found[:5]))
     # protego selects a group when its token merely STARTS the agent name ("ExampleBot" for
     # "ExampleBotNightly"); RFC 9309 and Heedful compare whole tokens. That reading differs for
     # any robots.txt, so such names are left out of the protego comparison.

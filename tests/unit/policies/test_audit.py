@@ -303,7 +303,7 @@ def test_matrix_marks_defaults_unknown_and_keeps_decisions() -> None:
     cell = report.matrix.cell("gptbot", Use.AI_TRAIN)
     assert cell is not None
     assert any("train-ai=n" in r.rule for r in cell.decision.reasons)
-    assert list(cells) == matrix_agents()
+    assert list(cells) == ["*", *matrix_agents()]
 
 
 @pytest.mark.parametrize(
@@ -333,3 +333,109 @@ def test_evidence_resolves_lines() -> None:
     stmt = Statement(signal=Signal.TDMREP, source="x", location="$[1]", rule="r")
     assert evidence_of(stmt, data).line == 3
     assert line_of('line 7 <content url="/">') == 7
+
+
+def _points(report: object, use: Use) -> dict[str, int]:
+    scores = {s.use: s for s in report.scores}  # type: ignore[attr-defined]
+    return {c.name: c.points for c in scores[use].criteria}
+
+
+def test_score_by_hand_one_named_block() -> None:
+    """``User-agent: GPTBot / Disallow: /`` and nothing else, for ai-train: the block is
+    evidence of intent in robots.txt only (15), read without errors (20), names AI training
+    only through the crawler's purpose, so the statement names the use (20), but a crawler
+    without a group of its own gets no answer (0: matrix row * is unknown), and nothing
+    contradicts it (20). 75 in all."""
+    report = audit(site_input({"/robots.txt": "User-agent: GPTBot\nDisallow: /\n"}))
+    assert report.matrix.as_dict()["*"]["ai-train"] == "unknown"
+    assert _points(report, Use.AI_TRAIN) == {
+        "discoverable": 15, "parseable": 20, "interpretable": 20, "actionable": 0,
+        "consistent": 20,
+    }  # fmt: skip
+
+
+def test_score_by_hand_two_formats_agreeing() -> None:
+    """robots.txt ``Content-Usage: train-ai=n`` and a TDM reservation, for ai-train: two
+    site-wide formats (20), no errors (20), Content-Usage names the use (20), row * denies
+    (20), no contradiction (20): 100. For ai-input only the reservation speaks, through the
+    hierarchy (10), in one format (15): 15 + 20 + 10 + 20 + 20 = 85."""
+    report = audit(
+        site_input(
+            {
+                "/robots.txt": OPEN + "Content-Usage: train-ai=n\n",
+                "/.well-known/tdmrep.json": TDM_RESERVE,
+            }
+        )
+    )
+    assert report.matrix.as_dict()["*"]["ai-train"] == "deny"
+    assert sum(_points(report, Use.AI_TRAIN).values()) == 100
+    assert _points(report, Use.AI_INPUT) == {
+        "discoverable": 15, "parseable": 20, "interpretable": 10, "actionable": 20,
+        "consistent": 20,
+    }  # fmt: skip
+
+
+def test_score_actionable_follows_matrix_row_star_when_every_agent_has_a_group() -> None:
+    """Heedful names every known AI crawler in its own group: the answer for crawlers without
+    one must still be read from the ``*`` group (it was scored 0, "no answer", before)."""
+    groups = "".join(f"User-agent: {t}\nContent-Usage: train-ai=n\n\n" for t in matrix_agents())
+    report = audit(
+        site_input({"/robots.txt": groups + "User-agent: *\nContent-Usage: train-ai=n\n"})
+    )
+    assert report.matrix.as_dict()["*"]["ai-train"] == "deny"
+    assert _points(report, Use.AI_TRAIN)["actionable"] == 20
+
+
+def test_unreachable_tdm_policy_is_a_warning_not_an_error() -> None:
+    """A tdm-policy the server failed to answer (503) may be fine, only unreachable from here;
+    a 404 says it is not there (the HF112 case of CASES)."""
+    files = {
+        "/robots.txt": OPEN,
+        "/policy.json": "{}",
+        "/.well-known/tdmrep.json": json.dumps(
+            [{"location": "/", "tdm-reservation": 1, "tdm-policy": "/policy.json"}]
+        ),
+    }
+    report = audit(site_input(files, statuses={"/policy.json": 503}))
+    assert find(report.findings, "HF112").severity is Severity.WARNING
+
+
+def test_one_line_repeated_in_every_group_is_one_finding_listing_the_agents() -> None:
+    """Issue 16 s. 2: one finding per pair of contradicting statements, not per group."""
+    groups = "".join(
+        f"User-agent: {t}\nAllow: /\nContent-Usage: train-ai=n\n\n" for t in ("GPTBot", "Foo", "*")
+    )
+    report = audit(site_input({"/robots.txt": groups, "/.well-known/tdmrep.json": TDM_ALLOW}))
+    found = [f for f in report.findings if f.rule == "HF101"]
+    assert len(found) == 1, found
+    assert {"*", "GPTBot", "Foo"} <= set(found[0].agents)
+    assert found[0].severity is Severity.ERROR
+
+
+def test_per_crawler_exception_in_robots_is_a_warning() -> None:
+    """A named group denying what a file to every crawler allows: the only way to publish a
+    per-crawler exception (TDMRep has no per-crawler form)."""
+    robots = "User-agent: GPTBot\nAllow: /\nContent-Usage: train-ai=n\n\n" + OPEN
+    report = audit(site_input({"/robots.txt": robots, "/.well-known/tdmrep.json": TDM_ALLOW}))
+    finding = find(report.findings, "HF101")
+    assert finding.severity is Severity.WARNING
+    assert finding.agents == ("GPTBot",)
+    assert "per-crawler exception" in finding.message
+
+
+def test_reservation_carried_down_the_hierarchy_does_not_contradict_a_deny() -> None:
+    """``tdm-reservation: 1`` with a tdm-policy offers terms for mining; beside
+    ``train-ai=n`` it does not offer AI training (the narrower, stricter answer stands)."""
+    tdm = json.dumps([{"location": "/", "tdm-reservation": 1, "tdm-policy": "/p.json"}])
+    files = {"/robots.txt": OPEN + "Content-Usage: train-ai=n\n", "/p.json": "{}",
+             "/.well-known/tdmrep.json": tdm}  # fmt: skip
+    report = audit(site_input(files))
+    assert not [f for f in report.findings if f.rule.startswith("HF1")], report.findings
+
+
+def test_no_contradiction_where_robots_txt_keeps_the_crawler_out() -> None:
+    """Preferences do not attach to a URL the crawler may not fetch (aipref attach section 3)."""
+    robots = "User-agent: *\nDisallow: /private/\nContent-Usage: /private/ train-ai=n\n"
+    tdm = json.dumps([{"location": "/private/", "tdm-reservation": 0}])
+    report = audit(site_input({"/robots.txt": robots, "/.well-known/tdmrep.json": tdm}))
+    assert not [f for f in report.findings if "/private/" in f.paths]

@@ -86,16 +86,22 @@ def test_example_set_covers_the_three_required_sites() -> None:
         ("news-publisher", "/press/r.jpg", "RandomBot", Use.AI_TRAIN, None, Verdict.DENY),
         ("photographer", "/gallery/x", "RandomBot", Use.SEARCH, "image/webp", Verdict.DENY),
         ("photographer", "/about", "RandomBot", Use.SEARCH, "text/html", Verdict.ALLOW),
-        ("photographer", "/blog/post", "RandomBot", Use.AI_INPUT, None, Verdict.ALLOW),
+        # tdm allowed but AI training denied: TDMRep can only publish the reservation there,
+        # which covers AI input too (policies.sitepolicy_resolve.tdm_reading, issue 16 s. 2).
+        ("photographer", "/blog/post", "RandomBot", Use.AI_INPUT, None, Verdict.DENY),
+        ("photographer", "/blog/post", "RandomBot", Use.TDM, None, Verdict.DENY),
         ("open-data", "/datasets/x.csv", "RandomBot", Use.AI_TRAIN, None, Verdict.ALLOW),
-        ("open-data", "/staff/bio", "ResearchBot", Use.AI_TRAIN, None, Verdict.ALLOW),
+        # AI input is denied to every crawler on /staff/, so TDMRep reserves it, for all.
+        ("open-data", "/staff/bio", "ResearchBot", Use.AI_TRAIN, None, Verdict.DENY),
+        ("open-data", "/datasets/x.csv", "RandomBot", Use.TDM, None, Verdict.ALLOW),
         ("open-data", "/staff/bio", "RandomBot", Use.AI_TRAIN, None, Verdict.DENY),
         ("open-data", "/staff/a.jpg", "ResearchBot", Use.AI_TRAIN, None, Verdict.DENY),
     ],
     ids=[
         "news-search-own", "news-train-own", "news-input-license-own", "news-archive-own",
         "news-bytespider-own", "news-agent-own", "news-press-own", "news-photo-own",
-        "photo-type-own", "photo-text-own", "photo-blog-own", "open-train-own",
+        "photo-type-own", "photo-text-own", "photo-blog-own", "photo-blog-tdm-own",
+        "open-train-own", "open-tdm-own",
         "open-agent-path-own", "open-staff-own", "open-media-over-agent-own",
     ],
 )  # fmt: skip
