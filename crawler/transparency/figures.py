@@ -33,11 +33,15 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def item_licences(event: Mapping[str, Any]) -> list[str]:
-    """Licence URLs of a kept item: RSL offers and TDMRep policies, then ``rel=license``."""
+    """Licence URLs of a kept item: the RSL licences it was taken under (the standard licence
+    one names, e.g. Creative Commons, then the RSL document), offers and TDMRep policies, then
+    the page's ``rel=license``."""
     found = [
-        str(entry["url"])
+        str(entry[key])
         for entry in event.get("license") or ()
-        if isinstance(entry, Mapping) and entry.get("url")
+        if isinstance(entry, Mapping)
+        for key in ("standard", "url")
+        if entry.get(key)
     ]
     attribution = event.get("attribution") or {}
     if isinstance(attribution, Mapping) and attribution.get("license_url"):
