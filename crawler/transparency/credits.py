@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from crawler.transparency.domains import domain_of
-from crawler.transparency.figures import item_licences
 from crawler.transparency.ledgerdata import LedgerData, item_key
 
 FORMAT: Final = "heedful-credits/2"
@@ -38,6 +37,23 @@ CSV_COLUMNS: Final = (
     "crawl_id",
 )
 WORK_FIELDS: Final = ("url", "licence", "attribution", "attribution_required", "sha256", "crawl_id")
+
+
+def item_licences(event: Mapping[str, Any]) -> list[str]:
+    """Licence URLs of a kept item: the RSL licences it was taken under (the standard licence
+    one names, e.g. Creative Commons, then the RSL document), offers and TDMRep policies, then
+    the page's ``rel=license``."""
+    found = [
+        str(entry[key])
+        for entry in event.get("license") or ()
+        if isinstance(entry, Mapping)
+        for key in ("standard", "url")
+        if entry.get(key)
+    ]
+    attribution = event.get("attribution") or {}
+    if isinstance(attribution, Mapping) and attribution.get("license_url"):
+        found.append(str(attribution["license_url"]))
+    return list(dict.fromkeys(found))
 
 
 def _rsl_terms(event: Mapping[str, Any]) -> list[Mapping[str, Any]]:
