@@ -34,6 +34,7 @@ MAX_BARS: Final = 15
 """Longer lists are cut to their largest entries; the tables next to the charts hold them all."""
 WIDTH: Final = 7.0
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.axis import Axis
 
 _ID = re.compile(r'(\bid="|url\(#|href="#)')
@@ -56,6 +57,13 @@ def _counts_axis(axis: Axis) -> None:
     axis.set_major_locator(MaxNLocator(integer=True))
 
 
+def _nothing(ax: Axes) -> None:
+    """An empty chart says so, without an axis of made-up fractions around nothing."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.text(0.5, 0.5, "nothing to show", ha="center", transform=ax.transAxes)
+
+
 def _short(label: str, limit: int = 48) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
@@ -75,7 +83,7 @@ def hbar(name: str, title: str, data: Mapping[str, int], *, colour: str = BAR) -
     _counts_axis(ax.xaxis)
     ax.spines[["top", "right"]].set_visible(False)
     if not items:
-        ax.text(0.5, 0.5, "nothing to show", ha="center", transform=ax.transAxes)
+        _nothing(ax)
     fig.tight_layout()
     return _svg(fig, name)
 
@@ -118,6 +126,6 @@ def stacked(
         # Above the plot, never over a bar of its own colour.
         fig.legend(loc="upper right", ncols=len(series), frameon=False, fontsize="small")
     else:
-        ax.text(0.5, 0.5, "nothing to show", ha="center", transform=ax.transAxes)
+        _nothing(ax)
     fig.tight_layout()
     return _svg(fig, name)

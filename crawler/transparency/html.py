@@ -182,7 +182,7 @@ def render_html(figures: Mapping[str, Any]) -> str:
             [("kept", "kept"), ("refused", "refused"), ("failed", "failed")],
             key_label=figures["over_time"]["bucket"],
         ),
-        "<h2 id='licences'>Licences and attribution</h2>",
+        "<h2 id='licences-attribution'>Licences and attribution</h2>",
         _figure(
             "chart-licences",
             "Kept items per licence found",

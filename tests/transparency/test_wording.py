@@ -45,6 +45,16 @@ def test_small_count_charts_tick_on_integers(svg: str) -> None:
     assert all(re.fullmatch(r"\d+", label) for label in labels), labels
 
 
+@pytest.mark.parametrize(
+    "svg",
+    [charts.hbar("e", "empty", {}), charts.stacked("f", "empty", [], {"kept": []})],
+    ids=["hbar", "stacked"],
+)
+def test_empty_charts_have_no_made_up_ticks(svg: str) -> None:
+    assert tick_labels(svg) == []
+    assert "nothing to show" in svg
+
+
 def _text(html: str) -> str:
     html = re.sub(r"<svg.*?</svg>", " ", html, flags=re.DOTALL)
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
@@ -62,6 +72,9 @@ def test_rendered_report_has_integer_axes_and_agreeing_nouns(
     for svg in svgs:
         numeric = [label for label in tick_labels(svg) if re.fullmatch(r"−?\d+(?:\.\d+)?", label)]
         assert all(re.fullmatch(r"\d+", label) for label in numeric), numeric
+    outside_svg = re.sub(r"<svg.*?</svg>", "", html, flags=re.DOTALL)
+    ids = re.findall(r"""\bid=['"]([^'"]+)['"]""", outside_svg)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
     text = _text(html)
     assert not PLURAL_AFTER_ONE.findall(text), text
     assert not SINGULAR_AFTER_OTHER.findall(text), text
