@@ -23,6 +23,7 @@ from scrapy.exceptions import IgnoreRequest
 
 from crawler import signals
 from crawler.attribution import extract_attribution, licence_entries
+from crawler.crawllog import log_refusal
 from crawler.evidence import Provenance
 from crawler.ledger import utcnow
 from crawler.origincache import OriginCache, OriginSignals
@@ -179,6 +180,7 @@ class PolicyDownloaderMiddleware:
             redirected_from=request.meta.get("redirect_urls", ()),
             **extra,
         )
+        log_refusal(request.url, stage, decision, message)
         if self.stats is not None:
             self.stats.inc_value(f"heedful/denied/{self.config.use}/{stage}")
         self.crawler.signals.send_catch_log(
