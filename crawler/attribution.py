@@ -1,9 +1,14 @@
 """Who made a kept page and under which licence: author, rights holder, licence URL, copyright.
 
-Read from the page itself (issue 4 section 2) with extruct: JSON-LD (schema.org ``author``,
-``copyrightHolder``, ``license``, ``copyrightNotice``), OpenGraph (``article:author``), Dublin
-Core (``DC.creator``, ``DC.rights``), ``<meta name=author>`` and ``<link rel=license>``. The
-first value found in that order wins per field; an unreadable page gives an empty record.
+Read from the page itself with extruct: JSON-LD (schema.org ``author``/``creator``,
+``copyrightHolder``/``publisher``, ``license``, ``copyrightNotice``/``creditText``), OpenGraph
+(``article:author``, ``book:author``, ``article:publisher``), Dublin Core (``DC.creator``,
+``DC.rights``, ``dcterms.rightsHolder``, ``dcterms.license``, as ``<meta>`` or ``<link>``),
+``<meta name=author>``/``<meta name=copyright>`` and ``rel=license`` links. The first value
+found in that order wins per field; an unreadable page gives an empty record.
+
+:func:`licence_entries` is the other half: the licence terms the site's files (RSL, TDMRep)
+attached to the decision, free ones included, as the ledger's ``license`` column stores them.
 """
 
 from __future__ import annotations
@@ -18,13 +23,16 @@ from lxml import html as lxml_html  # type: ignore[import-untyped]
 
 if TYPE_CHECKING:
     from policies.html import HtmlHead
+    from policies.model import Decision
 
 log = logging.getLogger(__name__)
 
 SYNTAXES: Final = ["json-ld", "opengraph", "dublincore"]
 FIELDS: Final = ("author", "rights_holder", "license_url", "copyright")
-STRUCTURED_MARKERS: Final = (b"ld+json", b"og:", b"DC.", b"dc.", b"dcterms")
-"""Cheap byte checks: without any of these extruct would find nothing, so it is skipped."""
+STRUCTURED_MARKERS: Final = re.compile(
+    rb"ld\+json|\b(?:og|article|book):|\bdc\.|\bdcterms\.", re.IGNORECASE
+)
+"""A cheap byte check: without any of these extruct would find nothing, so it is skipped."""
 _HEAD_END: Final = re.compile(rb"<body|</head", re.IGNORECASE)
 _LATER_ELEMENT: Final = re.compile(rb"<(?:meta|link)[\s/>]", re.IGNORECASE)
 _ANCHOR_REL: Final = re.compile(rb"<a\s[^>]*?\brel\s*=", re.IGNORECASE)
@@ -34,6 +42,18 @@ _JSONLD_KEYS: Final[Mapping[str, tuple[str, ...]]] = {
     "license_url": ("license",),
     "copyright": ("copyrightNotice", "creditText"),
 }
+_OPENGRAPH_KEYS: Final[Mapping[str, tuple[str, ...]]] = {
+    "author": ("article:author", "book:author"),
+    "rights_holder": ("article:publisher",),
+}
+_DUBLIN_CORE: Final[Mapping[str, str]] = {
+    "creator": "author",
+    "rightsholder": "rights_holder",
+    "rights": "copyright",
+    "license": "license_url",
+}
+"""Dublin Core element or term (``DC.creator``, ``dcterms.license``: the part after the last
+dot, as extruct reads it) to field."""
 
 
 def _name(value: Any) -> str:
@@ -44,6 +64,17 @@ def _name(value: Any) -> str:
         return _name(value.get("name") or value.get("url") or value.get("@id") or "")
     if isinstance(value, list):
         return ", ".join(filter(None, (_name(v) for v in value)))
+    return ""
+
+
+def _link(value: Any) -> str:
+    """A licence given as a URL, a ``CreativeWork`` with ``url``/``@id``, or a list (first)."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, Mapping):
+        return _link(value.get("url") or value.get("@id") or value.get("name") or "")
+    if isinstance(value, list):
+        return next(filter(None, (_link(v) for v in value)), "")
     return ""
 
 
@@ -65,7 +96,7 @@ def _from_head(body: bytes, url: str, head: HtmlHead | None) -> dict[str, str] |
     Saves an lxml parse of every kept page (issue 4 section 6); ``None`` means "parse it".
     The byte checks only look for more places to read, so any doubt falls back to lxml.
     """
-    if head is None or head.truncated or any(marker in body for marker in STRUCTURED_MARKERS):
+    if head is None or head.truncated or STRUCTURED_MARKERS.search(body):
         return None
     end = _HEAD_END.search(body)
     if end is None or _LATER_ELEMENT.search(body, end.start()) or _ANCHOR_REL.search(body):
@@ -96,7 +127,7 @@ def extract_attribution(body: bytes, url: str, *, head: HtmlHead | None = None) 
     try:
         tree = lxml_html.fromstring(body)
         data: dict[str, Any] = {}
-        if any(marker in body for marker in STRUCTURED_MARKERS):
+        if STRUCTURED_MARKERS.search(body):
             import extruct  # type: ignore[import-untyped]  # only structured pages pay for it
 
             data = extruct.extract(tree, base_url=url, syntaxes=SYNTAXES, uniform=True)
@@ -111,24 +142,28 @@ def extract_attribution(body: bytes, url: str, *, head: HtmlHead | None = None) 
     for obj in _walk_jsonld(data.get("json-ld", [])):
         for field, keys in _JSONLD_KEYS.items():
             for key in keys:
-                fill(field, _name(obj.get(key)))
+                value = obj.get(key)
+                if field == "license_url":
+                    link = _link(value)
+                    fill(field, urljoin(url, link) if link else "")
+                else:
+                    fill(field, _name(value))
     for obj in data.get("opengraph", []):
         if isinstance(obj, Mapping):
-            fill("author", _name(obj.get("article:author")))
+            for field, keys in _OPENGRAPH_KEYS.items():
+                for key in keys:
+                    fill(field, _name(obj.get(key)))
     for obj in data.get("dublincore", []):
         if not isinstance(obj, Mapping):
             continue
-        for element in obj.get("elements", []):
-            name = str(element.get("name", "")).lower()
-            content = str(element.get("content", "")).strip()
-            if name.endswith("creator"):
-                fill("author", content)
-            elif name.endswith("rights"):
-                fill("copyright", content)
-            elif name.endswith("rightsholder"):
-                fill("rights_holder", content)
-            elif name.endswith("license"):
-                fill("license_url", urljoin(url, content))
+        for element in [*obj.get("elements", []), *obj.get("terms", [])]:
+            name = str(element.get("name") or element.get("rel") or "")
+            target = _DUBLIN_CORE.get(name.rpartition(".")[2].lower())
+            value = str(element.get("content") or element.get("href") or "").strip()
+            if target == "license_url" and value:
+                value = urljoin(url, value)
+            if target is not None:
+                fill(target, value)
     for meta in tree.iterfind(".//meta"):
         if str(meta.get("name", "")).strip().lower() == "author":
             fill("author", str(meta.get("content", "")).strip())
@@ -141,3 +176,17 @@ def extract_attribution(body: bytes, url: str, *, head: HtmlHead | None = None) 
         if "license" in str(anchor.get("rel", "")).lower().split():
             fill("license_url", urljoin(url, str(anchor.get("href", "")).strip()))
     return out
+
+
+def licence_entries(decision: Decision) -> list[dict[str, str]]:
+    """The ledger's ``license`` list for a kept item: the free licences its use was taken under
+    (``Decision.terms``: an RSL permit's credit, copyright and terms), the offers, and the TDMRep
+    ``tdm-policy`` that spoke about it."""
+    entries = [terms.as_dict() for terms in decision.terms]
+    entries.extend(offer.as_dict() for offer in decision.offers)
+    entries.extend(
+        {"url": r.rule, "source": r.source}
+        for r in decision.reasons
+        if r.signal == "tdmrep" and "tdm-policy" in r.rule
+    )
+    return entries

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from crawler.crawllog import deciding_reason, quiet_drivers, warn_placeholder
 from crawler.ledger import (
     JSON_FIELDS,
     CrawlRun,
@@ -88,6 +89,9 @@ class Provenance:
             crawl_id = config.crawl_id or uuid.uuid4().hex
             found = cls(config, crawl_id=crawl_id)
             setattr(crawler, ATTRIBUTE, found)
+            # Once per crawl, whichever Heedful component starts first.
+            quiet_drivers(crawler.settings)
+            warn_placeholder(config)
         assert isinstance(found, Provenance)
         return found
 
@@ -197,7 +201,7 @@ def refusal_reason(decision: Decision | None) -> str:
     """A short label for the summary: the signal that decided, e.g. ``robots.txt access deny``."""
     if decision is None:
         return "error"
-    for reason in decision.reasons:
-        if reason.effect in ("deny", "license", "access deny", "access license", "default deny"):
-            return f"{reason.signal} {reason.effect}"
+    reason = deciding_reason(decision)
+    if reason is not None:
+        return f"{reason.signal} {reason.effect}"
     return f"verdict {decision.verdict}"

@@ -22,7 +22,8 @@ from scrapy import signals as scrapy_signals
 from scrapy.exceptions import IgnoreRequest
 
 from crawler import signals
-from crawler.attribution import extract_attribution
+from crawler.attribution import extract_attribution, licence_entries
+from crawler.crawllog import log_refusal
 from crawler.evidence import Provenance
 from crawler.ledger import utcnow
 from crawler.origincache import OriginCache, OriginSignals
@@ -179,6 +180,7 @@ class PolicyDownloaderMiddleware:
             redirected_from=request.meta.get("redirect_urls", ()),
             **extra,
         )
+        log_refusal(request.url, stage, decision, message)
         if self.stats is not None:
             self.stats.inc_value(f"heedful/denied/{self.config.use}/{stage}")
         self.crawler.signals.send_catch_log(
@@ -386,14 +388,6 @@ class PolicyDownloaderMiddleware:
         attribution: dict[str, str] = {}
         if self.config.attribution and "html" in content_type:
             attribution = extract_attribution(body, response.url, head=head)
-        licence = [
-            {k: v for k, v in dataclasses.asdict(offer).items() if v} for offer in decision.offers
-        ]
-        licence.extend(
-            {"url": r.rule, "source": r.source}
-            for r in decision.reasons
-            if r.signal == "tdmrep" and "tdm-policy" in r.rule
-        )
         self.provenance.event(
             url=response.url,
             origin=origin_of(response.url),
@@ -411,7 +405,7 @@ class PolicyDownloaderMiddleware:
                 "warc_file": warc_file,
                 "warc_offset": offset,
                 "attribution": attribution,
-                "license": licence,
+                "license": licence_entries(decision),
                 "images_reserved": images,
             },
         )

@@ -255,13 +255,15 @@ def run_crawl(
 
 def summary_lines(prov: Any) -> list[str]:
     """The closing summary: kept, refused by reason, failed, origins, bytes, where things are."""
+    from policies.plural import counted
+
     totals = prov.totals
     lines = [
         (
             f"crawl {prov.crawl_id}: use {prov.config.use}, mode {prov.config.mode}, "
             f"agent {prov.config.token}"
         ),
-        f"kept     {totals['kept']:>7}  ({prov.kept_bytes} bytes)",
+        f"kept     {totals['kept']:>7}  ({counted(prov.kept_bytes, 'byte')})",
         f"refused  {totals['refused']:>7}",
     ]
     lines.extend(f"  {count:>7}  {reason}" for reason, count in prov.refusals.most_common())

@@ -132,6 +132,7 @@ def recheck_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from crawler.transparency.recheck import RecheckOptions, purge_line, recheck
+    from policies.plural import counted
 
     url = _db(directory, db)
     options = RecheckOptions(
@@ -160,8 +161,8 @@ def recheck_command(
             click.echo(purge_line(entry))
         return
     click.echo(
-        f"recheck {result.recheck_id}: {result.items} items over {result.origins} origins "
-        f"in {result.seconds:.1f} s"
+        f"recheck {result.recheck_id}: {counted(result.items, 'item')} over "
+        f"{counted(result.origins, 'origin')} in {result.seconds:.1f} s"
     )
     for status in ("kept", "withdrawn", "unverified"):
         click.echo(f"{status:<10} {result.counts[status]:>7}")

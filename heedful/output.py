@@ -42,6 +42,19 @@ def print_decision(console: Console, decision: Decision) -> None:
             filter(None, [offer.payment, offer.amount, offer.server and f"server {offer.server}"])
         )
         console.print(f"  licence offered: {offer.url} ({terms})")
+    for free in decision.terms:
+        owed = "; ".join(
+            filter(
+                None,
+                [
+                    free.payment,
+                    free.copyright and f"copyright {free.copyright}",
+                    free.attribution and f"credit: {free.attribution}",
+                    free.standard,
+                ],
+            )
+        )
+        console.print(f"  taken under: {escape(free.url)} ({escape(owed)})")
     console.print()
 
 

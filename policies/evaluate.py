@@ -54,6 +54,7 @@ _HIERARCHY_NOTE: Final = "through the use hierarchy (docs/decisions.md, Uses and
 
 
 _LICENSE_LEVEL: Final = STRICTNESS[Permission.LICENSE]
+_ALLOW_LEVEL: Final = STRICTNESS[Permission.ALLOW]
 _ACCESS_DENY, _ACCESS_LICENSE, _ASKED_DENY = Verdict.DENY, Verdict.LICENSE, Permission.DENY
 _FOUND: Final = Availability.FOUND
 _CRAWLABLE: Final = {True: Verdict.ALLOW, False: Verdict.DENY}
@@ -114,6 +115,7 @@ def evaluate(
         uses=outcome.uses,
         reasons=outcome.reasons,
         offers=outcome.offers,
+        terms=outcome.terms,
     )
 
 
@@ -125,6 +127,7 @@ class _Outcome:
     uses: Mapping[Use, Permission]
     reasons: tuple[Reason, ...]
     offers: tuple[LicenseOffer, ...]
+    terms: tuple[LicenseOffer, ...]
     inputs: tuple[object, ...]
     """The reason and statements it was computed from, kept so their identities stay theirs."""
 
@@ -206,7 +209,17 @@ def _combine(
     else:
         verdict = _TO_VERDICT[asked]
     reasons.extend(_reason(note, "unknown") for note in notes)
-    return _Outcome(verdict, MappingProxyType(uses), tuple(reasons), offers, ())
+    terms: tuple[LicenseOffer, ...] = ()
+    if verdict is Verdict.ALLOW:
+        terms = tuple(
+            dict.fromkeys(
+                offer
+                for level, stmt in deciding
+                if level == _ALLOW_LEVEL
+                for offer in stmt.terms.get(use, ())
+            )
+        )
+    return _Outcome(verdict, MappingProxyType(uses), tuple(reasons), offers, terms, ())
 
 
 def site_statements(

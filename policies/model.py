@@ -155,6 +155,17 @@ class LicenseOffer:
     """RSL licence server issuing tokens, if any."""
     copyright: str = ""
     """Rights holder or attribution the site asks for."""
+    attribution: str = ""
+    """The credit the licence asks for in its own words (RSL ``<legal type="attribution">``)."""
+    standard: str = ""
+    """A standard licence the terms refer to (RSL ``<standard>``, e.g. a Creative Commons URL)."""
+    terms: str = ""
+    """A page with more about the terms (RSL ``<terms>``)."""
+
+    def as_dict(self) -> dict[str, str]:
+        """The fields that are set: the JSON shape of an offer (``heedful check --json``, the
+        check API) and of a ledger ``license`` entry."""
+        return {key: value for key, value in _offer_dict(self).items() if value}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -174,6 +185,9 @@ class Statement:
     """The statement exactly as the site wrote it."""
     uses: Mapping[Use, Permission] = field(default_factory=dict)
     offer: LicenseOffer | None = None
+    terms: Mapping[Use, tuple[LicenseOffer, ...]] = field(default_factory=dict)
+    """The free licences under which each use this statement allows is allowed, hierarchy
+    applied (an RSL ``<license>`` without a price still asks for credit, copyright, terms)."""
     note: str = ""
 
 
@@ -220,6 +234,9 @@ class Decision:
     reasons: tuple[Reason, ...]
     """Never empty: a default applied is a reason too."""
     offers: tuple[LicenseOffer, ...] = ()
+    terms: tuple[LicenseOffer, ...] = ()
+    """The free licences the asked use is taken under, from the statements that allow it: what
+    a taker owes the site (credit, copyright notice) even though nothing is paid."""
 
     def __post_init__(self) -> None:
         if not self.reasons:
@@ -236,7 +253,7 @@ class Decision:
             "access": str(self.access),
             "uses": {str(use): str(perm) for use, perm in self.uses.items()},
             "reasons": [reason.as_dict() for reason in self.reasons],
-            "offers": [{k: v for k, v in _offer_dict(offer).items() if v} for offer in self.offers],
+            "offers": [offer.as_dict() for offer in self.offers],
         }
 
 
@@ -247,4 +264,7 @@ def _offer_dict(offer: LicenseOffer) -> dict[str, str]:
         "amount": offer.amount,
         "server": offer.server,
         "copyright": offer.copyright,
+        "attribution": offer.attribution,
+        "standard": offer.standard,
+        "terms": offer.terms,
     }

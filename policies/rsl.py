@@ -23,7 +23,15 @@ from defusedxml.ElementTree import DefusedXMLParser
 
 from policies.diagnostics import Diagnostic, ParseResult, Severity
 from policies.headers import Headers, header_values
-from policies.model import LicenseOffer, Permission, Signal, Statement, Use, most_restrictive
+from policies.model import (
+    USE_NARROWER,
+    LicenseOffer,
+    Permission,
+    Signal,
+    Statement,
+    Use,
+    most_restrictive,
+)
 from policies.patterns import PathPattern, canonical_path, compile_pattern, path_of
 from policies.rsl_terms import (
     CATEGORY_USES,
@@ -145,7 +153,7 @@ def _statement(contents: list[RslContent], source: str) -> Statement:
         if permission is Permission.UNKNOWN:
             continue
         if paid is not None and offer is None:
-            offer = _offer(paid, first, server, source)
+            offer = _license_terms(paid, first, server, source, offered=True)
         for use in targets:
             uses[use] = most_restrictive(uses.get(use, Permission.UNKNOWN), permission)
     notes = []
@@ -156,7 +164,7 @@ def _statement(contents: list[RslContent], source: str) -> Statement:
     holder = first.copyright or next((lic.copyright for lic in licenses if lic.copyright), "")
     if holder:
         notes.append(f"copyright {holder}")
-    if any(lic.payment_type.strip().lower() == "attribution" for lic in licenses):
+    if any(_asks_credit(lic) for lic in licenses):
         notes.append("attribution required")
     if any(lic.conditional for lic in licenses):
         notes.append("user/geo conditions: permits read as licence terms")
@@ -173,8 +181,45 @@ def _statement(contents: list[RslContent], source: str) -> Statement:
         rule=" ".join(content.raw or f'<content url="{content.url}">' for content in contents),
         uses=uses,
         offer=offer,
+        terms=_free_terms(contents, uses, source),
         note="; ".join(notes),
     )
+
+
+def _asks_credit(lic: RslLicense) -> bool:
+    """``<payment type="attribution">`` or a ``<legal type="attribution">`` statement."""
+    return lic.payment_type.strip().lower() == "attribution" or bool(_credit_text(lic))
+
+
+def _credit_text(lic: RslLicense) -> str:
+    return " ".join(text for kind, text in lic.legal if kind.lower() == "attribution" and text)
+
+
+def _free_terms(
+    contents: list[RslContent], uses: dict[Use, Permission], source: str
+) -> dict[Use, tuple[LicenseOffer, ...]]:
+    """Per use this statement allows, the free licences that allow it (RSL 6.3: a licence
+    permits what its ``<permits>`` lists, or everything when it lists nothing), spread down
+    Heedful's use hierarchy the way an allow is (``apply_hierarchy``)."""
+    allowed = {use for use, permission in uses.items() if permission is Permission.ALLOW}
+    found: dict[Use, list[LicenseOffer]] = {}
+    for content in contents:
+        for lic in content.licenses:
+            if not lic.free or content.server or lic.conditional:
+                continue
+            reached: set[Use] = set()
+            for category, targets in CATEGORY_USES.items():
+                if covers(lic.prohibits_usage, category, prohibiting=True):
+                    continue
+                if not lic.permits_usage or covers(lic.permits_usage, category, prohibiting=False):
+                    reached.update(use for use in targets if use in allowed)
+            for use in list(reached):
+                reached.update(narrow for narrow in USE_NARROWER[use] if narrow not in uses)
+            if reached:
+                terms = _license_terms(lic, content, "", source)
+                for use in reached:
+                    found.setdefault(use, []).append(terms)
+    return {use: tuple(dict.fromkeys(terms)) for use, terms in found.items()}
 
 
 def _category(
@@ -198,10 +243,16 @@ def _category(
     return Permission.UNKNOWN, None
 
 
-def _offer(lic: RslLicense, content: RslContent, server: str, source: str) -> LicenseOffer:
+def _license_terms(
+    lic: RslLicense, content: RslContent, server: str, source: str, *, offered: bool = False
+) -> LicenseOffer:
+    """One licence as the terms a taker sees: price, server, rights holder, credit, links.
+
+    An offer with no rights holder says "attribution required" where the holder would be (what
+    ``heedful check`` prints); free terms leave it empty, so no one is credited by that name."""
     amount = f"{lic.currency} {lic.amount}".strip() if lic.amount else ""
     holder = content.copyright or lic.copyright
-    if lic.payment_type.strip().lower() == "attribution" and not holder:
+    if offered and _asks_credit(lic) and not holder:
         holder = "attribution required"
     return LicenseOffer(
         url=source,
@@ -209,6 +260,9 @@ def _offer(lic: RslLicense, content: RslContent, server: str, source: str) -> Li
         amount=amount,
         server=server,
         copyright=holder,
+        attribution=_credit_text(lic),
+        standard=lic.standard,
+        terms=lic.terms or content.terms,
     )
 
 

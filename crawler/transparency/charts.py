@@ -1,6 +1,7 @@
 """Charts as inline SVG strings (matplotlib, Agg/SVG backends, no pyplot, no network).
 
-Text stays text (``svg.fonttype = none``) so the file is small and searchable; the browser draws
+Every chart here counts things, so value axes tick on whole numbers only. Text stays text
+(``svg.fonttype = none``) so the file is small and searchable; the browser draws
 it with a local sans-serif. Each chart's element ids get the chart's own prefix, since several
 SVG documents share one HTML page and their ids (clip paths) would otherwise collide.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import matplotlib as mpl
 
@@ -18,6 +19,7 @@ mpl.use("Agg")
 
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 COLOURS: Final[Mapping[str, str]] = {
     "kept": "#2e7d32",
@@ -31,6 +33,10 @@ BAR: Final = "#1565c0"
 MAX_BARS: Final = 15
 """Longer lists are cut to their largest entries; the tables next to the charts hold them all."""
 WIDTH: Final = 7.0
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
+
 _ID = re.compile(r'(\bid="|url\(#|href="#)')
 
 
@@ -44,6 +50,18 @@ def _svg(fig: Figure, name: str) -> str:
     text = text[text.index("<svg") :]  # drop the XML declaration and DOCTYPE: inline SVG
     text = _ID.sub(lambda m: f"{m.group(1)}{name}-", text)
     return text.replace("<svg ", f'<svg role="img" aria-labelledby="{name}-title" ', 1)
+
+
+def _counts_axis(axis: Axis) -> None:
+    """Ticks on whole numbers only: a count axis never reads 0.5 items."""
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _nothing(ax: Axes) -> None:
+    """An empty chart says so, without an axis of made-up fractions around nothing."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.text(0.5, 0.5, "nothing to show", ha="center", transform=ax.transAxes)
 
 
 def _short(label: str, limit: int = 48) -> str:
@@ -62,9 +80,10 @@ def hbar(name: str, title: str, data: Mapping[str, int], *, colour: str = BAR) -
     ax.bar_label(bars, padding=3)
     ax.set_title(title, loc="left")
     ax.margins(x=0.15)
+    _counts_axis(ax.xaxis)
     ax.spines[["top", "right"]].set_visible(False)
     if not items:
-        ax.text(0.5, 0.5, "nothing to show", ha="center", transform=ax.transAxes)
+        _nothing(ax)
     fig.tight_layout()
     return _svg(fig, name)
 
@@ -97,14 +116,16 @@ def stacked(
     if horizontal:
         ax.set_yticks(positions, labels)
         ax.invert_yaxis()
+        _counts_axis(ax.xaxis)
     else:
         ax.set_xticks(positions, labels, rotation=30, ha="right")
+        _counts_axis(ax.yaxis)
     ax.set_title(title, loc="left")
     ax.spines[["top", "right"]].set_visible(False)
     if count:
         # Above the plot, never over a bar of its own colour.
         fig.legend(loc="upper right", ncols=len(series), frameon=False, fontsize="small")
     else:
-        ax.text(0.5, 0.5, "nothing to show", ha="center", transform=ax.transAxes)
+        _nothing(ax)
     fig.tight_layout()
     return _svg(fig, name)

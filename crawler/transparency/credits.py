@@ -2,11 +2,14 @@
 
 The creator of a kept work is, in order: the page's author (schema.org ``author``/``creator``,
 ``article:author``, ``DC.creator``, ``<meta name=author>``), its rights holder (schema.org
-``copyrightHolder``/``publisher``, ``DC.rightsHolder``), or the copyright holder an RSL licence
-names (RSL 1.0). The attribution text is what the site asked for: RSL ``copyright``,
-then schema.org ``copyrightNotice``/``creditText`` or ``DC.rights``. Works withdrawn by a
-re-check or purged are not credited: they are no longer used. Works with no identifiable
-creator are counted and listed by registrable domain.
+``copyrightHolder``/``publisher``, ``DC.rightsHolder``), or the copyright holder the RSL
+licence it was taken under names (RSL 1.0 ``<copyright>``). The attribution text is what the
+site asked for: the RSL ``<legal type="attribution">`` text, then the RSL ``<copyright>``
+holder, then schema.org ``copyrightNotice``/``creditText`` or ``DC.rights``;
+``attribution_required`` says an RSL licence made credit a condition (``<payment
+type="attribution">`` or ``<legal type="attribution">``). Works withdrawn by a re-check or
+purged are not credited: they are no longer used. Works with no identifiable creator are
+counted and listed by registrable domain, each still with its SHA-256 and crawl id.
 """
 
 from __future__ import annotations
@@ -18,10 +21,9 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from crawler.transparency.domains import domain_of
-from crawler.transparency.figures import item_licences
 from crawler.transparency.ledgerdata import LedgerData, item_key
 
-FORMAT: Final = "heedful-credits/1"
+FORMAT: Final = "heedful-credits/2"
 EXCLUDED_STATES: Final = frozenset({"withdrawn", "purged"})
 CSV_COLUMNS: Final = (
     "creator",
@@ -30,16 +32,38 @@ CSV_COLUMNS: Final = (
     "domain",
     "licence",
     "attribution",
+    "attribution_required",
     "sha256",
     "crawl_id",
 )
+WORK_FIELDS: Final = ("url", "licence", "attribution", "attribution_required", "sha256", "crawl_id")
 
 
-def _rsl_copyright(event: Mapping[str, Any]) -> str:
-    for entry in event.get("license") or ():
-        if isinstance(entry, Mapping) and entry.get("copyright"):
-            return str(entry["copyright"])
-    return ""
+def item_licences(event: Mapping[str, Any]) -> list[str]:
+    """Licence URLs of a kept item: the RSL licences it was taken under (the standard licence
+    one names, e.g. Creative Commons, then the RSL document), offers and TDMRep policies, then
+    the page's ``rel=license``."""
+    found = [
+        str(entry[key])
+        for entry in event.get("license") or ()
+        if isinstance(entry, Mapping)
+        for key in ("standard", "url")
+        if entry.get(key)
+    ]
+    attribution = event.get("attribution") or {}
+    if isinstance(attribution, Mapping) and attribution.get("license_url"):
+        found.append(str(attribution["license_url"]))
+    return list(dict.fromkeys(found))
+
+
+def _rsl_terms(event: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A kept item's ``license`` entries: the RSL licences it was taken under, offers, TDMRep
+    policies (only RSL entries carry ``copyright`` and ``attribution``)."""
+    return [entry for entry in event.get("license") or () if isinstance(entry, Mapping)]
+
+
+def _first(entries: list[Mapping[str, Any]], key: str) -> str:
+    return next((str(e[key]) for e in entries if e.get(key)), "")
 
 
 def work_credit(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -47,16 +71,22 @@ def work_credit(event: Mapping[str, Any]) -> dict[str, Any]:
     attribution = event.get("attribution") or {}
     if not isinstance(attribution, Mapping):
         attribution = {}
-    rsl = _rsl_copyright(event)
+    rsl = _rsl_terms(event)
+    rsl_holder = _first(rsl, "copyright")
     author = str(attribution.get("author") or "")
     holder = str(attribution.get("rights_holder") or "")
     return {
-        "creator": author or holder or rsl,
-        "rights_holder": holder or rsl,
+        "creator": author or holder or rsl_holder,
+        "rights_holder": holder or rsl_holder,
         "url": event["url"],
         "domain": domain_of(event["url"]),
         "licence": item_licences(event),
-        "attribution": rsl or str(attribution.get("copyright") or ""),
+        "attribution": _first(rsl, "attribution")
+        or rsl_holder
+        or str(attribution.get("copyright") or ""),
+        "attribution_required": any(
+            e.get("payment") == "attribution" or e.get("attribution") for e in rsl
+        ),
         "sha256": event.get("sha256") or "",
         "crawl_id": event["crawl_id"],
     }
@@ -66,7 +96,7 @@ def credits(data: LedgerData) -> dict[str, Any]:
     """Creators (sorted by name) with their works, and the works nobody is named for."""
     state = data.state()
     creators: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    unattributed: dict[str, list[str]] = defaultdict(list)
+    unattributed: dict[str, list[dict[str, Any]]] = defaultdict(list)
     excluded = 0
     for event in data.kept:
         if state.get(item_key(event)) in EXCLUDED_STATES:
@@ -76,7 +106,7 @@ def credits(data: LedgerData) -> dict[str, Any]:
         if work["creator"]:
             creators[work["creator"]].append(work)
         else:
-            unattributed[work["domain"]].append(work["url"])
+            unattributed[work["domain"]].append({k: work[k] for k in WORK_FIELDS})
     out_creators = []
     for name in sorted(creators, key=str.casefold):
         works = sorted(creators[name], key=lambda w: w["url"])
@@ -85,10 +115,7 @@ def credits(data: LedgerData) -> dict[str, Any]:
             {
                 "creator": name,
                 "rights_holders": holders,
-                "works": [
-                    {k: w[k] for k in ("url", "licence", "attribution", "sha256", "crawl_id")}
-                    for w in works
-                ],
+                "works": [{k: w[k] for k in WORK_FIELDS} for w in works],
             }
         )
     return {
@@ -98,8 +125,8 @@ def credits(data: LedgerData) -> dict[str, Any]:
         "unattributed": {
             "count": sum(len(v) for v in unattributed.values()),
             "by_domain": {
-                domain: sorted(urls)
-                for domain, urls in sorted(
+                domain: sorted(works, key=lambda w: w["url"])
+                for domain, works in sorted(
                     unattributed.items(), key=lambda kv: (-len(kv[1]), kv[0])
                 )
             },
@@ -109,25 +136,30 @@ def credits(data: LedgerData) -> dict[str, Any]:
 
 
 def credits_csv(result: Mapping[str, Any]) -> str:
-    """One row per work; unattributed works have an empty ``creator``."""
+    """One row per work; unattributed works have an empty ``creator`` and ``rights_holder``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for creator in result["creators"]:
-        for work in creator["works"]:
-            writer.writerow(
-                [
-                    creator["creator"],
-                    "; ".join(creator["rights_holders"]),
-                    work["url"],
-                    domain_of(work["url"]),
-                    " ".join(work["licence"]),
-                    work["attribution"],
-                    work["sha256"],
-                    work["crawl_id"],
-                ]
-            )
-    for domain, urls in result["unattributed"]["by_domain"].items():
-        for url in urls:
-            writer.writerow(["", "", url, domain, "", "", "", ""])
+    rows = [
+        (creator["creator"], "; ".join(creator["rights_holders"]), work)
+        for creator in result["creators"]
+        for work in creator["works"]
+    ]
+    rows.extend(
+        ("", "", work) for works in result["unattributed"]["by_domain"].values() for work in works
+    )
+    for creator, holders, work in rows:
+        writer.writerow(
+            [
+                creator,
+                holders,
+                work["url"],
+                domain_of(work["url"]),
+                " ".join(work["licence"]),
+                work["attribution"],
+                "yes" if work["attribution_required"] else "no",
+                work["sha256"],
+                work["crawl_id"],
+            ]
+        )
     return buffer.getvalue()

@@ -15,6 +15,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from policies.plural import counted
+
 FORMAT: Final = "heedful-eu-summary/1"
 PURPOSES: Final[Mapping[str, str]] = {
     "tdm": "text and data mining",
@@ -160,7 +162,7 @@ def render_markdown(summary: Mapping[str, Any]) -> str:
     out += [
         "",
         (
-            f"## Top domains (top {top['share']:.0%} of {top['of_domains']} domains, "
+            f"## Top domains (top {top['share']:.0%} of {counted(top['of_domains'], 'domain')}, "
             f"by {top['measure']})"
         ),
         "",
@@ -175,7 +177,7 @@ def render_markdown(summary: Mapping[str, Any]) -> str:
         *(f"- {m}" for m in res["measures"]),
         "",
         (
-            f"Items excluded: {res['excluded_items']} "
+            f"Items excluded: {counted(res['excluded_items'], 'item')} "
             f"({res['excluded_before_fetch']} never requested, "
             f"{res['excluded_after_fetch']} discarded after reading the response)."
         ),
@@ -187,8 +189,9 @@ def render_markdown(summary: Mapping[str, Any]) -> str:
     out += [
         "",
         (
-            f"Re-checks run: {res['rechecks']}; items withdrawn after a re-check and not yet purged: "
-            f"{res['withdrawn_after_recheck']}; items purged: {res['purged']}."
+            f"Re-checks run: {res['rechecks']}; "
+            f"{counted(res['withdrawn_after_recheck'], 'item')} withdrawn after a re-check and "
+            f"not yet purged; {counted(res['purged'], 'item')} purged."
         ),
         "",
     ]

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
+from crawler.transparency.credits import item_licences, work_credit
 from crawler.transparency.domains import domain_of
 from crawler.transparency.eusummary import eu_summary
 from crawler.transparency.ledgerdata import LedgerData, as_utc, deciding_reason
@@ -30,19 +31,6 @@ def _sorted(counter: Mapping[str, int]) -> dict[str, int]:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
-
-
-def item_licences(event: Mapping[str, Any]) -> list[str]:
-    """Licence URLs of a kept item: RSL offers and TDMRep policies, then ``rel=license``."""
-    found = [
-        str(entry["url"])
-        for entry in event.get("license") or ()
-        if isinstance(entry, Mapping) and entry.get("url")
-    ]
-    attribution = event.get("attribution") or {}
-    if isinstance(attribution, Mapping) and attribution.get("license_url"):
-        found.append(str(attribution["license_url"]))
-    return list(dict.fromkeys(found))
 
 
 def _grouped(events: Iterable[Mapping[str, Any]], key: str) -> list[dict[str, Any]]:
@@ -94,7 +82,7 @@ def _attribution(kept: list[Mapping[str, Any]]) -> dict[str, Any]:
                 named = True
         if not named:
             counts["without"] += 1
-        creator = attribution.get("author") or attribution.get("rights_holder")
+        creator = work_credit(event)["creator"]  # the name heedful credits lists it under
         if creator:
             creators[str(creator)] += 1
     return {

@@ -12,6 +12,7 @@ from html import escape
 from typing import Any, Final
 
 from crawler.transparency import charts
+from policies.plural import plural
 
 CSS: Final = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:64rem;padding:0 1rem;color:#222}
@@ -31,9 +32,11 @@ def _value(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def _total(key: str, label: str, value: int) -> str:
+def _total(key: str, value: int, singular: str, plural_form: str = "") -> str:
+    """A headline figure, its noun agreeing with it ("1 origin", "2 origins")."""
+    label = plural(int(value), singular, plural_form)
     return (
-        f'<li>{escape(label)}<data id="total-{key}" value="{int(value)}">{int(value)}</data></li>'
+        f'<li><data id="total-{key}" value="{int(value)}">{int(value)}</data>{escape(label)}</li>'
     )
 
 
@@ -96,14 +99,19 @@ def render_html(figures: Mapping[str, Any]) -> str:
     sections = [
         "<h2 id='overview'>Overview</h2>",
         '<ul class="totals">',
-        _total("considered", "URLs considered", totals["considered"]),
-        _total("kept", "kept", totals["kept"]),
-        _total("refused", "refused", totals["refused"]),
-        _total("failed", "failed", totals["failed"]),
-        _total("kept-bytes", "bytes kept", totals["kept_bytes"]),
-        _total("origins", "origins", totals["origins"]),
-        _total("domains", "registrable domains", totals["domains"]),
-        _total("images-reserved", "pages with images reserved", totals["images_reserved"]),
+        _total("considered", totals["considered"], "URL considered", "URLs considered"),
+        _total("kept", totals["kept"], "item kept", "items kept"),
+        _total("refused", totals["refused"], "item refused", "items refused"),
+        _total("failed", totals["failed"], "item failed", "items failed"),
+        _total("kept-bytes", totals["kept_bytes"], "byte kept", "bytes kept"),
+        _total("origins", totals["origins"], "origin"),
+        _total("domains", totals["domains"], "registrable domain"),
+        _total(
+            "images-reserved",
+            totals["images_reserved"],
+            "page with images reserved",
+            "pages with images reserved",
+        ),
         "</ul>",
         (
             f'<p>Collected from <time id="period-first">{escape(str(period["first"]))}</time> to '
@@ -174,7 +182,7 @@ def render_html(figures: Mapping[str, Any]) -> str:
             [("kept", "kept"), ("refused", "refused"), ("failed", "failed")],
             key_label=figures["over_time"]["bucket"],
         ),
-        "<h2 id='licences'>Licences and attribution</h2>",
+        "<h2 id='licences-attribution'>Licences and attribution</h2>",
         _figure(
             "chart-licences",
             "Kept items per licence found",
@@ -209,9 +217,11 @@ def render_html(figures: Mapping[str, Any]) -> str:
             col="items",
         ),
         (
-            f'<p>Re-checks run: <data id="rechecks-runs" value="{len(rechecks["runs"])}">'
-            f'{len(rechecks["runs"])}</data>; records purged: <data id="purged-records" '
-            f'value="{rechecks["purged_records"]}">{rechecks["purged_records"]}</data>.</p>'
+            f'<p><data id="rechecks-runs" value="{len(rechecks["runs"])}">'
+            f"{len(rechecks['runs'])}</data> {plural(len(rechecks['runs']), 're-check')} run; "
+            f'<data id="purged-records" value="{rechecks["purged_records"]}">'
+            f"{rechecks['purged_records']}</data> "
+            f"{plural(int(rechecks['purged_records']), 'record')} purged.</p>"
         ),
         "<h2 id='eu-summary'>EU summary: top domains</h2>",
         _table(

@@ -71,6 +71,18 @@ PAGES = [
         id="dublin-core-lxml",
     ),
     pytest.param(
+        b'<html><head><meta property="article:author" content="Olga Graph"></head><body></body>'
+        b"</html>",
+        False,
+        id="opengraph-article-author-lxml",
+    ),
+    pytest.param(
+        b'<html><head><meta name="DCTERMS.rightsHolder" content="Archive">'
+        b'<link rel="dcterms.license" href="/cc"></head><body></body></html>',
+        False,
+        id="dublin-core-terms-lxml",
+    ),
+    pytest.param(
         b'<p>no head at all <meta name="author" content="Loose"></p>',
         False,
         id="no-head-end-lxml",
@@ -103,3 +115,11 @@ def test_fast_path_really_skips_the_parse(monkeypatch: pytest.MonkeyPatch) -> No
     found = extract_attribution(body, URL, head=head)
     assert found["author"] == "Ada"
     assert found["license_url"] == "http://site.test/licence.html"
+
+
+def test_structured_values_are_read() -> None:
+    og = next(p.values[0] for p in PAGES if p.id == "opengraph-article-author-lxml")
+    assert extract_attribution(og, URL, head=parse_html_head(og).value)["author"] == "Olga Graph"
+    dc = next(p.values[0] for p in PAGES if p.id == "dublin-core-terms-lxml")
+    found = extract_attribution(dc, URL, head=parse_html_head(dc).value)
+    assert (found["rights_holder"], found["license_url"]) == ("Archive", "http://site.test/cc")

@@ -140,7 +140,18 @@ def test_credits_precedence_and_exclusions() -> None:
     assert by_name["B"]["works"][0]["licence"] == ["https://b.example/l"]
     assert result["unattributed"] == {
         "count": 1,
-        "by_domain": {"c.co.uk": ["https://www.c.co.uk/4"]},
+        "by_domain": {
+            "c.co.uk": [
+                {
+                    "url": "https://www.c.co.uk/4",
+                    "licence": [],
+                    "attribution": "",
+                    "attribution_required": False,
+                    "sha256": "s",
+                    "crawl_id": "c1",
+                }
+            ]
+        },
     }
     assert result["not_credited_withdrawn_or_purged"] == 1
 

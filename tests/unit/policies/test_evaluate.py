@@ -340,6 +340,78 @@ def test_license_verdict_carries_the_offer() -> None:
     assert "0.01" in offer.amount
 
 
+RSL_FREE_CREDIT = """<rsl xmlns="https://rslstandard.org/rsl">
+  <content url="/articles/">
+    <license>
+      <permits type="usage">ai-all</permits>
+      <payment type="attribution"/>
+      <legal type="attribution">Credit: Pub Example, pub.example</legal>
+    </license>
+    <license>
+      <permits type="usage">search</permits>
+      <terms>https://pub.example/terms</terms>
+    </license>
+    <license>
+      <permits type="usage">ai-train</permits>
+      <payment type="purchase"><amount currency="EUR">5</amount></payment>
+    </license>
+    <copyright type="organization" contactEmail="rights@pub.example">Pub Example Ltd</copyright>
+  </content>
+</rsl>"""
+
+
+def _free(use: Use, mode: Mode = Mode.OPT_OUT):
+    return decide(
+        URL,
+        use=use,
+        mode=mode,
+        robots_txt="User-agent: *\nAllow: /\nLicense: /license.xml\n",
+        licenses={"https://pub.example/license.xml": RSL_FREE_CREDIT},
+    )
+
+
+@pytest.mark.parametrize("mode", list(Mode))
+def test_free_rsl_permit_records_the_terms_it_was_taken_under(mode: Mode) -> None:
+    # A free licence asking for credit allows the use and its terms travel with the decision:
+    # the holder, the credit text, the licence document; the paid licence is not what the
+    # use is taken under, so it is not among the terms.
+    decision = _free(Use.AI_TRAIN, mode)
+    assert decision.verdict is Verdict.ALLOW
+    assert decision.offers == ()
+    (terms,) = decision.terms
+    assert terms.as_dict() == {
+        "url": "https://pub.example/license.xml",
+        "payment": "attribution",
+        "copyright": "Pub Example Ltd",
+        "attribution": "Credit: Pub Example, pub.example",
+    }
+    # genai-train is reached through the hierarchy (ai-train contains it).
+    assert _free(Use.GENAI_TRAIN, mode).terms == decision.terms
+
+
+def test_terms_are_those_of_the_licence_that_covers_the_use() -> None:
+    (terms,) = _free(Use.SEARCH).terms
+    assert (terms.payment, terms.terms, terms.attribution) == (
+        "free",
+        "https://pub.example/terms",
+        "",
+    )
+    assert terms.copyright == "Pub Example Ltd"  # the <content>'s <copyright> covers each licence
+
+
+def test_refused_or_silent_uses_carry_no_terms() -> None:
+    # TDM: RSL says nothing for ``tdm`` itself, the default decides; no terms to honour.
+    assert _free(Use.TDM).terms == ()
+    paid = decide(
+        URL,
+        use=Use.AI_TRAIN,
+        robots_txt="User-agent: *\nAllow: /\nLicense: /license.xml\n",
+        licenses={"https://pub.example/license.xml": RSL_PAID},
+    )
+    assert paid.verdict is Verdict.LICENSE
+    assert paid.terms == ()
+
+
 def test_deny_reasons_come_before_allow_reasons() -> None:
     decision = _decide(next(c for c in CASES if c.id == "any-deny-wins-across-mechanisms"))
     effects = [r.effect for r in decision.reasons[1:]]
