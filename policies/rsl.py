@@ -198,7 +198,7 @@ def _credit_text(lic: RslLicense) -> str:
 def _free_terms(
     contents: list[RslContent], uses: dict[Use, Permission], source: str
 ) -> dict[Use, tuple[LicenseOffer, ...]]:
-    """Per use this statement allows, the free licences that allow it (RSL 6.3: a licence
+    """Per use this statement allows, the free licences that allow it (RSL 1.0 section 3: a licence
     permits what its ``<permits>`` lists, or everything when it lists nothing), spread down
     Heedful's use hierarchy the way an allow is (``apply_hierarchy``)."""
     allowed = {use for use, permission in uses.items() if permission is Permission.ALLOW}
