@@ -23,7 +23,7 @@ from policies.evaluate import evaluate
 from policies.model import Use
 from policies.site import SignalFile, read_page, read_site
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+TEST_DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 AGENT = "GPTBot"
 TDMREP = b'[{"location": "/open/", "tdm-reservation": 0}, {"location": "/", "tdm-reservation": 1}]'
 AI_TXT = b"User-Agent: *\nDisallow: *.jpg\nDisallow: *.png\nAllow: /\n"
@@ -50,9 +50,9 @@ PATHS = [
 
 
 def corpus_robots() -> list[tuple[str, bytes]]:
-    index = json.loads((SHARED / "corpus" / "index.json").read_text())
+    index = json.loads((TEST_DATA / "corpus" / "index.json").read_text())
     return [
-        (entry["site_url"], (SHARED / entry["path"]).read_bytes())
+        (entry["site_url"], (TEST_DATA / entry["path"]).read_bytes())
         for entry in index["files"]
         if entry["kind"] == "robots.txt"
     ]
@@ -66,7 +66,7 @@ def best(fn: Callable[[], object], number: int) -> float:
 def main() -> int:
     files = corpus_robots()
     if not files:
-        print("no corpus found at", SHARED)
+        print("no corpus found at", TEST_DATA)
         return 2
     parse_base = parse_ours = decide_base = decide_ours = 0.0
     for site_url, body in files:

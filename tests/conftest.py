@@ -1,4 +1,4 @@
-"""Shared test helpers: where the read-only reference material lives."""
+"""Shared test helpers: where the third-party test data lives."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = (ROOT / ".." / "shared").resolve()
-"""``../shared`` beside the repository: conformance cases and the real-world corpus."""
+TEST_DATA = ROOT / "tests" / "data"
+"""Third-party data in the repository: conformance cases and the real-world corpus (each folder's
+README names the source and licence of every file)."""
 
 
-def shared_path(*parts: str) -> Path:
-    """A path under ``../shared``; the calling test skips, saying why, when it is absent."""
-    path = SHARED.joinpath(*parts)
+def data_path(*parts: str) -> Path:
+    """A path under ``tests/data``; a missing file is an error of the checkout, never a skip."""
+    path = TEST_DATA.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"reference material {path} is absent (expected ../shared beside the repo)")
+        raise FileNotFoundError(f"test data {path} is missing from the repository")
     return path

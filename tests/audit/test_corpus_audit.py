@@ -1,4 +1,4 @@
-"""``heedful audit`` over every real robots.txt of ../shared/corpus, each served on 127.0.0.1.
+"""``heedful audit`` over every real robots.txt of tests/data/corpus, each served on 127.0.0.1.
 
 Every file is served as ``/robots.txt`` of its own origin (one port each); the audit must not
 crash and must report the same findings as ``snapshots/corpus_findings.json`` (rule, severity
@@ -21,11 +21,9 @@ import pytest
 from heedful.audit import gather
 from policies.audit import audit
 from tests.audit.sites import LOCAL, TEXT, Page, Served, serve
-from tests.conftest import SHARED
+from tests.conftest import TEST_DATA
 
-CORPUS = SHARED / "corpus"
-if not CORPUS.exists():
-    pytest.skip(f"{CORPUS} is absent (expected ../shared)", allow_module_level=True)
+CORPUS = TEST_DATA / "corpus"
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "corpus_findings.json"
 UPDATE = os.environ.get("HEEDFUL_UPDATE_SNAPSHOTS") == "1"

@@ -20,11 +20,9 @@ from typing import Any
 import pytest
 
 from policies.robots import PROTEGO_OVERRIDE, parse_robots, robots_allowed
-from tests.conftest import SHARED
+from tests.conftest import TEST_DATA
 
-CONFORMANCE = SHARED / "conformance"
-if not CONFORMANCE.exists():
-    pytest.skip(f"{CONFORMANCE} is absent (expected ../shared)", allow_module_level=True)
+CONFORMANCE = TEST_DATA / "conformance"
 
 _URL_NORMALISED = (
     "RFC 9309 2.2.2: octets outside US-ASCII in the URI MUST be percent-encoded, and encoded "

@@ -1,4 +1,4 @@
-"""Every robots.txt and ai.txt file of ../shared/corpus parses, with stable diagnostics.
+"""Every robots.txt and ai.txt file of tests/data/corpus parses, with stable diagnostics.
 
 The diagnostics (code and line) are snapshotted in ``snapshots/robots_diagnostics.json``. After a
 deliberate change, regenerate the snapshot and review its diff::
@@ -24,11 +24,9 @@ import pytest
 from policies.aitxt import parse_ai_txt
 from policies.diagnostics import Diagnostic
 from policies.robots import parse_robots
-from tests.conftest import SHARED
+from tests.conftest import TEST_DATA
 
-CORPUS = SHARED / "corpus"
-if not CORPUS.exists():
-    pytest.skip(f"{CORPUS} is absent (expected ../shared)", allow_module_level=True)
+CORPUS = TEST_DATA / "corpus"
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "robots_diagnostics.json"
 UPDATE = os.environ.get("HEEDFUL_UPDATE_SNAPSHOTS") == "1"
@@ -109,7 +107,7 @@ EXPECTED_DIFFERENCES: dict[str, dict[str, str]] = {
 
 
 def _data(entry: dict[str, Any]) -> bytes:
-    return (SHARED / entry["path"]).read_bytes()
+    return (TEST_DATA / entry["path"]).read_bytes()
 
 
 def _diagnostics(entry: dict[str, Any]) -> tuple[Diagnostic, ...]:

@@ -1,4 +1,4 @@
-"""Every TDMRep and RSL file of the shared corpus reads without raising; diagnostics are pinned.
+"""Every TDMRep and RSL file of the corpus in tests/data reads without raising; diagnostics are pinned.
 
 The diagnostics (code and line per file) are compared with
 ``tests/corpus/snapshots/tdmrep_rsl_diagnostics.json``. After a deliberate change to a reader,
@@ -22,7 +22,7 @@ from policies.html import parse_html_head
 from policies.model import Permission, Use
 from policies.rsl import parse_rsl
 from policies.tdmrep import parse_tdmrep, tdmrep_header_statement, tdmrep_meta_statement
-from tests.conftest import SHARED, shared_path
+from tests.conftest import data_path
 
 KINDS = ("tdmrep.json", "tdmrep-http-header", "tdmrep-html-meta", "tdmrep-policy", "rsl-xml")
 SNAPSHOT = Path(__file__).parent / "snapshots" / "tdmrep_rsl_diagnostics.json"
@@ -30,9 +30,7 @@ UPDATE = os.environ.get("HEEDFUL_UPDATE_SNAPSHOTS") == "1"
 
 
 def _entries() -> list[dict[str, str]]:
-    index = SHARED / "corpus" / "index.json"
-    if not index.exists():
-        return []
+    index = data_path("corpus", "index.json")
     files = json.loads(index.read_text(encoding="utf-8"))["files"]
     return [entry for entry in files if entry["kind"] in KINDS]
 
@@ -47,7 +45,7 @@ def _http_headers(text: str) -> list[tuple[str, str]]:
 
 def read(entry: dict[str, str]) -> tuple[object, tuple[Diagnostic, ...]]:
     """The reader result for one corpus file, by kind."""
-    data = shared_path(entry["path"]).read_bytes()
+    data = data_path(entry["path"]).read_bytes()
     kind = entry["kind"]
     if kind == "rsl-xml":
         result = parse_rsl(data, source=entry["path"])
@@ -65,7 +63,6 @@ def read(entry: dict[str, str]) -> tuple[object, tuple[Diagnostic, ...]]:
     return parsed.value, parsed.diagnostics
 
 
-@pytest.mark.skipif(not ENTRIES, reason="../shared/corpus/index.json is absent")
 def test_corpus_diagnostics_snapshot() -> None:
     got = {
         entry["path"]: [f"{d.code}:{d.line}" for d in read(entry)[1]]
@@ -83,7 +80,7 @@ def test_corpus_diagnostics_snapshot() -> None:
 def _entry(path_end: str) -> dict[str, str]:
     matches = [entry for entry in ENTRIES if entry["path"].endswith(path_end)]
     if not matches:
-        pytest.skip(f"corpus file {path_end} is absent")
+        raise LookupError(f"no corpus file ends with {path_end}")
     return matches[0]
 
 

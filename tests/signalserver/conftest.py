@@ -1,8 +1,9 @@
 """Signal-server fixtures: a real app on 127.0.0.1 over a real database file.
 
 ``served`` runs the app with pytest-aiohttp's ``aiohttp_client`` (a real socket on loopback);
-``backend`` parametrises storage tests over SQLite (always) and PostgreSQL (when
-``HEEDFUL_TEST_DATABASE_URL`` is set; a fresh database per test, dropped afterwards).
+``backend`` parametrises storage tests over SQLite (always) and PostgreSQL (at
+``HEEDFUL_TEST_DATABASE_URL`` or the default local address, see ``tests.helpers.services``; a
+fresh database per test, dropped afterwards).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from policies.agents import (
     known_agents,
     training_agents,
 )
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 # The operators' crawler documentation, as it names them: (name, expected token, a purpose it must have)
 TABLE_10_2 = [
@@ -67,7 +67,7 @@ def test_every_10_2_token_is_catalogued(name: str, token: str, purpose: str) -> 
 
 
 def test_every_ai_robots_txt_name_is_catalogued() -> None:
-    index = json.loads(shared_path("corpus", "index.json").read_text(encoding="utf-8"))
+    index = json.loads(data_path("corpus", "index.json").read_text(encoding="utf-8"))
     names = index["ai_agent_list"]["agents"]
     catalogued = {name for agent in known_agents() for name in agent.names}
     assert set(names) <= catalogued

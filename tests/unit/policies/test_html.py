@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from policies.html import MAX_HEAD_BYTES, HeadLink, HeadMeta, parse_html_head
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 
 def names(data: bytes | str, **kwargs: str) -> list[tuple[str, str]]:
@@ -63,7 +63,7 @@ def test_rsl_license_link() -> None:
 
 
 def test_tdmrep_w3c_example() -> None:
-    data = shared_path("corpus", "tdmrep", "w3c-spec", "html-meta.html").read_bytes()
+    data = data_path("corpus", "tdmrep", "w3c-spec", "html-meta.html").read_bytes()
     result = parse_html_head(data)
     assert [(m.name, m.content, m.line) for m in result.value.metas] == [
         ("tdm-reservation", "1", 5),
