@@ -10,11 +10,17 @@ Settings are set at the ``addon`` priority (Scrapy's drop-in mechanism, style.md
 project can still override any of them. Scrapy's ``RobotsTxtMiddleware`` is replaced: it lets
 requests through while robots.txt is still downloading and allows everything when the download
 fails, both of which Heedful must not do (RFC 9309 section 2.3.1.4).
+
+With ``HEEDFUL_ENABLED = False`` the add-on changes nothing: the project's own
+``ROBOTSTXT_OBEY``, middlewares, pipelines and User-Agent stay as they were, so turning Heedful
+off never turns robots.txt off.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from scrapy.exceptions import NotConfigured
 
 from crawler.settings import DEFAULTS, default_user_agent
 
@@ -33,6 +39,9 @@ class HeedfulAddon:
     """Scrapy add-on: Heedful's middleware in the robots slot (100), its pipelines, defaults."""
 
     def update_settings(self, settings: Settings) -> None:
+        if not settings.getbool("HEEDFUL_ENABLED", DEFAULTS["HEEDFUL_ENABLED"]):
+            # Scrapy's add-on manager leaves a NotConfigured add-on out and logs why.
+            raise NotConfigured("HEEDFUL_ENABLED is off; Scrapy's own robots.txt handling applies")
         for name, value in DEFAULTS.items():
             settings.set(name, value, priority="default")
         # Component dicts are changed in place, whatever their setting priority (Scrapy

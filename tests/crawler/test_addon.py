@@ -13,12 +13,17 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
+from scrapy.utils.test import get_crawler
 
+from crawler.addon import HeedfulAddon
 from tests.conftest import ROOT
 from tests.crawler.sites import build, serve
 
 PROJECT = textwrap.dedent("""
-    import json, sys
+    import json, os, sys
     import scrapy
     from scrapy.crawler import CrawlerProcess
 
@@ -40,6 +45,7 @@ PROJECT = textwrap.dedent("""
         "HEEDFUL_PRODUCT_TOKEN": "ExampleBot",
         "HEEDFUL_USE": "ai-train",
         "HEEDFUL_OUT_DIR": sys.argv[1],
+        "HEEDFUL_ENABLED": os.environ.get("PROJECT_HEEDFUL_ENABLED", "1") == "1",
         "ROBOTSTXT_OBEY": True,
         "LOG_LEVEL": "WARNING",
         "TELNETCONSOLE_ENABLED": False,
@@ -56,35 +62,89 @@ PROJECT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.e2e
-def test_addon_turns_a_plain_project_compliant(tmp_path: Path) -> None:
+def _run_project(
+    tmp_path: Path, urls: list[str], *, enabled: bool = True
+) -> tuple[dict[str, object], Path]:
+    """Run the plain project against ``urls``; its settings as it saw them, and its items file."""
     script = tmp_path / "project.py"
     script.write_text(PROJECT)
     items = tmp_path / "items.jsonl"
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "out"), str(items), *urls],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+        cwd=ROOT,
+        env={
+            "PYTHONPATH": str(ROOT),
+            "PATH": "/usr/bin:/bin",
+            "PROJECT_HEEDFUL_ENABLED": "1" if enabled else "0",
+        },
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    info: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return info, items
+
+
+def test_disabled_addon_leaves_scrapy_settings_alone() -> None:
+    """Turning Heedful off must not turn robots.txt off: Scrapy's own handling stays."""
+    crawler = get_crawler(
+        settings_dict={
+            "ADDONS": {HeedfulAddon: 0},
+            "HEEDFUL_ENABLED": False,
+            "ROBOTSTXT_OBEY": True,
+            "USER_AGENT": "ProjectBot/1.0",
+        }
+    )
+    settings = crawler.settings
+    assert settings.getbool("ROBOTSTXT_OBEY") is True
+    middlewares = build_component_list(
+        settings.get_component_priority_dict_with_base("DOWNLOADER_MIDDLEWARES")
+    )
+    assert RobotsTxtMiddleware in [load_object(m) for m in middlewares]
+    assert not any("crawler." in str(m) for m in middlewares)
+    assert not any("crawler." in str(p) for p in settings.getwithbase("ITEM_PIPELINES"))
+    assert settings["USER_AGENT"] == "ProjectBot/1.0"
+
+
+def test_enabled_addon_replaces_scrapys_robots_check() -> None:
+    crawler = get_crawler(settings_dict={"ADDONS": {HeedfulAddon: 0}})
+    assert crawler.settings.getbool("ROBOTSTXT_OBEY") is False
+    middlewares = build_component_list(
+        crawler.settings.get_component_priority_dict_with_base("DOWNLOADER_MIDDLEWARES")
+    )
+    assert RobotsTxtMiddleware not in [load_object(m) for m in middlewares]
+
+
+@pytest.mark.e2e
+def test_disabled_addon_crawl_still_obeys_robots_txt(tmp_path: Path) -> None:
+    """A real crawl with Heedful off: Scrapy's RobotsTxtMiddleware refuses the disallowed page."""
+    sites = build()
+    with serve({"redirects": sites["redirects"]}) as running:
+        info, _items = _run_project(tmp_path, [running.urls["redirects"] + "/"], enabled=False)
+    mws = info["middlewares"]
+    assert isinstance(mws, dict)
+    assert mws["scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] == 100
+    paths = sites["redirects"].paths()
+    assert "/robots.txt" in paths
+    assert "/final" in paths
+    assert "/private/target" not in paths  # "Disallow: /private/", obeyed by Scrapy itself
+    assert not (tmp_path / "out" / "ledger.sqlite").exists()
+
+
+@pytest.mark.e2e
+def test_addon_turns_a_plain_project_compliant(tmp_path: Path) -> None:
     sites = build()
     with serve({k: sites[k] for k in ("groups", "signals")}) as running:
-        done = subprocess.run(
-            [
-                sys.executable,
-                str(script),
-                str(tmp_path / "out"),
-                str(items),
-                running.urls["groups"] + "/",
-                running.urls["signals"] + "/",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=90,
-            check=False,
-            cwd=ROOT,
-            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        info, items = _run_project(
+            tmp_path, [running.urls["groups"] + "/", running.urls["signals"] + "/"]
         )
-        assert done.returncode == 0, done.stderr[-3000:]
-        info = json.loads(done.stdout.strip().splitlines()[-1])
         mws = info["middlewares"]
+        assert isinstance(mws, dict)
         assert mws["scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] is None
         assert mws["crawler.middlewares.PolicyDownloaderMiddleware"] == 100
-        assert "ExampleBot/" in info["user_agent"]
+        assert "ExampleBot/" in str(info["user_agent"])
         # ExampleBot falls under "User-agent: * / Disallow: /" on the groups site.
         assert sites["groups"].paths() == ["/robots.txt"]
         signals_paths = sites["signals"].paths()
