@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
 from hypothesis import settings
 
 # CI must be reproducible: the same examples on every run (a failure found locally is kept in
