@@ -171,11 +171,14 @@ def crawl(
     """
     from urllib.parse import urlsplit
 
+    from heedful.database import prepare_database
+
     for url in urls:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise Failure(f"not an absolute http(s) URL: {url!r}")
     out.mkdir(parents=True, exist_ok=True)
+    prepare_database(db, create=True)
     crawl_id = crawl_id or uuid.uuid4().hex
     settings = _settings(
         agent=agent,
@@ -286,10 +289,12 @@ def summary_lines(prov: Any) -> list[str]:
 def ledger(directory: Path, fmt: str, db: str, crawl_id: str, signals: bool) -> None:
     """Export the provenance ledger: one JSON object per considered URL."""
     from crawler.ledger import DEFAULT_DB_NAME, database_url
+    from heedful.database import prepare_database
 
     if not db and not (directory / DEFAULT_DB_NAME).is_file():
         raise Failure(f"no ledger at {directory / DEFAULT_DB_NAME}")
     url = database_url(db, directory)
+    prepare_database(url, create=False)
     try:
         for obj in asyncio.run(_export(url, crawl_id=crawl_id, signals=signals)):
             click.echo(json.dumps(obj, ensure_ascii=False, default=str))

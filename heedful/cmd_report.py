@@ -25,11 +25,14 @@ DIRECTORY = click.Path(file_okay=False, path_type=Path)
 
 def _db(directory: Path, db: str) -> str:
     from crawler.transparency.ledgerdata import LedgerMissing, resolve_db
+    from heedful.database import prepare_database
 
     try:
-        return resolve_db(directory, db)
+        url = resolve_db(directory, db)
     except LedgerMissing as exc:
         raise Failure(str(exc)) from None
+    prepare_database(url, create=False)
+    return url
 
 
 def _emit(text: str, output: Path | None) -> None:

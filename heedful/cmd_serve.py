@@ -48,7 +48,7 @@ TOKEN_KEPT = "admin token: unchanged (set on first start; only its hash is store
     "--db",
     "database",
     help="Database URL: sqlite:///path/file.db or postgresql://user:pass@host/db "
-    "[default: sqlite heedful.db beside the policy file].",
+    "[default: POLICY-STEM.heedful.db beside the policy file, one per policy].",
 )
 @click.option(
     "--static",
@@ -92,12 +92,15 @@ def serve(
 
     Exit status: 0 after SIGINT/SIGTERM, 2 for a bad policy or option (every problem listed).
     """
+    from heedful.database import prepare_database
     from policies.sitepolicy import load_site_policy
     from signalserver.config import (
+        LEGACY_DB_NAME,
         ConfigError,
         ServerConfig,
         async_database_url,
         check_base_url,
+        default_database_path,
         default_database_url,
     )
 
@@ -114,10 +117,22 @@ def serve(
             f"{policy_path}: {len(exc.problems)} problem(s); nothing was served"
         ) from None
     try:
+        database_url = (
+            async_database_url(database) if database else default_database_url(policy_path)
+        )
+    except ConfigError as exc:
+        raise Failure(str(exc)) from None
+    prepare_database(database_url, create=True)
+    legacy = policy_path.resolve().with_name(LEGACY_DB_NAME)
+    if not database and legacy.is_file() and not default_database_path(policy_path).exists():
+        click.echo(
+            f"note: each policy now has its own default database; {legacy} (the folder's "
+            f"shared one before) is left alone: pass --db sqlite:///{legacy} to keep using it",
+            err=True,
+        )
+    try:
         config = ServerConfig(
-            database_url=async_database_url(database)
-            if database
-            else default_database_url(policy_path),
+            database_url=database_url,
             policy_text=text,
             policy_filename=policy_path.name,
             base_url=check_base_url(base_url) if base_url else None,

@@ -32,10 +32,12 @@ from heedful.output import print_decision
 from policies.agents import HEEDFUL_TOKEN
 from policies.model import Mode, Use
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
-OUT = Path(os.environ.get("HEEDFUL_DEMO_OUT", ROOT / "demo-out"))
-"""Where the demo writes its databases, crawl and reports (``demo-out/`` unless overridden)."""
+EXAMPLES = Path(__file__).resolve().parent / "examples"
+"""The example policies and sites, shipped in the wheel so an installed Heedful runs the demo
+(the repository's ``examples/`` links here)."""
+OUT = Path(os.environ.get("HEEDFUL_DEMO_OUT", "demo-out")).resolve()
+"""Where the demo writes its databases, crawl and reports (``demo-out/`` in the working
+directory unless overridden)."""
 START_SECONDS = 60.0
 
 SITES = {

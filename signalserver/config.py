@@ -12,8 +12,12 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
-DEFAULT_DB_NAME: Final = "heedful.db"
-"""The SQLite file used when no ``--db`` is given: next to the policy file (see docs/server.md)."""
+DEFAULT_DB_SUFFIX: Final = ".heedful.db"
+"""The SQLite file used when no ``--db`` is given is ``<policy stem>.heedful.db`` beside the policy
+file (see docs/server.md): each policy has its own history and admin token, even when several
+policies share a folder."""
+LEGACY_DB_NAME: Final = "heedful.db"
+"""The one default file every policy of a folder shared before; still read when asked by --db."""
 
 MAX_BODY_BYTES: Final = 64 * 1024
 """Largest request body any route accepts (a policy file is far smaller)."""
@@ -51,10 +55,15 @@ def async_database_url(url: str) -> str:
     return f"{_DRIVERS[scheme.lower()]}://{rest}"
 
 
-def default_database_url(policy_path: Path | None) -> str:
-    """``heedful.db`` beside the policy file (the working directory when there is none)."""
-    folder = policy_path.resolve().parent if policy_path is not None else Path.cwd()
-    return f"sqlite+aiosqlite:///{folder / DEFAULT_DB_NAME}"
+def default_database_path(policy_path: Path) -> Path:
+    """``news.toml`` -> ``news.heedful.db`` in the policy's folder."""
+    policy = policy_path.resolve()
+    return policy.with_name(policy.stem + DEFAULT_DB_SUFFIX)
+
+
+def default_database_url(policy_path: Path) -> str:
+    """The async URL of :func:`default_database_path`."""
+    return f"sqlite+aiosqlite:///{default_database_path(policy_path)}"
 
 
 def check_base_url(url: str) -> str:

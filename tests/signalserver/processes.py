@@ -51,11 +51,11 @@ def _lines(stream: IO[str], count: int, timeout: float) -> list[str]:
 
 
 @contextmanager
-def serve_process(policy: Path, *args: str) -> Iterator[ServeProcess]:
+def serve_process(policy: Path, *args: str, cwd: Path | None = None) -> Iterator[ServeProcess]:
     """Run ``heedful serve --policy POLICY --port 0 ARGS``; stopped (SIGTERM) on exit."""
     command = [sys.executable, "-m", "heedful", "serve", "--policy", str(policy), "--port", "0"]
     with subprocess.Popen(
-        [*command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd
     ) as proc:
         assert proc.stdout is not None
         assert proc.stderr is not None

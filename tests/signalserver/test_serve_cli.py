@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.signalserver.conftest import BAD_POLICY, POLICY
-from tests.signalserver.processes import TOKEN_PREFIX, serve_process
+from tests.signalserver.conftest import BAD_POLICY, OTHER_POLICY, POLICY
+from tests.signalserver.processes import TOKEN_PREFIX, ServeProcess, serve_process
 
 pytestmark = pytest.mark.e2e
 
@@ -50,8 +50,8 @@ def test_prints_url_then_token_once_and_logs_json(tmp_path: Path) -> None:
     assert (robots["method"], robots["status"], robots["agent"]) == ("GET", 200, "GPTBot")
     missing = next(e for e in access if e["path"] == "/missing")
     assert (missing["status"], missing["agent"]) == (404, None)
-    # The default database is heedful.db beside the policy file.
-    assert (tmp_path / "heedful.db").exists()
+    # The default database is the policy's own, beside the policy file.
+    assert (tmp_path / "policy.heedful.db").exists()
     with serve_process(policy) as second:
         assert (
             second.token_line
@@ -117,3 +117,40 @@ def test_demo_invocation_serves_an_example_with_static_pages(tmp_path: Path) -> 
         assert b"story" in body
         assert b'<meta name="tdm-reservation"' in body
         assert _get(proc.url + "/robots.txt")[0] == 200
+
+
+def _policy_version(proc: ServeProcess) -> str:
+    request = urllib.request.Request(
+        proc.url + "/api/v1/admin/policy", headers={"Authorization": f"Bearer {proc.token}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        return str(json.load(resp)["version"])
+
+
+def test_each_policy_of_a_folder_has_its_own_default_database(tmp_path: Path) -> None:
+    """Issue 16 section 1: a second site's policy served from the same folder once became
+    version 2 of the first site's history and reused its admin token."""
+    news = tmp_path / "news.toml"
+    news.write_text(POLICY, encoding="utf-8")
+    other = tmp_path / "other.toml"
+    other.write_text(OTHER_POLICY.replace('name = "Test News"', 'name = "Other"'), "utf-8")
+    with serve_process(news) as first:
+        first_version = _policy_version(first)
+    with serve_process(other) as second:
+        second_version = _policy_version(second)
+    assert first_version.startswith("1-")
+    assert second_version.startswith("1-")
+    assert first.token != second.token
+    assert (tmp_path / "news.heedful.db").is_file()
+    assert (tmp_path / "other.heedful.db").is_file()
+    assert not (tmp_path / "heedful.db").exists()
+
+
+def test_a_relative_db_in_a_missing_folder_is_created(tmp_path: Path) -> None:
+    """``--db sqlite:///var/heedful.db`` from a folder without ``var/`` once stopped with
+    "unexpected error: OperationalError"."""
+    policy = tmp_path / "policy.toml"
+    policy.write_text(POLICY, encoding="utf-8")
+    with serve_process(policy, "--db", "sqlite:///var/heedful.db", cwd=tmp_path) as proc:
+        assert proc.token_line.startswith(TOKEN_PREFIX)
+    assert (tmp_path / "var" / "heedful.db").is_file()
