@@ -26,11 +26,12 @@ from policies.content_signal import parse_content_signal
 from policies.content_usage import parse_content_usage
 from policies.diagnostics import Diagnostic, ParseResult, Severity
 from policies.model import Permission, Signal, Statement, Use
-from policies.patterns import PathPattern, canonical_path, compile_pattern, pattern_list
+from policies.patterns import PathPattern, compile_pattern, pattern_list
 from policies.robots_checks import check_agent, check_wildcard_drops
 from policies.robots_groups import Selection, describe, index_groups, select_groups
 from policies.robots_lines import MAX_ROBOTS_BYTES, Group, Key, Line, scan
 from policies.robots_render import RobotsGroupSpec, RobotsSpec, render_robots
+from policies.urlpath import canonical_path
 
 __all__ = [
     "MAX_ROBOTS_BYTES",
