@@ -34,6 +34,7 @@ from policies.evaluate import evaluate
 from policies.model import Decision, Permission, Reason, Statement, Verdict
 from policies.robots_tag import images_reserved
 from policies.site import SignalFile, page_license_urls, read_page
+from policies.urlpath import hides_dot_segment
 
 if TYPE_CHECKING:
     from typing import Self
@@ -205,6 +206,17 @@ class PolicyDownloaderMiddleware:
                 stage="before-fetch",
                 state=None,
                 message=f"heedful: not an http(s) URL: {url}",
+            )
+        if hides_dot_segment(url):
+            # docs/decisions.md, Paths are normalised once: which page this names depends on the
+            # server, so no policy can be matched for it.
+            raise self._refuse(
+                request,
+                None,
+                stage="before-fetch",
+                state=None,
+                message=f"heedful: {url} hides a dot segment behind an encoded slash or a "
+                "backslash; servers disagree on which page it names (RFC 3986 sections 2.2, 5.2.4)",
             )
         origin = origin_of(url)
         state = self.cache.fresh(origin) or await self.cache.get(origin)

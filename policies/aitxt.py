@@ -21,9 +21,10 @@ from typing import Final
 
 from policies.diagnostics import Diagnostic, ParseResult, Severity
 from policies.model import Permission, Signal, Statement, Use
-from policies.patterns import PathPattern, canonical_path, compile_pattern
+from policies.patterns import PathPattern, compile_pattern
 from policies.robots_groups import describe, index_groups, select_groups
 from policies.robots_lines import Group, Key, Line, scan
+from policies.urlpath import canonical_path
 
 KIND: Final = "ai.txt"
 _HTML_START: Final = re.compile(rb"\s*<(!doctype|html|head)\b", re.IGNORECASE)

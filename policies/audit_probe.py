@@ -25,12 +25,12 @@ from policies.evaluate import page_statements, site_statements, strict_statement
 from policies.headers import header_values
 from policies.html import HeadMeta
 from policies.model import Permission, Signal, Statement, Use, apply_hierarchy
-from policies.patterns import path_of
 from policies.robots_groups import agent_token, crawler_token, index_groups, select_groups
 from policies.robots_lines import Group, Key, Line, scan
 from policies.robots_tag import KNOWN_RULE_NAMES
 from policies.site import AI_TXT_PATH, ROBOTS_PATH, PageSignals
 from policies.tdmrep import tdmrep_header_statement, tdmrep_meta_statement
+from policies.urlpath import path_of
 
 MAX_PROBE_PATHS: Final = 200
 """Concrete paths derived from patterns; more would not find more kinds of contradiction."""

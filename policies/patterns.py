@@ -4,7 +4,7 @@ robots.txt ``Allow``/``Disallow`` and ``Content-Usage`` rules, TDMRep ``location
 ai.txt globs and RSL ``<content url>`` all use the robots.txt matching rules (RFC 9309 sections
 2.2.2 and 2.2.3; TDMRep, section TDM File on the Origin Server; draft-ietf-aipref-attach-05
 section 3; RSL 1.0 section 3). They live here once so that every reader matches a path the same
-way.
+way. The URL side is normalised once, in :mod:`policies.urlpath`.
 """
 
 from __future__ import annotations
@@ -13,82 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final
-from urllib.parse import urlsplit
 
-_UNRESERVED: Final = frozenset(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
-)
-_HEX: Final = "0123456789ABCDEF"
-_ESCAPE: Final = re.compile(r"%([0-9A-Fa-f]{2})")
-_NEEDS_WORK: Final = re.compile(r"[^\x21-\x7e]|%")
-_ABSOLUTE: Final = re.compile(
-    r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#\t\r\n]*([^#\t\r\n]*)(?:#[^\t\r\n]*)?"
-)
-"""An absolute URL, its path-and-query grouped (RFC 3986 3.2: the authority ends at the first
-"/", "?" or "#"), without a tab or line break: urlsplit removes those (WHATWG), so such URLs
-take the general path."""
-
-
-def _normalise(text: str) -> str:
-    """Percent-encode as RFC 9309 section 2.2.2 asks, so URL and pattern compare octet by octet.
-
-    Octets outside printable US-ASCII are encoded with upper-case hex; existing escapes are
-    upper-cased; an escape that decodes to an unreserved character is decoded
-    (``%62%61%7A`` -> ``baz``), while reserved characters stay encoded (``%2F`` is not ``/``).
-    """
-    if not _NEEDS_WORK.search(text):
-        return text
-    out: list[str] = []
-    raw = text.encode("utf-8", "surrogatepass")
-    i = 0
-    while i < len(raw):
-        byte = raw[i]
-        if byte == 0x25 and _is_hex(raw[i + 1 : i + 3]):
-            value = int(raw[i + 1 : i + 3], 16)
-            escape = "%" + raw[i + 1 : i + 3].decode().upper()
-            out.append(chr(value) if value in _UNRESERVED else escape)
-            i += 3
-            continue
-        if 0x21 <= byte <= 0x7E:
-            out.append(chr(byte))
-        else:
-            out.append("%" + _HEX[byte >> 4] + _HEX[byte & 15])
-        i += 1
-    return "".join(out)
-
-
-def _is_hex(pair: bytes) -> bool:
-    return len(pair) == 2 and all(c in b"0123456789abcdefABCDEF" for c in pair)
-
-
-def path_of(url: str) -> str:
-    """The part of ``url`` that rules match: path, params and query, always starting with ``/``.
-
-    Scheme, authority and fragment are dropped (RFC 9309 section 2.2.2; Google's
-    ``GetPathParamsQuery``): ``https://a.example?x`` -> ``/?x``, ``""`` -> ``/``.
-    """
-    if url.startswith("/") and not url.startswith("//"):
-        path = url.split("#", 1)[0]
-    elif (absolute := _ABSOLUTE.fullmatch(url)) is not None:
-        # The common absolute URL, without urlsplit's generality.
-        path = absolute[1]
-        if not path.startswith("/"):
-            path = "/" + path
-    else:
-        parts = urlsplit(url)
-        path = parts.path
-        if parts.query or url.split("#", 1)[0].endswith("?"):
-            path = f"{path}?{parts.query}"
-        if not path.startswith("/"):
-            path = "/" + path
-    return path
-
-
-@lru_cache(maxsize=512)
-def canonical_path(url: str) -> str:
-    """``path_of(url)`` percent-normalised for matching."""
-    return _normalise(path_of(url))
+from policies.urlpath import normalise_percent
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +34,7 @@ class PathPattern:
     _regex: re.Pattern[str] | None
 
     def matches(self, path: str) -> bool:
-        """Whether the canonical ``path`` (see :func:`canonical_path`) matches."""
+        """Whether the canonical ``path`` (see :func:`policies.urlpath.canonical_path`) matches."""
         if self._prefix is not None:
             return path.startswith(self._prefix)
         assert self._regex is not None
@@ -126,7 +52,7 @@ def compile_pattern(text: str) -> PathPattern:
     """
     anchored = text.endswith("$")
     body = text[:-1] if anchored else text
-    pieces = [_normalise(piece) for piece in body.split("*")]
+    pieces = [normalise_percent(piece) for piece in body.split("*")]
     priority = sum(len(piece) for piece in pieces) + len(pieces) - 1 + int(anchored)
     if not text:
         return PathPattern(text, 0, "(?!)", None, re.compile("(?!)"))

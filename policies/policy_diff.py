@@ -24,9 +24,9 @@ from policies.evaluate import evaluate
 from policies.gaps import WELL_KNOWN_TRAINERS
 from policies.headers import header_values
 from policies.model import Decision, Mode, Reason, Signal, Statement, Use, Verdict
-from policies.patterns import path_of
 from policies.site import PageSignals
 from policies.sitepolicy import SitePolicy, intended
+from policies.urlpath import path_of
 
 MAX_PATHS: Final = 100
 """Sample paths compared (policy paths, media probes and fetched pages)."""

@@ -26,11 +26,12 @@ from policies.content_signal import parse_content_signal
 from policies.content_usage import parse_content_usage
 from policies.diagnostics import Diagnostic, ParseResult, Severity
 from policies.model import Permission, Signal, Statement, Use
-from policies.patterns import PathPattern, canonical_path, compile_pattern, pattern_list
+from policies.patterns import PathPattern, compile_pattern, pattern_list
 from policies.robots_checks import check_agent, check_wildcard_drops
 from policies.robots_groups import Selection, describe, index_groups, select_groups
 from policies.robots_lines import MAX_ROBOTS_BYTES, Group, Key, Line, scan
 from policies.robots_render import RobotsGroupSpec, RobotsSpec, render_robots
+from policies.urlpath import canonical_path
 
 __all__ = [
     "MAX_ROBOTS_BYTES",
@@ -49,6 +50,8 @@ _ROBOTS_ITSELF: Final = -2
 _NO_MATCH: Final = -1
 _INDEX: Final = "/index.html"
 _INDEX_NOTE: Final = "an Allow for .../index.html also allows the directory (Google's parser, google/robotstxt robots.cc)"
+_PLACEHOLDER_ORIGIN: Final = "http://robots.invalid"
+"""RFC 2606 section 2: a name that is never a real host."""
 PROTEGO_OVERRIDE: Final = "protego's answer is used"
 """Ends the note of an access statement whose line disagrees with protego (should not happen)."""
 
@@ -210,8 +213,13 @@ class RobotsTxt:
     def access(self, url: str, agent: str) -> Access:
         """The RFC 9309 decision for ``url``; the boolean is protego's (see module docstring)."""
         view = self._view(agent)
-        allowed = view.protego.can_fetch(url, "*")
         path = canonical_path(url)
+        if "/." in url or "%2e" in url or "%2E" in url:
+            # protego does not remove dot segments: it is asked about the normalised path
+            # (policies.urlpath), on a placeholder origin so a "//" path stays a path.
+            allowed = view.protego.can_fetch(_PLACEHOLDER_ORIGIN + path, "*")
+        else:
+            allowed = view.protego.can_fetch(url, "*")
         if path == "/robots.txt" or path.startswith("/robots.txt?"):
             index = _ROBOTS_ITSELF
         else:

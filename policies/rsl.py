@@ -32,7 +32,7 @@ from policies.model import (
     Use,
     most_restrictive,
 )
-from policies.patterns import PathPattern, canonical_path, compile_pattern, path_of
+from policies.patterns import PathPattern, compile_pattern
 from policies.rsl_terms import (
     CATEGORY_USES,
     RslLicense,
@@ -43,6 +43,7 @@ from policies.rsl_terms import (
     render_license,
     render_text,
 )
+from policies.urlpath import canonical_path, path_of
 
 __all__ = [
     "MAX_RSL_BYTES",

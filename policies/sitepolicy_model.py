@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from policies.model import Use
 from policies.product_names import is_product_name
+from policies.urlpath import hides_dot_segment, normalise_path, normalise_percent
 
 EXTENSION: Final = re.compile(r"[A-Za-z0-9]+")
 MEDIA_TYPE: Final = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)")
@@ -96,6 +97,10 @@ def _check_path(value: str) -> str:
             f"{value!r} is not a path prefix: it must start with '/', use only URL path "
             "characters (percent-encode others, e.g. /caf%C3%A9/) and no '*', '$', '#' or spaces"
         )
+    if normalise_path(value) != normalise_percent(value) or hides_dot_segment(value):
+        # Requests are matched with their dot segments removed (RFC 3986 section 5.2.4,
+        # policies.urlpath), so a prefix holding one would never match what it names.
+        raise ValueError(f"{value!r}: a prefix cannot hold a '.' or '..' segment")
     if value.endswith("/index.html"):
         # robots.txt readers treat "Allow: /d/index.html" as also allowing "/d/" (Google's
         # parser, google/robotstxt robots.cc), so such a prefix would mean different things in

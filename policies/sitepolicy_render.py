@@ -29,7 +29,7 @@ from urllib.parse import urljoin
 from policies.content_signal import render_content_signal
 from policies.content_usage import render_content_usage
 from policies.model import Use
-from policies.patterns import canonical_path, compile_pattern
+from policies.patterns import compile_pattern
 from policies.robots_tag import render_robots_meta, render_robots_tag
 from policies.sitepolicy_files import (
     CONTENT_SIGNALS_POLICY,
@@ -43,6 +43,7 @@ from policies.sitepolicy_files import (
 from policies.sitepolicy_model import MediaRule, SitePolicy
 from policies.sitepolicy_resolve import Vector, index_of
 from policies.tdmrep import render_tdmrep_headers, render_tdmrep_meta
+from policies.urlpath import canonical_path
 
 __all__ = [
     "CONTENT_SIGNALS_POLICY",

@@ -23,9 +23,10 @@ from functools import lru_cache
 
 from policies.agents import crawler_keys
 from policies.model import Use, Verdict
-from policies.patterns import PathPattern, canonical_path, compile_pattern
+from policies.patterns import PathPattern, compile_pattern
 from policies.product_names import name_key
 from policies.sitepolicy_model import AgentRule, Choice, MediaRule, PathRule, SitePolicy
+from policies.urlpath import canonical_path
 
 STRICTNESS = {Choice.ALLOW: 1, Choice.LICENSE: 2, Choice.DENY: 3}
 EVERYONE = "*"

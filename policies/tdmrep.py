@@ -19,7 +19,8 @@ from typing import Final
 from policies.diagnostics import Diagnostic, ParseResult, Severity
 from policies.headers import Headers, header_values
 from policies.model import LicenseOffer, Permission, Signal, Statement, Use
-from policies.patterns import canonical_path, compile_pattern
+from policies.patterns import compile_pattern
+from policies.urlpath import canonical_path
 
 MAX_TDMREP_BYTES: Final = 500 * 1024
 """Larger files are not read at all (same cap as robots.txt, RFC 9309 section 2.5)."""

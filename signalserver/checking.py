@@ -34,7 +34,8 @@ from policies.site import (
     read_site,
     with_licenses,
 )
-from signalserver.content import simulate
+from signalserver.content import served_path, simulate
+from signalserver.errors import ApiError
 from signalserver.live import PolicyState, Published, Rendering
 
 MAX_CACHED: Final = 4096
@@ -116,12 +117,16 @@ class Checker:
 
     def decide(self, query: CheckQuery) -> Decision:
         origin = origin_of(query.url)
+        try:
+            # The page is the one the content routes would serve, or refuse (400), for this URL.
+            raw_path = served_path(urlsplit(query.url).path or "/")
+        except ApiError as exc:
+            raise BadCheckURL(exc.message) from None
         rendering = self._state.rendering(origin)
         site = self.site(rendering, origin)
         page = None
         probe = evaluate(site, None, url=query.url, agent=query.agent, use=Use.SEARCH)
         if probe.access == "allow":
-            raw_path = urlsplit(query.url).path or "/"
             view = simulate(
                 rendering,
                 raw_path=raw_path,

@@ -16,12 +16,33 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import unquote
 
+from policies.urlpath import has_encoded_separator, normalise_path
+from signalserver.errors import ApiError
 from signalserver.live import Rendering
 
 MAX_INJECT_BYTES: Final = 10 * 1024 * 1024
 """HTML larger than this is served unchanged (headers only)."""
 _HEAD_TAG: Final = re.compile(rb"<head(?:\s[^>]*)?>", re.IGNORECASE)
 NOT_FOUND_TYPE: Final = "application/json"
+
+
+def served_path(raw_path: str) -> str:
+    """The one path a request for ``raw_path`` is served, matched and checked as.
+
+    Percent-normalised with its dot segments removed (RFC 3986 sections 6.2.2.2 and 5.2.4), as
+    every policy matcher sees it (:func:`policies.urlpath.canonical_path`), so the file, the
+    upstream request and the policy headers all belong to it. A path holding an encoded slash or
+    a backslash is refused: the file system (and many origins) would read it as a separator and
+    serve another path's file than the one the policy was matched for
+    (docs/decisions.md, Paths are normalised once).
+    """
+    if has_encoded_separator(raw_path):
+        raise ApiError(
+            400,
+            f"the path {raw_path!r} holds an encoded slash or a backslash: refused, as servers "
+            "disagree on which file it names (RFC 3986 section 2.2)",
+        )
+    return normalise_path(raw_path)
 
 
 def media_type_of(path: str) -> str | None:
@@ -86,7 +107,7 @@ def simulate(
     upstream: bool,
     max_body: int,
 ) -> PageView:
-    """What a GET of ``raw_path`` returns, without making one.
+    """What a GET of ``raw_path`` (already :func:`served_path`) returns, without making one.
 
     Behind ``--upstream`` the origin's own status, headers and body are unknown here, so the
     page is taken as a 200 of the media type its extension suggests, carrying only the policy's

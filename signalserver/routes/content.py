@@ -1,13 +1,16 @@
 """Everything else: the site's own content, from ``--static DIR`` or ``--upstream URL``.
 
 Each answer carries the policy's headers for its path (docs/site-policy.md), so a site can put
-Heedful in front of its content; HTML also gets the policy's ``<head>`` elements. The
+Heedful in front of its content; HTML also gets the policy's ``<head>`` elements. The path is
+normalised once (:func:`signalserver.content.served_path`) and that one path picks the file, is
+forwarded upstream and chooses the headers, so content and policy never belong to two paths. The
 :func:`signalserver.content.simulate` twin of this module tells the check API what is served.
 """
 
 from __future__ import annotations
 
 from typing import Final
+from urllib.parse import unquote
 
 import aiohttp
 from aiohttp import web
@@ -20,6 +23,7 @@ from signalserver.content import (
     is_html,
     media_type_of,
     policy_headers,
+    served_path,
     static_path,
 )
 from signalserver.errors import ApiError
@@ -67,14 +71,14 @@ def _not_found(rendering: Rendering, raw_path: str) -> web.Response:
 async def content(request: web.Request) -> web.StreamResponse:
     config = request.app[CONFIG]
     rendering = request.app[STATE].for_request(request.scheme, request.host)
-    raw_path = request.rel_url.raw_path
+    raw_path = served_path(request.rel_url.raw_path)
     if config.upstream is not None:
         return await _proxy(request, rendering, raw_path)
     if request.method not in ("GET", "HEAD"):
         raise web.HTTPMethodNotAllowed(request.method, ["GET", "HEAD"])
     if config.static_dir is None:
         return _not_found(rendering, raw_path)
-    found = static_path(config.static_dir, request.path)
+    found = static_path(config.static_dir, unquote(raw_path))
     if found is None:
         return _not_found(rendering, raw_path)
     media_type = media_type_of(found.name)
@@ -84,6 +88,11 @@ async def content(request: web.Request) -> web.StreamResponse:
         headers["Content-Type"] = f"{media_type}"
         return web.Response(body=body, headers=headers)
     return web.FileResponse(found, headers=headers)
+
+
+def _query_of(request: web.Request) -> str:
+    query = request.rel_url.raw_query_string
+    return f"?{query}" if query or request.rel_url.raw_path_qs.endswith("?") else ""
 
 
 async def _proxy(request: web.Request, rendering: Rendering, raw_path: str) -> web.StreamResponse:
@@ -96,7 +105,7 @@ async def _proxy(request: web.Request, rendering: Rendering, raw_path: str) -> w
     try:
         async with session.request(
             request.method,
-            base + request.rel_url.raw_path_qs,
+            base + raw_path + _query_of(request),
             headers=forward,
             data=body,
             allow_redirects=False,

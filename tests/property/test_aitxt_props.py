@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from policies.aitxt import AiTxtSpec, parse_ai_txt, render_ai_txt
 from policies.model import Permission, Use
-from policies.patterns import canonical_path, compile_pattern
+from policies.patterns import compile_pattern
+from policies.urlpath import canonical_path
 
 GLOBS = ["*.jpg", "*.jpeg", "*.png", "*.txt", "*.pdf", "*.html", "*.jp", "*", "/img/", "*.tar.gz"]
 PATHS = [

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from policies.content_signal import parse_content_signal
 from policies.content_usage import parse_content_usage
 from policies.model import Permission, Signal, Use
-from policies.patterns import canonical_path, compile_pattern
+from policies.patterns import compile_pattern
 from policies.robots import RobotsGroupSpec, RobotsSpec, parse_robots, render_robots
+from policies.urlpath import canonical_path
 
 AGENTS = ["*", "AlphaBot", "beta-bot", "GPTBot", "Gamma_Bot", "ChatGPT Agent", "Delta/1.0", "42bot",
           "AI2Bot", "crawler1"]  # fmt: skip

@@ -6,7 +6,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policies.model import Permission, Use
-from policies.patterns import canonical_path
 from policies.tdmrep import (
     TdmRepFile,
     TdmRule,
@@ -18,6 +17,7 @@ from policies.tdmrep import (
     tdmrep_header_statement,
     tdmrep_meta_statement,
 )
+from policies.urlpath import canonical_path
 
 SEGMENT = st.text(alphabet="abc-%2F.é", min_size=0, max_size=4)
 LOCATION = st.builds(
