@@ -30,6 +30,7 @@ from heedful.cli_common import Failure, fail_on_option
 from policies.audit import audit
 from policies.diagnostics import Severity, reaches
 from policies.model import Mode, Use
+from policies.plural import counted
 from policies.policy_diff import media_probes, policy_diff
 from policies.sitepolicy import PolicyFormatError, load_site_policy
 
@@ -174,7 +175,7 @@ def diff_command(
         policy = load_site_policy(text, filename=str(policy_file))
     except PolicyFormatError as exc:
         first, *rest = exc.problems
-        more = f" (and {len(rest)} more problems)" if rest else ""
+        more = f" (and {counted(len(rest), 'more problem')})" if rest else ""
         raise Failure(f"{first}{more}") from None
     try:
         probes = [urljoin(origin_of(url), path) for path in media_probes(policy)]
