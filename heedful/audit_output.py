@@ -21,6 +21,7 @@ from policies.audit import AuditReport
 from policies.audit_model import RULES, Evidence, Finding
 from policies.diagnostics import Severity
 from policies.model import Use
+from policies.plural import counted, plural
 from policies.policy_diff import Difference
 
 SARIF_SCHEMA: Final = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -109,7 +110,9 @@ def sarif(report: AuditReport, *, version: str = "0.1.0") -> dict[str, object]:
 
 def print_report(console: Console, report: AuditReport, *, matrix: bool = True) -> None:
     """Findings first (what to fix), then the score, then the matrix."""
-    counts = ", ".join(f"{report.count(s)} {s}" for s in Severity)
+    counts = ", ".join(
+        counted(report.count(s), str(s), str(s) if s is Severity.INFO else "") for s in Severity
+    )
     console.print(f"[bold]heedful audit[/bold] {escape(report.url)}  ({counts})\n")
     if not report.findings:
         console.print("[green]No findings.[/green]\n")
@@ -199,7 +202,9 @@ def print_differences(console: Console, url: str, differences: Sequence[Differen
     if not differences:
         console.print(f"[green]{escape(url)}: the live site decides every cell as the policy.[/]")
         return
-    console.print(f"[bold]{len(differences)} cell(s) differ from the policy[/bold] ({escape(url)})")
+    console.print(
+        f"[bold]{counted(len(differences), 'cell')} {plural(len(differences), 'differs', 'differ')} from the policy[/bold] ({escape(url)})"
+    )
     groups: dict[tuple[str, str, str], list[Difference]] = {}
     for d in differences:
         groups.setdefault((d.because.source, d.because.location, d.because.rule), []).append(d)

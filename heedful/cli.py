@@ -2,13 +2,16 @@
 
 Subcommands are imported when used, so ``heedful check`` never pays for Scrapy or the database
 layer. Exit statuses are part of the interface: 2 for bad usage or unreadable input (one line on
-stderr, never a traceback), 1 for anything unexpected; each subcommand documents the rest.
+stderr, never a traceback), 1 for anything unexpected, 141 (as if killed by SIGPIPE) when
+whoever reads stdout stops reading, silently; each subcommand documents the rest.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+from typing import Final, NoReturn
 
 import click
 
@@ -28,9 +31,22 @@ COMMANDS = {
 }
 """Subcommand name -> ``module:attribute`` of its click command."""
 
+EXIT_CLOSED_PIPE: Final = 141
+"""128 + SIGPIPE (13): what a shell reports for a command whose reader stopped reading."""
+
+
+class ClosedPipe(Exception):
+    """stdout's reader went away; carried past click, whose own handling exits 1."""
+
 
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise ClosedPipe from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -64,7 +80,29 @@ def main() -> None:
     except click.Abort:
         click.echo("heedful: aborted", err=True)
         sys.exit(1)
+    except (ClosedPipe, BrokenPipeError):
+        _quiet_closed_pipe()
     except Exception as exc:  # noqa: BLE001 -- the last line of defence: one line, exit 1, no traceback
         click.echo(f"heedful: unexpected error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(1)
     sys.exit(status if isinstance(status, int) else 0)
+
+
+def _quiet_closed_pipe() -> NoReturn:
+    """The reader of stdout went away (``heedful ledger DIR | head``): stop without a word.
+
+    As the Python docs advise ("Note on SIGPIPE", the signal module): point stdout at devnull,
+    so the interpreter's final flush of what is still buffered does not fail a second time, and
+    exit with the status a shell gives a command killed by SIGPIPE.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (
+        OSError,
+        ValueError,
+    ):  # stdout is not a real file (tests, embedding): nothing to redirect
+        pass
+    finally:
+        os.close(devnull)
+    sys.exit(EXIT_CLOSED_PIPE)

@@ -26,11 +26,11 @@ from heedful.audit import MAX_SAMPLE, gather
 from heedful.audit_output import diff_json, print_differences, print_report, report_json, sarif
 from heedful.audit_output import explain as explain_cell
 from heedful.check import BadURL, origin_of
-from heedful.cli_common import Failure
+from heedful.cli_common import Failure, fail_on_option
 from policies.audit import audit
-from policies.audit_model import SEVERITY_RANK
-from policies.diagnostics import Severity
+from policies.diagnostics import Severity, reaches
 from policies.model import Mode, Use
+from policies.plural import counted
 from policies.policy_diff import media_probes, policy_diff
 from policies.sitepolicy import PolicyFormatError, load_site_policy
 
@@ -64,11 +64,7 @@ EXIT_DIFFERENCES: Final = 6
     default="text",
     show_default=True,
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning"]),
-    help=f"Exit {EXIT_FINDINGS} when a finding is at least this severe.",
-)
+@fail_on_option(EXIT_FINDINGS)
 @click.option("--no-matrix", is_flag=True, help="Leave the agents x uses table out of the text.")
 @click.option(
     "--mode",
@@ -126,8 +122,7 @@ def exit_status(severities: list[Severity], fail_on: str | None) -> int:
     """``EXIT_FINDINGS`` when some severity reaches ``fail_on``, else 0."""
     if fail_on is None:
         return 0
-    threshold = SEVERITY_RANK[Severity(fail_on)]
-    return EXIT_FINDINGS if any(SEVERITY_RANK[s] >= threshold for s in severities) else 0
+    return EXIT_FINDINGS if reaches(severities, Severity(fail_on)) else 0
 
 
 @click.command("diff")
@@ -180,7 +175,7 @@ def diff_command(
         policy = load_site_policy(text, filename=str(policy_file))
     except PolicyFormatError as exc:
         first, *rest = exc.problems
-        more = f" (and {len(rest)} more problems)" if rest else ""
+        more = f" (and {counted(len(rest), 'more problem')})" if rest else ""
         raise Failure(f"{first}{more}") from None
     try:
         probes = [urljoin(origin_of(url), path) for path in media_probes(policy)]

@@ -296,10 +296,11 @@ def ledger(directory: Path, fmt: str, db: str, crawl_id: str, signals: bool) -> 
     url = database_url(db, directory)
     prepare_database(url, create=False)
     try:
-        for obj in asyncio.run(_export(url, crawl_id=crawl_id, signals=signals)):
-            click.echo(json.dumps(obj, ensure_ascii=False, default=str))
+        rows = asyncio.run(_export(url, crawl_id=crawl_id, signals=signals))
     except OSError as exc:
         raise Failure(f"cannot read the ledger: {exc}") from exc
+    for obj in rows:  # a closed stdout is not a ledger problem: the entry point handles it
+        click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
 
 async def _export(url: str, *, crawl_id: str, signals: bool) -> list[dict[str, Any]]:

@@ -191,8 +191,9 @@ def purge_command(
     directory: Path, apply_: bool, delete_old: bool, list_path: Path | None, as_json: bool, db: str
 ) -> None:
     """Remove the records on the purge list from the WARC files (old files kept until asked)."""
-    from crawler.transparency.purge import PurgeError, delete_superseded, purge
+    from crawler.transparency.purge import SUPERSEDED, PurgeError, delete_superseded, purge
     from crawler.transparency.recheck import PURGE_LIST
+    from policies.plural import counted
 
     url = _db(directory, db)
     outcome: dict[str, Any] = {}
@@ -217,15 +218,23 @@ def purge_command(
         click.echo(json.dumps(outcome, ensure_ascii=False))
         return
     if "applied" in outcome:
-        verb = "removed" if outcome["applied"] else "dry run (add --apply): would remove"
-        click.echo(
-            f"{verb} {outcome['records_removed']} records from {len(outcome['files'])} files"
-        )
+        applied = outcome["applied"]
+        records = counted(outcome["records_removed"], "record")
+        files = counted(len(outcome["files"]), "file")
+        if applied:
+            click.echo(f"removed {records} from {files}")
+        else:
+            click.echo(f"dry run (add --apply): would remove {records} from {files}")
         for old, new in outcome["files"].items():
-            click.echo(f"  {old} -> {new}")
+            if applied:
+                click.echo(f"  wrote {new} (without them), moved {old} to {outcome['superseded']}")
+            else:
+                click.echo(f"  would write {new}, a copy of {old} without them")
+        if not applied and outcome["files"]:
+            click.echo(f"  and move the old files to {directory / SUPERSEDED}/")
         if outcome["already_purged"]:
             click.echo(f"already purged earlier: {outcome['already_purged']}")
-        if outcome["superseded"]:
-            click.echo(f"old files kept in {outcome['superseded']} (delete with --delete-old)")
+        if applied and outcome["files"]:
+            click.echo("old files are kept until --delete-old")
     if delete_old:
-        click.echo(f"deleted {len(outcome['deleted'])} old files")
+        click.echo(f"deleted {counted(len(outcome['deleted']), 'old file')}")

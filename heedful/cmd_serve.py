@@ -17,6 +17,7 @@ import click
 
 from heedful.cli_common import Failure
 from policies.errors import PolicyFormatError
+from policies.plural import counted
 
 if TYPE_CHECKING:
     from signalserver.config import ServerConfig
@@ -114,7 +115,7 @@ def serve(
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         raise Failure(
-            f"{policy_path}: {len(exc.problems)} problem(s); nothing was served"
+            f"{policy_path}: {counted(len(exc.problems), 'problem')}; nothing was served"
         ) from None
     try:
         database_url = (

@@ -18,6 +18,7 @@ from policies.audit_probe import Probe
 from policies.diagnostics import Severity
 from policies.fetching import Availability
 from policies.headers import header_values
+from policies.plural import counted
 from policies.robots_lines import Key
 from policies.rsl import parse_rsl, rsl_link_urls
 from policies.site import SignalFile
@@ -186,7 +187,7 @@ def file_findings(data: AuditInput) -> Iterator[Finding]:
                 rule="HF302",
                 severity=RULES["HF302"].severity,
                 message=(
-                    f"{len(errors)} error(s) in {source}; the lines concerned are ignored "
+                    f"{counted(len(errors), 'error')} in {source}; the lines concerned are ignored "
                     "(run heedful lint on the file for every finding)"
                 ),
                 evidence=tuple(

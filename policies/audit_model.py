@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
-from policies.diagnostics import Severity
+from policies.diagnostics import SEVERITY_RANK, Severity
 from policies.model import Statement, Use
 from policies.site import PageSignals, SignalFile, SiteSignals
 
@@ -61,10 +61,6 @@ RULES: Final[Mapping[str, Rule]] = _rules(
     ("HF303", "page-not-fetched", _I, "a sampled page was not fetched"),
 )  # fmt: skip
 """Every rule, by id. Ids are stable: a rule is never renumbered, only retired."""
-
-SEVERITY_RANK: Final[Mapping[Severity, int]] = MappingProxyType(
-    {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
-)
 
 _LINE: Final = re.compile(r"^line (\d+)")
 

@@ -6,19 +6,34 @@ Readers are total (style.md B.2): third-party bytes never raise, they become dia
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Generic, TypeVar
+from types import MappingProxyType
+from typing import Final, Generic, TypeVar
 
 T = TypeVar("T")
 
 
 class Severity(StrEnum):
-    """How much a finding matters: ``error`` makes ``heedful lint`` exit 1."""
+    """How much a finding matters, from ``error`` (part of a file is ignored) down to ``info``."""
 
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
+
+
+SEVERITY_RANK: Final[Mapping[Severity, int]] = MappingProxyType(
+    {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+)
+"""Severities in order, so a threshold reads "at least this severe"."""
+
+
+def reaches(severities: Iterable[Severity], threshold: Severity) -> bool:
+    """Whether some severity is at least ``threshold``: the one test behind every ``--fail-on``
+    (``heedful lint`` and ``heedful audit``)."""
+    bar = SEVERITY_RANK[threshold]
+    return any(SEVERITY_RANK[s] >= bar for s in severities)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

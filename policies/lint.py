@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Final
 
 from policies.aitxt import parse_ai_txt
-from policies.diagnostics import Diagnostic, Severity
+from policies.diagnostics import Diagnostic
 from policies.robots import parse_robots
 from policies.rsl import parse_rsl
 from policies.tdmrep import parse_tdmrep
@@ -52,8 +52,3 @@ def lint(kind: FileKind, data: bytes) -> tuple[Diagnostic, ...]:
     if not isinstance(data, bytes):
         raise TypeError(f"lint expects bytes, got {type(data).__name__}")
     return tuple(sorted(_READERS[kind](data), key=lambda d: (d.line, d.code)))
-
-
-def has_errors(diagnostics: tuple[Diagnostic, ...]) -> bool:
-    """Whether any finding is error-level (``heedful lint`` then exits 1)."""
-    return any(d.severity is Severity.ERROR for d in diagnostics)

@@ -15,6 +15,7 @@ from typing import Final
 
 from aiohttp import web
 
+from policies.plural import counted
 from signalserver.errors import ApiError
 from signalserver.keys import ADMIN, LIMITER, SIGNER
 from signalserver.security import CSRF_SECONDS, SESSION_SECONDS, verify_secret
@@ -42,7 +43,7 @@ def rate_limit(request: web.Request) -> None:
     if wait > 0:
         raise ApiError(
             429,
-            f"too many requests from your address; try again in {int(wait) + 1} seconds",
+            f"too many requests from your address; try again in {counted(int(wait) + 1, 'second')}",
         ).with_retry_after(int(wait) + 1)
 
 

@@ -6,17 +6,18 @@ re-encoded; the warcinfo record still names the file it was first written to). B
 is written, each listed record is verified: the record at the location must be a ``response``
 for the listed URL whose payload hashes to the listed SHA-256; any mismatch stops the purge
 with nothing changed. The old files move to ``DIR/superseded/<purge id>/`` (out of the set any
-tool reads as the collection) and stay until ``delete_superseded``. The ledger gains, never
+tool reads as the collection) and stay until ``delete_superseded``. The purge id is derived from
+what is removed, so a dry run names exactly the files ``--apply`` then writes. The ledger gains, never
 loses: a ``PurgeAction``, a ``PurgedItem`` per removed record, and a ``WarcRelocation`` per
 copied record, so every earlier row's (file, offset) can still be followed to its record.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -87,11 +88,12 @@ def plan(
     """Where each listed record is now, verified; raises :class:`PurgeError` on any mismatch."""
     locations = Locations(relocations)
     todo = [e for e in entries if e["_key"] not in purged]
-    result = PurgePlan(purge_id=uuid.uuid4().hex, entries=todo, already=0)
+    result = PurgePlan(purge_id="", entries=todo, already=0)
     result.already = sum(1 for e in entries if e["_key"] in purged)
     for entry in todo:
         file, offset = locations.current(*entry["_key"])
         result.files.setdefault(file, {})[offset] = entry
+    result.purge_id = _purge_id(result.files)
     for file, targets in result.files.items():
         path = directory / file
         if "/" in file or not path.is_file():
@@ -106,6 +108,21 @@ def plan(
                 if entry.get("sha256") and record.sha256 != entry["sha256"]:
                     raise PurgeError(f"{file}@{offset}: payload SHA-256 differs from the list")
     return result
+
+
+def _purge_id(files: Mapping[str, Mapping[int, dict[str, Any]]]) -> str:
+    """An id for removing exactly these records from exactly these files.
+
+    The same plan always gets the same id, so the file names a dry run announces are those
+    ``--apply`` writes; a plan differs from every earlier one, since applied items leave the
+    list and their files get new names.
+    """
+    digest = hashlib.sha256()
+    for file in sorted(files):
+        for offset in sorted(files[file]):
+            entry = files[file][offset]
+            digest.update(f"{file}\0{offset}\0{entry['url']}\0{entry.get('sha256', '')}\n".encode())
+    return digest.hexdigest()[:32]
 
 
 def _rewrite(src: Path, dst: Path, drop: Mapping[int, Any]) -> list[tuple[int, int]]:

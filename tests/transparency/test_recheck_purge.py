@@ -149,6 +149,9 @@ def test_purge_removes_exactly_the_listed_records(world: World) -> None:
     assert done.returncode == 0, done.stderr
     outcome = json.loads(done.stdout)
     assert outcome["records_removed"] == 3
+    # The dry run named every file --apply then wrote, and the file each one replaces.
+    for old, new in outcome["files"].items():
+        assert f"would write {new}, a copy of {old} without them" in dry.stdout
     after = all_records(world.out)
     removed = {key for key in before if key not in after}
     assert {url for _, url, _ in removed} == expected
@@ -176,6 +179,23 @@ def test_purge_removes_exactly_the_listed_records(world: World) -> None:
     assert not (world.out / "superseded").exists()
     actions = sql(world.out, "select action from heedful_purge order by id")
     assert actions == [("apply",), ("delete-old",)]
+
+
+def test_purge_counts_one_record_in_the_singular(world: World) -> None:
+    news = world.site("news")
+    news.add(
+        "/.well-known/heedful/removals.json",
+        removals(world.url("news", "/b")),
+        ctype="application/json",
+    )
+    assert heedful("recheck", str(world.out), "--json").returncode == 0
+    dry = heedful("purge", str(world.out))
+    assert dry.returncode == 0, dry.stderr
+    assert "would remove 1 record from 1 file\n" in dry.stdout
+    done = heedful("purge", str(world.out), "--apply")
+    assert "removed 1 record from 1 file\n" in done.stdout
+    deleted = heedful("purge", str(world.out), "--delete-old")
+    assert "deleted 1 old file\n" in deleted.stdout
 
 
 def test_purge_refuses_a_list_that_does_not_match(world: World) -> None:

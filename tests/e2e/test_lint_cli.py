@@ -1,0 +1,50 @@
+"""``heedful lint`` exit statuses: ``--fail-on`` is the threshold, ``error`` by default."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from heedful.cli import cli
+
+NOTE_ONLY = "User-agent: *\nNoindex: /x\n"
+"""An unknown directive Google once read: one info finding."""
+WARNING = "User-agent: *\nDisalow: /x\n"
+"""A typo of Disallow: one warning."""
+ERROR = "not json"
+"""An unreadable tdmrep.json: one error."""
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "fail_on", "status"),
+    [
+        ("robots.txt", "User-agent: *\nDisallow: /x\n", "warning", 0),
+        ("robots.txt", NOTE_ONLY, "warning", 0),
+        ("robots.txt", WARNING, None, 0),
+        ("robots.txt", WARNING, "error", 0),
+        ("robots.txt", WARNING, "warning", 1),
+        ("tdmrep.json", ERROR, None, 1),
+        ("tdmrep.json", ERROR, "warning", 1),
+    ],
+    ids=["clean", "note", "warning-default", "warning-error", "warning", "error", "error-warning"],
+)
+def test_exit_status_follows_fail_on(
+    tmp_path: Path, name: str, text: str, fail_on: str | None, status: int
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    args = ["lint", str(path), "--json"] + (["--fail-on", fail_on] if fail_on else [])
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == status, result.output
+    assert isinstance(json.loads(result.output), list)
+
+
+def test_fail_on_names_its_choices(tmp_path: Path) -> None:
+    path = tmp_path / "robots.txt"
+    path.write_text(WARNING)
+    result = CliRunner().invoke(cli, ["lint", str(path), "--fail-on", "info"])
+    assert result.exit_code == 2
+    assert "'error', 'warning'" in result.output
