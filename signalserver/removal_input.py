@@ -146,10 +146,10 @@ class _Reader:
             isinstance(urls, list) and all(isinstance(u, str) for u in urls)
         ):
             self.problem("urls", "“urls” must be a list of web addresses.")
-            urls = []
+            return (), False
         if prefix is not None and not isinstance(prefix, str):
             self.problem("url_prefix", "“url_prefix” must be one web address.")
-            prefix = None
+            return (), False
         named = [u for u in urls or () if u.strip()]
         start = (prefix or "").strip()
         if not named and not start:

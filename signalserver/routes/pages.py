@@ -221,8 +221,10 @@ def _row(row: RemovalRequest, csrf: str) -> str:
     who = f"{escape(row.requester_name)} ({escape(row.relation)}), contact {escape(row.contact)}"
     cells = [
         f"<td>{escape(store.iso(row.created_at)[:19])}</td>",
-        f"<td>{'prefix ' if row.prefix else ''}<ul>{urls}</ul>"
-        f"<p>Withdraws: {escape(', '.join(str(u) for u in store.removal_uses(row)))}</p></td>",
+        (
+            f"<td>{'prefix ' if row.prefix else ''}<ul>{urls}</ul>"
+            f"<p>Withdraws: {escape(', '.join(str(u) for u in store.removal_uses(row)))}</p></td>"
+        ),
         f"<td>{who}<p>{escape(row.message)}</p></td>",
     ]
     if row.status == "pending":
