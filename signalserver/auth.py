@@ -42,7 +42,7 @@ def rate_limit(request: web.Request) -> None:
     if wait > 0:
         raise ApiError(
             429,
-            f"too many requests from your address; try again in {int(wait) + 1} seconds",
+            f"Too many requests from your address: try again in {int(wait) + 1} seconds.",
         ).with_retry_after(int(wait) + 1)
 
 
@@ -109,7 +109,7 @@ def check_csrf(request: web.Request, submitted: str) -> None:
     ):
         raise ApiError(
             403,
-            "the form expired or was not sent from this site; reload the page and try again",
+            "The form expired or was not sent from this site: reload the page and try again.",
         )
 
 

@@ -10,6 +10,7 @@ from aiohttp import web
 from multidict import MultiDict
 from pydantic import ValidationError
 
+from policies.model import Use
 from policies.removals import AI_USES
 from signalserver import models, store
 from signalserver.auth import (
@@ -145,6 +146,10 @@ def _status_result(row: RemovalRequest) -> Safe:
     urls = "".join(f"<li>{escape(u)}</li>" for u in store.removal_urls(row))
     label = "Every address starting with" if row.prefix else "Addresses"
     parts.append(f"<p>{label}:</p><ul>{urls}</ul>")
+    uses = store.removal_uses(row)
+    withdrawn = "; ".join(USE_WORDS[use] for use in uses)
+    search = "" if Use.SEARCH in uses else " Search engines may still index these addresses."
+    parts.append(f'<p id="uses">Uses withdrawn: {escape(withdrawn)}.{escape(search)}</p>')
     return Safe("".join(parts))
 
 

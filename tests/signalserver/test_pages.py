@@ -157,4 +157,4 @@ async def test_form_rate_limited(serve: ServeFactory) -> None:
     ]
     assert statuses == [201, 201, 429]
     limited = await served.client.post("/removals/new", data={**FORM, "csrf": token})
-    assert "too many requests" in await limited.text()
+    assert "Too many requests from your address: try again in" in await limited.text()
