@@ -78,7 +78,8 @@ def _new_form(
     request: web.Request, *, status: int = 200, details: list[str] | None = None, **values: str
 ) -> web.Response:
     fields = {name: values.get(name, "") for name in FORM_FIELDS}
-    sites = " or ".join(origin_text(origin) for origin in own_origins(request)) or "this site"
+    origins = [origin_text(origin) for origin in own_origins(request)]
+    sites = " or ".join(origins) or "this site"
     return _html(
         request,
         "removal_new.html",
@@ -88,6 +89,7 @@ def _new_form(
         search_checked=Safe(" checked") if values.get("search") else "",
         ai_uses=AI_USE_WORDS,
         sites=sites,
+        first_site=origins[0] if origins else "https://",
         **fields,
         **LIMITS,
     )

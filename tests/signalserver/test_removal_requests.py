@@ -459,3 +459,31 @@ async def test_form_checkbox_withdraws_search_and_is_kept_on_refusal(served: Ser
     }
     assert (await verdicts(served, "https://news.example/open/a"))[Use.SEARCH] == "allow"
     assert (await verdicts(served, "https://news.example/open/b"))[Use.SEARCH] == "deny"
+
+
+@pytest.mark.parametrize("search", [False, True])
+async def test_status_page_says_which_uses_are_withdrawn(served: Served, search: bool) -> None:
+    page = await served.client.get("/removals/new")
+    token = hidden(await page.text(), "csrf")
+    fields = {"search": "withdraw"} if search else {}
+    made = await served.client.post("/removals/new", data={**FORM, **fields, "csrf": token})
+    receipt_page = await made.text()
+    rid = re.search(r'id="request-id" class="receipt">([^<]+)<', receipt_page)
+    receipt = re.search(r'id="receipt" class="receipt">([^<]+)<', receipt_page)
+    assert rid
+    assert receipt
+    status = await served.client.post(
+        "/removals/status",
+        data={"csrf": hidden(receipt_page, "csrf"), "id": rid[1], "receipt": receipt[1]},
+    )
+    said = re.search(r'<p id="uses">(.*?)</p>', await status.text())
+    assert said
+    ai = (
+        "Uses withdrawn: text and data mining; AI training; generative AI training; use as "
+        "input to AI answers (grounding, retrieval)"
+    )
+    assert said[1] == (
+        f"{ai}; search indexing."
+        if search
+        else f"{ai}. Search engines may still index these addresses."
+    )
