@@ -72,7 +72,10 @@ def _vector(stmt: Statement, tdm_covers_search: bool) -> tuple[int, ...]:
     hit = _VECTORS.get(key)
     if hit is not None and hit[0] is stmt:
         return hit[1]
-    spread = apply_hierarchy(stmt.uses, tdm_covers_search=tdm_covers_search)
+    if stmt.exact:
+        spread = {use: stmt.uses.get(use, Permission.UNKNOWN) for use in _USES}
+    else:
+        spread = apply_hierarchy(stmt.uses, tdm_covers_search=tdm_covers_search)
     vector = tuple(STRICTNESS[spread[use]] for use in _USES)
     if len(_VECTORS) >= _MAX_CACHED:
         _VECTORS.clear()

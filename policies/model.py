@@ -173,7 +173,9 @@ class Statement:
     """One thing a site said, with where it said it and what it means per use.
 
     ``uses`` holds the mechanism's own mapping before the hierarchy is applied; uses not
-    mentioned are unknown.
+    mentioned are unknown. An ``exact`` statement has already said what it means for every
+    narrower use, so the hierarchy is not applied to it: a removal request says itself
+    whether search is withdrawn, and ``tdm_covers_search`` must not add it.
     """
 
     signal: Signal
@@ -189,6 +191,7 @@ class Statement:
     """The free licences under which each use this statement allows is allowed, hierarchy
     applied (an RSL ``<license>`` without a price still asks for credit, copyright, terms)."""
     note: str = ""
+    exact: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -43,7 +43,7 @@ def rate_limit(request: web.Request) -> None:
     if wait > 0:
         raise ApiError(
             429,
-            f"too many requests from your address; try again in {counted(int(wait) + 1, 'second')}",
+            f"Too many requests from your address: try again in {counted(int(wait) + 1, 'second')}.",
         ).with_retry_after(int(wait) + 1)
 
 
@@ -110,7 +110,7 @@ def check_csrf(request: web.Request, submitted: str) -> None:
     ):
         raise ApiError(
             403,
-            "the form expired or was not sent from this site; reload the page and try again",
+            "The form expired or was not sent from this site: reload the page and try again.",
         )
 
 

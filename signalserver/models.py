@@ -1,4 +1,7 @@
-"""The stored tables (SQLModel) and the API's input/output shapes (pydantic).
+"""The stored tables (SQLModel) and the admin API's input shapes (pydantic).
+
+A removal request is read by signalserver/removal_input.py, which words its refusals for the
+visitors who send them.
 
 Tables are append-only where history matters: a policy version is never updated or deleted, so
 "which policy was live at time T" always has an answer (issue 3 section 3). A removal request
@@ -11,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Column, DateTime, Text
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
@@ -23,6 +26,9 @@ MAX_CONTACT_CHARS: Final = 320
 MAX_RELATION_CHARS: Final = 200
 MAX_TEXT_CHARS: Final = 5000
 MAX_REASON_CHARS: Final = 2000
+
+WITHDRAWN_BEFORE_USES: Final = '["tdm", "ai-train", "genai-train", "ai-input", "search"]'
+"""What a request stored before requests named their uses withdrew: every use."""
 
 RemovalStatus = Literal["pending", "approved", "rejected"]
 
@@ -67,6 +73,8 @@ class RemovalRequest(SQLModel, table=True):
     urls: str = SQLField(sa_column=Column(Text(), nullable=False))
     """JSON array of URLs (one URL prefix when ``prefix``)."""
     prefix: bool = False
+    uses: str = SQLField(default=WITHDRAWN_BEFORE_USES, sa_column=Column(Text(), nullable=False))
+    """JSON array of the withdrawn uses, narrower ones included (policies/removals.py)."""
     requester_name: str = SQLField(max_length=MAX_NAME_CHARS)
     contact: str = SQLField(max_length=MAX_CONTACT_CHARS)
     relation: str = SQLField(max_length=MAX_RELATION_CHARS)
@@ -78,55 +86,6 @@ class RemovalRequest(SQLModel, table=True):
 
 
 # --- API shapes -----------------------------------------------------------------------------
-
-
-def _http_url(value: str) -> str:
-    value = value.strip()
-    if len(value) > MAX_URL_CHARS:
-        raise ValueError(f"a URL may be at most {MAX_URL_CHARS} characters")
-    scheme, sep, rest = value.partition("://")
-    if not sep or scheme.lower() not in ("http", "https") or not rest or rest.startswith("/"):
-        raise ValueError("must be an absolute http:// or https:// URL")
-    if any(ch.isspace() or ord(ch) < 32 for ch in value):
-        raise ValueError("a URL must not contain spaces or control characters")
-    return value
-
-
-class RemovalIn(BaseModel):
-    """A removal request as submitted (API JSON or the HTML form)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    urls: list[str] | None = Field(default=None, max_length=MAX_URLS)
-    url_prefix: str | None = None
-    name: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
-    contact: str = Field(min_length=3, max_length=MAX_CONTACT_CHARS)
-    relation: str = Field(min_length=1, max_length=MAX_RELATION_CHARS)
-    text: str = Field(default="", max_length=MAX_TEXT_CHARS)
-
-    @field_validator("urls")
-    @classmethod
-    def _urls(cls, value: list[str] | None) -> list[str] | None:
-        if value is None:
-            return None
-        return list(dict.fromkeys(_http_url(url) for url in value))
-
-    @field_validator("url_prefix")
-    @classmethod
-    def _prefix(cls, value: str | None) -> str | None:
-        return None if value is None else _http_url(value)
-
-    @model_validator(mode="after")
-    def _one_target(self) -> RemovalIn:
-        if bool(self.urls) == (self.url_prefix is not None):
-            raise ValueError("give either 'urls' (one or more) or 'url_prefix', not both")
-        return self
-
-    def targets(self) -> tuple[list[str], bool]:
-        """The URLs to store and whether they are one prefix."""
-        if self.url_prefix is not None:
-            return [self.url_prefix], True
-        return list(self.urls or ()), False
 
 
 class DecisionIn(BaseModel):

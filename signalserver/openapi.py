@@ -75,18 +75,45 @@ def openapi_document() -> dict[str, Any]:
             "contact": {"type": "string", "minLength": 3, "maxLength": models.MAX_CONTACT_CHARS},
             "relation": {"type": "string", "minLength": 1, "maxLength": models.MAX_RELATION_CHARS},
             "text": {"type": "string", "maxLength": models.MAX_TEXT_CHARS},
+            "uses": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "enum": [str(use) for use in Use]},
+                "description": (
+                    "The uses withdrawn (docs/decisions.md vocabulary); a use takes its "
+                    "narrower ones with it, except search. Default: every AI use "
+                    '["tdm", "ai-train", "genai-train", "ai-input"]. Search is withdrawn '
+                    'only when "search" is listed.'
+                ),
+            },
         },
-        "description": "Give either urls (one or more) or url_prefix.",
+        "description": (
+            "Give either urls (one or more) or url_prefix. Every address must be on the "
+            "site's own origin (the policy's [site] url or the server's --base-url: same "
+            "scheme, host and port; a subdomain is another site). A refusal is a 400 whose "
+            "error and errors[].message are plain sentences for the requester, with "
+            "errors[].field naming the field."
+        ),
     }
     removal_public = {
         "type": "object",
-        "required": ["id", "status", "reason", "urls", "prefix", "created_at", "decided_at"],
+        "required": [
+            "id",
+            "status",
+            "reason",
+            "urls",
+            "prefix",
+            "uses",
+            "created_at",
+            "decided_at",
+        ],
         "properties": {
             "id": string,
             "status": {"type": "string", "enum": ["pending", "approved", "rejected"]},
             "reason": string,
             "urls": {"type": "array", "items": string},
             "prefix": {"type": "boolean"},
+            "uses": {"type": "array", "items": {"type": "string", "enum": [str(u) for u in Use]}},
             "created_at": string,
             "decided_at": {"type": ["string", "null"]},
         },
@@ -202,7 +229,7 @@ def openapi_document() -> dict[str, Any]:
             "/.well-known/heedful/removals.json": _text_file(
                 "/.well-known/heedful/removals.json",
                 JSON,
-                "Approved removals (URLs and times only)",
+                "Approved removals (URLs, withdrawn uses and times only)",
                 {"type": "object", "required": ["version", "generated", "removals"]},
             ),
             "/api/v1/check": {

@@ -12,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text as sql_text
 from sqlmodel import col, select
 
-from policies.removals import Removal
+from policies.model import Use
+from policies.removals import EVERY_USE, Removal, withdrawn_uses
 from signalserver.db import Database
 from signalserver.errors import Conflict, NotFound
-from signalserver.models import Credential, DecisionIn, PolicyVersion, RemovalIn, RemovalRequest
+from signalserver.models import Credential, DecisionIn, PolicyVersion, RemovalRequest
+from signalserver.removal_input import RemovalIn
 from signalserver.security import HashedSecret, new_id, new_token, sha256_hex
 
 ADMIN_TOKEN = "admin-token"  # noqa: S105 -- the credential's name, not a secret
@@ -142,13 +144,13 @@ async def set_credential_once(db: Database, name: str, hashed: HashedSecret) -> 
 
 async def add_removal(db: Database, request: RemovalIn) -> tuple[RemovalRequest, str]:
     """Store a request (committed before this returns) and return it with its receipt."""
-    urls, prefix = request.targets()
     receipt = new_token()
     row = RemovalRequest(
         id=new_id(),
         receipt_sha256=sha256_hex(receipt),
-        urls=json.dumps(urls),
-        prefix=prefix,
+        urls=json.dumps(list(request.urls)),
+        prefix=request.prefix,
+        uses=json.dumps([str(use) for use in request.uses]),
         requester_name=request.name,
         contact=request.contact,
         relation=request.relation,
@@ -208,6 +210,7 @@ async def approved_removals(db: Database) -> list[Removal]:
         Removal(
             url=url,
             prefix=row.prefix,
+            uses=removal_uses(row),
             approved_at=iso_seconds(row.decided_at or row.created_at),
         )
         for row in rows
@@ -218,3 +221,13 @@ async def approved_removals(db: Database) -> list[Removal]:
 def removal_urls(row: RemovalRequest) -> list[str]:
     urls = json.loads(row.urls)
     return [str(u) for u in urls] if isinstance(urls, list) else []
+
+
+def removal_uses(row: RemovalRequest) -> tuple[Use, ...]:
+    """The uses a stored request withdraws; a value that cannot be read withdraws every use."""
+    try:
+        named = json.loads(row.uses)
+    except ValueError:
+        return EVERY_USE
+    known = [Use(v) for v in named if v in set(Use)] if isinstance(named, list) else []
+    return withdrawn_uses(known) if known else EVERY_USE

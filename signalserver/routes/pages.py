@@ -10,6 +10,8 @@ from aiohttp import web
 from multidict import MultiDict
 from pydantic import ValidationError
 
+from policies.model import Use
+from policies.removals import AI_USES
 from signalserver import models, store
 from signalserver.auth import (
     CSRF_FIELD,
@@ -24,9 +26,15 @@ from signalserver.auth import (
 from signalserver.errors import ApiError
 from signalserver.keys import DATABASE
 from signalserver.middlewares import validation_errors
-from signalserver.models import DecisionIn, RemovalIn, RemovalRequest
+from signalserver.models import DecisionIn, RemovalRequest
+from signalserver.removal_input import (
+    USE_WORDS,
+    RemovalRefused,
+    origin_text,
+    read_removal,
+)
 from signalserver.routes.admin import decide
-from signalserver.routes.removals import lookup
+from signalserver.routes.removals import lookup, own_origins
 from signalserver.templating import Safe, escape, page
 
 routes = web.RouteTableDef()
@@ -40,6 +48,7 @@ LIMITS = {
     "max_text": models.MAX_TEXT_CHARS,
 }
 FORM_FIELDS = ("urls", "url_prefix", "name", "contact", "relation", "text")
+AI_USE_WORDS = ", ".join(USE_WORDS[use] for use in AI_USES[:-1]) + f" and {USE_WORDS[AI_USES[-1]]}"
 
 
 def _html(
@@ -59,7 +68,7 @@ def _html(
 
 async def _form(request: web.Request) -> MultiDict[str]:
     if request.content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        raise ApiError(415, "send the form from this site's page")
+        raise ApiError(415, "Send the form from this site's removal page.")
     form = await request.post()
     check_csrf(request, str(form.get(CSRF_FIELD, "")))
     return MultiDict((k, v) for k, v in form.items() if isinstance(v, str))
@@ -69,12 +78,18 @@ def _new_form(
     request: web.Request, *, status: int = 200, details: list[str] | None = None, **values: str
 ) -> web.Response:
     fields = {name: values.get(name, "") for name in FORM_FIELDS}
+    origins = [origin_text(origin) for origin in own_origins(request)]
+    sites = " or ".join(origins) or "this site"
     return _html(
         request,
         "removal_new.html",
         title="Ask for a work to be removed",
         status=status,
         details=details or [],
+        search_checked=Safe(" checked") if values.get("search") else "",
+        ai_uses=AI_USE_WORDS,
+        sites=sites,
+        first_site=origins[0] if origins else "https://",
         **fields,
         **LIMITS,
     )
@@ -95,20 +110,18 @@ async def submit_removal(request: web.Request) -> web.Response:
     rate_limit(request)
     form = await _form(request)
     values = {name: str(form.get(name, "")) for name in FORM_FIELDS}
+    search = form.get("search") == "withdraw"
+    uses = [str(use) for use in AI_USES] + (["search"] if search else [])
     urls = [line.strip() for line in values["urls"].splitlines() if line.strip()]
     prefix = values["url_prefix"].strip()
     try:
-        removal = RemovalIn(
-            urls=urls or None,
-            url_prefix=prefix or None,
-            name=values["name"],
-            contact=values["contact"],
-            relation=values["relation"],
-            text=values["text"],
+        removal = read_removal(
+            {**values, "urls": urls or None, "url_prefix": prefix or None, "uses": uses},
+            origins=own_origins(request),
         )
-    except ValidationError as exc:
-        problems = [str(e["message"]) for e in validation_errors(exc)]
-        return _new_form(request, status=400, details=problems, **values)
+    except RemovalRefused as exc:
+        shown = {**values, "search": "withdraw" if search else ""}
+        return _new_form(request, status=400, details=exc.problems, **shown)
     row, receipt = await store.add_removal(request.app[DATABASE], removal)
     return _html(
         request,
@@ -135,6 +148,10 @@ def _status_result(row: RemovalRequest) -> Safe:
     urls = "".join(f"<li>{escape(u)}</li>" for u in store.removal_urls(row))
     label = "Every address starting with" if row.prefix else "Addresses"
     parts.append(f"<p>{label}:</p><ul>{urls}</ul>")
+    uses = store.removal_uses(row)
+    withdrawn = "; ".join(USE_WORDS[use] for use in uses)
+    search = "" if Use.SEARCH in uses else " Search engines may still index these addresses."
+    parts.append(f'<p id="uses">Uses withdrawn: {escape(withdrawn)}.{escape(search)}</p>')
     return Safe("".join(parts))
 
 
@@ -211,7 +228,10 @@ def _row(row: RemovalRequest, csrf: str) -> str:
     who = f"{escape(row.requester_name)} ({escape(row.relation)}), contact {escape(row.contact)}"
     cells = [
         f"<td>{escape(store.iso(row.created_at)[:19])}</td>",
-        f"<td>{'prefix ' if row.prefix else ''}<ul>{urls}</ul></td>",
+        (
+            f"<td>{'prefix ' if row.prefix else ''}<ul>{urls}</ul>"
+            f"<p>Withdraws: {escape(', '.join(str(u) for u in store.removal_uses(row)))}</p></td>"
+        ),
         f"<td>{who}<p>{escape(row.message)}</p></td>",
     ]
     if row.status == "pending":

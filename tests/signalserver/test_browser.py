@@ -61,7 +61,17 @@ def test_creator_submits_and_admin_approves(browser: object, server: ServeProces
     page.get_by_label("How we can reach you (email address or similar)").fill("jane@example.org")
     page.get_by_label("Your relation to the work").fill("author")
     page.get_by_role("button", name="Send request").click()
-    expect(page.locator(".errors")).to_contain_text("absolute http")
+    expect(page.locator(".errors")).to_contain_text("“not-a-url” is not a web address")
+    # Another site's page is refused in words, with the values kept and search still offered.
+    page.get_by_label("Addresses (URLs) of the work, one per line").fill(
+        "https://other.example/photo"
+    )
+    page.get_by_label("Also remove the work from search engines").check()
+    page.get_by_role("button", name="Send request").click()
+    expect(page.locator(".errors")).to_contain_text(
+        "only addresses starting with https://news.example can be removed here"
+    )
+    expect(page.get_by_label("Also remove the work from search engines")).to_be_checked()
 
     admin = browser.new_context(java_script_enabled=False)
     review = admin.new_page()
@@ -79,6 +89,9 @@ def test_creator_submits_and_admin_approves(browser: object, server: ServeProces
     ) as resp:
         published = json.load(resp)
     assert [e["url"] for e in published["removals"]] == [work]
+    assert [e["uses"] for e in published["removals"]] == [
+        ["tdm", "ai-train", "genai-train", "ai-input"]
+    ]
     assert "jane@example.org" not in json.dumps(published)
     assert "Jane Doe" not in json.dumps(published)
 

@@ -35,7 +35,7 @@ async def test_migrations_match_models(backend: str) -> None:
             assert await connection.run_sync(_differences) == []
             tables, version = await connection.run_sync(_state)
         assert {"policy_version", "credential", "removal_request", "alembic_version"} <= tables
-        assert version == "0001"
+        assert version == "0002"
     finally:
         await engine.dispose()
 

@@ -84,7 +84,8 @@ async def test_validation_errors_are_shown_with_the_values_kept(served: Served) 
     assert resp.status == 400
     html = await resp.text()
     assert 'class="errors"' in html
-    assert "absolute http" in html
+    assert "“not a url” is not a web address" in html
+    assert "Give your name." in html
     assert "not a url" in html
     assert 'value="jane@example.org"' in html
 
@@ -156,4 +157,4 @@ async def test_form_rate_limited(serve: ServeFactory) -> None:
     ]
     assert statuses == [201, 201, 429]
     limited = await served.client.post("/removals/new", data={**FORM, "csrf": token})
-    assert "too many requests" in await limited.text()
+    assert "Too many requests from your address: try again in" in await limited.text()

@@ -74,8 +74,10 @@ async def test_end_to_end_approval_is_published_without_personal_data(served_on:
 
 
 async def test_check_api_denies_a_removed_url(served: Served) -> None:
-    url = served.url("/open/photo-1")
-    made = await submit(served, {**REQUEST, "urls": None, "url_prefix": served.url("/open/")})
+    url = "https://news.example/open/photo-1"
+    made = await submit(
+        served, {**REQUEST, "urls": None, "url_prefix": "https://news.example/open/"}
+    )
     before = await (
         await served.client.get("/api/v1/check", params={"url": url, "use": "ai-train"})
     ).json()

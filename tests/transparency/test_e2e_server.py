@@ -80,7 +80,9 @@ def test_withdrawn_consent_is_found_purged_and_reported(tmp_path: Path) -> None:
         assert works <= kept
 
         # The site withdraws AI-training consent for /photos/ ...
-        call(server, "PUT", "/api/v1/admin/policy", {"text": POLICY + WITHDRAWN}, admin=True)
+        # (the policy names the address it is served at: removals may only name the site's own)
+        served_policy = (POLICY + WITHDRAWN).replace("https://gazette.example", server.url)
+        call(server, "PUT", "/api/v1/admin/policy", {"text": served_policy}, admin=True)
         # ... and approves a creator's removal request for one article.
         removed = server.url + ARTICLES[1]
         request = call(

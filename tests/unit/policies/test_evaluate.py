@@ -6,12 +6,13 @@ explain it. Sources: standards.md sections, or "issue 2" for rules the issue sta
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import pytest
 
 from policies import decide
-from policies.model import Mode, Permission, Use, Verdict
+from policies.model import Mode, Permission, Signal, Use, Verdict
 
 URL = "https://pub.example/articles/1"
 RSL_PAID = """<rsl xmlns="https://rslstandard.org/rsl"><content url="/" server="https://lic.example/">
@@ -499,3 +500,33 @@ def test_published_removal_denies_every_use() -> None:
         ).verdict
         is Verdict.ALLOW
     )
+
+
+@pytest.mark.parametrize("tdm_covers_search", [False, True])
+@pytest.mark.parametrize("search_named", [False, True])
+def test_published_removal_withdraws_exactly_the_named_uses(
+    tdm_covers_search: bool, search_named: bool
+) -> None:
+    """A removal says itself whether search goes: ``tdm_covers_search`` adds nothing to it."""
+    from policies.evaluate import evaluate
+    from policies.site import SignalFile, read_site
+
+    uses = ["tdm", "ai-train", "genai-train", "ai-input"] + (["search"] if search_named else [])
+    entry = {"url": "https://pub.example/articles/", "prefix": True, "uses": uses}
+    site = read_site(
+        "https://pub.example",
+        robots=SignalFile(url="https://pub.example/robots.txt", status=404),
+        removals=SignalFile(
+            url="https://pub.example/.well-known/heedful/removals.json",
+            status=200,
+            body=json.dumps({"version": 1, "removals": [entry]}).encode(),
+        ),
+    )
+    for use in Use:
+        decision = evaluate(
+            site, None, url=URL, agent="HeedfulBot", use=use, tdm_covers_search=tdm_covers_search
+        )
+        withdrawn = use is not Use.SEARCH or search_named
+        assert decision.verdict is (Verdict.DENY if withdrawn else Verdict.ALLOW), use
+        removal = [r for r in decision.reasons if r.signal is Signal.REMOVALS]
+        assert [r.effect for r in removal] == (["deny"] if withdrawn else [])

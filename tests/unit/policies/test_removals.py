@@ -9,13 +9,19 @@ import pytest
 from policies.diagnostics import Severity
 from policies.model import Permission, Signal, Use
 from policies.removals import (
+    AI_USES,
     MAX_REMOVALS_BYTES,
     REMOVALS_PATH,
     Removal,
     Removals,
     parse_removals,
     render_removals,
+    withdrawn_uses,
 )
+
+AI_TRAIN_ONLY = (Use.AI_TRAIN, Use.GENAI_TRAIN)
+NO_USES = ("removals-no-uses", Severity.ERROR)
+UNKNOWN = ("removals-unknown-use", Severity.WARNING)
 
 SRC = "https://site.example" + REMOVALS_PATH
 PHOTO = "https://site.example/photos/42"
@@ -41,7 +47,7 @@ def test_removal_covers(removal: Removal, url: str, covered: bool) -> None:
     assert removal.covers(url) is covered
 
 
-def test_statement_denies_every_use_and_names_the_entry() -> None:
+def test_statement_withdraws_every_ai_use_keeps_search_and_names_the_entry() -> None:
     removals = Removals(
         entries=(Removal(url=GALLERY, prefix=True, approved_at="2026-11-24T09:30:00Z"),),
         source=SRC,
@@ -51,14 +57,58 @@ def test_statement_denies_every_use_and_names_the_entry() -> None:
     assert stmt.signal is Signal.REMOVALS
     assert stmt.source == SRC
     assert stmt.location == "$.removals[0]"
-    assert dict(stmt.uses) == dict.fromkeys(Use, Permission.DENY)
+    assert dict(stmt.uses) == {
+        Use.TDM: Permission.DENY,
+        Use.AI_TRAIN: Permission.DENY,
+        Use.GENAI_TRAIN: Permission.DENY,
+        Use.AI_INPUT: Permission.DENY,
+        Use.SEARCH: Permission.UNKNOWN,
+    }
+    assert stmt.exact
     assert json.loads(stmt.rule) == {
         "url": GALLERY,
         "prefix": True,
+        "uses": ["tdm", "ai-train", "genai-train", "ai-input"],
         "approved_at": "2026-11-24T09:30:00Z",
     }
     assert "2026-11-24T09:30:00Z" in stmt.note
+    assert "search is not withdrawn" in stmt.note
     assert removals.statement(PHOTO) is None
+
+
+def test_search_is_withdrawn_only_when_named() -> None:
+    removals = Removals(entries=(Removal(url=PHOTO, uses=(*AI_USES, Use.SEARCH)),))
+    stmt = removals.statement(PHOTO)
+    assert stmt is not None
+    assert dict(stmt.uses) == dict.fromkeys(Use, Permission.DENY)
+    assert "search is not withdrawn" not in stmt.note
+
+
+# (id, source, named, withdrawn)
+WITHDRAWN_CASES = [
+    ("tdm takes ai uses, not search", "docs/decisions.md Uses", [Use.TDM], AI_USES),
+    ("ai-train takes genai-train", "docs/decisions.md Uses", [Use.AI_TRAIN], AI_TRAIN_ONLY),
+    ("ai-input alone", "docs/decisions.md Uses", [Use.AI_INPUT], (Use.AI_INPUT,)),
+    ("search alone", "own: named uses only", [Use.SEARCH], (Use.SEARCH,)),
+    ("vocabulary order", "own", [Use.SEARCH, Use.AI_INPUT], (Use.AI_INPUT, Use.SEARCH)),
+]
+
+
+@pytest.mark.parametrize(
+    ("named", "withdrawn"), [c[2:] for c in WITHDRAWN_CASES], ids=[c[0] for c in WITHDRAWN_CASES]
+)
+def test_withdrawn_uses(named: list[Use], withdrawn: tuple[Use, ...]) -> None:
+    assert withdrawn_uses(named) == withdrawn
+
+
+def test_two_requests_for_one_work_add_up() -> None:
+    removals = Removals(
+        entries=(Removal(url=PHOTO, uses=(Use.AI_INPUT,)), Removal(url=PHOTO, uses=(Use.SEARCH,)))
+    )
+    stmt = removals.statement(PHOTO)
+    assert stmt is not None
+    denied = {use for use, perm in stmt.uses.items() if perm is Permission.DENY}
+    assert denied == {Use.AI_INPUT, Use.SEARCH}
 
 
 def test_first_covering_entry_is_the_reason() -> None:
@@ -72,12 +122,15 @@ def test_render_then_parse_round_trips() -> None:
     entries = [
         Removal(url=PHOTO, approved_at="2026-11-24T09:30:00Z"),
         Removal(url=GALLERY, prefix=True, approved_at="2026-11-25T10:00:00Z"),
+        Removal(url=PHOTO + "1", uses=(Use.AI_INPUT, Use.SEARCH)),
     ]
     text = render_removals(entries, generated_at="2026-11-25T12:00:00Z")
     document = json.loads(text)
     assert document["version"] == 1
     assert document["generated"] == "2026-11-25T12:00:00Z"
-    assert all(set(item) == {"url", "prefix", "approved_at"} for item in document["removals"])
+    assert all(
+        set(item) == {"url", "prefix", "uses", "approved_at"} for item in document["removals"]
+    )
     parsed = parse_removals(text, source=SRC)
     assert parsed.diagnostics == ()
     assert parsed.value.entries == tuple(entries)
@@ -131,6 +184,41 @@ def test_bad_documents_give_diagnostics_not_exceptions(
     assert len(parsed.value.entries) == count
     assert [d.code for d in parsed.diagnostics] == codes
     assert all(d.severity is Severity.ERROR for d in parsed.diagnostics)
+
+
+# (id, source, uses as written, withdrawn, diagnostics)
+USES_CASES = [
+    ("no uses field: every use", "own: lists before the field", None, tuple(Use), []),
+    ("named uses", "own", ["ai-input"], (Use.AI_INPUT,), []),
+    ("narrower uses follow", "docs/decisions.md Uses", ["tdm"], AI_USES, []),
+    ("search named", "own", ["ai-train", "search"], (*AI_TRAIN_ONLY, Use.SEARCH), []),
+    (
+        "unknown use ignored",
+        "own",
+        ["ai-input", "teleport"],
+        (Use.AI_INPUT,),
+        [("removals-unknown-use", Severity.WARNING)],
+    ),
+    ("empty list: every use", "never read as permission", [], tuple(Use), [NO_USES]),
+    ("not a list: every use", "never read as permission", "ai-input", tuple(Use), [NO_USES]),
+    ("only unknown: every use", "never read as permission", ["x"], tuple(Use), [UNKNOWN, NO_USES]),
+]
+
+
+@pytest.mark.parametrize(
+    ("uses", "withdrawn", "diagnostics"),
+    [c[2:] for c in USES_CASES],
+    ids=[c[0] for c in USES_CASES],
+)
+def test_uses_are_read_and_what_cannot_be_read_withdraws_everything(
+    uses: object, withdrawn: tuple[Use, ...], diagnostics: list[tuple[str, Severity]]
+) -> None:
+    entry: dict[str, object] = {"url": PHOTO}
+    if uses is not None:
+        entry["uses"] = uses
+    parsed = parse_removals(json.dumps({"version": 1, "removals": [entry]}))
+    assert parsed.value.entries[0].uses == withdrawn
+    assert [(d.code, d.severity) for d in parsed.diagnostics] == diagnostics
 
 
 def test_string_prefix_is_not_read_as_a_prefix() -> None:
