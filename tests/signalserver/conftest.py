@@ -8,12 +8,10 @@ fresh database per test, dropped afterwards).
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from aiohttp import web
@@ -22,6 +20,7 @@ from aiohttp.test_utils import TestClient
 from signalserver.app import create_app
 from signalserver.config import ServerConfig, async_database_url
 from signalserver.keys import STARTUP
+from tests.helpers.databases import create_database, drop_database
 from tests.helpers.services import database_url as postgres_url
 
 POLICY = """\
@@ -96,23 +95,10 @@ class Served:
 
 
 async def _create_pg_database(base: str) -> tuple[str, Callable[[], Awaitable[None]]]:
-    import asyncpg
-
-    name = f"heedful_test_{secrets.token_hex(6)}"
-    admin = await asyncpg.connect(base)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    parts = urlsplit(base)
-    url = urlunsplit(parts._replace(path=f"/{name}"))
+    url = await create_database(base)
 
     async def drop() -> None:
-        conn = await asyncpg.connect(base)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+        await drop_database(base, url)
 
     return url, drop
 

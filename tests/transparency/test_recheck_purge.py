@@ -8,9 +8,16 @@ from pathlib import Path
 import pytest
 
 from crawler.transparency.warcrecords import records
-from tests.transparency.conftest import ETAG_PAGE, World, heedful, json_lines, sql
+from tests.transparency.conftest import ETAG_PAGE, World, heedful, json_lines
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def world(ledger_world: World) -> World:
+    """Each test here runs on a SQLite ledger and on a PostgreSQL one."""
+    return ledger_world
+
 
 WITHDRAW_PHOTOS = (
     "User-agent: *\nDisallow: /private\nAllow: /\nContent-Usage: /photos/ train-ai=n\n"
@@ -34,13 +41,13 @@ def withdraw(world: World) -> set[str]:
     return {world.url("news", p) for p in ("/photos/1", "/photos/2", "/b")}
 
 
-def crawl_rows(out: Path) -> list[tuple[object, ...]]:
-    return sql(out, "select * from heedful_url_event where event = 'crawl' order by id")
+def crawl_rows(world: World) -> list[tuple[object, ...]]:
+    return world.sql("select * from heedful_url_event where event = 'crawl' order by id")
 
 
-def kept_count(out: Path) -> int:
+def kept_count(world: World) -> int:
     query = "select count(*) from heedful_url_event where event='crawl' and status='kept'"
-    return int(sql(out, query)[0][0])
+    return int(world.sql(query)[0][0])
 
 
 def all_records(out: Path) -> dict[tuple[str, str, str], bytes]:
@@ -53,25 +60,24 @@ def all_records(out: Path) -> dict[tuple[str, str, str], bytes]:
 
 
 def test_unchanged_sites_withdraw_nothing(world: World) -> None:
-    before = crawl_rows(world.out)
-    done = heedful("recheck", str(world.out), "--json")
+    before = crawl_rows(world)
+    done = world.heedful("recheck", "--json")
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
     assert (world.out / "purge-list.jsonl").read_text() == ""
-    statuses = sql(
-        world.out,
+    statuses = world.sql(
         "select status, count(*) from heedful_url_event where event='recheck' group by status",
     )
-    assert statuses == [("kept", kept_count(world.out))]
-    assert crawl_rows(world.out) == before  # history is never rewritten
-    runs = sql(world.out, "select items, kept, withdrawn from heedful_recheck")
-    assert runs == [(kept_count(world.out), kept_count(world.out), 0)]
+    assert statuses == [("kept", kept_count(world))]
+    assert crawl_rows(world) == before  # history is never rewritten
+    runs = world.sql("select items, kept, withdrawn from heedful_recheck")
+    assert runs == [(kept_count(world), kept_count(world), 0)]
 
 
 def test_withdrawn_items_are_exactly_the_purge_list(world: World) -> None:
     expected = withdraw(world)
-    before = crawl_rows(world.out)
-    done = heedful("recheck", str(world.out), "--json")
+    before = crawl_rows(world)
+    done = world.heedful("recheck", "--json")
     assert done.returncode == 0, done.stderr
     lines = json_lines(done.stdout)
     assert {line["url"] for line in lines} == expected
@@ -84,15 +90,14 @@ def test_withdrawn_items_are_exactly_the_purge_list(world: World) -> None:
         assert signals == ({"removals"} if line["url"].endswith("/b") else {"content-usage"})
     file_lines = json_lines((world.out / "purge-list.jsonl").read_text())
     assert file_lines == lines
-    assert crawl_rows(world.out) == before
-    withdrawn = sql(
-        world.out, "select url from heedful_url_event where event='recheck' and status='withdrawn'"
+    assert crawl_rows(world) == before
+    withdrawn = world.sql(
+        "select url from heedful_url_event where event='recheck' and status='withdrawn'"
     )
     assert {u for (u,) in withdrawn} == expected
     # The signal files the re-check read are evidence in the ledger, under the re-check's id.
-    recheck_id = sql(world.out, "select recheck_id from heedful_recheck")[0][0]
-    kinds = sql(
-        world.out,
+    recheck_id = world.sql("select recheck_id from heedful_recheck")[0][0]
+    kinds = world.sql(
         "select distinct kind from heedful_signal_snapshot where crawl_id = ?",
         recheck_id,
     )
@@ -101,16 +106,16 @@ def test_withdrawn_items_are_exactly_the_purge_list(world: World) -> None:
 
 def test_pages_are_rechecked_with_conditional_requests(world: World) -> None:
     etag_url = world.url("news", "/etag")
-    done = heedful("recheck", str(world.out), "--json", "--pages", "--no-progress")
+    done = world.heedful("recheck", "--json", "--pages", "--no-progress")
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
     log = [entry for entry in world.site("news").log if entry[1] == "/etag"]
     assert log[-1][2] == 304  # unchanged: the stored ETag was sent back
     ETAG_PAGE["etag"] = '"v2"'
     ETAG_PAGE["headers"] = {"Content-Usage": "train-ai=n"}
-    plain = heedful("recheck", str(world.out), "--json")
+    plain = world.heedful("recheck", "--json")
     assert plain.stdout == ""  # without --pages the stored headers decide
-    done = heedful("recheck", str(world.out), "--json", "--pages")
+    done = world.heedful("recheck", "--json", "--pages")
     assert done.returncode == 0, done.stderr
     assert [line["url"] for line in json_lines(done.stdout)] == [etag_url]
 
@@ -118,34 +123,33 @@ def test_pages_are_rechecked_with_conditional_requests(world: World) -> None:
 def test_unreachable_robots_is_unverified_unless_fail_closed(world: World) -> None:
     other = world.site("other")
     other.add("/robots.txt", "down", status=503, ctype="text/plain")
-    count = sql(
-        world.out,
+    count = world.sql(
         "select count(*) from heedful_url_event where event='crawl' and status='kept' "
         "and origin = ?",
         world.running.urls["other"],
     )[0][0]
     assert count > 0
-    done = heedful("recheck", str(world.out), "--json")
+    done = world.heedful("recheck", "--json")
     assert done.stdout == ""
-    assert sql(world.out, "select count(*) from heedful_url_event where status='unverified'") == [
+    assert world.sql("select count(*) from heedful_url_event where status='unverified'") == [
         (count,)
     ]
-    closed = heedful("recheck", str(world.out), "--json", "--fail-closed")
+    closed = world.heedful("recheck", "--json", "--fail-closed")
     assert len(json_lines(closed.stdout)) == count
 
 
 def test_purge_removes_exactly_the_listed_records(world: World) -> None:
     expected = withdraw(world)
-    assert heedful("recheck", str(world.out), "--json").returncode == 0
+    assert world.heedful("recheck", "--json").returncode == 0
     before = all_records(world.out)
     old_files = sorted(p.name for p in world.out.glob("*.warc.gz"))
 
-    dry = heedful("purge", str(world.out))
+    dry = world.heedful("purge")
     assert dry.returncode == 0, dry.stderr
     assert "would remove 3 records" in dry.stdout
     assert all_records(world.out) == before
 
-    done = heedful("purge", str(world.out), "--apply", "--json")
+    done = world.heedful("purge", "--apply", "--json")
     assert done.returncode == 0, done.stderr
     outcome = json.loads(done.stdout)
     assert outcome["records_removed"] == 3
@@ -161,23 +165,23 @@ def test_purge_removes_exactly_the_listed_records(world: World) -> None:
     superseded = world.out / "superseded" / outcome["purge_id"]
     assert sorted(p.name for p in superseded.iterdir()) == sorted(outcome["files"])
     assert set(outcome["files"]) <= set(old_files)
-    purged = sql(world.out, "select url from heedful_purged_item")
+    purged = world.sql("select url from heedful_purged_item")
     assert {u for (u,) in purged} == expected
-    assert sql(world.out, "select action, records_removed from heedful_purge") == [("apply", 3)]
+    assert world.sql("select action, records_removed from heedful_purge") == [("apply", 3)]
 
     # A second re-check follows the moved records and no longer lists the purged items.
-    again = heedful("recheck", str(world.out), "--json", "--pages")
+    again = world.heedful("recheck", "--json", "--pages")
     assert again.returncode == 0, again.stderr
     assert again.stdout == ""
-    report = json.loads(heedful("report", str(world.out), "--format", "json").stdout)
+    report = json.loads(world.heedful("report", "--format", "json").stdout)
     assert report["rechecks"]["current"]["purged"] == 3
     assert report["rechecks"]["current"]["withdrawn"] == 0
 
-    deleted = heedful("purge", str(world.out), "--delete-old", "--json")
+    deleted = world.heedful("purge", "--delete-old", "--json")
     assert deleted.returncode == 0, deleted.stderr
     assert len(json.loads(deleted.stdout)["deleted"]) == len(outcome["files"])
     assert not (world.out / "superseded").exists()
-    actions = sql(world.out, "select action from heedful_purge order by id")
+    actions = world.sql("select action from heedful_purge order by id")
     assert actions == [("apply",), ("delete-old",)]
 
 
@@ -188,29 +192,29 @@ def test_purge_counts_one_record_in_the_singular(world: World) -> None:
         removals(world.url("news", "/b")),
         ctype="application/json",
     )
-    assert heedful("recheck", str(world.out), "--json").returncode == 0
-    dry = heedful("purge", str(world.out))
+    assert world.heedful("recheck", "--json").returncode == 0
+    dry = world.heedful("purge")
     assert dry.returncode == 0, dry.stderr
     assert "would remove 1 record from 1 file\n" in dry.stdout
-    done = heedful("purge", str(world.out), "--apply")
+    done = world.heedful("purge", "--apply")
     assert "removed 1 record from 1 file\n" in done.stdout
-    deleted = heedful("purge", str(world.out), "--delete-old")
+    deleted = world.heedful("purge", "--delete-old")
     assert "deleted 1 old file\n" in deleted.stdout
 
 
 def test_purge_refuses_a_list_that_does_not_match(world: World) -> None:
     withdraw(world)
-    assert heedful("recheck", str(world.out), "--json").returncode == 0
+    assert world.heedful("recheck", "--json").returncode == 0
     listed = world.out / "purge-list.jsonl"
     lines = json_lines(listed.read_text())
     lines[0]["sha256"] = "0" * 64
     listed.write_text("".join(json.dumps(line) + "\n" for line in lines))
     before = all_records(world.out)
-    done = heedful("purge", str(world.out), "--apply")
+    done = world.heedful("purge", "--apply")
     assert done.returncode == 2
     assert "SHA-256" in done.stderr
     assert all_records(world.out) == before
-    assert sql(world.out, "select count(*) from heedful_purge") == [(0,)]
+    assert world.sql("select count(*) from heedful_purge") == [(0,)]
 
 
 def test_commands_fail_cleanly_without_a_ledger(tmp_path: Path) -> None:
