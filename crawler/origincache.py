@@ -254,10 +254,14 @@ class OriginCache:
             )
             if kind == "robots"
             else signal_file_outcome(
-                status=current.status, error=current.error, redirects=current.redirects
+                status=current.status,
+                error=current.error,
+                redirects=current.redirects,
+                truncated=current.truncated,
+                received=len(current.body),
             )
         )
-        if outcome.availability is Availability.UNREACHABLE:
+        if outcome.availability in (Availability.UNREACHABLE, Availability.UNREADABLE):
             # Never cached as permission: the failure holds until a retry after backoff.
             lifetime = min(self._backoff * (2**entry.failures), self._max_backoff)
             entry.failures += 1

@@ -8,7 +8,8 @@ that means (style.md B.1), so the crawler, the CLI and the tests read one table.
   (complete disallow) -- RFC 9309 sections 2.3.1.1-2.3.1.4.
 * Site-level signal files (tdmrep.json, ai.txt, RSL): 4xx means "no statement"; 5xx, 429 and
   network failures mean "unknown for that mechanism, retry later" (docs/decisions.md, Each
-  mechanism's own rules).
+  mechanism's own rules). A 2xx whose body was cut (over the size limit, or ended early) is
+  "unreadable": never "no statement", the uses it governs stay unknown until it can be read.
 * Responses to a content request: 401/402/403 are access or licence controls, never bypassed
   (docs/decisions.md, Access comes first; RSL 1.0 sections 5-6; Cloudflare's pay per crawl
   documentation).
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Final
@@ -30,7 +31,11 @@ from policies.model import LicenseOffer, Permission, Signal, Statement, Use
 MAX_REDIRECTS: Final = 5
 """RFC 9309 2.3.1.2: follow at least five consecutive redirects."""
 MAX_SIGNAL_BYTES: Final = 500 * 1024
-"""RFC 9309 2.5: the parsing limit MUST be at least 500 KiB; used for every signal file."""
+"""RFC 9309 2.5: the parsing limit MUST be at least 500 KiB. Also the limit of tdmrep.json,
+ai.txt and RSL documents, whose specifications set none (docs/decisions.md, Signal files that
+cannot be read, gives the reasons)."""
+MAX_ROBOTS_PARSE_BYTES: Final = MAX_SIGNAL_BYTES
+"""RFC 9309 2.5: robots.txt is parsed up to this many bytes and the rest ignored."""
 MAX_CACHE_SECONDS: Final = 24 * 3600
 """RFC 9309 2.4: a cached robots.txt SHOULD NOT be used for more than 24 hours."""
 
@@ -39,11 +44,17 @@ REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 
 
 class Availability(StrEnum):
-    """The three RFC 9309 access results (2.3.1.1 success, 2.3.1.3, 2.3.1.4)."""
+    """The three RFC 9309 access results (2.3.1.1 success, 2.3.1.3, 2.3.1.4), and ``unreadable``.
+
+    ``unreadable`` is for signal files only: the server answered 2xx but the body could not be
+    read whole (cut at the size limit, or ended early). robots.txt never gets it: a body over
+    500 KiB is parsed up to the limit, which is RFC 9309 section 2.5's own reading.
+    """
 
     FOUND = "found"
     UNAVAILABLE = "unavailable"
     UNREACHABLE = "unreachable"
+    UNREADABLE = "unreadable"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -117,12 +128,14 @@ SIGNAL_CONSEQUENCES: Final[Mapping[Availability, str]] = {
     Availability.FOUND: "read its statements",
     Availability.UNAVAILABLE: "no statement",
     Availability.UNREACHABLE: "unknown for this mechanism, retry later",
+    Availability.UNREADABLE: "unknown for the uses it governs until it can be read, retry later",
 }
 SIGNAL_CITES: Final[Mapping[Availability, str]] = {
     # Signal files borrow robots.txt's status table; their consequences are Heedful's
     # (docs/decisions.md): absent is no statement, unreachable is unknown until read.
     Availability.UNAVAILABLE: "RFC 9309 section 2.3.1.3, applied to signal files",
     Availability.UNREACHABLE: "docs/decisions.md, Each mechanism's own rules",
+    Availability.UNREADABLE: "docs/decisions.md, Signal files that cannot be read",
 }
 
 
@@ -132,6 +145,9 @@ class Outcome:
 
     availability: Availability
     reason: str
+    answered: bool = True
+    """False when no HTTP response arrived at all (refused, timed out, no such host): the host
+    itself failed, which a checker reports as ``failed`` rather than as a site's statement."""
 
 
 def status_meaning(status: int) -> StatusMeaning:
@@ -143,7 +159,12 @@ def status_meaning(status: int) -> StatusMeaning:
 
 
 def robots_outcome(
-    *, status: int | None, error: str = "", redirects: int = 0, truncated: bool = False
+    *,
+    status: int | None,
+    error: str = "",
+    redirects: int = 0,
+    truncated: bool = False,
+    received: int = 0,
 ) -> Outcome:
     """What fetching ``/robots.txt`` means for access (RFC 9309 section 2.3.1).
 
@@ -160,6 +181,9 @@ def robots_outcome(
         error=error,
         redirects=redirects,
         truncated=truncated,
+        received=received,
+        limit=MAX_ROBOTS_PARSE_BYTES,
+        unreadable_when_cut=False,
     )
 
 
@@ -170,6 +194,8 @@ def signal_file_outcome(
     redirects: int = 0,
     truncated: bool = False,
     name: str = "signal file",
+    received: int = 0,
+    limit: int = MAX_SIGNAL_BYTES,
 ) -> Outcome:
     """What fetching tdmrep.json, ai.txt or an RSL document means (docs/decisions.md, Each
     mechanism's own rules).
@@ -177,7 +203,10 @@ def signal_file_outcome(
     Same status table as robots.txt; the consequences differ: a 4xx means the site makes no
     statement through that mechanism (TDMRep, section TDM File on the Origin Server: "does not
     implement"), while 5xx, 429 and
-    network failures leave it unknown until a retry succeeds.
+    network failures leave it unknown until a retry succeeds. A 2xx whose body was cut at
+    ``limit`` (``truncated``, ``received`` bytes kept) or ended early (``error``) is unreadable:
+    a file that could not be read is never "no statement" (docs/decisions.md, Signal files that
+    cannot be read).
     """
     return _outcome(
         name,
@@ -187,6 +216,9 @@ def signal_file_outcome(
         error=error,
         redirects=redirects,
         truncated=truncated,
+        received=received,
+        limit=limit,
+        unreadable_when_cut=True,
     )
 
 
@@ -199,6 +231,9 @@ def _outcome(
     error: str,
     redirects: int,
     truncated: bool,
+    received: int,
+    limit: int,
+    unreadable_when_cut: bool,
 ) -> Outcome:
     def out(availability: Availability, what: str, cite: str) -> Outcome:
         return Outcome(
@@ -218,26 +253,42 @@ def _outcome(
             "RFC 9309 2.3.1.2",
         )
     if status is None:
-        return out(
-            Availability.UNREACHABLE,
-            f"could not be fetched ({error or 'no response'})",
-            "RFC 9309 2.3.1.4",
+        return replace(
+            out(
+                Availability.UNREACHABLE,
+                f"could not be fetched ({error or 'no response'})",
+                "RFC 9309 2.3.1.4",
+            ),
+            answered=False,
         )
     row = status_meaning(status)
     what = f"answered {status}"
     if redirects:
         what += f" after {redirects} redirect{'s' if redirects > 1 else ''}"
     if row.availability is Availability.FOUND:
-        if error and not truncated:
+        if error and not truncated and not unreadable_when_cut:
             return out(
                 Availability.UNREACHABLE,
                 f"{what} but the body did not arrive ({error})",
                 "RFC 9309 2.3.1.4",
             )
+        if truncated and unreadable_when_cut:
+            return out(
+                Availability.UNREADABLE,
+                f"{what} but is larger than {limit} bytes; only {received} bytes were read",
+                "",
+            )
+        if error and unreadable_when_cut:
+            return out(
+                Availability.UNREADABLE,
+                f"{what} but the body was cut off after {received} bytes ({error})",
+                "",
+            )
         if truncated:
             return out(
                 Availability.FOUND,
-                f"{what}, cut at the size cap; the rest is ignored",
+                f"{what}, larger than {limit} bytes: the first {limit} are parsed and the"
+                " rest is ignored, as RFC 9309 section 2.5 allows",
                 "RFC 9309 2.5",
             )
     elif row.statuses.start == 300 and error:

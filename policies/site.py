@@ -304,9 +304,13 @@ def _found(fetched: SignalFile, notes: list[Statement], signal: Signal) -> bool:
     if is_soft_404(fetched):
         return False
     outcome = signal_file_outcome(
-        status=fetched.status, error=fetched.error, redirects=fetched.redirects
+        status=fetched.status,
+        error=fetched.error,
+        redirects=fetched.redirects,
+        truncated=fetched.truncated,
+        received=len(fetched.body),
     )
-    if outcome.availability is Availability.UNREACHABLE:
+    if outcome.availability in (Availability.UNREACHABLE, Availability.UNREADABLE):
         notes.append(
             Statement(
                 signal=signal,

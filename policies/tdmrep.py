@@ -510,3 +510,28 @@ def render_tdmrep_meta(reservation: int, policy: str = "") -> str:
     if policy:
         out += f'\n<meta name="tdm-policy" content="{html.escape(policy, quote=True)}">'
     return out
+
+
+def readable_prefix(data: bytes) -> bytes:
+    """The complete rule objects before a cut, as a JSON array: what a truncated file still says.
+
+    TDMRep's file is read in array order and the first matching rule wins (TDMRep, section TDM
+    File on the Origin Server), so a rule read whole before the cut decides every path it
+    matches whatever follows; paths no such rule matches stay unknown (the caller's part).
+    """
+    text = data.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    if not text.startswith("["):
+        return b"[]"
+    decoder = json.JSONDecoder()
+    items: list[str] = []
+    position = 1
+    while True:
+        while position < len(text) and text[position] in " \t\r\n,":
+            position += 1
+        try:
+            _, end = decoder.raw_decode(text, position)
+        except (ValueError, RecursionError):
+            break
+        items.append(text[position:end])
+        position = end
+    return ("[" + ",".join(items) + "]").encode("utf-8")

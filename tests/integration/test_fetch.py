@@ -102,15 +102,20 @@ async def test_smaller_cap_is_honoured(sites: ServedSites, session: aiohttp.Clie
     assert result.error == "body larger than 1000 bytes: truncated"
 
 
-async def test_endless_ai_txt_is_found_but_truncated(
+async def test_endless_ai_txt_is_unreadable_never_no_statement(
     sites: ServedSites, session: aiohttp.ClientSession
 ) -> None:
+    """Issue 16 s. 3: a signal file that answered 200 but is over its limit cannot be read."""
     result = await get(session, sites["hostile"] + "/ai.txt")
     outcome = signal_file_outcome(
-        status=result.status, error=result.error, truncated=result.truncated, name="ai.txt"
+        status=result.status,
+        error=result.error,
+        truncated=result.truncated,
+        received=len(result.body),
+        name="ai.txt",
     )
-    assert outcome.availability is Availability.FOUND
-    assert "cut at the size cap" in outcome.reason
+    assert outcome.availability is Availability.UNREADABLE
+    assert f"only {len(result.body)} bytes were read" in outcome.reason
 
 
 async def test_redirect_to_itself_is_a_loop(

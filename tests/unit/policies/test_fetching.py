@@ -115,7 +115,9 @@ SIGNAL_CASES: list[tuple[str, dict[str, Any], Availability, str]] = [
     ("500", {"status": 500}, UNREACHABLE, "standards.md 12.3 step 7"),
     ("none", {"status": None, "error": TIMEOUT}, UNREACHABLE, "standards.md 12.3 step 7"),
     ("6-redirects", {"status": 301, "redirects": 6}, UNREACHABLE, "own, as robots.txt"),
-    ("200-stalled", {"status": 200, "error": TIMEOUT}, UNREACHABLE, "own, as robots.txt"),
+    # issue 16 s. 3: a 200 that cannot be read (cut off, over the limit) is never "no statement"
+    ("200-stalled", {"status": 200, "error": TIMEOUT}, Availability.UNREADABLE, "issue 16"),
+    ("200-over-limit", {"status": 200, "truncated": True}, Availability.UNREADABLE, "issue 16"),
 ]
 
 
@@ -134,6 +136,20 @@ def test_signal_file_reason_names_the_file_and_the_consequence() -> None:
         "(docs/decisions.md, Each mechanism's own rules)"
     )
     assert "no statement" in signal_file_outcome(status=404).reason
+
+
+def test_a_signal_file_over_its_limit_is_unreadable_with_the_byte_count() -> None:
+    outcome = signal_file_outcome(
+        status=200, truncated=True, received=512000, limit=512000, name="tdmrep.json"
+    )
+    assert outcome.availability is Availability.UNREADABLE
+    assert "larger than 512000 bytes" in outcome.reason
+    assert "no statement" not in outcome.reason
+
+
+def test_no_answer_at_all_is_marked_unanswered() -> None:
+    assert robots_outcome(status=None, error=TIMEOUT).answered is False
+    assert robots_outcome(status=503).answered is True
 
 
 def test_status_table_covers_every_status_once_except_429() -> None:
