@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Final
@@ -235,13 +235,14 @@ def _outcome(
     limit: int,
     unreadable_when_cut: bool,
 ) -> Outcome:
-    def out(availability: Availability, what: str, cite: str) -> Outcome:
+    def out(availability: Availability, what: str, cite: str, *, answered: bool = True) -> Outcome:
         return Outcome(
             availability=availability,
             reason=(
                 f"{name} {what}: {availability}, {consequences[availability]}"
                 f" ({cites.get(availability, cite)})"
             ),
+            answered=answered,
         )
 
     if redirects > MAX_REDIRECTS:
@@ -253,12 +254,10 @@ def _outcome(
             "RFC 9309 2.3.1.2",
         )
     if status is None:
-        return replace(
-            out(
-                Availability.UNREACHABLE,
-                f"could not be fetched ({error or 'no response'})",
-                "RFC 9309 2.3.1.4",
-            ),
+        return out(
+            Availability.UNREACHABLE,
+            f"could not be fetched ({error or 'no response'})",
+            "RFC 9309 2.3.1.4",
             answered=False,
         )
     row = status_meaning(status)

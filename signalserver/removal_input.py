@@ -27,7 +27,7 @@ USE_WORDS: Final = {
     Use.AI_INPUT: "use as input to AI answers (grounding, retrieval)",
     Use.SEARCH: "search indexing",
 }
-"""How the form and the error sentences name each use (docs/decisions.md, Uses)."""
+"""How the form and the error sentences name each use (docs/decisions.md, Uses and their hierarchy)."""
 
 Origin = tuple[str, str, int]
 

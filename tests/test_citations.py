@@ -74,3 +74,25 @@ def test_decisions_names_its_primary_sources() -> None:
         "Content Signals",
     ):
         assert source in head
+
+
+def _flowing(text: str) -> str:
+    """``text`` with comment markers, string quotes and line breaks folded into single spaces, so
+    a citation wrapped over lines of a docstring, comment or string concatenation reads whole."""
+    return re.sub(r"[\s#\"]+", " ", text)
+
+
+def test_every_cited_decision_section_exists() -> None:
+    decisions = (ROOT / "docs" / "decisions.md").read_text(encoding="utf-8")
+    headings = [line[3:].strip() for line in decisions.splitlines() if line.startswith("## ")]
+    missing = sorted(
+        {
+            f"{path.relative_to(ROOT)}: {cited[:60]}"
+            for path in shipped_files()
+            for cited in re.findall(
+                r"decisions\.md, (.{1,80})", _flowing(path.read_text(encoding="utf-8"))
+            )
+            if not any(cited.startswith(heading) for heading in headings)
+        }
+    )
+    assert missing == [], "cited sections missing from docs/decisions.md:\n" + "\n".join(missing)
