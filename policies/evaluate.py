@@ -94,8 +94,14 @@ def evaluate(
     mode: Mode = Mode.OPT_OUT,
     tdm_covers_search: bool = False,
     strict: bool = False,
+    page_must_answer: bool = True,
 ) -> Decision:
     """Decide ``use`` of ``url`` for ``agent``; ``page`` is ``None`` before the URL is fetched.
+
+    A page that gave no answer (404, 5xx, no response) is ``failed``: there is no page to use.
+    Tools that ask what a site's signals say about a URL whatever its page answers -- the audit,
+    ``heedful diff``, the signal server's check API -- pass ``page_must_answer=False`` and get
+    the verdict of the signals, the response's headers included.
 
     Before a fetch, only site-wide files speak; the crawler asks again with the response.
     ``strict`` also reads a robots.txt ``Disallow`` for any known AI-training crawler as a
@@ -103,7 +109,9 @@ def evaluate(
     that blocks the
     training crawlers by name means it, even for crawlers it did not name).
     """
-    access, access_reason, crawlable = _access(site, page, url=url, agent=agent)
+    access, access_reason, crawlable = _access(
+        site, page, url=url, agent=agent, page_must_answer=page_must_answer
+    )
     statements = site_statements(site, url=url, agent=agent, crawlable=crawlable)
     statements.extend(page_statements(site, page, url=url, agent=agent))
     if strict:
@@ -320,7 +328,12 @@ def page_statements(
 
 
 def _access(
-    site: SiteSignals, page: PageSignals | None, *, url: str, agent: str
+    site: SiteSignals,
+    page: PageSignals | None,
+    *,
+    url: str,
+    agent: str,
+    page_must_answer: bool = True,
 ) -> tuple[Verdict, Reason, bool]:
     """Access verdict, its reason, and whether robots.txt lets the crawler fetch ``url``."""
     outcome = site.robots_outcome
@@ -345,7 +358,7 @@ def _access(
         reason = _reason(result.statement, _EFFECTS[verdict])
     if not crawlable or page is None:
         return verdict, reason, crawlable
-    if failure := page_failure(page.status, page.error):
+    if page_must_answer and (failure := page_failure(page.status, page.error)):
         return Verdict.FAILED, _page_failed(page, failure), crawlable
     control = page.access_control
     if control is not None:
