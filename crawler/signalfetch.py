@@ -76,6 +76,9 @@ class ScrapyFetcher:
                 "download_maxsize": max(self._config.signal_download_maxsize, 2 * limit),
                 "download_warnsize": max(self._config.signal_download_maxsize, 2 * limit),
                 "download_timeout": self._config.fetch_timeout,
+                # A body cut short is kept and flagged, not raised: a TDMRep file is still read
+                # from the rules that arrived whole (policies.site).
+                "download_fail_on_dataloss": False,
             },
         )
 
@@ -104,6 +107,8 @@ class ScrapyFetcher:
                     hops += 1
                     error = "redirect loop" if target in seen else "too many redirects"
                 body = response.body
+                if "dataloss" in response.flags:
+                    error = f"body ended early after {len(body)} bytes"
                 return SignalFile(
                     url=response.url,
                     status=response.status,

@@ -121,6 +121,17 @@ async def _big_headers(request: web.Request, page: Page) -> web.StreamResponse:
     return web.Response(text="big\n", headers={"X-Padding": "a" * BIG_HEADER_BYTES})
 
 
+async def _cut(request: web.Request, page: Page) -> web.StreamResponse:
+    body = _expand(page.body, f"{request.scheme}://{request.host}")
+    headers = {"Content-Type": page.content_type, "Content-Length": str(len(body))}
+    response = web.StreamResponse(headers=headers)
+    await response.prepare(request)
+    await response.write(body[: len(body) // 2])
+    if request.transport is not None:
+        request.transport.close()
+    raise asyncio.CancelledError  # the rest is never sent
+
+
 _BEHAVIOURS: Final[
     Mapping[Behaviour, Callable[[web.Request, Page], Awaitable[web.StreamResponse]]]
 ] = {
@@ -130,6 +141,7 @@ _BEHAVIOURS: Final[
     Behaviour.GZIP_BOMB: _bomb,
     Behaviour.ENDLESS: _endless,
     Behaviour.BIG_HEADERS: _big_headers,
+    Behaviour.CUT: _cut,
 }
 
 

@@ -49,6 +49,8 @@ class Behaviour(StrEnum):
     """Stream text forever."""
     BIG_HEADERS = "big-headers"
     """A 64 KiB header field."""
+    CUT = "cut"
+    """Promise the whole body in ``Content-Length``, send the first half, close the connection."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -328,6 +330,21 @@ SITES: Final[Mapping[str, tuple[Page, ...]]] = MappingProxyType(
                 content_type=JSON,
             ),
             *pages("tdmrep-broken"),
+        ),
+        "tdmrep-cut": (
+            text("/robots.txt", ALLOW_ALL_ROBOTS),
+            # The connection closes halfway through: the first rule arrived whole and reserves
+            # /articles/; nothing that arrived speaks about /open/.
+            Page(
+                path="/.well-known/tdmrep.json",
+                body='[{"location": "/articles/*", "tdm-reservation": 1},\n'
+                ' {"location": "/*", "tdm-reservation": 1,'
+                ' "tdm-policy": "{base}/policies/text-and-data-mining/licence-terms.json"}]\n',
+                content_type=JSON,
+                behaviour=Behaviour.CUT,
+            ),
+            Page(path="/open/", body=html("tdmrep-cut: open", "<p>Open?</p>")),
+            *pages("tdmrep-cut"),
         ),
         "page-errors": (
             text("/robots.txt", ALLOW_ALL_ROBOTS),

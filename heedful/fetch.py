@@ -205,21 +205,25 @@ async def _read_capped(response: aiohttp.ClientResponse, state: _State, max_byte
     """
     parts: list[bytes] = []
     size = 0
-    async for chunk in response.content.iter_chunked(CHUNK_BYTES):
-        parts.append(chunk)
-        size += len(chunk)
-        if size > max_bytes:
-            state.body = b"".join(parts)[:max_bytes]
-            state.truncated = True
-            encoding = response.headers.get("Content-Encoding", "").strip().lower()
-            state.error = (
-                "compressed body expands beyond the cap"
-                if encoding in COMPRESSED
-                else f"body larger than {max_bytes} bytes: truncated"
-            )
-            response.close()
-            return
-    state.body = b"".join(parts)
+    try:
+        async for chunk in response.content.iter_chunked(CHUNK_BYTES):
+            parts.append(chunk)
+            size += len(chunk)
+            if size > max_bytes:
+                break
+    finally:
+        # A body that ends early still reports the bytes that arrived: a TDMRep file is read
+        # from the rules that arrived whole (policies.site), and the reason gives the count.
+        state.body = b"".join(parts)[:max_bytes]
+    if size > max_bytes:
+        state.truncated = True
+        encoding = response.headers.get("Content-Encoding", "").strip().lower()
+        state.error = (
+            "compressed body expands beyond the cap"
+            if encoding in COMPRESSED
+            else f"body larger than {max_bytes} bytes: truncated"
+        )
+        response.close()
 
 
 def describe_error(exc: BaseException) -> str:

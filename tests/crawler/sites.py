@@ -254,6 +254,30 @@ def build() -> dict[str, Site]:
     )
     s.add("/", page("tdm-broken home", ("/plain",)), headers=(("tdm-reservation", "0"),))
     s.add("/plain", page("tdm-broken plain"))
+    # A tdmrep.json whose connection closes halfway: its first rule arrived whole.
+    s = sites["tdm-cut"] = Site("tdm-cut")
+    s.text("/robots.txt", "User-agent: *\nAllow: /\n")
+    cut_body = (
+        b'[{"location": "/articles/*", "tdm-reservation": 1},\n'
+        + b' {"location": "/*", "tdm-reservation": 1, "tdm-policy": "/'
+        + b"x" * 120
+        + b'"}]'
+    )
+
+    async def cut(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(
+            headers={"Content-Type": "application/json", "Content-Length": str(len(cut_body))}
+        )
+        await response.prepare(request)
+        await response.write(cut_body[: len(cut_body) // 2])
+        if request.transport is not None:
+            request.transport.close()
+        return response
+
+    s.dynamic["/.well-known/tdmrep.json"] = cut
+    s.add("/", page("tdm-cut home", ("/articles/x",)), headers=(("tdm-reservation", "0"),))
+    s.add("/articles/x", page("tdm-cut article"))
+
     # Pages that answer 404 and 503: failed, never an ordinary verdict.
     s = sites["page-errors"] = Site("page-errors")
     s.text("/robots.txt", "User-agent: *\nAllow: /\n")

@@ -56,6 +56,8 @@ CASES = [
     ("tdm-oversize", "/", "refused", "after-fetch", "tdmrep", "deny", True),
     ("tdm-broken", "/", "kept", "after-fetch", "tdmrep", "allow", True),
     ("tdm-broken", "/plain", "failed", "after-fetch", "tdmrep", "unknown", True),
+    ("tdm-cut", "/", "kept", "after-fetch", "tdmrep", "allow", True),
+    ("tdm-cut", "/articles/x", "refused", "after-fetch", "tdmrep", "deny", True),
     ("page-errors", "/gone", "failed", "after-fetch", "http-status", "access failed", True),
     ("page-errors", "/busy", "failed", "after-fetch", "http-status", "access failed", True),
 ]

@@ -40,6 +40,8 @@ CASES = [
     ("tdmrep-oversize", "/articles/1", "search", "allow", 0, ("default", "no statement")),
     ("tdmrep-broken", "/articles/1", "ai-train", "unknown", 8, ("tdmrep", "not an array")),
     ("tdmrep-broken", "/articles/1", "search", "allow", 0, ("default", "no statement")),
+    ("tdmrep-cut", "/articles/1", "ai-train", "deny", 3, ("tdmrep", "/articles/*")),
+    ("tdmrep-cut", "/open/", "ai-train", "unknown", 8, ("tdmrep", "cut off after")),
     ("page-errors", "/gone", "search", "failed", 7, ("http-status", "answered 404")),
     ("page-errors", "/busy", "search", "failed", 7, ("http-status", "answered 503")),
     ("page-errors", "/articles/1", "search", "allow", 0, ("default", "no statement")),
