@@ -175,26 +175,16 @@ class PolicyDownloaderMiddleware:
         """A URL with no verdict (``failed`` or ``unknown``): a ``failed`` row, a retry, nothing kept."""
         retry = self._retry_later(request, state.origin)
         line = undecided_line(request.url, decision, retry)
-        self.provenance.event(
-            url=request.url,
-            origin=origin_of(request.url),
+        log.info("%s", line)
+        self._record(
+            request,
+            decision,
             status="failed",
             stage=stage,
-            decision=decision,
-            snapshots=state.snapshots,
-            redirected_from=request.meta.get("redirect_urls", ()),
+            state=state,
+            stat=f"heedful/undecided/{self.config.use}/{decision.verdict}",
             error=line.removeprefix("heedful: "),
             **extra,
-        )
-        log.info("%s", line)
-        if self.stats is not None:
-            self.stats.inc_value(f"heedful/undecided/{self.config.use}/{decision.verdict}")
-        self.crawler.signals.send_catch_log(
-            signal=signals.policy_decided,
-            request=request,
-            decision=decision,
-            status="failed",
-            stage=stage,
         )
         return HeedfulRefused(decision, line)
 
@@ -237,28 +227,49 @@ class PolicyDownloaderMiddleware:
         message: str,
         **extra: Any,
     ) -> HeedfulRefused:
-        origin = origin_of(request.url)
+        log_refusal(request.url, stage, decision, message)
+        self._record(
+            request,
+            decision,
+            status="refused",
+            stage=stage,
+            state=state,
+            stat=f"heedful/denied/{self.config.use}/{stage}",
+            **extra,
+        )
+        return HeedfulRefused(decision, message)
+
+    def _record(
+        self,
+        request: Request,
+        decision: Decision | None,
+        *,
+        status: str,
+        stage: str,
+        state: OriginSignals | None,
+        stat: str,
+        **extra: Any,
+    ) -> None:
+        """A URL that is not kept: its ledger row, its stats counter and the signal."""
         self.provenance.event(
             url=request.url,
-            origin=origin,
-            status="refused",
+            origin=origin_of(request.url),
+            status=status,
             stage=stage,
             decision=decision,
             snapshots=state.snapshots if state is not None else (),
             redirected_from=request.meta.get("redirect_urls", ()),
             **extra,
         )
-        log_refusal(request.url, stage, decision, message)
         if self.stats is not None:
-            self.stats.inc_value(f"heedful/denied/{self.config.use}/{stage}")
+            self.stats.inc_value(stat)
         self.crawler.signals.send_catch_log(
             signal=signals.policy_decided,
             request=request,
             decision=decision,
-            status="refused",
+            status=status,
             stage=stage,
         )
-        return HeedfulRefused(decision, message)
 
     async def process_request(self, request: Request) -> None:
         if self.ledger_error:
