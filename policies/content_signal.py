@@ -2,7 +2,9 @@
 
 The policy is prose, not a grammar (Cloudflare's Content Signals Policy): keys and values compare
 case-insensitively, values other than ``yes``/``no`` are unknown, unknown keys are ignored and a
-key given twice keeps its most restrictive value.
+key given twice keeps its most restrictive value. The same reading applies to the value in a
+robots.txt group and in a ``Content-Signal`` response header, which speaks for that response
+only (docs/decisions.md, Each mechanism's own rules).
 """
 
 from __future__ import annotations
@@ -22,6 +24,26 @@ SIGNAL_USES: Final[Mapping[str, Use]] = {
 """The three defined signals and the use each speaks about."""
 
 _VALUES: Final = {"yes": Permission.ALLOW, "no": Permission.DENY}
+MEANT_VALUES: Final[Mapping[str, str]] = {
+    **dict.fromkeys(("allow", "allowed", "true", "y", "1", "permit", "on", "ok"), "yes"),
+    **dict.fromkeys(
+        ("disallow", "disallowed", "deny", "denied", "false", "n", "0", "block", "off", "none"),
+        "no",
+    ),
+}
+"""Values seen in the wild that are not Content Signals values, and what they probably meant.
+They stay unknown -- never a yes, and not guessed into a no either: the policy defines only
+``yes`` and ``no`` (Cloudflare's Content Signals Policy) -- but lint says what to write."""
+MEANT_KEYS: Final[Mapping[str, str]] = {
+    **dict.fromkeys(
+        ("ai-training", "ai_train", "aitrain", "train", "training", "ai-train-data"), "ai-train"
+    ),
+    **dict.fromkeys(
+        ("ai-retrieval", "ai_input", "aiinput", "ai-inference", "retrieval", "rag"), "ai-input"
+    ),
+    **dict.fromkeys(("search-engine", "searchengine", "search-index", "index"), "search"),
+}
+"""Keys seen in the wild that the policy does not define, and the signal they probably meant."""
 USE_LEVELS: Final = ("immediate", "reference", "full")
 """The 2026 ``use=`` levels; recorded, not mapped onto uses (Cloudflare's Content Signals Policy)."""
 
@@ -62,13 +84,22 @@ def parse_content_signal(
                 level = raw
             else:
                 note(Severity.WARNING, "content-signal-value", f"unknown use level {raw!r}")
+        elif key in MEANT_KEYS:
+            note(
+                Severity.WARNING,
+                "content-signal-unknown-key",
+                f"{key!r} is not a signal of the Content Signals Policy and is ignored (unknown,"
+                f" never a yes); probably meant {MEANT_KEYS[key]}=",
+            )
         elif key not in SIGNAL_USES:
             note(Severity.INFO, "content-signal-unknown-key", f"unknown signal {key!r} ignored")
         elif raw not in _VALUES:
+            hint = f"; probably meant {key}={MEANT_VALUES[raw]}" if raw in MEANT_VALUES else ""
             note(
                 Severity.WARNING,
                 "content-signal-value",
-                f"{key}={raw!r}: only yes or no mean something",
+                f"{key}={raw!r}: only yes or no mean something, so this is unknown, never a"
+                f" yes{hint}",
             )
         else:
             use = SIGNAL_USES[key]

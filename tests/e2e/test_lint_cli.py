@@ -48,3 +48,16 @@ def test_fail_on_names_its_choices(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["lint", str(path), "--fail-on", "info"])
     assert result.exit_code == 2
     assert "'error', 'warning'" in result.output
+
+
+def test_lint_says_what_an_invalid_content_signal_probably_meant(tmp_path: Path) -> None:
+    path = tmp_path / "robots.txt"
+    path.write_text(
+        "User-agent: *\nContent-Signal: ai-train=disallow, ai-input=allow, ai-retrieval=no\n"
+        "Allow: /\n"
+    )
+    result = CliRunner().invoke(cli, ["lint", str(path), "--fail-on", "warning"])
+    assert result.exit_code == 1, result.output
+    assert "probably meant ai-train=no" in result.output
+    assert "probably meant ai-input=yes" in result.output
+    assert "probably meant ai-input=" in result.output
