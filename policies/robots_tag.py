@@ -6,8 +6,12 @@ with a product
 token and a colon (``googlebot: nofollow``) to address one crawler, unless the word before the
 colon is a rule that takes a value (``unavailable_after: 2026-01-01`` is a rule, not a token);
 rules are comma-separated and case-insensitive. In HTML, ``<meta name="robots">`` speaks to every
-crawler and ``<meta name="<token>">`` to one. A directive applies to us when it is global or
-addressed to our product token; the union of applicable directives is what the page says.
+crawler and ``<meta name="<token>">`` to one. ``Robots-Tag``, the field draft-illyes-repext-03
+(section 3.1.1) moves the header to, is a structured-field List of product tokens carrying their
+rules as Parameters (``Robots-Tag: *;noai, ExampleBot;noindex``). A directive applies to us when
+it is global or addressed to our product token; the page says the union of those -- "the sum of
+negative rules specific to their product token and the global product token"
+(draft-illyes-repext-03 section 3.1.2) -- so a rule for our token never lifts a global one.
 
 Mapping (docs/decisions.md, Each mechanism's own rules): ``noai`` denies AI training and AI input;
 ``noimageai`` does the
@@ -23,6 +27,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from http_sfv.list import List
+
 from policies.diagnostics import Diagnostic, ParseResult, Severity
 from policies.headers import Headers, header_values
 from policies.html import HeadMeta
@@ -30,6 +36,12 @@ from policies.model import Permission, Signal, Statement, Use, apply_hierarchy
 from policies.robots_groups import crawler_token
 
 HEADER: Final = "X-Robots-Tag"
+REPEXT_HEADER: Final = "Robots-Tag"
+"""The field draft-illyes-repext-03 section 3.1.1 defines: a structured-field List (RFC 8941) of
+product tokens (or ``*``) whose Parameters are the rules that apply to them."""
+REPEXT_MAX_BYTES: Final = 8 * 1024
+"""draft-illyes-repext-03 section 3.1.1: the parsing limit MUST be at least 8 KiB; longer values
+are read up to this many bytes' worth of whole members."""
 META_GLOBAL: Final = "robots"
 
 KNOWN_RULE_NAMES: Final = frozenset(
@@ -126,6 +138,49 @@ def _split_header(value: str) -> list[_Group]:
     return groups
 
 
+_EMPTY_PARAMS: Final = re.compile(r";\s*(?=,|$)")
+"""``ExampleBot;``: a product token with an empty parameter list, as draft-illyes-repext-03's own
+example writes it, which RFC 8941's grammar does not allow."""
+
+
+def _split_repext(value: str) -> tuple[list[_Group], str]:
+    """The groups of one ``Robots-Tag`` value (draft-illyes-repext-03 section 3.1.1), and a
+    problem to report, or ``""``.
+
+    Each List member names a product token (``*`` for every crawler) and carries its rules as
+    Parameters; instances of one token are merged. A member that is itself a rule name and has
+    no Parameters (``Robots-Tag: noai``) was written in the ``X-Robots-Tag`` style: it is read as
+    a rule for every crawler, the reading that keeps the site's reservation, and reported. A value
+    that is not a structured field at all is read the ``X-Robots-Tag`` way, for the same reason.
+    """
+    raw = value.encode("utf-8", "replace")[:REPEXT_MAX_BYTES]
+    parsed = List()
+    try:
+        parsed.parse(_EMPTY_PARAMS.sub("", raw.decode("utf-8", "replace")).encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return _split_header(value), "not a structured-field List (RFC 8941); read as X-Robots-Tag"
+    groups: list[_Group] = []
+    legacy: list[str] = []
+    for member in parsed:
+        name = str(member.value).strip().lower()
+        rules = tuple(
+            str(key).lower() if param is True else f"{str(key).lower()}: {param}"
+            for key, param in member.params.items()
+        )
+        if not rules and name in KNOWN_DIRECTIVES:
+            legacy.append(name)
+            continue
+        groups.append(_Group(token=None if name == "*" else name, directives=rules))
+    problem = ""
+    if legacy:
+        groups.append(_Group(token=None, directives=tuple(legacy)))
+        problem = (
+            f"{', '.join(legacy)} written as product tokens; read as rules for every crawler"
+            f" (write *;{';'.join(legacy)}, draft-illyes-repext-03 section 3.1.1)"
+        )
+    return groups, problem
+
+
 def _directive_name(directive: str) -> str:
     return directive.split(":", 1)[0].strip()
 
@@ -146,12 +201,17 @@ def _meta_rule(meta: HeadMeta) -> str:
 
 def _sources(
     headers: Headers, metas: Sequence[HeadMeta], token: str
-) -> list[tuple[str, str, int, list[_Group], str]]:
-    """``(location, rule, line, groups, kind)`` for every header instance and relevant meta."""
-    out: list[tuple[str, str, int, list[_Group], str]] = []
+) -> list[tuple[str, str, int, list[_Group], str, str]]:
+    """``(location, rule, line, groups, kind, problem)`` for every header instance and relevant
+    meta; ``problem`` is a reading that had to be guessed, for a diagnostic."""
+    out: list[tuple[str, str, int, list[_Group], str, str]] = []
     for number, value in enumerate(header_values(headers, HEADER), start=1):
         location = f"header {HEADER}" + (f"#{number}" if number > 1 else "")
-        out.append((location, value, 0, _split_header(value), HEADER))
+        out.append((location, value, 0, _split_header(value), HEADER, ""))
+    for number, value in enumerate(header_values(headers, REPEXT_HEADER), start=1):
+        location = f"header {REPEXT_HEADER}" + (f"#{number}" if number > 1 else "")
+        groups, problem = _split_repext(value)
+        out.append((location, value, 0, groups, REPEXT_HEADER, problem))
     for meta in metas:
         # Google's robots meta tag specification: name "robots" is global, name == our token
         # addresses us only.
@@ -159,7 +219,9 @@ def _sources(
             directives = tuple(d.strip().lower() for d in meta.content.split(",") if d.strip())
             addressed = None if meta.name == META_GLOBAL else meta.name
             group = _Group(token=addressed, directives=directives)
-            out.append((f"meta[name={meta.name}]", _meta_rule(meta), meta.line, [group], "html"))
+            out.append(
+                (f"meta[name={meta.name}]", _meta_rule(meta), meta.line, [group], "html", "")
+            )
     return out
 
 
@@ -188,7 +250,9 @@ def robots_tag_statements(
             Diagnostic(severity=severity, kind=kind, line=line, code=code, message=message)
         )
 
-    for location, rule, line, groups, kind in _sources(headers, metas, token):
+    for location, rule, line, groups, kind, problem in _sources(headers, metas, token):
+        if problem:
+            note(Severity.WARNING, kind, line, "robots-tag-syntax", f"{location}: {problem}")
         if not any(group.directives for group in groups):
             note(Severity.WARNING, kind, line, "robots-tag-empty", f"{location} has no rules")
             continue
@@ -240,7 +304,7 @@ def images_reserved(
     if not isinstance(agent, str):
         raise TypeError(f"images_reserved expects str agent, got {type(agent).__name__}")
     token = product_token(agent)
-    for location, rule, _line, groups, _kind in _sources(headers, metas, token):
+    for location, rule, _line, groups, _kind, _problem in _sources(headers, metas, token):
         applicable = [
             directive
             for group in groups
