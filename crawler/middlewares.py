@@ -32,6 +32,7 @@ from crawler.settings import HeedfulConfig, read_config
 from crawler.signalfetch import POLICY_META, ScrapyFetcher, header_pairs
 from crawler.snapshots import sha256
 from policies.evaluate import evaluate
+from policies.fetching import retry_after
 from policies.model import Decision, Permission, Reason, Signal, Statement, Verdict
 from policies.robots_tag import images_reserved
 from policies.site import SignalFile, SiteSignals, page_license_urls, read_page
@@ -144,18 +145,22 @@ class PolicyDownloaderMiddleware:
         if self._waiting:
             raise DontCloseSpider
 
-    def _retry_later(self, request: Request, origin: str) -> str:
-        """Put ``request`` back once its origin's files are due again; says when, for the ledger."""
+    def _retry_later(self, request: Request, origin: str, *, wait: int | None = None) -> str:
+        """Put ``request`` back once its origin's files are due again, or after the ``wait`` a
+        ``Retry-After`` asked for; says when, for the ledger."""
         tries = int(request.meta.get(RETRIES_META, 0))
         limit = self.config.retry_times
         if tries >= limit:
             return f"not tried again: tried {tries + 1} times (HEEDFUL_RETRY_TIMES = {limit})"
-        delay = self.cache.due_in(origin)
+        if wait is None:
+            delay, why = self.cache.due_in(origin), "when the origin's files are fetched again"
+        else:
+            delay, why = float(wait), f"as its Retry-After asks ({wait} s)"
         again = request.replace(dont_filter=True)
         again.meta[RETRIES_META] = tries + 1
         self._waiting += 1
         asyncio.get_running_loop().call_later(delay, self._requeue, again)
-        return f"try {tries + 2} of {limit + 1} in {delay:.1f} s, when the origin's files are fetched again"
+        return f"try {tries + 2} of {limit + 1} in {delay:.1f} s, {why}"
 
     def _requeue(self, request: Request) -> None:
         self._waiting -= 1
@@ -413,7 +418,12 @@ class PolicyDownloaderMiddleware:
         }
         if decision.verdict is Verdict.FAILED:
             # A 404, 429 or 5xx page (policies.fetching.page_failure): Scrapy's RetryMiddleware
-            # has already retried what it retries; its error handling takes it from here.
+            # has already retried what it retries; its error handling takes it from here. A 429
+            # or 503 that says when to come back is tried again then (RFC 9110 section 10.2.3).
+            error = f"HTTP {response.status}"
+            wait = retry_after(response.status, headers)
+            if wait is not None:
+                error += f"; {self._retry_later(request, origin, wait=wait)}"
             self.provenance.event(
                 url=url,
                 origin=origin,
@@ -422,7 +432,7 @@ class PolicyDownloaderMiddleware:
                 decision=decision,
                 snapshots=snapshots,
                 redirected_from=request.meta.get("redirect_urls", ()),
-                error=f"HTTP {response.status}",
+                error=error,
                 **common,
             )
             return response

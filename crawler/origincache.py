@@ -28,6 +28,7 @@ from urllib.parse import urljoin
 from policies.fetching import (
     Availability,
     cache_lifetime,
+    retry_after,
     robots_outcome,
     signal_file_outcome,
 )
@@ -275,8 +276,10 @@ class OriginCache:
             )
         )
         if outcome.availability in (Availability.UNREACHABLE, Availability.UNREADABLE):
-            # Never cached as permission: the failure holds until a retry after backoff.
+            # Never cached as permission: the failure holds until a retry after backoff, and
+            # no sooner than a 429 or 503 asks (Retry-After, RFC 9110 section 10.2.3).
             lifetime = min(self._backoff * (2**entry.failures), self._max_backoff)
+            lifetime = max(lifetime, retry_after(got.status, got.headers) or 0)
             entry.failures += 1
         else:
             entry.failures = 0

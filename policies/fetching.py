@@ -364,6 +364,37 @@ def cache_lifetime(headers: Headers) -> int:
     return max(0, min(lifetime - age, MAX_CACHE_SECONDS))
 
 
+RETRY_AFTER_STATUSES: Final = frozenset({429, 503})
+"""The statuses whose ``Retry-After`` says how long to wait (RFC 9110 section 10.2.3; RFC 6585
+section 4)."""
+
+
+def retry_after(status: int | None, headers: Headers) -> int | None:
+    """Seconds a 429 or 503 asks the client to wait before it asks again, or ``None``.
+
+    ``Retry-After`` is delta-seconds or an HTTP-date (RFC 9110 section 10.2.3); a date counts from
+    the response's own ``Date`` (the core reads no clock), and without one it is not used. At most
+    :data:`MAX_CACHE_SECONDS`: a longer wait is still honoured by failing closed for that long.
+    """
+    if status not in RETRY_AFTER_STATUSES:
+        return None
+    values = header_values(headers, "Retry-After")
+    if not values:
+        return None
+    value = values[0].strip()
+    if value.isdigit() and value.isascii():
+        return min(int(value), MAX_CACHE_SECONDS)
+    dates = header_values(headers, "Date")
+    try:
+        until = parsedate_to_datetime(value)
+        now = parsedate_to_datetime(dates[0]) if dates else None
+    except (TypeError, ValueError, IndexError):
+        return None
+    if now is None:
+        return None
+    return max(0, min(int((until - now).total_seconds()), MAX_CACHE_SECONDS))
+
+
 def _seconds(value: str) -> int:
     """A delta-seconds value; anything unparsable is 0 (stale), per RFC 9111 1.2.2."""
     value = value.strip()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ class Site:
     dynamic: dict[str, Handler] = field(default_factory=dict)
     log: list[tuple[str, str, int, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    times: dict[str, list[float]] = field(default_factory=dict)
+    """When each dynamic path was requested (``time.monotonic``), for handlers that record it."""
 
     def add(
         self,
@@ -277,6 +280,27 @@ def build() -> dict[str, Site]:
     s.dynamic["/.well-known/tdmrep.json"] = cut
     s.add("/", page("tdm-cut home", ("/articles/x",)), headers=(("tdm-reservation", "0"),))
     s.add("/articles/x", page("tdm-cut article"))
+
+    # 503 with Retry-After: the tdmrep.json once, /busy for Scrapy's three tries; both are asked
+    # for again no sooner than the second Retry-After asks for.
+    s = sites["retry-after"] = Site("retry-after")
+    s.text("/robots.txt", "User-agent: *\nAllow: /\n")
+    s.add("/", page("retry-after home", ("/busy",)))
+    s.add("/busy", page("retry-after busy"))
+
+    def busy_until(site: Site, path: str, failures: int) -> Handler:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            seen = site.times.setdefault(path, [])
+            seen.append(time.monotonic())
+            if len(seen) <= failures:
+                return web.Response(status=503, text="busy", headers={"Retry-After": "1"})
+            status, ctype, body, _ = site.static.get(path, (200, "application/json", "[]", ()))
+            return web.Response(status=status, body=body, content_type=ctype)
+
+        return handle
+
+    s.dynamic["/.well-known/tdmrep.json"] = busy_until(s, "/.well-known/tdmrep.json", 1)
+    s.dynamic["/busy"] = busy_until(s, "/busy", 3)
 
     # Pages that answer 404 and 503: failed, never an ordinary verdict.
     s = sites["page-errors"] = Site("page-errors")

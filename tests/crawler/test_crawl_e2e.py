@@ -58,10 +58,14 @@ CASES = [
     ("tdm-broken", "/plain", "failed", "after-fetch", "tdmrep", "unknown", True),
     ("tdm-cut", "/", "kept", "after-fetch", "tdmrep", "allow", True),
     ("tdm-cut", "/articles/x", "refused", "after-fetch", "tdmrep", "deny", True),
+    ("retry-after", "/", "kept", "after-fetch", None, None, True),
+    ("retry-after", "/busy", "kept", "after-fetch", None, None, True),
     ("page-errors", "/gone", "failed", "after-fetch", "http-status", "access failed", True),
     ("page-errors", "/busy", "failed", "after-fetch", "http-status", "access failed", True),
 ]
 RETRIED = {("stalled", "/"), ("aitxt-oversize", "/"), ("tdm-broken", "/plain")}
+AFTER_RETRY = {("retry-after", "/"): 2, ("retry-after", "/busy"): 3}
+"""URLs kept on a later try: ``failed`` rows, then the ``kept`` one."""
 """URLs that could not be decided: tried again, each attempt a ``failed`` row."""
 IDS = [f"{site}{path}" for site, path, *_ in CASES]
 
@@ -80,7 +84,8 @@ def test_each_url_is_decided_as_the_site_asks(
     requested: bool,
 ) -> None:
     rows = crawled.rows(site, path)
-    assert len(rows) == (3 if (site, path) in RETRIED else 1), rows
+    expected = 3 if (site, path) in RETRIED else AFTER_RETRY.get((site, path), 1)
+    assert len(rows) == expected, rows
     row = rows[-1]
     assert (row["status"], row["stage"]) == (status, stage), row["reasons"]
     assert row["use"] == "ai-train"
@@ -210,6 +215,21 @@ def test_oversize_robots_is_parsed_up_to_the_limit(crawled: CrawlResult) -> None
     assert snap["truncated"] is True
     ai = next(s for s in crawled.signals if s["url"] == crawled.url("aitxt-oversize", "/ai.txt"))
     assert ai["status"] is None  # past the download cap: unknown, never parsed
+
+
+def test_retry_after_is_honoured_for_signal_files_and_pages(crawled: CrawlResult) -> None:
+    times = crawled.running.sites["retry-after"].times
+    tdmrep, busy = times["/.well-known/tdmrep.json"], times["/busy"]
+    # RFC 9110 section 10.2.3: not asked again before the second Retry-After asks for.
+    assert len(tdmrep) == 2
+    assert tdmrep[1] - tdmrep[0] >= 0.9
+    # Scrapy's own retry comes at once; each of Heedful's waits as the 503 asked.
+    assert len(busy) == 4
+    assert busy[2] - busy[1] >= 0.9
+    assert busy[3] - busy[2] >= 0.9
+    *failed, kept = crawled.rows("retry-after", "/busy")
+    assert all("as its Retry-After asks (1 s)" in row["error"] for row in failed)
+    assert kept["status"] == "kept"
 
 
 def test_undecided_urls_are_retried_and_say_when(crawled: CrawlResult) -> None:

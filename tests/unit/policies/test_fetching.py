@@ -376,3 +376,33 @@ RSL_LINK_CASES = [
 )
 def test_rsl_link(value: str, expected: str) -> None:
     assert rsl_link({"Link": value}, base=SOURCE) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "seconds"),
+    [
+        (503, (("Retry-After", "120"),), 120),
+        (429, (("Retry-After", " 7 "),), 7),
+        (
+            503,
+            (
+                ("Retry-After", "Wed, 21 Oct 2026 07:30:00 GMT"),
+                ("Date", "Wed, 21 Oct 2026 07:28:00 GMT"),
+            ),
+            120,
+        ),
+        (503, (("Retry-After", "Wed, 21 Oct 2026 07:30:00 GMT"),), None),  # no Date: no clock
+        (503, (("Retry-After", "soon"),), None),
+        (503, (("Retry-After", "999999999"),), 24 * 3600),
+        (500, (("Retry-After", "120"),), None),
+        (503, (), None),
+    ],
+    ids=["delta", "429", "date", "date-without-Date", "garbage", "capped", "not-429-503", "none"],
+)
+def test_retry_after(
+    status: int, headers: tuple[tuple[str, str], ...], seconds: int | None
+) -> None:
+    from policies.fetching import retry_after
+
+    # RFC 9110 section 10.2.3: delta-seconds or an HTTP-date.
+    assert retry_after(status, headers) == seconds
