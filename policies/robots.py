@@ -174,6 +174,7 @@ class RobotsTxt:
         "_patterns",
         "_rules",
         "_views",
+        "discovery",
         "license_urls",
         "sitemaps",
         "source",
@@ -189,10 +190,14 @@ class RobotsTxt:
         outside: tuple[_UseRule, ...],
         license_urls: tuple[str, ...],
         sitemaps: tuple[str, ...],
+        discovery: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.source = source
         self.license_urls = license_urls
         self.sitemaps = sitemaps
+        self.discovery = discovery
+        """``(name, absolute URL)`` of each discovery record (``Agentmap:``, ``LLM-policy:``,
+        ``llm-context:``), in file order: recorded for reports, never a permission."""
         self._groups = groups
         self._index = index
         self._rules = rules
@@ -390,6 +395,11 @@ def parse_robots(data: str | bytes, *, source: str = "/robots.txt") -> ParseResu
     sitemaps = tuple(
         line.value for line in scanned.outside if line.key is Key.SITEMAP and line.value
     )
+    discovery = tuple(
+        (line.name.lower(), urljoin(source, line.value))
+        for line in scanned.outside
+        if line.key is Key.DISCOVERY and line.value
+    )
     robots = RobotsTxt(
         source=source,
         groups=scanned.groups,
@@ -398,6 +408,7 @@ def parse_robots(data: str | bytes, *, source: str = "/robots.txt") -> ParseResu
         outside=tuple(outside),
         license_urls=licenses,
         sitemaps=sitemaps,
+        discovery=discovery,
     )
     diagnostics.sort(key=lambda d: d.line)
     return ParseResult(robots, tuple(diagnostics))

@@ -43,6 +43,9 @@ class Key(StrEnum):
     CONTENT_SIGNAL = "content-signal"
     LICENSE = "license"
     CRAWL_DELAY = "crawl-delay"
+    DISCOVERY = "discovery"
+    """A pointer to a document for AI agents (``Agentmap:``, ``LLM-policy:``, ``llm-context``):
+    recorded, never read as permission or refusal."""
     OTHER = "other"
 
 
@@ -67,6 +70,11 @@ _EXTENSIONS: Final = {
     "content-signal": Key.CONTENT_SIGNAL,
     "license": Key.LICENSE,
     "crawl-delay": Key.CRAWL_DELAY,
+    # Discovery records sites add for AI agents: an AI catalogue (Agentmap), an LLM usage policy,
+    # and the llm-context record of draft-arsentev-llm-context-discovery-01.
+    "agentmap": Key.DISCOVERY,
+    "llm-policy": Key.DISCOVERY,
+    "llm-context": Key.DISCOVERY,
 }
 NON_STANDARD_KEYS: Final = frozenset(
     # Known in the wild but outside RFC 9309 (RFC 9309 section 2.2.4; Google's reporter list).
@@ -272,7 +280,7 @@ def scan(data: str | bytes, *, kind: str) -> Scan:
                 agents, members = [], []
                 last_was_rule = False
             agents.append(entry)
-        elif key is sitemap or key is license_:
+        elif key is sitemap or key is license_ or key is Key.DISCOVERY:
             outside.append(
                 entry
             )  # site-wide lines, not tied to a group (RFC 9309 section 2.2.4; RSL 1.0 section 4)
@@ -306,6 +314,12 @@ def _key_finding(name: str, key: Key) -> tuple[Severity, str, str] | None:
         return Severity.WARNING, "unknown-directive", f"unknown directive {name!r}"
     if key is Key.CRAWL_DELAY:
         return Severity.INFO, "unknown-directive", "'Crawl-delay' is not in RFC 9309"
+    if key is Key.DISCOVERY:
+        return (
+            Severity.INFO,
+            "discovery-record",
+            f"{name!r} recorded: it points AI agents to a document; it allows and reserves nothing",
+        )
     if lowered != key.value:
         return (
             Severity.WARNING,

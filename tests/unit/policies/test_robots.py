@@ -302,3 +302,23 @@ def test_long_line_is_cut_not_dropped() -> None:
 def test_type_error_on_wrong_argument() -> None:
     with pytest.raises(TypeError):
         parse_robots(42)  # type: ignore[arg-type]
+
+
+def test_discovery_records_are_recorded_and_grant_nothing() -> None:
+    # Agentmap:, LLM-policy: and the llm-context record (draft-arsentev-llm-context-discovery-01)
+    # point AI agents to documents; they are neither rules nor errors.
+    text = (
+        "User-agent: *\nDisallow: /private/\nAgentmap: /agents.json\n"
+        "LLM-policy: https://pub.example/llm-policy.txt\nllm-context: /.well-known/llm-context\n"
+    )
+    result = parse_robots(text, source="https://pub.example/robots.txt")
+    assert result.value.discovery == (
+        ("agentmap", "https://pub.example/agents.json"),
+        ("llm-policy", "https://pub.example/llm-policy.txt"),
+        ("llm-context", "https://pub.example/.well-known/llm-context"),
+    )
+    codes = {(d.code, d.severity.value) for d in result.diagnostics}
+    assert codes == {("discovery-record", "info")}
+    # They end no group and change no rule.
+    assert not result.value.access("https://pub.example/private/x", "AnyBot").allowed
+    assert result.value.access("https://pub.example/open", "AnyBot").allowed
