@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from policies.identity.identify import Identity, Verification, identify
+from policies.identity.identify import Identity, Verification, identify, verify_claim
 from policies.identity.ranges import (
     IpRanges,
     RangeFileError,
@@ -45,5 +45,6 @@ __all__ = [
     "parse_address",
     "parse_prefixes",
     "signature_agent",
+    "verify_claim",
     "verify_web_bot_auth",
 ]

@@ -92,7 +92,19 @@ def identify(
     """
     if not isinstance(user_agent, str) or not isinstance(client_ip, str):
         raise TypeError("identify expects user_agent and client_ip as str")
-    agent = agent_for_user_agent(user_agent)
+    return verify_claim(
+        agent_for_user_agent(user_agent), client_ip=client_ip, ranges=ranges, signature=signature
+    )
+
+
+def verify_claim(
+    agent: KnownAgent | None,
+    *,
+    client_ip: str,
+    ranges: IpRanges,
+    signature: WebBotAuthResult | None = None,
+) -> Identity:
+    """:func:`identify` for a caller that has already read the User-Agent (``agent``)."""
     valid = signature is not None and signature.valid
     signer = signature.agent.url if valid and signature and signature.agent else None
     if valid and signature is not None and (agent is None or _signed_by(agent, signature)):
