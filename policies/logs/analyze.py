@@ -165,14 +165,17 @@ class LogAnalyzer:
         self.agents: dict[str, AgentStats] = {}
         self.summary = LogSummary()
 
-    def feed_line(self, line: bytes | Unreadable, *, where: str) -> Violation | None:
-        """Read one raw line (or what :func:`split_lines` made of it)."""
+    def feed_line(self, line: bytes | Unreadable, *, source: str, lineno: int) -> Violation | None:
+        """Read one raw line (or what :func:`split_lines` made of it), line ``lineno`` of ``source``.
+
+        The location is formatted only for what is reported: most lines cost no string work.
+        """
         self.summary.lines += 1
         record = parse_line(line) if isinstance(line, bytes) else line
         if isinstance(record, Unreadable):
-            self.unreadable(record.reason, where=where)
+            self.unreadable(record.reason, where=f"{source}:{lineno}")
             return None
-        return self.feed(record, where=where)
+        return self.feed(record, source=source, lineno=lineno)
 
     def unreadable(self, reason: str, *, where: str) -> None:
         """Count a line that could not be read (also for the caller's own reasons)."""
@@ -209,7 +212,7 @@ class LogAnalyzer:
         found = memo[key] = denial(self._policy, target=target, agent=agent)
         return found
 
-    def feed(self, record: LogRecord, *, where: str) -> Violation | None:
+    def feed(self, record: LogRecord, *, source: str, lineno: int) -> Violation | None:
         """Count one request; return the violation when the policy denied it."""
         self.summary.requests += 1
         agent = self._agent(record.user_agent)
@@ -258,5 +261,5 @@ class LogAnalyzer:
             denied=found.denied,
             rule=found.rule,
             blocked=blocked,
-            where=where,
+            where=f"{source}:{lineno}",
         )
