@@ -12,7 +12,6 @@ violated the policy, 2 for bad usage or an unreadable policy or log file.
 from __future__ import annotations
 
 import gzip
-import json
 import sys
 import tempfile
 import zlib
@@ -23,10 +22,11 @@ from typing import IO, Final
 import click
 
 from heedful.cli_common import EXIT_VIOLATIONS, Failure
-from heedful.logs_output import WRITERS, summary_row, violation_row
+from heedful.logs_output import WRITERS, spool_line, summary_row
 from policies.errors import PolicyFormatError
 from policies.identity.ranges import IpRanges, RangeFileError, parse_snapshot
-from policies.logs import LogAnalyzer, split_lines
+from policies.logs import LogAnalyzer
+from policies.logs.lines import split_batches
 from policies.sitepolicy import load_site_policy
 
 CHUNK: Final = 1 << 20
@@ -65,12 +65,10 @@ def read_log(path: Path, analyzer: LogAnalyzer, spool: IO[str]) -> None:
         else:
             raw.seek(0)
         state = [0]
-        feed = analyzer.feed_line
-        for lineno, line in enumerate(split_lines(_chunks(stream, analyzer, source, state)), 1):
-            state[0] = lineno
-            violation = feed(line, source=source, lineno=lineno)
-            if violation is not None:
-                spool.write(json.dumps(violation_row(violation), ensure_ascii=False) + "\n")
+        for batch in split_batches(_chunks(stream, analyzer, source, state)):
+            for violation in analyzer.feed_lines(batch, source=source, first=state[0] + 1):
+                spool.write(spool_line(violation))
+            state[0] += len(batch)
 
 
 def load_ranges(folder: Path | None) -> IpRanges:

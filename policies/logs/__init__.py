@@ -16,6 +16,7 @@ from policies.logs.lines import (
     Unreadable,
     parse_line,
     parse_time,
+    split_batches,
     split_lines,
 )
 
@@ -31,5 +32,6 @@ __all__ = [
     "denial",
     "parse_line",
     "parse_time",
+    "split_batches",
     "split_lines",
 ]

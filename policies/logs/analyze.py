@@ -21,21 +21,32 @@ policy is applied to the whole log.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Final
+from typing import Final, NamedTuple
 
 from policies.agents import KnownAgent, agent_for_user_agent
 from policies.identity.identify import Identity, verify_claim
 from policies.identity.ranges import IpRanges
-from policies.logs.lines import LogRecord, Unreadable, parse_line, parse_time
+from policies.logs.lines import (
+    LogRecord,
+    Unreadable,
+    clf_match,
+    match_line,
+    parse_line,
+    parse_time,
+    record_of,
+    user_agent_of,
+)
 from policies.model import Use, Verdict
+from policies.patterns import PathPattern, compile_pattern
 from policies.removals import REMOVALS_PATH
 from policies.site import AI_TXT_PATH, ROBOTS_PATH, TDMREP_PATH
 from policies.sitepolicy_model import SitePolicy
 from policies.sitepolicy_render import LICENSE_PATH
-from policies.sitepolicy_resolve import index_of, intended
+from policies.sitepolicy_resolve import extension_pattern, index_of, intended
 from policies.urlpath import canonical_path
 
 PURPOSE_USES: Final = {
@@ -96,11 +107,28 @@ def denial(policy: SitePolicy, *, target: str, agent: KnownAgent) -> Denial | No
     return None
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Violation:
-    """One request the policy denied."""
+def _decisive_patterns(policy: SitePolicy) -> tuple[PathPattern, ...]:
+    """Every pattern whose match can change :func:`denial`'s answer for some path.
 
-    time: datetime | None
+    What a policy decides for a path depends on the path only through which ``[[paths]]``
+    and ``[[agents]]`` prefixes and which media extensions match it
+    (:meth:`policies.sitepolicy_resolve.PolicyIndex.resolve`, ``media_rules``, ``floor``), so
+    the vector of these matches, with the agent, is an exact memo key: crawlers rarely fetch a
+    path twice, but paths share few distinct vectors.
+    """
+    index = index_of(policy)
+    prefixes = [prefix for prefix, _, _ in index.paths]
+    prefixes += [prefix for rules in index.agents.values() for prefix, _, _ in rules]
+    patterns = [compile_pattern(prefix) for prefix in dict.fromkeys(prefixes)]
+    patterns += [extension_pattern(ext) for ext in index.extensions()]
+    return tuple(patterns)
+
+
+class Violation(NamedTuple):
+    """One request the policy denied (a named tuple: built for every violating line, so cheap)."""
+
+    time: float | None
+    """Unix seconds (UTC)."""
     agent: str
     level: str
     """``ip-range``, ``unverified`` or ``spoofed`` (logs carry no signatures)."""
@@ -123,10 +151,10 @@ class AgentStats:
     requests: int = 0
     pages: int = 0
     bytes: int = 0
-    first_seen: datetime | None = None
-    last_seen: datetime | None = None
-    first_robots: datetime | None = None
-    first_page: datetime | None = None
+    first_seen: float | None = None
+    last_seen: float | None = None
+    first_robots: float | None = None
+    first_page: float | None = None
     robots_requests: int = 0
     violations: int = 0
     blocked: int = 0
@@ -160,21 +188,78 @@ class LogAnalyzer:
         self._policy = policy
         self._ranges = ranges
         self._agents_by_ua: dict[str, KnownAgent | None] = {}
-        self._denials: dict[tuple[str, str], Denial | None] = {}
-        self._last_time: tuple[str | float, datetime | None] = ("", None)
+        self._raw_agents: dict[bytes, KnownAgent | None] = {}
+        self._identities: dict[tuple[str, str], Identity] = {}
+        self._denials: dict[tuple[str, tuple[bool, ...]], Denial | None] = {}
+        self._patterns: tuple[PathPattern, ...] = _decisive_patterns(policy) if policy else ()
+        self._last_time: tuple[str | float, float | None] = ("", None)
+        self._days: dict[str, float] = {}
         self.agents: dict[str, AgentStats] = {}
         self.summary = LogSummary()
+
+    def feed_lines(
+        self, lines: Iterable[bytes | Unreadable], *, source: str, first: int
+    ) -> list[Violation]:
+        """Read a batch of lines (:func:`split_batches`), the first being line ``first``.
+
+        The fast path: a CLF line whose User-Agent is known not to be a crawler is only
+        counted, with no record built and no call made; the rest go to :meth:`feed_line`.
+        """
+        out: list[Violation] = []
+        match = clf_match
+        memo = self._raw_agents
+        known = 0
+        lineno = first - 1
+        for line in lines:
+            lineno += 1
+            if line.__class__ is bytes and line.isascii():
+                found = match(line)
+                if found is not None:
+                    if memo.get(found.group(7) or b"", True) is None:
+                        known += 1
+                        continue
+                    self.summary.lines += 1
+                    violation = self._feed_match(found, source=source, lineno=lineno)
+                    if violation is not None:
+                        out.append(violation)
+                    continue
+            violation = self.feed_line(line, source=source, lineno=lineno)
+            if violation is not None:
+                out.append(violation)
+        self.summary.lines += known
+        self.summary.requests += known
+        return out
 
     def feed_line(self, line: bytes | Unreadable, *, source: str, lineno: int) -> Violation | None:
         """Read one raw line (or what :func:`split_lines` made of it), line ``lineno`` of ``source``.
 
-        The location is formatted only for what is reported: most lines cost no string work.
+        A CLF line's User-Agent is remembered (bounded) as raw bytes, so the next line with the
+        same bytes skips decoding and catalogue matching; the location is formatted only for
+        what is reported.
         """
         self.summary.lines += 1
-        record = parse_line(line) if isinstance(line, bytes) else line
-        if isinstance(record, Unreadable):
-            self.unreadable(record.reason, where=f"{source}:{lineno}")
+        if isinstance(line, Unreadable):
+            self.unreadable(line.reason, where=f"{source}:{lineno}")
             return None
+        found = match_line(line)
+        if isinstance(found, Unreadable):
+            self.unreadable(found.reason, where=f"{source}:{lineno}")
+            return None
+        if found is None:
+            record = parse_line(line)
+            if isinstance(record, Unreadable):
+                self.unreadable(record.reason, where=f"{source}:{lineno}")
+                return None
+            return self.feed(record, source=source, lineno=lineno)
+        return self._feed_match(found, source=source, lineno=lineno)
+
+    def _feed_match(self, found: re.Match[bytes], *, source: str, lineno: int) -> Violation | None:
+        record = record_of(found)
+        raw_agent = user_agent_of(found)
+        if raw_agent not in self._raw_agents:
+            if len(self._raw_agents) >= MEMO_LIMIT:
+                self._raw_agents.clear()
+            self._raw_agents[raw_agent] = self._agent(record.user_agent)
         return self.feed(record, source=source, lineno=lineno)
 
     def unreadable(self, reason: str, *, where: str) -> None:
@@ -194,22 +279,35 @@ class LogAnalyzer:
         found = memo[user_agent] = agent_for_user_agent(user_agent)
         return found
 
-    def _time(self, value: str | float) -> datetime | None:
-        # Consecutive lines mostly share their second: one remembered value saves most parsing.
+    def _time(self, value: str | float) -> float | None:
+        # Consecutive lines often share their second: one remembered value saves parsing.
         if self._last_time[0] != value:
-            self._last_time = (value, parse_time(value))
+            if len(self._days) >= MEMO_LIMIT:
+                self._days.clear()
+            self._last_time = (value, parse_time(value, days=self._days))
         return self._last_time[1]
 
     def _denial(self, agent: KnownAgent, target: str) -> Denial | None:
         if self._policy is None or not target.startswith("/"):
             return None
-        key = (agent.token, target)
+        path = canonical_path(target)
+        key = (agent.token, tuple(pattern.matches(path) for pattern in self._patterns))
         memo = self._denials
         if key in memo:
             return memo[key]
         if len(memo) >= MEMO_LIMIT:
             memo.clear()
         found = memo[key] = denial(self._policy, target=target, agent=agent)
+        return found
+
+    def _identity(self, agent: KnownAgent, client_ip: str) -> Identity:
+        key = (agent.token, client_ip)
+        found = self._identities.get(key)
+        if found is None:
+            if len(self._identities) >= MEMO_LIMIT:
+                self._identities.clear()
+            found = verify_claim(agent, client_ip=client_ip, ranges=self._ranges)
+            self._identities[key] = found
         return found
 
     def feed(self, record: LogRecord, *, source: str, lineno: int) -> Violation | None:
@@ -219,7 +317,7 @@ class LogAnalyzer:
         if agent is None:
             return None
         self.summary.crawler_requests += 1
-        identity: Identity = verify_claim(agent, client_ip=record.client_ip, ranges=self._ranges)
+        identity = self._identity(agent, record.client_ip)
         stats = self.agents.get(agent.token)
         if stats is None:
             stats = self.agents[agent.token] = AgentStats(agent=agent)
@@ -232,18 +330,18 @@ class LogAnalyzer:
                 stats.first_seen = time
             if stats.last_seen is None or time > stats.last_seen:
                 stats.last_seen = time
-        path = record.target.split("?", 1)[0]
-        if path == ROBOTS_PATH:
-            stats.robots_requests += 1
-            if time is not None and (stats.first_robots is None or time < stats.first_robots):
-                stats.first_robots = time
-            return None
-        if path in FREE_PATHS or not record.target:
+        target = record.target
+        path = target.partition("?")[0]
+        if path in FREE_PATHS or not target:
+            if path == ROBOTS_PATH:
+                stats.robots_requests += 1
+                if time is not None and (stats.first_robots is None or time < stats.first_robots):
+                    stats.first_robots = time
             return None
         stats.pages += 1
         if time is not None and (stats.first_page is None or time < stats.first_page):
             stats.first_page = time
-        found = self._denial(agent, record.target)
+        found = self._denial(agent, target)
         if found is None:
             return None
         blocked = record.status in BLOCKED_STATUSES
@@ -251,15 +349,15 @@ class LogAnalyzer:
         stats.blocked += blocked
         self.summary.violations += 1
         return Violation(
-            time=time,
-            agent=agent.token,
-            level=identity.level,
-            client_ip=record.client_ip,
-            method=record.method,
-            target=record.target,
-            status=record.status,
-            denied=found.denied,
-            rule=found.rule,
-            blocked=blocked,
-            where=f"{source}:{lineno}",
+            time,
+            agent.token,
+            identity.level,
+            record.client_ip,
+            record.method,
+            target,
+            record.status,
+            found.denied,
+            found.rule,
+            blocked,
+            f"{source}:{lineno}",
         )

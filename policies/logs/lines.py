@@ -23,7 +23,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Final
 
 MAX_LINE_BYTES: Final = 64 * 1024
@@ -67,6 +67,11 @@ class Unreadable:
     reason: str
 
 
+TOO_LONG: Final = Unreadable("too long")
+INVALID_UTF8: Final = Unreadable("invalid UTF-8")
+MALFORMED: Final = Unreadable("malformed")
+
+
 def _unescape(field: str) -> str:
     # Only the escapes that change meaning here; \xHH stays as written (it is how the server
     # logged a byte it would not write raw, and matching never needs the byte).
@@ -82,18 +87,34 @@ def _request_line(request: str) -> tuple[str, str]:
     return "", ""  # ``-``, a TLS handshake sent to a plain HTTP port, garbage: no target
 
 
-def parse_line(line: bytes) -> LogRecord | Unreadable:
-    """Read one line (without its line break) in any supported format."""
+def match_line(line: bytes) -> re.Match[bytes] | Unreadable | None:
+    """The first, cheap step of :func:`parse_line`: the CLF match, or why the line is unreadable.
+
+    ``None`` means the line is JSON (Caddy) and needs :func:`parse_line`. Callers that skip
+    most lines (browsers, when only crawlers matter) look at :func:`user_agent_of` before
+    paying for :func:`record_of`.
+    """
     if not line.isascii():
         try:
             line.decode("utf-8")
         except UnicodeDecodeError:
-            return Unreadable("invalid UTF-8")
+            return INVALID_UTF8
     if line[:1] == b"{":
-        return _caddy(line)
-    match = _CLF.match(line)
-    if match is None:
-        return Unreadable("malformed")
+        return None
+    return _CLF.match(line) or MALFORMED
+
+
+clf_match: Final = _CLF.match
+"""The CLF regex's ``match``, for callers' fast paths (:class:`policies.logs.LogAnalyzer`)."""
+
+
+def user_agent_of(match: re.Match[bytes]) -> bytes:
+    """The raw (still escaped) User-Agent field of a CLF match; ``b""`` in common format."""
+    return match.group(7) or b""
+
+
+def record_of(match: re.Match[bytes]) -> LogRecord:
+    """The record of a CLF match (the line is known to be UTF-8)."""
     ip, time, request, status, size, _, agent = match.groups()
     method, target = _request_line(_unescape(request.decode("utf-8")))
     return LogRecord(
@@ -105,6 +126,16 @@ def parse_line(line: bytes) -> LogRecord | Unreadable:
         size=0 if size == b"-" else int(size),
         user_agent=_unescape(agent.decode("utf-8")) if agent is not None else "",
     )
+
+
+def parse_line(line: bytes) -> LogRecord | Unreadable:
+    """Read one line (without its line break) in any supported format."""
+    found = match_line(line)
+    if found is None:
+        return _caddy(line)
+    if isinstance(found, Unreadable):
+        return found
+    return record_of(found)
 
 
 def _caddy(line: bytes) -> LogRecord | Unreadable:
@@ -136,64 +167,83 @@ def _caddy(line: bytes) -> LogRecord | Unreadable:
     )
 
 
-def parse_time(value: str | float) -> datetime | None:
-    """A record's time as an aware datetime (UTC offsets kept), ``None`` when unreadable."""
+def parse_time(value: str | float, *, days: dict[str, float] | None = None) -> float | None:
+    """A record's time as Unix seconds (UTC), ``None`` when unreadable.
+
+    ``days`` is the caller's memo of ``DD/Mon/YYYY +hhmm`` -> the Unix time of that day's
+    midnight in that offset: a log spans few days, so most lines cost one regex match and some
+    arithmetic, not a ``datetime``. The caller bounds it (one entry per day and offset).
+    """
     if isinstance(value, float):
-        try:
-            return datetime.fromtimestamp(value, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
+        return value if -1e11 < value < 1e11 else None
     match = _CLF_TIME.fullmatch(value)
     if match is None:
         return None
     day, mon, year, hh, mm, ss, sign, oh, om = match.groups()
-    month = _MONTHS.get(mon)
-    offset = timedelta(hours=int(oh), minutes=int(om))
-    try:
-        tz = timezone(-offset if sign == "-" else offset)
-        if month is None:
+    key = value[:11] + value[20:]
+    base = days.get(key) if days is not None else None
+    if base is None:
+        month = _MONTHS.get(mon)
+        offset = timedelta(hours=int(oh), minutes=int(om))
+        try:
+            if month is None or int(hh) > 23 or int(mm) > 59 or int(ss) > 60:
+                return None
+            tz = timezone(-offset if sign == "-" else offset)
+            base = datetime(int(year), month, int(day), tzinfo=tz).timestamp()
+        except ValueError:
             return None
-        return datetime(int(year), month, int(day), int(hh), int(mm), int(ss), tzinfo=tz)
-    except ValueError:
-        return None
+        if days is not None:
+            days[key] = base
+    return base + int(hh) * 3600 + int(mm) * 60 + int(ss)
 
 
-TOO_LONG: Final = Unreadable("too long")
-
-
-def split_lines(
+def split_batches(
     chunks: Iterable[bytes], *, max_line: int = MAX_LINE_BYTES
-) -> Iterator[bytes | Unreadable]:
-    """The lines of a byte stream given in chunks, without line breaks (``\\n``, ``\\r\\n``).
+) -> Iterator[list[bytes | Unreadable]]:
+    """The lines of a byte stream given in chunks, a list per chunk, without line breaks.
 
     A line longer than ``max_line`` bytes comes out as :data:`TOO_LONG` and its bytes are
     dropped as they arrive, so memory stays within one chunk plus ``max_line``. A last line
-    without a line break (a file cut mid-write) comes out as it is.
+    without a line break (a file cut mid-write) comes out as it is. Lists, not single lines,
+    keep the per-line cost of the caller's loop down (the lists are split by C code).
     """
     carry = b""
     skipping = False
     for chunk in chunks:
         if not chunk:
             continue
-        lines = chunk.split(b"\n")
-        last = lines.pop()
-        for i, line in enumerate(lines):
-            if i == 0:
-                if skipping:
-                    skipping = False
-                    continue
-                line = carry + line
-                carry = b""
-            if len(line) > max_line:
-                yield TOO_LONG
+        pieces = chunk.split(b"\n")
+        last = pieces.pop()
+        batch: list[bytes | Unreadable] = list(pieces)
+        if pieces:
+            if skipping:
+                del batch[0]  # the tail of a line already reported as too long
+                skipping = False
             else:
-                yield line[:-1] if line[-1:] == b"\r" else line
-        if lines:
+                batch[0] = carry + pieces[0]
             carry = last
         elif not skipping:
             carry += last
+        if batch and max(map(len, batch)) > max_line:  # type: ignore[arg-type]
+            batch = [TOO_LONG if len(x) > max_line else x for x in batch]  # type: ignore[arg-type]
+        if b"\r" in chunk:
+            batch = [_strip_cr(x) for x in batch]
         if not skipping and len(carry) > max_line:
-            yield TOO_LONG
+            batch.append(TOO_LONG)
             carry, skipping = b"", True
+        if batch:
+            yield batch
     if carry and not skipping:
-        yield carry[:-1] if carry[-1:] == b"\r" else carry
+        yield [_strip_cr(carry)]
+
+
+def _strip_cr(line: bytes | Unreadable) -> bytes | Unreadable:
+    return line[:-1] if isinstance(line, bytes) and line[-1:] == b"\r" else line
+
+
+def split_lines(
+    chunks: Iterable[bytes], *, max_line: int = MAX_LINE_BYTES
+) -> Iterator[bytes | Unreadable]:
+    """:func:`split_batches`, one line at a time."""
+    for batch in split_batches(chunks, max_line=max_line):
+        yield from batch
