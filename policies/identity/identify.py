@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from policies.agents import KnownAgent, agent_for_user_agent, find_agent
+from policies.agents import KnownAgent, agent_for_user_agent
 from policies.identity.ranges import IpRanges, RangeMatch
 from policies.identity.webbotauth import WebBotAuthResult
 
@@ -146,8 +146,3 @@ def verify_claim(
         evidence=evidence,
         signer=signer,
     )
-
-
-def agents_with_ranges(ranges: IpRanges) -> tuple[KnownAgent | None, ...]:
-    """The catalogue entry of every agent a snapshot names (``None`` for an unknown token)."""
-    return tuple(find_agent(a) for snap in ranges.snapshots for a in snap.agents)

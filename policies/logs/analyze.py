@@ -60,6 +60,9 @@ FREE_PATHS: Final = frozenset({ROBOTS_PATH, AI_TXT_PATH, TDMREP_PATH, LICENSE_PA
 BLOCKED_STATUSES: Final = frozenset({401, 402, 403, 429, 451})
 """Statuses that mean the server refused the request: the violation was attempted, not served."""
 MEMO_LIMIT: Final = 65_536
+MEMO_KEY_BYTES: Final = 1024
+"""User-Agents longer than this are matched every time, never remembered: a log of distinct
+gigantic user agents must not fill the memo with megabytes each."""
 SAMPLES: Final = 5
 
 
@@ -256,7 +259,7 @@ class LogAnalyzer:
     def _feed_match(self, found: re.Match[bytes], *, source: str, lineno: int) -> Violation | None:
         record = record_of(found)
         raw_agent = user_agent_of(found)
-        if raw_agent not in self._raw_agents:
+        if len(raw_agent) <= MEMO_KEY_BYTES and raw_agent not in self._raw_agents:
             if len(self._raw_agents) >= MEMO_LIMIT:
                 self._raw_agents.clear()
             self._raw_agents[raw_agent] = self._agent(record.user_agent)
@@ -269,6 +272,8 @@ class LogAnalyzer:
             self.summary.samples.append(f"{where}: {reason}")
 
     def _agent(self, user_agent: str) -> KnownAgent | None:
+        if len(user_agent) > MEMO_KEY_BYTES:
+            return agent_for_user_agent(user_agent)
         memo = self._agents_by_ua
         try:
             return memo[user_agent]
@@ -301,6 +306,8 @@ class LogAnalyzer:
         return found
 
     def _identity(self, agent: KnownAgent, client_ip: str) -> Identity:
+        if len(client_ip) > 64:  # no address is this long: not worth remembering
+            return verify_claim(agent, client_ip=client_ip, ranges=self._ranges)
         key = (agent.token, client_ip)
         found = self._identities.get(key)
         if found is None:
