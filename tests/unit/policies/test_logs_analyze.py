@@ -212,3 +212,27 @@ def test_analyzer_agrees_with_denial(target: str) -> None:
     assert [(v.denied, v.rule) for v in violations] == (
         [(expected.denied, expected.rule)] if expected else []
     )
+
+
+HOSTILE = st.one_of(
+    st.binary(max_size=200),
+    st.builds(
+        line,
+        st.sampled_from(["192.0.2.1", "2001:db8::1", "::ffff:192.0.2.3", "x" * 80, "-"]),
+        st.integers(min_value=0, max_value=59),
+        st.sampled_from(["/news/1", "/robots.txt", "/a b", "*", "http://x/y", "/%ff"]),
+        st.sampled_from([GPTBOT, CLAUDE, GOOGLE, "", "Mozilla/5.0", "\\\\x22"]),
+    ),
+)
+
+
+@settings(max_examples=200)
+@given(st.lists(HOSTILE, min_size=1, max_size=20))
+def test_every_line_is_a_request_or_unreadable(lines: list[bytes]) -> None:
+    """No line is lost: lines = requests + unreadable, and nothing raises."""
+    cleaned = [x.replace(b"\n", b" ") for x in lines]
+    analyzer, violations = feed(cleaned)
+    summary = analyzer.summary
+    assert summary.lines == len(cleaned)
+    assert summary.lines == summary.requests + sum(summary.unreadable.values())
+    assert len(violations) == summary.violations
