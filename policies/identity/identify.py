@@ -8,7 +8,7 @@ The claim is then checked, strongest evidence first:
     A valid Web Bot Auth signature (:func:`policies.identity.webbotauth.verify_web_bot_auth`)
     whose ``Signature-Agent`` the catalogue lists for the claimed agent
     (``signature_agents``), or any valid signature when the User-Agent claims no known agent
-    (the signer is then the identity). A valid signature from a signer the catalogue does not
+    (the identity is then the catalogue entry listing the signer, else the signer alone). A valid signature from a signer the catalogue does not
     list for the claimed agent proves who signed, not the claim, so the claim is checked by IP.
 ``ip-range``
     The client address is in the operator's published ranges for the agent, or for the first
@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from policies.agents import KnownAgent, agent_for_user_agent
+from policies.agents import KnownAgent, agent_for_user_agent, known_agents
 from policies.identity.ranges import IpRanges, RangeMatch
 from policies.identity.webbotauth import WebBotAuthResult
 
@@ -107,6 +107,10 @@ def verify_claim(
     """:func:`identify` for a caller that has already read the User-Agent (``agent``)."""
     valid = signature is not None and signature.valid
     signer = signature.agent.url if valid and signature and signature.agent else None
+    if valid and signature is not None and agent is None:
+        # A browser-like User-Agent that names no crawler (OpenAI's ChatGPT agent sends one):
+        # the catalogue entry that lists the signer is the identity.
+        agent = next((a for a in known_agents() if _signed_by(a, signature)), None)
     if valid and signature is not None and (agent is None or _signed_by(agent, signature)):
         return Identity(
             agent=agent,

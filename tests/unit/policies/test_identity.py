@@ -185,3 +185,14 @@ def test_lookup_agrees_with_ipaddress(ip: ipaddress.IPv4Address | ipaddress.IPv6
     match = RANGES.lookup("GPTBot", str(ip))
     assert match is not None
     assert (match.network is not None) == expected
+
+
+def test_a_browser_user_agent_signed_by_a_listed_signer_is_that_agent() -> None:
+    found = identify(
+        user_agent="Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 Chrome/131.0 Safari/537.36",
+        client_ip="10.0.0.1",
+        ranges=RANGES,
+        signature=_signature("https://chatgpt.com/"),
+    )
+    assert found.token == "ChatGPT Agent"
+    assert found.level == "signature"
