@@ -127,6 +127,46 @@ def _decisive_patterns(policy: SitePolicy) -> tuple[PathPattern, ...]:
     return tuple(patterns)
 
 
+_EXTENSION: Final = re.compile(r"/\*(\.[A-Za-z0-9_.~-]+)\$")
+r"""``/*.jpg$`` (:func:`extension_pattern`): on a canonical path (which starts with ``/``) its
+regex ``/.*\.jpg\Z`` matches exactly when the path ends with ``.jpg``."""
+
+
+@dataclass(frozen=True, slots=True)
+class PathKey:
+    """:func:`_decisive_patterns` prepared for speed: the same match vector, cheaper.
+
+    Plain prefixes become ``str.startswith`` and extension patterns ``str.endswith``, both
+    mapped in C; any other pattern keeps its regex.
+    """
+
+    prefixes: tuple[str, ...]
+    suffixes: tuple[str, ...]
+    others: tuple[PathPattern, ...]
+
+    @classmethod
+    def of(cls, patterns: Iterable[PathPattern]) -> PathKey:
+        prefixes: list[str] = []
+        suffixes: list[str] = []
+        others: list[PathPattern] = []
+        for pattern in patterns:
+            extension = _EXTENSION.fullmatch(pattern.text)
+            if pattern._prefix is not None:
+                prefixes.append(pattern._prefix)
+            elif extension is not None:
+                suffixes.append(extension.group(1))
+            else:
+                others.append(pattern)
+        return cls(tuple(prefixes), tuple(suffixes), tuple(others))
+
+    def __call__(self, path: str) -> tuple[tuple[bool, ...], ...]:
+        return (
+            tuple(map(path.startswith, self.prefixes)),
+            tuple(map(path.endswith, self.suffixes)),
+            tuple(pattern.matches(path) for pattern in self.others),
+        )
+
+
 class Violation(NamedTuple):
     """One request the policy denied (a named tuple: built for every violating line, so cheap)."""
 
@@ -193,8 +233,8 @@ class LogAnalyzer:
         self._agents_by_ua: dict[str, KnownAgent | None] = {}
         self._raw_agents: dict[bytes, KnownAgent | None] = {}
         self._identities: dict[tuple[str, str], Identity] = {}
-        self._denials: dict[tuple[str, tuple[bool, ...]], Denial | None] = {}
-        self._patterns: tuple[PathPattern, ...] = _decisive_patterns(policy) if policy else ()
+        self._denials: dict[tuple[str, tuple[tuple[bool, ...], ...]], Denial | None] = {}
+        self._path_key = PathKey.of(_decisive_patterns(policy) if policy else ())
         self._last_time: tuple[str | float, float | None] = ("", None)
         self._days: dict[str, float] = {}
         self.agents: dict[str, AgentStats] = {}
@@ -259,11 +299,19 @@ class LogAnalyzer:
     def _feed_match(self, found: re.Match[bytes], *, source: str, lineno: int) -> Violation | None:
         record = record_of(found)
         raw_agent = user_agent_of(found)
-        if len(raw_agent) <= MEMO_KEY_BYTES and raw_agent not in self._raw_agents:
-            if len(self._raw_agents) >= MEMO_LIMIT:
-                self._raw_agents.clear()
-            self._raw_agents[raw_agent] = self._agent(record.user_agent)
-        return self.feed(record, source=source, lineno=lineno)
+        memo = self._raw_agents
+        if raw_agent in memo:
+            agent = memo[raw_agent]
+        else:
+            agent = self._agent(record.user_agent)
+            if len(raw_agent) <= MEMO_KEY_BYTES:
+                if len(memo) >= MEMO_LIMIT:
+                    memo.clear()
+                memo[raw_agent] = agent
+        self.summary.requests += 1
+        if agent is None:
+            return None
+        return self._count(record, agent, source=source, lineno=lineno)
 
     def unreadable(self, reason: str, *, where: str) -> None:
         """Count a line that could not be read (also for the caller's own reasons)."""
@@ -296,7 +344,7 @@ class LogAnalyzer:
         if self._policy is None or not target.startswith("/"):
             return None
         path = canonical_path(target)
-        key = (agent.token, tuple(pattern.matches(path) for pattern in self._patterns))
+        key = (agent.token, self._path_key(path))
         memo = self._denials
         if key in memo:
             return memo[key]
@@ -323,6 +371,11 @@ class LogAnalyzer:
         agent = self._agent(record.user_agent)
         if agent is None:
             return None
+        return self._count(record, agent, source=source, lineno=lineno)
+
+    def _count(
+        self, record: LogRecord, agent: KnownAgent, *, source: str, lineno: int
+    ) -> Violation | None:
         self.summary.crawler_requests += 1
         identity = self._identity(agent, record.client_ip)
         stats = self.agents.get(agent.token)

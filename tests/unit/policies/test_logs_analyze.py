@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from policies.agents import find_agent
 from policies.identity import IpRanges, RangeSnapshot
 from policies.logs import LogAnalyzer, denial, split_batches
-from policies.logs.analyze import _decisive_patterns
+from policies.logs.analyze import PathKey, _decisive_patterns
 from policies.sitepolicy import load_site_policy
 from policies.urlpath import canonical_path
 
@@ -201,6 +201,17 @@ def test_the_memo_key_decides_exactly(a: str, b: str, token: str, policy) -> Non
     vector = [tuple(p.matches(canonical_path(x)) for p in patterns) for x in (a, b)]
     if vector[0] == vector[1]:
         assert denial(policy, target=a, agent=agent) == denial(policy, target=b, agent=agent)
+
+
+@settings(max_examples=300)
+@given(PATHS, PATHS, st.sampled_from([POLICY, WILD]))
+def test_the_fast_key_partitions_paths_like_the_patterns(a: str, b: str, policy) -> None:  # type: ignore[no-untyped-def]
+    patterns = _decisive_patterns(policy)
+    key = PathKey.of(patterns)
+    assert key.suffixes, "extension patterns take the endswith path"
+    pa, pb = canonical_path(a), canonical_path(b)
+    same_vector = [p.matches(pa) for p in patterns] == [p.matches(pb) for p in patterns]
+    assert (key(pa) == key(pb)) == same_vector
 
 
 @pytest.mark.parametrize("target", ["/news/1", "/archive/2", "/press/3", "/photo.jpg"])
