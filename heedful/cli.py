@@ -28,6 +28,8 @@ COMMANDS = {
     "credits": "heedful.cmd_report:credits_command",
     "recheck": "heedful.cmd_report:recheck_command",
     "purge": "heedful.cmd_report:purge_command",
+    "logs": "heedful.cmd_logs:logs_command",
+    "ranges": "heedful.cmd_ranges:ranges",
 }
 """Subcommand name -> ``module:attribute`` of its click command."""
 

@@ -2,7 +2,8 @@
 
 Exit statuses are unique across commands, so a script can tell them apart: 0 success, 1 an
 unexpected error, 2 bad usage or input, 3 and 4 ``check`` verdicts, 5 ``audit`` findings,
-6 ``diff`` differences, 7 and 8 ``check`` failures and unknowns, 141 a closed output pipe.
+6 ``diff`` differences, 7 and 8 ``check`` failures and unknowns, 9 ``logs`` violations, 141 a
+closed output pipe.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ EXIT_UNKNOWN = 8
 """``heedful check``: nothing failed, but for some URL a signal file that governs the use
 answered and could not be read (cut, malformed, 5xx), so the use is neither allowed nor denied
 yet. Takes precedence over denied and licence: a retry may still deny."""
+EXIT_VIOLATIONS = 9
+"""``heedful logs --fail-on violation``: some logged request violated the site policy."""
 
 
 class Failure(click.ClickException):

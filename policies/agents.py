@@ -22,6 +22,9 @@ so each appears once). Its fields, and :class:`KnownAgent`'s:
     Tokens whose groups the crawler obeys when no group names it, most specific first: Google
     documents ``GoogleOther-Image`` with the tokens ``GoogleOther-Image`` and ``GoogleOther``.
     A crawler obeys the groups of the first of its token and fallbacks that has one, else ``*``.
+``signature_agents``
+    The ``Signature-Agent`` URLs (Web Bot Auth) the operator documents for the crawler: a valid
+    signature from one of them verifies the claim (:mod:`policies.identity`). Optional.
 ``control_only``
     True for tokens never sent as a User-Agent (``Google-Extended``, ``Applebot-Extended``,
     ``Webzio-Extended``): they appear only in robots.txt, so they never match a request.
@@ -74,6 +77,7 @@ class KnownAgent:
     note: str = ""
     names: tuple[str, ...] = ()
     fallbacks: tuple[str, ...] = ()
+    signature_agents: tuple[str, ...] = ()
     documented: bool = False
     source: str = ""
 
@@ -98,6 +102,7 @@ def known_agents() -> tuple[KnownAgent, ...]:
             note=raw.get("note", ""),
             names=tuple(raw["names"]),
             fallbacks=tuple(raw.get("fallbacks", ())),
+            signature_agents=tuple(raw.get("signature_agents", ())),
             documented=raw["documented"],
             source=raw["source"],
         )

@@ -43,7 +43,7 @@ def test_fields_are_complete() -> None:
             "documented", "source"}  # fmt: skip
     for raw in _raw():
         assert keys <= set(raw), raw["token"]
-        assert set(raw) <= keys | {"fallbacks", "note"}, raw["token"]
+        assert set(raw) <= keys | {"fallbacks", "note", "signature_agents"}, raw["token"]
     for agent in known_agents():
         assert agent.purposes, agent.token
         assert agent.control_only == ("control" in agent.purposes), agent.token

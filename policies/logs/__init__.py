@@ -1,0 +1,37 @@
+"""Access logs: which AI crawlers came, what they fetched, and what the policy denied them.
+
+* :mod:`policies.logs.lines` — :func:`parse_line` (combined/common, Caddy JSON) and
+  :func:`split_lines` (bounded line splitting of a byte stream);
+* :mod:`policies.logs.analyze` — :class:`LogAnalyzer`: per-agent counters and violations.
+
+Reading files (and gzip) is the adapter's job (``heedful logs``).
+"""
+
+from __future__ import annotations
+
+from policies.logs.analyze import AgentStats, Denial, LogAnalyzer, LogSummary, Violation, denial
+from policies.logs.lines import (
+    MAX_LINE_BYTES,
+    LogRecord,
+    Unreadable,
+    parse_line,
+    parse_time,
+    split_batches,
+    split_lines,
+)
+
+__all__ = [
+    "MAX_LINE_BYTES",
+    "AgentStats",
+    "Denial",
+    "LogAnalyzer",
+    "LogRecord",
+    "LogSummary",
+    "Unreadable",
+    "Violation",
+    "denial",
+    "parse_line",
+    "parse_time",
+    "split_batches",
+    "split_lines",
+]
