@@ -54,6 +54,51 @@ MEASURES: Final = (
 )
 
 
+PROTOCOLS: Final[tuple[tuple[str, str, str], ...]] = (
+    ("robots.txt", "Robots Exclusion Protocol", "RFC 9309"),
+    ("content-usage", "IETF AI Preferences, Content-Usage", "draft-ietf-aipref-vocab, -attach"),
+    ("content-signal", "Content Signals Policy", "Cloudflare's Content Signals Policy"),
+    ("tdmrep", "TDM Reservation Protocol (TDMRep)", "W3C TDMRep Community Group report"),
+    ("ai.txt", "ai.txt", "Spawning's ai.txt"),
+    ("rsl", "Really Simple Licensing", "RSL 1.0"),
+    ("robots-tag", "X-Robots-Tag, Robots-Tag and meta robots (noai, noimageai)",
+     "draft-illyes-repext-03; DeviantArt's noai and noimageai directives"),
+    ("http-status", "HTTP access and licence controls (401, 402, 403)", "RFC 9110 section 15.5"),
+    ("removals", "Approved removal requests", "/.well-known/heedful/removals.json"),
+)  # fmt: skip
+"""The protocols a Heedful crawl honours, by the ``signal`` its reasons carry: the protocol
+profile of the summary (GPAI Code of Practice, copyright chapter, Measure 1.3, asks which
+machine-readable protocols were honoured)."""
+
+
+def protocol_profile(excluded_by_signal: Mapping[str, int]) -> list[dict[str, Any]]:
+    """Each protocol honoured, with how many items it excluded; signals outside the table (a
+    strict-mode reading, media metadata) follow under their own names."""
+    known = {signal for signal, _, _ in PROTOCOLS}
+    rows = [
+        {
+            "signal": signal,
+            "protocol": name,
+            "reference": reference,
+            "honoured": True,
+            "excluded_items": int(excluded_by_signal.get(signal, 0)),
+        }
+        for signal, name, reference in PROTOCOLS
+    ]
+    rows += [
+        {
+            "signal": signal,
+            "protocol": signal,
+            "reference": "",
+            "honoured": True,
+            "excluded_items": int(count),
+        }
+        for signal, count in excluded_by_signal.items()
+        if signal not in known and signal not in ("error", "other")
+    ]
+    return rows
+
+
 def top_domains(by_domain: Sequence[Mapping[str, Any]], top_share: float) -> list[dict[str, Any]]:
     """The top ``top_share`` of domains with content, by bytes collected (then items, name).
 
@@ -114,6 +159,7 @@ def eu_summary(figures: Mapping[str, Any], *, top_share: float = 0.10) -> dict[s
             "measures": list(MEASURES),
             "excluded_items": totals["refused"],
             "excluded_by_signal": dict(figures["refused_by_signal"]),
+            "protocols": protocol_profile(figures["refused_by_signal"]),
             "excluded_before_fetch": int(figures["refused_by_stage"].get("before-fetch", 0)),
             "excluded_after_fetch": int(figures["refused_by_stage"].get("after-fetch", 0)),
             "withdrawn_after_recheck": int(rechecks["current"]["withdrawn"]),
@@ -186,6 +232,17 @@ def render_markdown(summary: Mapping[str, Any]) -> str:
         "|---|---:|",
     ]
     out += [f"| {_cell(s)} | {n} |" for s, n in res["excluded_by_signal"].items()]
+    out += [
+        "",
+        "### Protocols honoured",
+        "",
+        "| Protocol | Reference | Items excluded |",
+        "|---|---|---:|",
+    ]
+    out += [
+        f"| {_cell(p['protocol'])} | {_cell(p['reference'])} | {p['excluded_items']} |"
+        for p in res.get("protocols", ())
+    ]
     out += [
         "",
         (

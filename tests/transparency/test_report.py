@@ -113,6 +113,16 @@ def test_eu_summary_json_and_markdown(crawled_world: World) -> None:
     assert f"Items excluded: {status['refused']} " in markdown
     for signal, count in summary["reservations"]["excluded_by_signal"].items():
         assert f"| {signal} | {count} |" in markdown
+    # The protocol profile: every protocol honoured, with the items each one excluded, agreeing
+    # with the per-signal counts (issue 15 section 6).
+    protocols = {p["signal"]: p for p in summary["reservations"]["protocols"]}
+    assert {"robots.txt", "tdmrep", "content-usage", "content-signal", "rsl"} <= set(protocols)
+    assert all(p["honoured"] for p in protocols.values())
+    by_signal = summary["reservations"]["excluded_by_signal"]
+    for signal, row in protocols.items():
+        assert row["excluded_items"] == by_signal.get(signal, 0), signal
+    assert "### Protocols honoured" in markdown
+    assert "| Robots Exclusion Protocol | RFC 9309 |" in markdown
 
 
 def test_top_share_is_a_parameter(crawled_world: World) -> None:
