@@ -118,6 +118,8 @@ def print_report(console: Console, report: AuditReport, *, matrix: bool = True) 
         console.print("[green]No findings.[/green]\n")
     for finding in report.findings:
         print_finding(console, finding)
+    if report.served:
+        _print_served(console, report)
     _print_scores(console, report)
     if matrix:
         _print_matrix(console, report)
@@ -142,6 +144,19 @@ def print_finding(console: Console, finding: Finding) -> None:
         extra.append("paths " + ", ".join(finding.paths))
     if extra:
         console.print(f"         [dim]{escape('; '.join(extra))}[/dim]")
+    console.print()
+
+
+def _print_served(console: Console, report: AuditReport) -> None:
+    """What each agent probe was served: robots.txt and the status of each page."""
+    table = Table(title="What each agent probe was served", header_style="bold")
+    table.add_column("probe")
+    table.add_column("robots.txt")
+    table.add_column("pages")
+    for probe in report.served:
+        statuses = ", ".join(str(page.status or "no answer") for page in probe.pages) or "none"
+        table.add_row(probe.label, probe.robots_digest(), statuses)
+    console.print(table)
     console.print()
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Final
@@ -27,6 +28,8 @@ from heedful.audit_output import diff_json, print_differences, print_report, rep
 from heedful.audit_output import explain as explain_cell
 from heedful.check import BadURL, origin_of
 from heedful.cli_common import Failure, fail_on_option
+from heedful.served import DEFAULT_MAX_REQUESTS
+from heedful.served import probe_agents as probe
 from policies.audit import audit
 from policies.diagnostics import Severity, reaches
 from policies.model import Mode, Use
@@ -34,6 +37,7 @@ from policies.plural import counted
 from policies.policy_diff import media_probes, policy_diff
 from policies.sitepolicy import PolicyFormatError, load_site_policy
 
+_TOKEN: Final = re.compile(r"[A-Za-z0-9_.-]+")
 EXIT_FINDINGS: Final = 5
 """``heedful audit --fail-on``: a finding at or above the threshold."""
 EXIT_DIFFERENCES: Final = 6
@@ -74,6 +78,25 @@ EXIT_DIFFERENCES: Final = 6
 )
 @click.option("--tdm-covers-search", is_flag=True)
 @click.option("--timeout", type=click.FloatRange(min=0.1, max=600), default=10.0, show_default=True)
+@click.option(
+    "--probe-agents",
+    is_flag=True,
+    help="Also fetch robots.txt and the pages as each class of agent and report what differs.",
+)
+@click.option(
+    "--as",
+    "as_tokens",
+    multiple=True,
+    metavar="TOKEN",
+    help="Add a probe sending this crawler's product token (your own site; implies --probe-agents).",
+)
+@click.option(
+    "--max-requests",
+    type=click.IntRange(min=1, max=1000),
+    default=DEFAULT_MAX_REQUESTS,
+    show_default=True,
+    help="Most requests the agent probes make in all.",
+)
 def audit_command(
     url: str,
     sample: int,
@@ -86,11 +109,17 @@ def audit_command(
     mode: str,
     tdm_covers_search: bool,
     timeout: float,
+    probe_agents: bool,
+    as_tokens: tuple[str, ...],
+    max_requests: int,
 ) -> None:
     """Audit what URL's site tells AI crawlers: matrix, contradictions, gaps and score.
 
     Exit status: 0, or 5 with --fail-on when a finding is at least that severe; 2 bad input.
     """
+    for token in as_tokens:
+        if not _TOKEN.fullmatch(token):
+            raise Failure(f"--as {token!r} is not a product token (letters, digits, _ . -)")
     explain_use = None
     if explain:
         try:
@@ -103,6 +132,18 @@ def audit_command(
     except BadURL as exc:
         raise Failure(str(exc)) from None
     report = audit(data, agents=agents, mode=Mode(mode), tdm_covers_search=tdm_covers_search)
+    if probe_agents or as_tokens:
+        pages = [page_url for page_url, _ in data.pages]
+        served = asyncio.run(
+            probe(
+                url,
+                pages,
+                as_tokens=as_tokens,
+                max_requests=max_requests,
+                fetch_timeout=timeout,
+            )
+        )
+        report = report.with_served(served)
     console = Console(highlight=False, soft_wrap=True)
     if explain and explain_use is not None:
         if not explain_cell(console, report, explain[0], explain_use):

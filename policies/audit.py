@@ -20,6 +20,7 @@ from policies.legacy import legacy_findings
 from policies.matrix import Matrix, build_matrix
 from policies.model import Mode
 from policies.score import UseScore, score
+from policies.served import Served, served_findings
 
 __all__ = ["AuditReport", "audit", "matrix_agents", "policy_urls"]
 
@@ -34,6 +35,8 @@ class AuditReport:
     findings: tuple[Finding, ...]
     scores: tuple[UseScore, ...]
     probe: Probe
+    served: tuple[Served, ...] = ()
+    """What each agent probe was served (``heedful audit --probe-agents``), when asked."""
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
@@ -51,7 +54,13 @@ class AuditReport:
                 "paths": len(self.probe.targets),
                 "agent_classes": [c.label for c in self.probe.classes],
             },
+            **({"served": [probe.as_dict() for probe in self.served]} if self.served else {}),
         }
+
+    def with_served(self, served: Sequence[Served]) -> AuditReport:
+        """This report with what the agent probes were served, and the findings they make."""
+        findings = sort_findings([*self.findings, *served_findings(served)])
+        return replace(self, findings=tuple(findings), served=tuple(served))
 
 
 def matrix_agents(extra: Sequence[str] = ()) -> list[str]:

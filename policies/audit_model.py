@@ -59,6 +59,11 @@ RULES: Final[Mapping[str, Rule]] = _rules(
     ("HF301", "file-unreachable", _W, "a signal file could not be fetched; its mechanism is unknown"),
     ("HF302", "file-errors", _E, "a signal file has errors; parts of it are ignored"),
     ("HF303", "page-not-fetched", _I, "a sampled page was not fetched"),
+    # HF4xx: what the site serves each class of agent (heedful audit --probe-agents).
+    ("HF401", "robots-differs-by-agent", _W, "robots.txt differs by User-Agent"),
+    ("HF402", "status-differs-by-agent", _W, "a page answers differently by User-Agent"),
+    ("HF403", "signal-for-some-agents", _W, "a signal is sent to some classes of agent only"),
+    ("HF404", "cdn-managed-robots", _I, "a CDN-managed block in robots.txt"),
 )  # fmt: skip
 """Every rule, by id. Ids are stable: a rule is never renumbered, only retired."""
 
