@@ -20,13 +20,17 @@ import aiohttp
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from heedful.check import USER_AGENT, BadURL, Checker, origin_of
-from heedful.fetch import make_session
+from heedful.check import USER_AGENT, BadURL, Checker, as_signal_file, origin_of
+from heedful.fetch import fetch, make_session
 from policies.agents import HEEDFUL_TOKEN
 from policies.audit import policy_urls
 from policies.audit_model import AuditInput
+from policies.evaluate import evaluate
 from policies.fetching import MAX_SIGNAL_BYTES
-from policies.site import SignalFile, SiteSignals
+from policies.html import MAX_HEAD_BYTES
+from policies.model import Use, Verdict
+from policies.served import MARKDOWN, is_markdown, markdown_alternates
+from policies.site import PageSignals, SignalFile, SiteSignals
 
 MAX_SAMPLE: Final = 100
 """Most pages ``--sample`` may ask for."""
@@ -100,7 +104,51 @@ async def gather(
         pages = ((url, main.page), *((c.url, c.page) for c in checked))
         data = AuditInput(site=main.site, url=url, pages=pages, files=checker.fetched())
         await asyncio.gather(*(checker.file(u) for u in policy_urls(data)))
-        return replace(data, files=checker.fetched())
+        markdown = await markdown_of(checker, session, pages, fetch_timeout=fetch_timeout)
+        return replace(data, files=checker.fetched(), markdown=markdown)
+
+
+async def markdown_of(
+    checker: AuditChecker,
+    session: aiohttp.ClientSession,
+    pages: Sequence[tuple[str, PageSignals | None]],
+    *,
+    fetch_timeout: float,
+) -> dict[str, SignalFile]:
+    """The Markdown representation of each fetched page: the one its ``<link rel="alternate"
+    type="text/markdown">`` names, else (for the audited page only) the page asked for with
+    ``Accept: text/markdown``, kept when the site answers with Markdown. One request per page
+    at most."""
+    out: dict[str, SignalFile] = {}
+
+    async def one(index: int, url: str, page: PageSignals) -> None:
+        linked = markdown_alternates(page)
+        if linked:
+            site = await checker.site(linked[0])
+            # Only where robots.txt lets the auditor go, as for every other page.
+            if (
+                evaluate(site, None, url=linked[0], agent=HEEDFUL_TOKEN, use=Use.SEARCH).access
+                is Verdict.ALLOW
+            ):
+                out[url] = await checker.file(linked[0])
+        elif index == 0:
+            got = as_signal_file(
+                await fetch(
+                    session,
+                    url,
+                    timeout=fetch_timeout,
+                    max_bytes=MAX_HEAD_BYTES,
+                    user_agent=USER_AGENT,
+                    accept=f"{MARKDOWN}, text/html;q=0.5",
+                )
+            )
+            if is_markdown(got):
+                out[url] = got
+
+    await asyncio.gather(
+        *(one(i, url, page) for i, (url, page) in enumerate(pages) if page is not None)
+    )
+    return out
 
 
 async def sample_urls(

@@ -93,6 +93,7 @@ async def fetch(
     method: str = "GET",
     read_body: bool = True,
     user_agent: str,
+    accept: str = "",
 ) -> FetchResult:
     """Fetch ``url`` within ``timeout`` seconds in total; never raise on server behaviour.
 
@@ -120,6 +121,7 @@ async def fetch(
                 max_bytes=max_bytes,
                 max_redirects=max_redirects,
                 read_body=read_body,
+                accept=accept,
             )
     except TimeoutError:
         state.error = f"timed out after {timeout} s"
@@ -165,13 +167,15 @@ async def _exchange(
     max_bytes: int,
     max_redirects: int,
     read_body: bool,
+    accept: str = "",
 ) -> None:
     current = state.url
+    headers = {"User-Agent": user_agent, **({"Accept": accept} if accept else {})}
     seen = {current}
     while True:
         state.final_url = current
         async with session.request(
-            method, current, allow_redirects=False, headers={"User-Agent": user_agent}
+            method, current, allow_redirects=False, headers=headers
         ) as response:
             state.status = response.status
             state.headers = tuple(response.headers.items())

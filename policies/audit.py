@@ -20,7 +20,7 @@ from policies.legacy import legacy_findings
 from policies.matrix import Matrix, build_matrix
 from policies.model import Mode
 from policies.score import UseScore, score
-from policies.served import Served, served_findings
+from policies.served import Served, markdown_findings, served_findings
 
 __all__ = ["AuditReport", "audit", "matrix_agents", "policy_urls"]
 
@@ -104,6 +104,7 @@ def audit(
     # ``*`` class, decided for one of its members); the score's "actionable" reads it.
     table = replace(rows[1], rows=((WILDCARD, rows[0].rows[0][1]), *rows[1].rows))
     findings: list[Finding] = [
+        *markdown_findings(data.pages, data.markdown),
         *conflicting_pairs(data, found),
         *blocked_trainers(data, found),
         *wildcard_overrides(found),

@@ -64,6 +64,7 @@ RULES: Final[Mapping[str, Rule]] = _rules(
     ("HF402", "status-differs-by-agent", _W, "a page answers differently by User-Agent"),
     ("HF403", "signal-for-some-agents", _W, "a signal is sent to some classes of agent only"),
     ("HF404", "cdn-managed-robots", _I, "a CDN-managed block in robots.txt"),
+    ("HF405", "markdown-differs", _W, "a Markdown representation's signals differ from its page's"),
 )  # fmt: skip
 """Every rule, by id. Ids are stable: a rule is never renumbered, only retired."""
 
@@ -143,6 +144,9 @@ class AuditInput:
     url: str
     pages: tuple[tuple[str, PageSignals | None], ...] = ()
     files: Mapping[str, SignalFile] = field(default_factory=dict)
+    markdown: Mapping[str, SignalFile] = field(default_factory=dict)
+    """The Markdown representation of a page, by page URL (its ``<link rel="alternate"
+    type="text/markdown">``, or the page asked for with ``Accept: text/markdown``)."""
 
     def file(self, url: str) -> SignalFile | None:
         return self.files.get(url)

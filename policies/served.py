@@ -19,14 +19,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
+from urllib.parse import urljoin
 
 from policies.agents import HEEDFUL_TOKEN, known_agents
 from policies.audit_model import Evidence, Finding
 from policies.diagnostics import Severity
-from policies.headers import header_values
-from policies.html import parse_html_head
+from policies.headers import Headers, header_values
+from policies.html import HeadMeta, parse_html_head
 from policies.robots import parse_robots
-from policies.site import SignalFile
+from policies.site import PageSignals, SignalFile
 
 
 class ProbeClass(StrEnum):
@@ -122,23 +123,90 @@ class Served:
         }
 
 
-def page_signals(page: SignalFile) -> frozenset[str]:
-    """``header name: value`` and ``meta name=content`` of every statement a response carries."""
+def signals_of(headers: Headers, metas: Sequence[HeadMeta] = ()) -> frozenset[str]:
+    """``header name: value`` and ``meta name="content"`` of every statement a response carries."""
     found = {
         f"{name}: {value.strip()}"
         for name in SIGNAL_HEADERS
-        for value in header_values(page.headers, name)
+        for value in header_values(headers, name)
         if name != "link" or "license" in value.lower()
     }
-    content_type = next(iter(header_values(page.headers, "content-type")), "").lower()
-    if page.body and ("html" in content_type or not content_type):
-        head = parse_html_head(page.body).value
-        found.update(
-            f'meta {meta.name}="{meta.content.strip()}"'
-            for meta in head.metas
-            if meta.name in SIGNAL_METAS
-        )
+    found.update(
+        f'meta {meta.name}="{meta.content.strip()}"' for meta in metas if meta.name in SIGNAL_METAS
+    )
     return frozenset(found)
+
+
+def page_signals(page: SignalFile) -> frozenset[str]:
+    """:func:`signals_of` a fetched response, its HTML head read when it is HTML."""
+    content_type = next(iter(header_values(page.headers, "content-type")), "").lower()
+    metas: Sequence[HeadMeta] = ()
+    if page.body and ("html" in content_type or not content_type):
+        metas = parse_html_head(page.body).value.metas
+    return signals_of(page.headers, metas)
+
+
+MARKDOWN: Final = "text/markdown"
+
+
+def markdown_alternates(page: PageSignals) -> tuple[str, ...]:
+    """The Markdown representations a page links to (``<link rel="alternate"
+    type="text/markdown">``), absolute."""
+    if page.head is None:
+        return ()
+    return tuple(
+        dict.fromkeys(
+            urljoin(page.url, link.href)
+            for link in page.head.links
+            if "alternate" in link.rel.split() and link.type.startswith(MARKDOWN) and link.href
+        )
+    )
+
+
+def is_markdown(fetched: SignalFile) -> bool:
+    """Whether a response is a Markdown representation (``Content-Type: text/markdown``)."""
+    content_type = next(iter(header_values(fetched.headers, "content-type")), "")
+    return fetched.status == 200 and content_type.split(";", 1)[0].strip().lower() == MARKDOWN
+
+
+def markdown_findings(
+    pages: Sequence[tuple[str, PageSignals | None]], markdown: Mapping[str, SignalFile]
+) -> list[Finding]:
+    """A Markdown representation whose signals differ from its HTML page's (HF405).
+
+    Markdown has no ``<head>``: a crawler that reads the Markdown sees only its headers, so a
+    reservation the HTML page makes in a meta element, or a header only one of them sends, does
+    not reach it.
+    """
+    out: list[Finding] = []
+    for url, page in pages:
+        found = markdown.get(url)
+        if page is None or found is None or not is_markdown(found):
+            continue
+        html = signals_of(page.headers, page.head.metas if page.head is not None else ())
+        text = signals_of(found.headers)
+        only_html, only_markdown = sorted(html - text), sorted(text - html)
+        if not only_html and not only_markdown:
+            continue
+        parts = []
+        if only_html:
+            parts.append(f"the HTML page says {', '.join(only_html)} and the Markdown does not")
+        if only_markdown:
+            parts.append(f"the Markdown says {', '.join(only_markdown)} and the HTML page does not")
+        out.append(
+            Finding(
+                rule="HF405",
+                severity=Severity.WARNING,
+                message=f"{'; '.join(parts)}: a crawler reading one representation is told"
+                " otherwise than one reading the other",
+                evidence=(
+                    Evidence(source=url, location="HTML page", rule="; ".join(sorted(html))),
+                    Evidence(source=found.url, location="Markdown", rule="; ".join(sorted(text))),
+                ),
+                paths=(url,),
+            )
+        )
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -302,6 +302,18 @@ def build() -> dict[str, Site]:
     s.dynamic["/.well-known/tdmrep.json"] = busy_until(s, "/.well-known/tdmrep.json", 1)
     s.dynamic["/busy"] = busy_until(s, "/busy", 3)
 
+    # Markdown representations ("Markdown for agents"): decided with their own headers.
+    s = sites["markdown"] = Site("markdown")
+    s.text("/robots.txt", "User-agent: *\nAllow: /\n")
+    s.add("/", page("markdown home", ("/page.md", "/open.md")))
+    s.add(
+        "/page.md",
+        "# Page\n\nText.\n",
+        ctype="text/markdown",
+        headers=(("Content-Signal", "search=yes, ai-train=no"),),
+    )
+    s.add("/open.md", "# Open\n\nText.\n", ctype="text/markdown")
+
     # Pages that answer 404 and 503: failed, never an ordinary verdict.
     s = sites["page-errors"] = Site("page-errors")
     s.text("/robots.txt", "User-agent: *\nAllow: /\n")

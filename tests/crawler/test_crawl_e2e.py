@@ -60,6 +60,8 @@ CASES = [
     ("tdm-cut", "/articles/x", "refused", "after-fetch", "tdmrep", "deny", True),
     ("retry-after", "/", "kept", "after-fetch", None, None, True),
     ("retry-after", "/busy", "kept", "after-fetch", None, None, True),
+    ("markdown", "/page.md", "refused", "after-fetch", "content-signal", "deny", True),
+    ("markdown", "/open.md", "kept", "after-fetch", None, None, True),
     ("page-errors", "/gone", "failed", "after-fetch", "http-status", "access failed", True),
     ("page-errors", "/busy", "failed", "after-fetch", "http-status", "access failed", True),
 ]
