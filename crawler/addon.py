@@ -53,6 +53,13 @@ class HeedfulAddon:
         from crawler.pipelines import LedgerPipeline, UsePolicyPipeline
 
         settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", RobotsTxtMiddleware, None)
+        if settings.get("HEEDFUL_SIGNING_KEY"):
+            from crawler.signing import MIDDLEWARE_ORDER as SIGNING_ORDER
+            from crawler.signing import WebBotAuthMiddleware
+
+            settings.setdefault_in_component_priority_dict(
+                "DOWNLOADER_MIDDLEWARES", WebBotAuthMiddleware, SIGNING_ORDER
+            )
         settings.setdefault_in_component_priority_dict(
             "DOWNLOADER_MIDDLEWARES", PolicyDownloaderMiddleware, MIDDLEWARE_ORDER
         )

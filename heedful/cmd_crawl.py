@@ -24,6 +24,21 @@ from policies.model import Mode, Use
 from policies.plural import counted
 
 
+def _signing(key_file: Path | None, agent: str) -> dict[str, Any]:
+    """The signing settings, checked now so a bad key is a usage error, not a silent crawl."""
+    from policies.identity.signing import RequestSigner, SigningKeyError, load_private_key
+
+    if key_file is None or not agent:
+        raise Failure("--signing-key and --signature-agent go together")
+    try:
+        RequestSigner(key=load_private_key(key_file.read_bytes()), signature_agent=agent)
+    except OSError as exc:
+        raise Failure(f"cannot read {key_file}: {exc.strerror or exc}") from None
+    except SigningKeyError as exc:
+        raise Failure(f"{key_file}: {exc}") from None
+    return {"HEEDFUL_SIGNING_KEY": str(key_file.resolve()), "HEEDFUL_SIGNATURE_AGENT": agent}
+
+
 def _settings(
     *,
     agent: str,
@@ -142,6 +157,18 @@ def _parse_set(values: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--redis-key", default="", help="Redis key prefix shared by the workers.")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar on stderr.")
 @click.option(
+    "--signing-key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Sign every request for Web Bot Auth with this Ed25519 key (heedful keys generate).",
+)
+@click.option(
+    "--signature-agent",
+    default="",
+    metavar="URL",
+    help="The https:// origin publishing the key directory (with --signing-key).",
+)
+@click.option(
     "--set",
     "sets",
     multiple=True,
@@ -164,6 +191,8 @@ def crawl(
     redis_url: str,
     redis_key: str,
     progress: bool,
+    signing_key: Path | None,
+    signature_agent: str,
     sets: tuple[str, ...],
 ) -> None:
     """Crawl URLS and their same-origin links, honouring every AI-use signal.
@@ -179,6 +208,9 @@ def crawl(
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise Failure(f"not an absolute http(s) URL: {url!r}")
+    extra = _parse_set(sets)
+    if signing_key is not None or signature_agent:
+        extra.update(_signing(signing_key, signature_agent))
     out.mkdir(parents=True, exist_ok=True)
     prepare_database(db, create=True)
     crawl_id = crawl_id or uuid.uuid4().hex
@@ -195,7 +227,7 @@ def crawl(
         warc_max_bytes=warc_max_bytes,
         redis_url=redis_url,
         redis_key=redis_key,
-        extra=_parse_set(sets),
+        extra=extra,
     )
     summary, totals = run_crawl(settings, list(urls), max_pages=max_pages, progress=progress)
     for line in summary:
