@@ -26,10 +26,10 @@ from heedful.audit import MAX_SAMPLE, gather
 from heedful.audit_output import diff_json, print_differences, print_report, report_json, sarif
 from heedful.audit_output import explain as explain_cell
 from heedful.check import BadURL, origin_of
-from heedful.cli_common import Failure, fail_on_option
+from heedful.cli_common import AIPREF_DRAFT_OPTION, Failure, fail_on_option
 from policies.audit import audit
 from policies.diagnostics import Severity, reaches
-from policies.model import Mode, Use
+from policies.model import AiprefDraft, Mode, Use
 from policies.plural import counted
 from policies.policy_diff import media_probes, policy_diff
 from policies.sitepolicy import PolicyFormatError, load_site_policy
@@ -74,6 +74,7 @@ EXIT_DIFFERENCES: Final = 6
 )
 @click.option("--tdm-covers-search", is_flag=True)
 @click.option("--timeout", type=click.FloatRange(min=0.1, max=600), default=10.0, show_default=True)
+@AIPREF_DRAFT_OPTION
 def audit_command(
     url: str,
     sample: int,
@@ -86,6 +87,7 @@ def audit_command(
     mode: str,
     tdm_covers_search: bool,
     timeout: float,
+    aipref_draft: str,
 ) -> None:
     """Audit what URL's site tells AI crawlers: matrix, contradictions, gaps and score.
 
@@ -102,7 +104,13 @@ def audit_command(
         data = asyncio.run(gather(url, sample=sample, fetch_timeout=timeout))
     except BadURL as exc:
         raise Failure(str(exc)) from None
-    report = audit(data, agents=agents, mode=Mode(mode), tdm_covers_search=tdm_covers_search)
+    report = audit(
+        data,
+        agents=agents,
+        mode=Mode(mode),
+        tdm_covers_search=tdm_covers_search,
+        aipref_draft=AiprefDraft(aipref_draft),
+    )
     console = Console(highlight=False, soft_wrap=True)
     if explain and explain_use is not None:
         if not explain_cell(console, report, explain[0], explain_use):

@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from heedful.cli_common import EXIT_FAILED, Failure
+from heedful.cli_common import AIPREF_DRAFT_OPTION, EXIT_FAILED, Failure
 from policies.agents import HEEDFUL_TOKEN
 from policies.model import Mode, Use
 from policies.plural import counted
@@ -39,6 +39,7 @@ def _settings(
     redis_url: str,
     redis_key: str,
     extra: dict[str, str],
+    aipref_draft: str = "08",
 ) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "ADDONS": {"crawler.addon.HeedfulAddon": 0},
@@ -46,6 +47,7 @@ def _settings(
         "HEEDFUL_USE": use,
         "HEEDFUL_MODE": mode,
         "HEEDFUL_STRICT": strict,
+        "HEEDFUL_AIPREF_DRAFT": aipref_draft,
         "HEEDFUL_OUT_DIR": str(out),
         "HEEDFUL_LEDGER_URL": db,
         "HEEDFUL_CRAWL_ID": crawl_id,
@@ -148,6 +150,7 @@ def _parse_set(values: tuple[str, ...]) -> dict[str, Any]:
     metavar="NAME=VALUE",
     help="Any Scrapy or HEEDFUL_* setting (JSON values accepted).",
 )
+@AIPREF_DRAFT_OPTION
 def crawl(
     urls: tuple[str, ...],
     agent: str,
@@ -165,6 +168,7 @@ def crawl(
     redis_key: str,
     progress: bool,
     sets: tuple[str, ...],
+    aipref_draft: str,
 ) -> None:
     """Crawl URLS and their same-origin links, honouring every AI-use signal.
 
@@ -196,6 +200,7 @@ def crawl(
         redis_url=redis_url,
         redis_key=redis_key,
         extra=_parse_set(sets),
+        aipref_draft=aipref_draft,
     )
     summary, totals = run_crawl(settings, list(urls), max_pages=max_pages, progress=progress)
     for line in summary:

@@ -18,7 +18,7 @@ from policies.diagnostics import Severity
 from policies.gaps import format_gaps, oversights, unstated_uses
 from policies.legacy import legacy_findings
 from policies.matrix import Matrix, build_matrix
-from policies.model import Mode
+from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Mode
 from policies.score import UseScore, score
 
 __all__ = ["AuditReport", "audit", "matrix_agents", "policy_urls"]
@@ -76,8 +76,10 @@ def audit(
     agents: Sequence[str] = (),
     mode: Mode = Mode.OPT_OUT,
     tdm_covers_search: bool = False,
+    aipref_draft: AiprefDraft = DEFAULT_AIPREF_DRAFT,
 ) -> AuditReport:
-    """Audit one origin as fetched; ``agents`` are extra product tokens for the matrix."""
+    """Audit one origin as fetched; ``agents`` are extra product tokens for the matrix;
+    ``aipref_draft`` is the aipref vocabulary revision the matrix reads ``Content-Usage`` under."""
     found = probe(data, agents=list(agents))
     page = data.pages[0][1] if data.pages else None
     rows = [
@@ -88,6 +90,7 @@ def audit(
             agents=names,
             mode=mode,
             tdm_covers_search=tdm_covers_search,
+            aipref_draft=aipref_draft,
         )
         for names in ([_anyone(found)], matrix_agents(agents))
     ]
