@@ -131,6 +131,12 @@ def evaluate(
         statements = [under_draft(stmt, draft) for stmt in statements]
     notes = unread_files(site, page, url=url)
     outcome = _outcome(access, access_reason, statements, notes, use, mode, tdm_covers_search)
+    offers = outcome.offers
+    if access is _ACCESS_LICENSE and page is not None and page.access_control is not None:
+        # docs/decisions.md, HTTP 402 dialects: the page's own 402 (or RSL challenge) is an offer
+        # too; it is listed first, with its dialect and terms, so a checker sees what was asked.
+        if (control_offer := page.access_control.offer) is not None:
+            offers = tuple(dict.fromkeys((control_offer, *offers)))
     return Decision(
         url=url,
         agent=agent,
@@ -140,7 +146,7 @@ def evaluate(
         access=access,
         uses=outcome.uses,
         reasons=outcome.reasons,
-        offers=outcome.offers,
+        offers=offers,
         terms=outcome.terms,
         status=page.status if page is not None else None,
         aipref_draft=str(draft),
