@@ -40,7 +40,9 @@ _AI_USE: Final[Mapping[str, Mapping[Use, Permission]]] = {
     "y": {Use.AI_INPUT: _ALLOW},
 }
 
-LABELS_BY_DRAFT: Final[Mapping[AiprefDraft, Mapping[str, Mapping[str, Mapping[Use, Permission]]]]] = {
+LABELS_BY_DRAFT: Final[
+    Mapping[AiprefDraft, Mapping[str, Mapping[str, Mapping[Use, Permission]]]]
+] = {
     AiprefDraft.VOCAB_07: {"train-ai": _TRAIN_AI, "search": _SEARCH},
     AiprefDraft.VOCAB_08: {"train-ai": _TRAIN_AI, "ai-use": _AI_USE, "search": _SEARCH},
 }

@@ -132,11 +132,11 @@ def evaluate(
     notes = unread_files(site, page, url=url)
     outcome = _outcome(access, access_reason, statements, notes, use, mode, tdm_covers_search)
     offers = outcome.offers
-    if access is _ACCESS_LICENSE and page is not None and page.access_control is not None:
+    control = page.access_control if page is not None else None
+    if access is _ACCESS_LICENSE and control is not None and control.offer is not None:
         # docs/decisions.md, HTTP 402 dialects: the page's own 402 (or RSL challenge) is an offer
         # too; it is listed first, with its dialect and terms, so a checker sees what was asked.
-        if (control_offer := page.access_control.offer) is not None:
-            offers = tuple(dict.fromkeys((control_offer, *offers)))
+        offers = tuple(dict.fromkeys((control.offer, *offers)))
     return Decision(
         url=url,
         agent=agent,

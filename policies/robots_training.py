@@ -22,7 +22,7 @@ from policies.product_names import group_key, name_key
 if TYPE_CHECKING:
     from policies.robots import RobotsTxt
 
-TRAINING_PREFERENCE_TOKEN: Final = "__usage_ai-training"
+TRAINING_PREFERENCE_TOKEN: Final = "__usage_ai-training"  # noqa: S105 -- a robots.txt token, not a secret
 """The policy token (UNVERIFIED spelling, docs/decisions.md, The shared training-preference token)."""
 
 TRAINING_USES: Final = {
