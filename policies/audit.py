@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from policies.agents import HEEDFUL_TOKEN, published_agents
 from policies.audit_files import document_findings, file_findings, policy_references
 from policies.audit_model import AuditInput, Finding, sort_findings
+from policies.audit_offers import payment_findings, training_group_findings
 from policies.audit_probe import ANYONE, WILDCARD, Probe, probe
 from policies.contradictions import blocked_trainers, conflicting_pairs, wildcard_overrides
 from policies.diagnostics import Severity
@@ -107,6 +108,8 @@ def audit(
         *format_gaps(data, found),
         *oversights(data, found),
         *file_findings(data),
+        *training_group_findings(data, found),
+        *payment_findings(data),
     ]
     ordered = tuple(sort_findings(findings))
     return AuditReport(

@@ -110,3 +110,47 @@ def _disallows(groups: Iterable[Group]) -> list[str]:
             if line.key is Key.DISALLOW and line.value
         )
     )
+
+
+def check_training_group(groups: tuple[Group, ...], note: Note, *, token: str) -> None:
+    """Lint a group for the shared training-preference ``token``
+    (draft-kelley-aipref-training-preference-signal-00; docs/decisions.md, The shared
+    training-preference token).
+
+    No crawler is named by the token, so its group is read for training only: another crawler
+    named in the same group gets the rules as access rules too, lines other than Allow and
+    Disallow reach no one, and an Allow grants training, never access.
+    """
+    for group in groups:
+        names = [agent_token(agent.value) for agent in group.agents]
+        if token not in names:
+            continue
+        first = group.first_line
+        others = [a.value for a, name in zip(group.agents, names, strict=True) if name != token]
+        if others:
+            note(
+                Severity.WARNING,
+                first,
+                "training-group-shared",
+                f"the {token} group also names {', '.join(others)}: its Allow/Disallow lines"
+                " are their access rules as well as the training preference for every crawler;"
+                f" give {token} a group of its own",
+            )
+        for line in group.lines:
+            if line.key in (Key.ALLOW, Key.DISALLOW):
+                if line.key is Key.ALLOW and not others:
+                    note(
+                        Severity.INFO,
+                        line.number,
+                        "training-group-allow",
+                        f"in the {token} group, Allow grants AI training (generative models)"
+                        " for every crawler that supports the token; it grants no crawler access",
+                    )
+                continue
+            note(
+                Severity.WARNING,
+                line.number,
+                "training-group-unread",
+                f"{line.name} in the {token} group reaches no crawler: the token names none"
+                " and is read for its Allow/Disallow training preference only",
+            )
