@@ -108,7 +108,9 @@ EXPECTED = [
 ]
 
 
-@pytest.mark.parametrize(("name", "dialect", "terms", "problem"), EXPECTED, ids=[e[0] for e in EXPECTED])
+@pytest.mark.parametrize(
+    ("name", "dialect", "terms", "problem"), EXPECTED, ids=[e[0] for e in EXPECTED]
+)
 async def test_check_names_the_dialect_and_the_terms(
     site: Any, name: str, dialect: str, terms: dict[str, str], problem: bool
 ) -> None:

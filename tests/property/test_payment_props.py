@@ -15,7 +15,9 @@ from policies.payment import parse_x402
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=6)
+    ),
     max_leaves=20,
 )
 NAMES = st.sampled_from(
@@ -36,7 +38,7 @@ def test_parse_x402_never_raises_on_text(value: str) -> None:
 
 @given(JSON)
 def test_parse_x402_reads_any_json_document(document: object) -> None:
-    terms, problem = parse_x402(_encoded(document))
+    _terms, problem = parse_x402(_encoded(document))
     # Only a valid v2 object is problem-free; everything else says why.
     if not isinstance(document, dict) or document.get("x402Version") != 2:
         assert problem
