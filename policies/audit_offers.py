@@ -14,7 +14,9 @@ from policies.audit_probe import Probe
 from policies.robots import parse_robots
 from policies.robots_training import TRAINING_PREFERENCE_TOKEN
 
-TRAINING_CODES: Final = frozenset({"training-group-shared", "training-group-unread"})
+TRAINING_CODES: Final = frozenset(
+    {"training-group-shared", "training-group-unread", "training-group-contradicted"}
+)
 """robots.txt diagnostics (policies.robots_checks) that become HF114."""
 
 
