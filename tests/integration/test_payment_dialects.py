@@ -9,8 +9,11 @@ ever carries a payment header (docs/decisions.md, HTTP 402 dialects).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import sys
+from asyncio.subprocess import PIPE
 from typing import Any
 
 import pytest
@@ -143,3 +146,27 @@ async def test_audit_lists_the_offer_and_flags_the_malformed_challenge(site: Any
     assert "HF117" not in [f.rule for f in good.findings]
     (offer,) = [f for f in good.findings if f.rule == "HF116"]
     assert "recipient 0x209693Bc6afc0C5328bA36FaF03C514EF312287C" in offer.message
+
+
+async def _heedful(*args: str) -> tuple[int, str]:
+    """``heedful ARGS`` in a subprocess while this test's loop keeps serving the site."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "heedful", *args, stdout=PIPE, stderr=PIPE
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode is not None, err
+    return proc.returncode, out.decode()
+
+
+@pytest.mark.parametrize("draft", ["07", "08"])
+async def test_check_json_records_dialect_terms_and_revision(site: Any, draft: str) -> None:
+    code, out = await _heedful(
+        "check", "--json", "--aipref-draft", draft, "--use", "ai-train", _url(site, "x402")
+    )
+    assert code == 4  # a licence is needed; nothing was bought
+    (line,) = out.splitlines()
+    decision = json.loads(line)
+    assert decision["aipref_draft"] == draft
+    (offer,) = decision["offers"]
+    assert offer["dialect"] == "x402"
+    assert offer["recipient"] == "0x209693Bc6afc0C5328bA36FaF03C514EF312287C"
