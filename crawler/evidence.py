@@ -177,6 +177,7 @@ class Provenance:
                 access=str(decision.access),
                 reasons=self._encoded(decision.reasons),
                 offers=_encode(decision.as_dict()["offers"]) if decision.offers else "[]",
+                aipref_draft=decision.aipref_draft,
             )
         else:
             row.update(verdict="", reasons="[]", offers="[]")

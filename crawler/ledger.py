@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Text, inspect, text
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import Field, SQLModel, select
@@ -118,6 +118,10 @@ class UrlEvent(SQLModel, table=True):
     snapshots: str = _text()
     redirected_from: str = _text()
     images_reserved: bool = False
+    aipref_draft: str = ""
+    """The draft-ietf-aipref-vocab revision ``Content-Usage`` was read under (``08``, ``07``);
+    empty when no decision was made. Added after the first ledgers: :meth:`Ledger.upgrade`
+    adds the column to a ledger written before it."""
 
 
 class RecheckRun(SQLModel, table=True):
@@ -207,6 +211,22 @@ class Ledger:
         self._count = 0
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._upgraded = False
+
+    async def upgrade(self) -> None:
+        """Add the columns :data:`ADDED_COLUMNS` lists to tables written before them.
+
+        The ledger has no migration tool (style.md section 6: SQLModel ships none); a column is
+        only ever added, with a default, so every older ledger still opens and its rows read as
+        "not recorded" ('').
+        """
+        if self._upgraded:
+            return
+        async with self._engine.begin() as conn:
+            missing = await conn.run_sync(_missing_columns)
+            for table, column, ddl in missing:
+                await conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}"))
+        self._upgraded = True
 
     async def create(self) -> None:
         """Create missing tables (``create_all`` after every table class is imported).
@@ -218,6 +238,7 @@ class Ledger:
             try:
                 async with self._engine.begin() as conn:
                     await conn.run_sync(SQLModel.metadata.create_all)
+                await self.upgrade()
                 return
             except (OperationalError, ProgrammingError, IntegrityError):
                 if attempt == 2:
@@ -258,6 +279,7 @@ class Ledger:
 
     async def events(self, *, crawl_id: str | None = None) -> AsyncIterator[dict[str, Any]]:
         """Every URL event, oldest first, JSON fields decoded."""
+        await self.upgrade()
         query = select(UrlEvent).order_by(UrlEvent.id)  # type: ignore[arg-type]
         if crawl_id:
             query = query.where(UrlEvent.crawl_id == crawl_id)
@@ -273,6 +295,7 @@ class Ledger:
 
     async def rows(self, table: type[SQLModel]) -> list[dict[str, Any]]:
         """Every row of ``table`` in insertion order, JSON fields decoded."""
+        await self.upgrade()
         order = table.id  # type: ignore[attr-defined]
         async with self._engine.connect() as conn:
             result = await conn.execute(select(table).order_by(order))
@@ -282,6 +305,20 @@ class Ledger:
         async with self._engine.connect() as conn:
             result = await conn.execute(select(CrawlRun).order_by(CrawlRun.id))  # type: ignore[arg-type]
             return [_decoded(dict(row._mapping)) for row in result]
+
+
+ADDED_COLUMNS: Final = (("heedful_url_event", "aipref_draft", "TEXT NOT NULL DEFAULT ''"),)
+"""Columns added after the first ledgers were written: table, column, SQL type and default."""
+
+
+def _missing_columns(conn: Any) -> list[tuple[str, str, str]]:
+    found = inspect(conn)
+    tables = set(found.get_table_names())
+    return [
+        (table, column, ddl)
+        for table, column, ddl in ADDED_COLUMNS
+        if table in tables and column not in {c["name"] for c in found.get_columns(table)}
+    ]
 
 
 _DEFAULTS: dict[type[SQLModel], dict[str, Any]] = {}

@@ -220,6 +220,7 @@ class PolicyDownloaderMiddleware:
             mode=self.config.mode,
             tdm_covers_search=self.config.tdm_covers_search,
             strict=self.config.strict,
+            aipref_draft=self.config.aipref_draft,
         )
 
     def _refuse(

@@ -15,7 +15,7 @@ from scrapy.exceptions import NotConfigured
 
 from policies.agents import HEEDFUL_TOKEN
 from policies.fetching import MAX_CACHE_SECONDS, MAX_SIGNAL_BYTES
-from policies.model import Mode, Use
+from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Mode, Use
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 VERSION: Final = "0.1"
 
 DEFAULTS: Final[dict[str, Any]] = {
+    "HEEDFUL_AIPREF_DRAFT": str(DEFAULT_AIPREF_DRAFT),
     "HEEDFUL_ATTRIBUTION": True,
     "HEEDFUL_CACHE_MAX_SECONDS": MAX_CACHE_SECONDS,
     "HEEDFUL_CRAWL_ID": "",
@@ -64,6 +65,8 @@ class HeedfulConfig:
     mode: Mode
     strict: bool
     tdm_covers_search: bool
+    aipref_draft: AiprefDraft
+    """The draft-ietf-aipref-vocab revision ``Content-Usage`` is read under; the ledger records it."""
     fetch_timeout: float
     max_signal_bytes: int
     signal_download_maxsize: int
@@ -106,6 +109,10 @@ def read_config(settings: BaseSettings) -> HeedfulConfig:
         mode = Mode(str(_get(settings, "HEEDFUL_MODE")))
     except ValueError as exc:
         raise NotConfigured(f"HEEDFUL_USE / HEEDFUL_MODE: {exc}") from exc
+    draft = str(_get(settings, "HEEDFUL_AIPREF_DRAFT")).strip()
+    if draft not in {d.value for d in AiprefDraft}:
+        choices = ", ".join(d.value for d in AiprefDraft)
+        raise NotConfigured(f"HEEDFUL_AIPREF_DRAFT ({draft!r}) must be one of {choices}")
     positive = {
         "HEEDFUL_FETCH_TIMEOUT": settings.getfloat(
             "HEEDFUL_FETCH_TIMEOUT", DEFAULTS["HEEDFUL_FETCH_TIMEOUT"]
@@ -153,6 +160,7 @@ def read_config(settings: BaseSettings) -> HeedfulConfig:
         tdm_covers_search=settings.getbool(
             "HEEDFUL_TDM_COVERS_SEARCH", DEFAULTS["HEEDFUL_TDM_COVERS_SEARCH"]
         ),
+        aipref_draft=AiprefDraft(draft),
         fetch_timeout=float(positive["HEEDFUL_FETCH_TIMEOUT"]),
         max_signal_bytes=max_signal,
         signal_download_maxsize=maxsize,

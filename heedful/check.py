@@ -17,7 +17,7 @@ from heedful.fetch import FetchResult, fetch, make_session
 from policies.agents import HEEDFUL_TOKEN
 from policies.evaluate import evaluate
 from policies.html import MAX_HEAD_BYTES
-from policies.model import Decision, Mode, Use
+from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Decision, Mode, Use
 from policies.removals import REMOVALS_PATH
 from policies.site import (
     AI_TXT_PATH,
@@ -83,7 +83,13 @@ class Checked:
     page: PageSignals | None
 
     def decide(
-        self, *, agent: str, use: Use, mode: Mode, tdm_covers_search: bool = False
+        self,
+        *,
+        agent: str,
+        use: Use,
+        mode: Mode,
+        tdm_covers_search: bool = False,
+        aipref_draft: AiprefDraft = DEFAULT_AIPREF_DRAFT,
     ) -> Decision:
         """The explained decision for one agent and use."""
         return evaluate(
@@ -94,6 +100,7 @@ class Checked:
             use=use,
             mode=mode,
             tdm_covers_search=tdm_covers_search,
+            aipref_draft=aipref_draft,
         )
 
 

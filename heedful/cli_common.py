@@ -13,7 +13,19 @@ from typing import TypeVar
 
 import click
 
+from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft
+
 F = TypeVar("F", bound=Callable[..., object])
+
+AIPREF_DRAFT_OPTION: Callable[[F], F] = click.option(
+    "--aipref-draft",
+    type=click.Choice([d.value for d in AiprefDraft]),
+    default=DEFAULT_AIPREF_DRAFT.value,
+    show_default=True,
+    help="The draft-ietf-aipref-vocab revision Content-Usage is read under (08 is current).",
+)
+"""``--aipref-draft 07|08`` for ``check``, ``audit`` and ``crawl``: replay a decision under
+either revision (docs/decisions.md, aipref revisions)."""
 
 FAIL_ON_CHOICES = ("error", "warning")
 """``--fail-on`` thresholds: the severities a finding must reach for the command to fail."""

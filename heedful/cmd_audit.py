@@ -27,12 +27,12 @@ from heedful.audit import MAX_SAMPLE, gather
 from heedful.audit_output import diff_json, print_differences, print_report, report_json, sarif
 from heedful.audit_output import explain as explain_cell
 from heedful.check import BadURL, origin_of
-from heedful.cli_common import Failure, fail_on_option
+from heedful.cli_common import AIPREF_DRAFT_OPTION, Failure, fail_on_option
 from heedful.served import DEFAULT_MAX_REQUESTS
 from heedful.served import probe_agents as probe
 from policies.audit import audit
 from policies.diagnostics import Severity, reaches
-from policies.model import Mode, Use
+from policies.model import AiprefDraft, Mode, Use
 from policies.plural import counted
 from policies.policy_diff import media_probes, policy_diff
 from policies.sitepolicy import PolicyFormatError, load_site_policy
@@ -97,6 +97,7 @@ EXIT_DIFFERENCES: Final = 6
     show_default=True,
     help="Most requests the agent probes make in all.",
 )
+@AIPREF_DRAFT_OPTION
 def audit_command(
     url: str,
     sample: int,
@@ -112,6 +113,7 @@ def audit_command(
     probe_agents: bool,
     as_tokens: tuple[str, ...],
     max_requests: int,
+    aipref_draft: str,
 ) -> None:
     """Audit what URL's site tells AI crawlers: matrix, contradictions, gaps and score.
 
@@ -131,7 +133,13 @@ def audit_command(
         data = asyncio.run(gather(url, sample=sample, fetch_timeout=timeout))
     except BadURL as exc:
         raise Failure(str(exc)) from None
-    report = audit(data, agents=agents, mode=Mode(mode), tdm_covers_search=tdm_covers_search)
+    report = audit(
+        data,
+        agents=agents,
+        mode=Mode(mode),
+        tdm_covers_search=tdm_covers_search,
+        aipref_draft=AiprefDraft(aipref_draft),
+    )
     if probe_agents or as_tokens:
         pages = [page_url for page_url, _ in data.pages]
         served = asyncio.run(

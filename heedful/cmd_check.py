@@ -9,10 +9,17 @@ import click
 from rich.console import Console
 
 from heedful.check import BadURL, check_urls
-from heedful.cli_common import EXIT_DENIED, EXIT_FAILED, EXIT_LICENSE, EXIT_UNKNOWN, Failure
+from heedful.cli_common import (
+    AIPREF_DRAFT_OPTION,
+    EXIT_DENIED,
+    EXIT_FAILED,
+    EXIT_LICENSE,
+    EXIT_UNKNOWN,
+    Failure,
+)
 from heedful.output import decision_json, print_decision, print_matrix
 from policies.agents import HEEDFUL_TOKEN, published_agents
-from policies.model import Decision, Mode, Use, Verdict
+from policies.model import AiprefDraft, Decision, Mode, Use, Verdict
 
 
 @click.command()
@@ -49,6 +56,7 @@ from policies.model import Decision, Mode, Use, Verdict
 @click.option(
     "--tdm-covers-search", is_flag=True, help="Read a TDM reservation as covering search too."
 )
+@AIPREF_DRAFT_OPTION
 def check(
     urls: tuple[str, ...],
     agent: str,
@@ -58,6 +66,7 @@ def check(
     as_json: bool,
     timeout: float,
     tdm_covers_search: bool,
+    aipref_draft: str,
 ) -> None:
     """Fetch a site's signals and decide whether URLS may be used.
 
@@ -78,7 +87,11 @@ def check(
             for token in agents:
                 cells = [
                     item.decide(
-                        agent=token, use=u, mode=Mode(mode), tdm_covers_search=tdm_covers_search
+                        agent=token,
+                        use=u,
+                        mode=Mode(mode),
+                        tdm_covers_search=tdm_covers_search,
+                        aipref_draft=AiprefDraft(aipref_draft),
                     )
                     for u in Use
                 ]
@@ -89,7 +102,11 @@ def check(
             verdicts.extend(d.verdict for _, cells in rows for d in cells if d.use == Use(use))
         else:
             decision = item.decide(
-                agent=agent, use=Use(use), mode=Mode(mode), tdm_covers_search=tdm_covers_search
+                agent=agent,
+                use=Use(use),
+                mode=Mode(mode),
+                tdm_covers_search=tdm_covers_search,
+                aipref_draft=AiprefDraft(aipref_draft),
             )
             if as_json:
                 _emit([decision], True)

@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from heedful.cli_common import EXIT_FAILED, Failure
+from heedful.cli_common import AIPREF_DRAFT_OPTION, EXIT_FAILED, Failure
 from policies.agents import HEEDFUL_TOKEN
 from policies.model import Mode, Use
 from policies.plural import counted
@@ -54,6 +54,7 @@ def _settings(
     redis_url: str,
     redis_key: str,
     extra: dict[str, str],
+    aipref_draft: str = "08",
 ) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "ADDONS": {"crawler.addon.HeedfulAddon": 0},
@@ -61,6 +62,7 @@ def _settings(
         "HEEDFUL_USE": use,
         "HEEDFUL_MODE": mode,
         "HEEDFUL_STRICT": strict,
+        "HEEDFUL_AIPREF_DRAFT": aipref_draft,
         "HEEDFUL_OUT_DIR": str(out),
         "HEEDFUL_LEDGER_URL": db,
         "HEEDFUL_CRAWL_ID": crawl_id,
@@ -175,6 +177,7 @@ def _parse_set(values: tuple[str, ...]) -> dict[str, Any]:
     metavar="NAME=VALUE",
     help="Any Scrapy or HEEDFUL_* setting (JSON values accepted).",
 )
+@AIPREF_DRAFT_OPTION
 def crawl(
     urls: tuple[str, ...],
     agent: str,
@@ -194,6 +197,7 @@ def crawl(
     signing_key: Path | None,
     signature_agent: str,
     sets: tuple[str, ...],
+    aipref_draft: str,
 ) -> None:
     """Crawl URLS and their same-origin links, honouring every AI-use signal.
 
@@ -228,6 +232,7 @@ def crawl(
         redis_url=redis_url,
         redis_key=redis_key,
         extra=extra,
+        aipref_draft=aipref_draft,
     )
     summary, totals = run_crawl(settings, list(urls), max_pages=max_pages, progress=progress)
     for line in summary:

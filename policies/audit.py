@@ -12,13 +12,14 @@ from dataclasses import dataclass, replace
 from policies.agents import HEEDFUL_TOKEN, published_agents
 from policies.audit_files import document_findings, file_findings, policy_references
 from policies.audit_model import AuditInput, Finding, sort_findings
+from policies.audit_offers import payment_findings, training_group_findings
 from policies.audit_probe import ANYONE, WILDCARD, Probe, probe
 from policies.contradictions import blocked_trainers, conflicting_pairs, wildcard_overrides
 from policies.diagnostics import Severity
 from policies.gaps import format_gaps, oversights, unstated_uses
 from policies.legacy import legacy_findings
 from policies.matrix import Matrix, build_matrix
-from policies.model import Mode
+from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Mode
 from policies.score import UseScore, score
 from policies.served import Served, markdown_findings, served_findings
 
@@ -85,8 +86,10 @@ def audit(
     agents: Sequence[str] = (),
     mode: Mode = Mode.OPT_OUT,
     tdm_covers_search: bool = False,
+    aipref_draft: AiprefDraft = DEFAULT_AIPREF_DRAFT,
 ) -> AuditReport:
-    """Audit one origin as fetched; ``agents`` are extra product tokens for the matrix."""
+    """Audit one origin as fetched; ``agents`` are extra product tokens for the matrix;
+    ``aipref_draft`` is the aipref vocabulary revision the matrix reads ``Content-Usage`` under."""
     found = probe(data, agents=list(agents))
     page = data.pages[0][1] if data.pages else None
     rows = [
@@ -97,6 +100,7 @@ def audit(
             agents=names,
             mode=mode,
             tdm_covers_search=tdm_covers_search,
+            aipref_draft=aipref_draft,
         )
         for names in ([_anyone(found)], matrix_agents(agents))
     ]
@@ -114,6 +118,8 @@ def audit(
         *format_gaps(data, found),
         *oversights(data, found),
         *file_findings(data),
+        *training_group_findings(data, found),
+        *payment_findings(data),
     ]
     ordered = tuple(sort_findings(findings))
     return AuditReport(

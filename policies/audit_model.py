@@ -51,6 +51,9 @@ RULES: Final[Mapping[str, Rule]] = _rules(
     ("HF111", "license-not-rsl", _E, "a licence URL that does not resolve to a valid RSL document"),
     ("HF112", "tdm-policy-unreachable", _E, "a tdm-policy that cannot be fetched"),
     ("HF113", "tdm-policy-not-json", _W, "a tdm-policy that is not a JSON document"),
+    ("HF114", "training-group-shape", _W, "a group for the shared training-preference token holds lines or agents no crawler reads as meant"),
+    ("HF116", "payment-offer", _I, "a page answers 402 (or an RSL challenge): the dialect and the terms offered"),
+    ("HF117", "payment-challenge-malformed", _W, "a 402 challenge that cannot be read whole"),
     # HF2xx: gaps.
     ("HF201", "use-unstated", _I, "the site says nothing about a use"),
     ("HF202", "agent-format-gap", _I, "an AI agent named in one format but not in another"),

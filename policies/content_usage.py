@@ -1,4 +1,4 @@
-"""IETF aipref ``Content-Usage`` values (draft-ietf-aipref-vocab-07 section 6;
+"""IETF aipref ``Content-Usage`` values (draft-ietf-aipref-vocab-08 section 6, and -07 on request;
 older labels from vocab-01 to -04).
 
 The same value appears as an HTTP response header and inside robots.txt ``Content-Usage`` rules;
@@ -8,26 +8,50 @@ this module reads and writes the value, the robots reader handles the path and t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from http_sfv.dictionary import Dictionary
 from http_sfv.types import Token
 
 from policies.diagnostics import Diagnostic, ParseResult, Severity
-from policies.model import Permission, Use
+from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Permission, Signal, Statement, Use
 
 _DENY, _ALLOW = Permission.DENY, Permission.ALLOW
 
-CURRENT_LABELS: Final[Mapping[str, Mapping[str, Mapping[Use, Permission]]]] = {
-    # vocab-07 defines train-ai as training a *generative* model; publishers mean all training
-    # (docs/decisions.md, Each mechanism's own rules): apply ``n`` broadly and ``y`` narrowly.
-    "train-ai": {"n": {Use.AI_TRAIN: _DENY}, "y": {Use.GENAI_TRAIN: _ALLOW}},
-    "search": {"n": {Use.SEARCH: _DENY}, "y": {Use.SEARCH: _ALLOW}},
+_TRAIN_AI: Final[Mapping[str, Mapping[Use, Permission]]] = {
+    # vocab-07 and -08 (section 4.1, on section 2's "generative AI model") define train-ai as
+    # training a *generative* model. Heedful's ``ai-train`` is training any model, generative ones
+    # included, so a reservation reaches it; an allow only reaches ``genai-train``: ``n`` broadly,
+    # ``y`` narrowly (docs/decisions.md, aipref revisions).
+    "n": {Use.AI_TRAIN: _DENY},
+    "y": {Use.GENAI_TRAIN: _ALLOW},
 }
-"""Label -> token value -> what it says about each use."""
+_SEARCH: Final[Mapping[str, Mapping[Use, Permission]]] = {
+    "n": {Use.SEARCH: _DENY},
+    "y": {Use.SEARCH: _ALLOW},
+}
+_AI_USE: Final[Mapping[str, Mapping[Use, Permission]]] = {
+    # vocab-08 section 4.2: input to a generative model where the user did not directly provide
+    # the asset -- Heedful's ``ai-input`` (RAG, grounding, AI answers). Whether a URL the user
+    # pasted is "directly provided" is open (aipref issue 249): ``ai-input`` covers it, so a
+    # reservation binds it too (docs/decisions.md, aipref revisions).
+    "n": {Use.AI_INPUT: _DENY},
+    "y": {Use.AI_INPUT: _ALLOW},
+}
 
-LEGACY_LABELS: Final[Mapping[str, Mapping[Use, Permission]]] = {
+LABELS_BY_DRAFT: Final[
+    Mapping[AiprefDraft, Mapping[str, Mapping[str, Mapping[Use, Permission]]]]
+] = {
+    AiprefDraft.VOCAB_07: {"train-ai": _TRAIN_AI, "search": _SEARCH},
+    AiprefDraft.VOCAB_08: {"train-ai": _TRAIN_AI, "ai-use": _AI_USE, "search": _SEARCH},
+}
+"""Revision -> label -> token value -> what it says about each use (vocab-07 and -08 section 6.1)."""
+
+CURRENT_LABELS: Final = LABELS_BY_DRAFT[DEFAULT_AIPREF_DRAFT]
+"""The current revision's labels."""
+
+_LEGACY_BEFORE_08: Final[Mapping[str, Mapping[Use, Permission]]] = {
     # Older drafts' labels, honoured only when they deny (the labels of draft-ietf-aipref-vocab-01
     # to -04): a publisher who
     # copied an old example is respected, and an allow is never inferred from one.
@@ -41,7 +65,30 @@ LEGACY_LABELS: Final[Mapping[str, Mapping[Use, Permission]]] = {
     "inference": {Use.AI_INPUT: _DENY},
     "ai-output": {Use.AI_INPUT: _DENY, Use.SEARCH: _DENY},
 }
-"""Legacy label -> what its ``n`` denies."""
+LEGACY_BY_DRAFT: Final[Mapping[AiprefDraft, Mapping[str, Mapping[Use, Permission]]]] = {
+    AiprefDraft.VOCAB_07: _LEGACY_BEFORE_08,
+    # vocab-08 made ``ai-use`` a current category again (section 4.2): no longer legacy.
+    AiprefDraft.VOCAB_08: {k: v for k, v in _LEGACY_BEFORE_08.items() if k != "ai-use"},
+}
+LEGACY_LABELS: Final = LEGACY_BY_DRAFT[DEFAULT_AIPREF_DRAFT]
+"""Legacy label -> what its ``n`` denies, under the current revision."""
+
+NOT_IN_VOCABULARY: Final[Mapping[str, str]] = {
+    # Labels publishers copy that no revision defines (closed proposals, other vocabularies'
+    # spellings): vocab-08 section 6.4 says unknown labels MUST be ignored, so each reads as
+    # nothing; the linter says what was probably meant.
+    "rag-ground": "ai-use (closed proposal; vocab-08 section 4.2 covers grounding)",
+    "infer-user": "ai-use (closed proposal; vocab-08 has no user-directed category, issue 249)",
+    "infer-system": "ai-use (closed proposal; vocab-08 section 4.2)",
+    "ai-train": "train-ai (ai-train is the Content Signals spelling)",
+    "ai-input": "ai-use (ai-input is the Content Signals spelling)",
+    "train_ai": "train-ai",
+    "trainai": "train-ai",
+    "ai_use": "ai-use",
+    "ai-training": "train-ai",
+    "noai": "train-ai=n, ai-use=n",
+}
+"""Label -> what the publisher probably meant."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -54,9 +101,13 @@ class ContentUsage:
 
 
 def parse_content_usage(
-    value: str | bytes, *, kind: str = "Content-Usage"
+    value: str | bytes,
+    *,
+    kind: str = "Content-Usage",
+    draft: AiprefDraft = DEFAULT_AIPREF_DRAFT,
 ) -> ParseResult[ContentUsage]:
-    """Read one ``Content-Usage`` value; a parse failure means every use is unknown (vocab 6)."""
+    """Read one ``Content-Usage`` value under revision ``draft``; a parse failure means every use
+    is unknown (vocab-08 section 6.5.1)."""
     if isinstance(value, str):
         raw = value.encode("utf-8", "replace")
     elif isinstance(value, bytes):
@@ -77,14 +128,16 @@ def parse_content_usage(
             )
         )
         return ParseResult(ContentUsage(), tuple(diagnostics))
+    current = LABELS_BY_DRAFT[draft]
+    legacy = LEGACY_BY_DRAFT[draft]
     uses: dict[Use, Permission] = {}
     labels: dict[str, str] = {}
     for key, member in members.items():
         token = member.value
         labels[key] = str(token).lower() if isinstance(token, bool) else str(token)
         is_token = isinstance(token, Token)
-        if key in CURRENT_LABELS:
-            meaning = CURRENT_LABELS[key].get(str(token)) if is_token else None
+        if key in current:
+            meaning = current[key].get(str(token)) if is_token else None
             if meaning is None:
                 diagnostics.append(
                     _diag(
@@ -96,9 +149,9 @@ def parse_content_usage(
                 )
                 continue
             uses.update(meaning)
-        elif key in LEGACY_LABELS:
+        elif key in legacy:
             if is_token and str(token) == "n":
-                uses.update(LEGACY_LABELS[key])
+                uses.update(legacy[key])
                 note = "honoured as a reservation"
             else:
                 note = "ignored: a legacy label never grants"
@@ -108,6 +161,17 @@ def parse_content_usage(
                     Severity.WARNING,
                     "content-usage-legacy",
                     f"legacy aipref label {key}={labels[key]} ({note})",
+                )
+            )
+        elif key in NOT_IN_VOCABULARY:
+            diagnostics.append(
+                _diag(
+                    kind,
+                    Severity.WARNING,
+                    "content-usage-not-in-vocabulary",
+                    f"label {key!r} is in no aipref vocabulary revision and is ignored"
+                    f" (draft-ietf-aipref-vocab-08 section 6.4); probably meant:"
+                    f" {NOT_IN_VOCABULARY[key]}",
                 )
             )
         else:
@@ -123,10 +187,11 @@ def parse_content_usage(
 
 
 def render_content_usage(uses: Mapping[Use, Permission]) -> str:
-    """Write the current-vocabulary value that says what ``uses`` says, as far as it can.
+    """Write the vocab-08 value that says what ``uses`` says, as far as it can.
 
-    The vocabulary has no label for ``tdm`` or ``ai-input``: a ``tdm`` deny is written as
-    ``train-ai=n`` (the reservation covers training), and ``ai-input`` is left to other formats.
+    The vocabulary has no label for ``tdm``: a ``tdm`` deny is written as ``train-ai=n`` and
+    ``ai-use=n`` (the reservation covers training and AI input). ``ai-input`` is ``ai-use``
+    (vocab-08 section 4.2), written only when the policy says something about it.
     """
     train = uses.get(Use.AI_TRAIN, Permission.UNKNOWN)
     tdm = uses.get(Use.TDM, Permission.UNKNOWN)
@@ -136,12 +201,53 @@ def render_content_usage(uses: Mapping[Use, Permission]) -> str:
         members.append("train-ai=n")
     elif genai is Permission.ALLOW or train is Permission.ALLOW or tdm is Permission.ALLOW:
         members.append("train-ai=y")
+    ai_input = uses.get(Use.AI_INPUT, Permission.UNKNOWN)
+    if Permission.DENY in (ai_input, tdm) or Permission.LICENSE in (ai_input, tdm):
+        members.append("ai-use=n")
+    elif ai_input is Permission.ALLOW:
+        members.append("ai-use=y")
     search = uses.get(Use.SEARCH, Permission.UNKNOWN)
     if search is Permission.ALLOW:
         members.append("search=y")
     elif search in (Permission.DENY, Permission.LICENSE):
         members.append("search=n")
     return ", ".join(members)
+
+
+def preference_of(rule: str) -> str:
+    """The preference a ``Content-Usage`` statement's ``rule`` holds: the header value itself,
+    or a robots.txt line's value after its label and optional path (draft-ietf-aipref-attach-05
+    section 3)."""
+    text = rule.split("#", 1)[0].strip()
+    label, sep, rest = text.partition(":")
+    if sep and label.strip().lower() == "content-usage":
+        text = rest.strip(" \t")
+        if text.startswith("/"):
+            cut = min((i for i in (text.find(" "), text.find("\t")) if i >= 0), default=len(text))
+            text = text[cut:].strip(" \t")
+    return text
+
+
+_RESTATED: dict[tuple[int, AiprefDraft], tuple[Statement, Statement]] = {}
+"""Statements read again under another revision, by identity (kept alive with the entry)."""
+
+
+def under_draft(stmt: Statement, draft: AiprefDraft) -> Statement:
+    """``stmt`` as revision ``draft`` reads it; any statement but a ``Content-Usage`` one, and
+    every statement under the current revision (readers parse with it), is returned as is."""
+    if draft is DEFAULT_AIPREF_DRAFT or stmt.signal is not Signal.CONTENT_USAGE:
+        return stmt
+    key = (id(stmt), draft)
+    hit = _RESTATED.get(key)
+    if hit is not None and hit[0] is stmt:
+        return hit[1]
+    value = preference_of(stmt.rule)
+    uses = parse_content_usage(value, draft=draft).value.uses if value else {}
+    restated = replace(stmt, uses=dict(uses))
+    if len(_RESTATED) >= 4096:
+        _RESTATED.clear()
+    _RESTATED[key] = (stmt, restated)
+    return restated
 
 
 def _diag(kind: str, severity: Severity, code: str, message: str) -> Diagnostic:

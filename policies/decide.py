@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 from policies.agents import HEEDFUL_TOKEN
 from policies.evaluate import evaluate
 from policies.headers import Headers
-from policies.model import Decision, Mode, Use
+from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Decision, Mode, Use
 from policies.site import AI_TXT_PATH, ROBOTS_PATH, TDMREP_PATH, SignalFile, read_page, read_site
 
 
@@ -31,12 +31,14 @@ def decide(
     status: int | None = None,
     headers: Headers = (),
     body: bytes | str = b"",
+    aipref_draft: AiprefDraft | str = DEFAULT_AIPREF_DRAFT,
 ) -> Decision:
     """Decide ``use`` of ``url`` from the files and response a caller already holds.
 
     A file given as ``None`` was absent (404). ``robots_status`` other than 2xx replaces the
     robots.txt body (``None`` = network failure, which denies). ``status=None`` means the URL
-    itself was not fetched, so only site-wide files speak.
+    itself was not fetched, so only site-wide files speak. ``aipref_draft`` (``07`` or ``08``,
+    the default) is the aipref vocabulary revision ``Content-Usage`` is read under.
     """
     parts = urlsplit(url)
     origin = f"{parts.scheme}://{parts.netloc}"
@@ -60,7 +62,15 @@ def decide(
     page = None
     if status is not None:
         page = read_page(SignalFile(url=url, status=status, headers=headers, body=_bytes(body)))
-    return evaluate(site, page, url=url, agent=agent, use=Use(use), mode=Mode(mode))
+    return evaluate(
+        site,
+        page,
+        url=url,
+        agent=agent,
+        use=Use(use),
+        mode=Mode(mode),
+        aipref_draft=AiprefDraft(aipref_draft),
+    )
 
 
 def _bytes(content: bytes | str) -> bytes:

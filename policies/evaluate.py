@@ -18,9 +18,12 @@ from types import MappingProxyType
 from typing import Final
 
 from policies.agents import training_agents
+from policies.content_usage import under_draft
 from policies.fetching import Availability, page_failure
 from policies.model import (
+    DEFAULT_AIPREF_DRAFT,
     STRICTNESS,
+    AiprefDraft,
     Decision,
     LicenseOffer,
     Mode,
@@ -34,6 +37,7 @@ from policies.model import (
     reached_uses,
 )
 from policies.product_names import group_key, name_key
+from policies.robots_training import training_preference_statements
 from policies.site import PageSignals, SiteSignals
 
 DEFAULTS: Final = {Mode.OPT_OUT: Permission.ALLOW, Mode.CONSENT: Permission.DENY}
@@ -95,6 +99,7 @@ def evaluate(
     tdm_covers_search: bool = False,
     strict: bool = False,
     page_must_answer: bool = True,
+    aipref_draft: AiprefDraft | str = DEFAULT_AIPREF_DRAFT,
 ) -> Decision:
     """Decide ``use`` of ``url`` for ``agent``; ``page`` is ``None`` before the URL is fetched.
 
@@ -108,7 +113,13 @@ def evaluate(
     reservation of AI training (the operators' crawler documentation control-token notes: a site
     that blocks the
     training crawlers by name means it, even for crawlers it did not name).
+
+    ``aipref_draft`` is the draft-ietf-aipref-vocab revision ``Content-Usage`` values are read
+    under (``08``, the current one, unless a tester replays a decision under ``07``); readers
+    parse with the current revision, so only another one costs a second reading
+    (docs/decisions.md, aipref revisions).
     """
+    draft = AiprefDraft(aipref_draft)
     access, access_reason, crawlable = _access(
         site, page, url=url, agent=agent, page_must_answer=page_must_answer
     )
@@ -116,8 +127,16 @@ def evaluate(
     statements.extend(page_statements(site, page, url=url, agent=agent))
     if strict:
         statements.extend(strict_statements(site, url=url))
+    if draft is not DEFAULT_AIPREF_DRAFT:
+        statements = [under_draft(stmt, draft) for stmt in statements]
     notes = unread_files(site, page, url=url)
     outcome = _outcome(access, access_reason, statements, notes, use, mode, tdm_covers_search)
+    offers = outcome.offers
+    control = page.access_control if page is not None else None
+    if access is _ACCESS_LICENSE and control is not None and control.offer is not None:
+        # docs/decisions.md, HTTP 402 dialects: the page's own 402 (or RSL challenge) is an offer
+        # too; it is listed first, with its dialect and terms, so a checker sees what was asked.
+        offers = tuple(dict.fromkeys((control.offer, *offers)))
     return Decision(
         url=url,
         agent=agent,
@@ -127,9 +146,10 @@ def evaluate(
         access=access,
         uses=outcome.uses,
         reasons=outcome.reasons,
-        offers=outcome.offers,
+        offers=offers,
         terms=outcome.terms,
         status=page.status if page is not None else None,
+        aipref_draft=str(draft),
     )
 
 
@@ -277,6 +297,9 @@ def site_statements(
     out: list[Statement] = []
     if site.robots is not None:
         out.extend(site.robots.use_statements(url, agent, allowed=crawlable))
+        # draft-kelley-aipref-training-preference-signal-00: a group for the shared policy token
+        # is a training preference for every crawler, whatever its own group says about access.
+        out.extend(training_preference_statements(site.robots, url))
     if site.ai_txt is not None and (stmt := site.ai_txt.statement(url, agent)) is not None:
         out.append(stmt)
     out.extend(stmt for doc in site.licenses.values() if (stmt := doc.statement(url)) is not None)

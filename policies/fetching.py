@@ -26,7 +26,8 @@ from typing import Final
 from urllib.parse import urljoin, urlsplit
 
 from policies.headers import Headers, header_values
-from policies.model import LicenseOffer, Permission, Signal, Statement, Use
+from policies.model import Permission, Signal, Statement, Use
+from policies.payment import read_challenge
 
 MAX_REDIRECTS: Final = 5
 """RFC 9309 2.3.1.2: follow at least five consecutive redirects."""
@@ -488,21 +489,33 @@ def page_access(status: int, headers: Headers, *, source: str) -> Statement | No
             uses=dict.fromkeys(Use, Permission.DENY),
             note="an access control; Heedful never bypasses it (docs/decisions.md, Access comes first)",
         )
+    challenge = read_challenge(
+        status,
+        headers,
+        source=source,
+        rsl_link=link,
+        license_scheme=challenges[0].strip() if challenges else "",
+    )
     price = next(iter(header_values(headers, "crawler-price")), "").strip()
     if price:
         rule += f", crawler-price: {price}"
+    if header_values(headers, "PAYMENT-REQUIRED"):
+        rule += ", PAYMENT-REQUIRED"
     if challenges:
         rule += f", WWW-Authenticate: {challenges[0].strip()}"
+    note = (
+        f"a licence is required before any use ({challenge.dialect}; RSL 1.0 sections 5-6;"
+        " Cloudflare's pay per crawl documentation; x402 v2 specification section 5.1);"
+        " the offer is recorded, nothing is paid (docs/decisions.md, HTTP 402 dialects)"
+    )
+    if challenge.problems:
+        note += f"; the challenge is malformed: {'; '.join(challenge.problems)}"
     return Statement(
         signal=Signal.HTTP_STATUS,
         source=source,
         location=f"status {status}",
         rule=rule,
         uses=dict.fromkeys(Use, Permission.LICENSE),
-        offer=LicenseOffer(
-            url=link or source,
-            payment="402" if status == 402 else "",
-            amount=price,
-        ),
-        note="a licence is required before any use (RSL 1.0 sections 5-6; Cloudflare's pay per crawl documentation)",
+        offer=challenge.offer,
+        note=note,
     )

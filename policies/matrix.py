@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from policies.evaluate import evaluate
-from policies.model import Decision, Mode, Signal, Use, Verdict
+from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Decision, Mode, Signal, Use, Verdict
 from policies.site import PageSignals, SiteSignals
 
 UNKNOWN = "unknown"
@@ -60,6 +60,7 @@ def build_matrix(
     agents: Sequence[str],
     mode: Mode = Mode.OPT_OUT,
     tdm_covers_search: bool = False,
+    aipref_draft: AiprefDraft = DEFAULT_AIPREF_DRAFT,
 ) -> Matrix:
     """Decide every (agent, use) at ``url``; agents keep their order, duplicates dropped."""
     rows = []
@@ -75,6 +76,7 @@ def build_matrix(
                 mode=mode,
                 tdm_covers_search=tdm_covers_search,
                 page_must_answer=False,
+                aipref_draft=aipref_draft,
             )
             cells.append(Cell(value=cell_value(decision), decision=decision))
         rows.append((agent, tuple(cells)))

@@ -108,6 +108,9 @@ class Signal(StrEnum):
     REMOVALS = "removals"
     STRICT = "strict"
     DEFAULT = "default"
+    TRAINING_PREFERENCE = "training-preference"
+    """A robots.txt group for the shared training-preference policy token
+    (draft-kelley-aipref-training-preference-signal-00)."""
 
 
 USE_NARROWER: Final[Mapping[Use, tuple[Use, ...]]] = MappingProxyType(
@@ -187,6 +190,18 @@ class LicenseOffer:
     """A standard licence the terms refer to (RSL ``<standard>``, e.g. a Creative Commons URL)."""
     terms: str = ""
     """A page with more about the terms (RSL ``<terms>``)."""
+    dialect: str = ""
+    """Which kind of HTTP 402 challenge stated the offer (:class:`PaymentDialect`), if one did."""
+    currency: str = ""
+    """The currency (ISO 4217) or, for x402, the asset the price is stated in."""
+    recipient: str = ""
+    """Who would be paid: x402 ``payTo``."""
+    resource: str = ""
+    """The resource the offer is for, as the challenge names it (x402 ``resource.url``)."""
+    network: str = ""
+    """The payment network (x402 ``network``, CAIP-2) and scheme, e.g. ``eip155:8453 exact``."""
+    problem: str = ""
+    """Why the challenge could not be read whole: a malformed offer is recorded, never paid."""
 
     def as_dict(self) -> dict[str, str]:
         """The fields that are set: the JSON shape of an offer (``heedful check --json``, the
@@ -269,6 +284,9 @@ class Decision:
     status: int | None = None
     """The page's HTTP status when the page was fetched; ``None`` before a fetch or when no
     response arrived."""
+    aipref_draft: str = "08"
+    """The draft-ietf-aipref-vocab revision ``Content-Usage`` values were read under
+    (:class:`AiprefDraft`), so a decision can be replayed under the same reading."""
 
     def __post_init__(self) -> None:
         if not self.reasons:
@@ -289,6 +307,7 @@ class Decision:
         }
         if self.status is not None:
             out["status"] = self.status
+        out["aipref_draft"] = self.aipref_draft
         return out
 
 
@@ -302,4 +321,40 @@ def _offer_dict(offer: LicenseOffer) -> dict[str, str]:
         "attribution": offer.attribution,
         "standard": offer.standard,
         "terms": offer.terms,
+        "dialect": offer.dialect,
+        "currency": offer.currency,
+        "recipient": offer.recipient,
+        "resource": offer.resource,
+        "network": offer.network,
+        "problem": offer.problem,
     }
+
+
+class AiprefDraft(StrEnum):
+    """The revision of draft-ietf-aipref-vocab a ``Content-Usage`` value is read under.
+
+    ``08`` (14 September 2026) is current: ``ai-use`` is a category (section 4.2) and a use that
+    qualifies as search is governed by ``search`` alone (section 4.3). ``07`` (19 August 2026)
+    had only ``train-ai`` and ``search``; it is kept so a decision can be replayed as it was
+    taken (docs/decisions.md, aipref revisions).
+    """
+
+    VOCAB_07 = "07"
+    VOCAB_08 = "08"
+
+
+DEFAULT_AIPREF_DRAFT: Final = AiprefDraft.VOCAB_08
+"""The revision used when none is asked for: the current one."""
+
+
+class PaymentDialect(StrEnum):
+    """The three kinds of HTTP 402 a crawler meets (docs/decisions.md, HTTP 402 dialects)."""
+
+    PAY_PER_CRAWL = "cloudflare-pay-per-crawl"
+    """Cloudflare's ``crawler-price`` header (Cloudflare's pay per crawl documentation)."""
+    X402 = "x402"
+    """A base64 JSON ``PAYMENT-REQUIRED`` header (x402 v2 specification, section 5.1)."""
+    RSL = "rsl-license"
+    """``WWW-Authenticate: License`` or an RSL ``Link`` (RSL 1.0, licence challenge)."""
+    UNKNOWN = "unknown"
+    """A 402 that names no dialect Heedful reads: still a licence requirement, never a yes."""

@@ -27,10 +27,11 @@ from policies.content_usage import parse_content_usage
 from policies.diagnostics import Diagnostic, ParseResult, Severity
 from policies.model import Permission, Signal, Statement, Use
 from policies.patterns import PathPattern, compile_pattern, pattern_list
-from policies.robots_checks import check_agent, check_wildcard_drops
+from policies.robots_checks import check_agent, check_training_group, check_wildcard_drops
 from policies.robots_groups import Selection, describe, index_groups, select_groups
 from policies.robots_lines import MAX_ROBOTS_BYTES, Group, Key, Line, scan
 from policies.robots_render import RobotsGroupSpec, RobotsSpec, render_robots
+from policies.robots_training import TRAINING_PREFERENCE_TOKEN
 from policies.urlpath import canonical_path
 
 __all__ = [
@@ -387,6 +388,8 @@ def parse_robots(data: str | bytes, *, source: str = "/robots.txt") -> ParseResu
             check_agent(agent, note)
     index = index_groups(scanned.groups)
     check_wildcard_drops(scanned.groups, note, index=index)
+    # draft-kelley-aipref-training-preference-signal-00: the token's group is a preference.
+    check_training_group(scanned.groups, note, token=TRAINING_PREFERENCE_TOKEN.lower())
     licenses = tuple(
         urljoin(source, line.value)
         for line in scanned.outside

@@ -110,3 +110,89 @@ def _disallows(groups: Iterable[Group]) -> list[str]:
             if line.key is Key.DISALLOW and line.value
         )
     )
+
+
+def check_training_group(groups: tuple[Group, ...], note: Note, *, token: str) -> None:
+    """Lint a group for the shared training-preference ``token``
+    (draft-kelley-aipref-training-preference-signal-00; docs/decisions.md, The shared
+    training-preference token).
+
+    No crawler is named by the token, so its group is read for training only: another crawler
+    named in the same group gets the rules as access rules too, lines other than Allow and
+    Disallow reach no one, and an Allow grants training, never access.
+    """
+    training = [g for g in groups if token in [agent_token(a.value) for a in g.agents]]
+    if training:
+        _check_training_contradictions(groups, training, note, token=token)
+    for group in training:
+        names = [agent_token(agent.value) for agent in group.agents]
+        first = group.first_line
+        others = [a.value for a, name in zip(group.agents, names, strict=True) if name != token]
+        if others:
+            note(
+                Severity.WARNING,
+                first,
+                "training-group-shared",
+                f"the {token} group also names {', '.join(others)}: its Allow/Disallow lines"
+                " are their access rules as well as the training preference for every crawler;"
+                f" give {token} a group of its own",
+            )
+        for line in group.lines:
+            if line.key in (Key.ALLOW, Key.DISALLOW):
+                if line.key is Key.ALLOW and not others:
+                    note(
+                        Severity.INFO,
+                        line.number,
+                        "training-group-allow",
+                        f"in the {token} group, Allow grants AI training (generative models)"
+                        " for every crawler that supports the token; it grants no crawler access",
+                    )
+                continue
+            note(
+                Severity.WARNING,
+                line.number,
+                "training-group-unread",
+                f"{line.name} in the {token} group reaches no crawler: the token names none"
+                " and is read for its Allow/Disallow training preference only",
+            )
+
+
+_GRANTS: Final = re.compile(
+    r"(?:^|[\s,])(?:train-ai\s*=\s*y|ai-train\s*=\s*yes)(?:$|[\s,;])", re.IGNORECASE
+)
+_RESERVES: Final = re.compile(
+    r"(?:^|[\s,])(?:train-ai\s*=\s*n|ai-train\s*=\s*no)(?:$|[\s,;])", re.IGNORECASE
+)
+
+
+def _check_training_contradictions(
+    groups: tuple[Group, ...], training: list[Group], note: Note, *, token: str
+) -> None:
+    """A whole-site answer of the token's group against the file's own training lines.
+
+    Only blanket rules are compared (``Disallow: /`` with no Allow, ``Allow: /`` with no
+    Disallow): a path-scoped rule may be an exception the owner means.
+    """
+    rules = [line for group in training for line in group.lines]
+    disallows = [ln for ln in rules if ln.key is Key.DISALLOW and ln.value.strip()]
+    allows = [ln for ln in rules if ln.key is Key.ALLOW and ln.value.strip()]
+    blanket_no = any(ln.value.strip() in _BLANKET for ln in disallows) and not allows
+    blanket_yes = any(ln.value.strip() in _BLANKET for ln in allows) and not disallows
+    if not (blanket_no or blanket_yes):
+        return
+    pattern = _GRANTS if blanket_no else _RESERVES
+    for group in groups:
+        if group in training:
+            continue
+        for line in group.lines:
+            if line.key in (Key.CONTENT_USAGE, Key.CONTENT_SIGNAL) and pattern.search(line.value):
+                said = "reserves" if blanket_no else "allows"
+                note(
+                    Severity.WARNING,
+                    line.number,
+                    "training-group-contradicted",
+                    f"{line.name}: {line.value.strip()} contradicts the {token} group, which"
+                    f" {said} AI training on the whole site for every crawler that supports"
+                    " the token; the most restrictive statement wins (draft-ietf-aipref-vocab-08"
+                    " section 5.1)",
+                )

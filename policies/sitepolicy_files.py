@@ -17,6 +17,7 @@ from policies.content_usage import render_content_usage
 from policies.model import Permission, Use
 from policies.patterns import compile_pattern
 from policies.robots_render import RobotsGroupSpec, RobotsSpec, merge_groups, render_robots
+from policies.robots_training import TRAINING_PREFERENCE_TOKEN
 from policies.rsl import RslContent, RslDocument, RslLicense, render_rsl
 from policies.sitepolicy_model import Choice, SitePolicy
 from policies.sitepolicy_resolve import (
@@ -127,6 +128,9 @@ def robots_txt(
         if index.class_of(agent.token) == EVERYONE
     ]
     groups += [_group(index, klass, (index.names[klass],)) for klass in index.agents]
+    training = training_group(index)
+    if training is not None:
+        groups.append(training)
     site = index.policy.site
     comment = (
         f"{CONTENT_SIGNALS_POLICY}\n\n"
@@ -175,6 +179,55 @@ def _group(index: PolicyIndex, klass: str, agents: tuple[str, ...]) -> RobotsGro
     )
 
 
+def training_group(index: PolicyIndex) -> RobotsGroupSpec | None:
+    """The ``User-agent: __usage_ai-training`` group: the policy's training choice for the shared
+    policy token (draft-kelley-aipref-training-preference-signal-00).
+
+    The token binds every crawler that supports it, whatever its class, so a path gets a rule
+    only where every class gives AI training the same answer: ``Disallow`` where every class
+    denies ``ai-train``, ``Allow`` where every class allows both training uses and no media rule
+    narrows them. Where the classes differ, or the owner says nothing under a path that has a
+    rule, the longest match would carry a parent's rule to a class that chose otherwise, so no
+    group is written at all: the other formats say it per class (docs/decisions.md, The shared
+    training-preference token).
+    """
+    narrowed = media_narrowed(index) & {Use.AI_TRAIN, Use.GENAI_TRAIN}
+    states: dict[str, str] = {}
+    for scope in index.scopes:
+        answers = set()
+        for klass in index.classes:
+            values = index.resolve(scope, klass).values
+            values = under_reading(values, index.published(scope)[Use.TDM])
+            if values[Use.AI_TRAIN] is Choice.DENY:
+                answers.add("deny")
+            elif (
+                values[Use.AI_TRAIN] is Choice.ALLOW
+                and values[Use.GENAI_TRAIN] is Choice.ALLOW
+                and not narrowed
+            ):
+                answers.add("allow")
+            else:
+                answers.add("")
+        if len(answers) != 1:
+            return None
+        states[scope] = answers.pop()
+    allow: list[str] = []
+    disallow: list[str] = []
+    for scope, state in states.items():
+        parent = _parent(index, scope)
+        inherited = states[parent] if parent is not None else ""
+        if state == inherited:
+            continue
+        if not state:
+            return None  # silence cannot be written under a rule
+        (allow if state == "allow" else disallow).append(scope)
+    if not allow and not disallow:
+        return None
+    return RobotsGroupSpec(
+        agents=(TRAINING_PREFERENCE_TOKEN,), allow=tuple(allow), disallow=tuple(disallow)
+    )
+
+
 def media_narrowed(index: PolicyIndex) -> set[Use]:
     """Uses a media rule can make differ from its path's value: those it names, and, when it
     names a use TDM covers, every use TDM covers (the TDM reading of those files, tdm_reading)."""
@@ -195,7 +248,7 @@ def _path_scoped(index: PolicyIndex, values: Vector) -> dict[Use, Permission]:
     written: it is true of every file under the prefix.
     """
     narrowed = media_narrowed(index)
-    uses = (Use.AI_TRAIN, Use.SEARCH)
+    uses = (Use.AI_TRAIN, Use.AI_INPUT, Use.SEARCH)  # ai-use is ai-input (vocab-08 section 4.2)
     return {
         use: value
         for use, value in plain(values, uses).items()

@@ -140,7 +140,8 @@ class RenderedSite:
 
     def _headers(self, values: Vector) -> tuple[tuple[str, str], ...]:
         out: list[tuple[str, str]] = []
-        usage = render_content_usage(plain(values, (Use.AI_TRAIN, Use.SEARCH)))
+        # vocab-08: ai-use is ai-input (section 4.2), so the header says it too.
+        usage = render_content_usage(plain(values, (Use.AI_TRAIN, Use.AI_INPUT, Use.SEARCH)))
         if usage:
             out.append(("Content-Usage", usage))
         signal = render_content_signal(plain(values, (Use.SEARCH, Use.AI_INPUT, Use.AI_TRAIN)))

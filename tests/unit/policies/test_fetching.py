@@ -316,7 +316,12 @@ def test_402_offer_carries_price_and_rsl_link() -> None:
     assert statement is not None
     assert statement.rule == "HTTP 402 Payment Required, crawler-price: USD 0.02"
     assert statement.offer == LicenseOffer(
-        url="https://news.test/license.xml", payment="402", amount="USD 0.02"
+        url="https://news.test/license.xml",
+        payment="402",
+        amount="USD 0.02",
+        currency="USD",
+        terms="https://news.test/license.xml",
+        dialect="cloudflare-pay-per-crawl+rsl-license",
     )
 
 
@@ -324,7 +329,7 @@ def test_402_without_link_offers_the_resource_itself() -> None:
     statement = page_access(402, {}, source=SOURCE)
     assert statement is not None
     assert statement.rule == "HTTP 402 Payment Required"
-    assert statement.offer == LicenseOffer(url=SOURCE, payment="402")
+    assert statement.offer == LicenseOffer(url=SOURCE, payment="402", dialect="unknown")
 
 
 def test_403_is_an_access_control_never_bypassed() -> None:

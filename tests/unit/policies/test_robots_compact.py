@@ -8,6 +8,7 @@ import pytest
 
 from policies.errors import PolicyFormatError
 from policies.robots import parse_robots
+from policies.robots_training import TRAINING_PREFERENCE_TOKEN
 from policies.sitepolicy import load_site_policy, render_site
 from policies.sitepolicy_files import robots_txt
 from policies.sitepolicy_resolve import index_of
@@ -60,9 +61,14 @@ def test_policy_option_renders_compact() -> None:
     policy = load_site_policy(NEWS)
     text = render_site(policy, version="1").robots_txt
     assert compact_differences(policy) == []
-    # GPTBot and Bytespider share one group; everyone else shares the * group.
-    blocks = [b for b in text.split("\n\n") if b.startswith("User-agent:")]
+    # GPTBot and Bytespider share one group; everyone else shares the * group. The shared
+    # training-preference token gets its own group besides (it names no crawler).
+    token = f"User-agent: {TRAINING_PREFERENCE_TOKEN}\n"
+    blocks = [
+        b for b in text.split("\n\n") if b.startswith("User-agent:") and not b.startswith(token)
+    ]
     assert len(blocks) == 2
+    assert text.count(token) == 1
     assert "User-agent: GPTBot\nUser-agent: Bytespider\nContent-Signal:" in text
     assert blocks[0].startswith("User-agent: *\nUser-agent: OAI-SearchBot\n")
     default = render_site(policy.model_copy(update={"site": policy.site.model_copy(
