@@ -178,6 +178,7 @@ class Provenance:
                 reasons=self._encoded(decision.reasons),
                 offers=_encode(decision.as_dict()["offers"]) if decision.offers else "[]",
                 aipref_draft=decision.aipref_draft,
+                uses=_encode({str(use): str(p) for use, p in decision.uses.items()}),
             )
         else:
             row.update(verdict="", reasons="[]", offers="[]")

@@ -36,6 +36,7 @@ JSON_FIELDS: Final = (
     "headers",
     "seeds",
     "detail",
+    "uses",
 )
 
 
@@ -122,6 +123,10 @@ class UrlEvent(SQLModel, table=True):
     """The draft-ietf-aipref-vocab revision ``Content-Usage`` was read under (``08``, ``07``);
     empty when no decision was made. Added after the first ledgers: :meth:`Ledger.upgrade`
     adds the column to a ledger written before it."""
+    uses: str = _text()
+    """The decision's answer per use (``{"ai-train": "deny", ...}``, before the mode's default):
+    what the site allowed and reserved at collection time, for the dataset manifest. Added after
+    the first ledgers, like ``aipref_draft``."""
 
 
 class RecheckRun(SQLModel, table=True):
@@ -307,7 +312,10 @@ class Ledger:
             return [_decoded(dict(row._mapping)) for row in result]
 
 
-ADDED_COLUMNS: Final = (("heedful_url_event", "aipref_draft", "TEXT NOT NULL DEFAULT ''"),)
+ADDED_COLUMNS: Final = (
+    ("heedful_url_event", "aipref_draft", "TEXT NOT NULL DEFAULT ''"),
+    ("heedful_url_event", "uses", "TEXT NOT NULL DEFAULT ''"),
+)
 """Columns added after the first ledgers were written: table, column, SQL type and default."""
 
 

@@ -26,6 +26,7 @@ COMMANDS = {
     "ledger": "heedful.cmd_crawl:ledger",
     "report": "heedful.cmd_report:report",
     "credits": "heedful.cmd_report:credits_command",
+    "manifest": "heedful.cmd_report:manifest_command",
     "recheck": "heedful.cmd_report:recheck_command",
     "purge": "heedful.cmd_report:purge_command",
     "logs": "heedful.cmd_logs:logs_command",

@@ -105,6 +105,25 @@ def credits_command(directory: Path, fmt: str, output: Path | None, db: str) -> 
     _emit(credits_csv(result) if fmt == "csv" else _json(result), output)
 
 
+@click.command("manifest")
+@click.argument("directory", type=DIRECTORY)
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--db", default="", help=DB_HELP)
+def manifest_command(directory: Path, fmt: str, output: Path | None, db: str) -> None:
+    """Write the per-item manifest to ship with a dataset: uses allowed and reserved at
+    collection, the signals and aipref revision that decided, licence, credit, current state.
+
+    Written as DIRECTORY/manifest.json or manifest.csv, `heedful recheck` keeps it current.
+    """
+    from crawler.transparency.ledgerdata import load
+    from crawler.transparency.manifest import RENDER, manifest
+
+    _emit(RENDER[fmt](manifest(load(_db(directory, db)))), output)
+
+
 @click.command("recheck")
 @click.argument("directory", type=DIRECTORY)
 @click.option("--pages", is_flag=True, help="Also re-read kept pages' headers (conditional GET).")
@@ -159,6 +178,7 @@ def recheck_command(
 
     with bar:
         result = asyncio.run(recheck(directory, url, options, progress=advance))
+    refreshed = _refresh_manifests(directory, url)
     if as_json:
         for entry in result.withdrawn:
             click.echo(purge_line(entry))
@@ -170,6 +190,24 @@ def recheck_command(
     for status in ("kept", "withdrawn", "unverified"):
         click.echo(f"{status:<10} {result.counts[status]:>7}")
     click.echo(f"purge list {result.purge_list}")
+    for path in refreshed:
+        click.echo(f"manifest   {path}")
+
+
+def _refresh_manifests(directory: Path, url: str) -> list[Path]:
+    """Rewrite the dataset manifests the crawl folder holds, so they show today's states."""
+    from crawler.transparency.ledgerdata import load
+    from crawler.transparency.manifest import FILES, RENDER, manifest
+
+    present = [
+        (fmt, directory / name) for fmt, name in FILES.items() if (directory / name).is_file()
+    ]
+    if not present:
+        return []
+    result = manifest(load(url))
+    for fmt, path in present:
+        path.write_text(RENDER[fmt](result), encoding="utf-8")
+    return [path for _, path in present]
 
 
 @click.command("purge")
