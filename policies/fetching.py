@@ -461,7 +461,9 @@ def rsl_link(headers: Headers, *, base: str) -> str:
     return ""
 
 
-def page_access(status: int, headers: Headers, *, source: str) -> Statement | None:
+def page_access(
+    status: int, headers: Headers, *, source: str, inline_rsl: str = ""
+) -> Statement | None:
     """A 401/402/403 answer as a statement about every use (docs/decisions.md, Access comes first).
 
     402, or 401/403 with ``WWW-Authenticate: License`` or an RSL ``Link`` (the RSL Crawler
@@ -469,7 +471,8 @@ def page_access(status: int, headers: Headers, *, source: str) -> Statement | No
     (9.1 calls a
     402 an offer, not a refusal); the offer points at the RSL document when one is linked.
     Without either, 401 and 403 are access controls Heedful never bypasses, so every use is
-    denied. Any other status says nothing here (``None``).
+    denied. Any other status says nothing here (``None``). ``inline_rsl`` names an RSL document
+    the response carries in its body (its terms are read from there, ``policies.site``).
     """
     if status not in STATUS_NAMES:
         return None
@@ -479,7 +482,7 @@ def page_access(status: int, headers: Headers, *, source: str) -> Statement | No
         if _LICENSE_SCHEME.search(value)
     ]
     rule = f"HTTP {status} {STATUS_NAMES[status]}"
-    link = rsl_link(headers, base=source)
+    link = rsl_link(headers, base=source) or inline_rsl
     if status != 402 and not challenges and not link:
         return Statement(
             signal=Signal.HTTP_STATUS,

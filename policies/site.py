@@ -7,6 +7,7 @@ parses an origin's files once, :func:`read_page` a response's headers and HTML h
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -312,7 +313,13 @@ def read_page(
     metas = head.metas if head is not None else ()
     control = None
     if response.status is not None:
-        control = page_access(response.status, headers, source=response.url)
+        inline = ""
+        if response.status in (401, 402, 403) and (fragment := inline_rsl(response.body)):
+            # An RSL licence challenge may carry its terms in the body (the RSL Crawler
+            # Authorization Protocol, RSL 1.0 sections 5-6): read them like a linked document.
+            inline = f"{response.url}#rsl"
+            docs[inline] = parse_rsl(fragment, source=inline).value
+        control = page_access(response.status, headers, source=response.url, inline_rsl=inline)
     return PageSignals(
         url=response.url,
         status=response.status,
@@ -328,6 +335,16 @@ def read_page(
         ).value,
         access_control=control,
     )
+
+
+_RSL_FRAGMENT: Final = re.compile(rb"<rsl[\s>].*?</rsl\s*>", re.DOTALL)
+
+
+def inline_rsl(body: bytes) -> bytes:
+    """The first ``<rsl>...</rsl>`` element in a response body (an HTML error page, a bare
+    document), or ``b""``; at most :data:`LICENSE_LIMIT` bytes are searched."""
+    found = _RSL_FRAGMENT.search(body[:LICENSE_LIMIT])
+    return found.group(0) if found else b""
 
 
 def _header_statement(
