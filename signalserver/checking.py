@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 from policies.evaluate import evaluate
 from policies.html import MAX_HEAD_BYTES
-from policies.model import Decision, Mode, Use
+from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Decision, Mode, Use
 from policies.removals import REMOVALS_PATH
 from policies.site import (
     AI_TXT_PATH,
@@ -59,6 +59,9 @@ class CheckQuery:
     use: Use
     mode: Mode
     tdm_covers_search: bool = False
+    aipref_draft: AiprefDraft = DEFAULT_AIPREF_DRAFT
+    """The draft-ietf-aipref-vocab revision to read Content-Usage under (docs/decisions.md,
+    aipref revisions)."""
 
 
 def _file(url: str, published: Published | None) -> SignalFile:
@@ -153,6 +156,7 @@ class Checker:
             use=query.use,
             mode=query.mode,
             tdm_covers_search=query.tdm_covers_search,
+            aipref_draft=query.aipref_draft,
             # What the published policy says about the URL, whether or not a page is there yet.
             page_must_answer=False,
         )

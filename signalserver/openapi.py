@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from policies.model import Mode, Use, Verdict
+from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Mode, Use, Verdict
 from signalserver import models
 
 JSON = "application/json"
@@ -263,6 +263,15 @@ def openapi_document() -> dict[str, Any]:
                             "name": "tdm_covers_search",
                             "in": "query",
                             "schema": {"type": "string", "enum": ["true", "false", "1", "0"]},
+                        },
+                        {
+                            "name": "aipref_draft",
+                            "in": "query",
+                            "schema": {
+                                "type": "string",
+                                "enum": [d.value for d in AiprefDraft],
+                                "default": DEFAULT_AIPREF_DRAFT.value,
+                            },
                         },
                     ],
                     "responses": {

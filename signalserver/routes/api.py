@@ -7,7 +7,7 @@ from typing import Final
 from aiohttp import web
 
 from policies.agents import HEEDFUL_TOKEN
-from policies.model import Mode, Use
+from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Mode, Use
 from signalserver.checking import BadCheckURL, CheckQuery
 from signalserver.errors import ApiError
 from signalserver.keys import CHECKER, STATE
@@ -46,10 +46,20 @@ def _query(request: web.Request) -> CheckQuery:
         problems.append(
             {"field": "tdm_covers_search", "message": "tdm_covers_search: true or false"}
         )
+    draft = params.get("aipref_draft", DEFAULT_AIPREF_DRAFT.value)
+    if draft not in AiprefDraft.__members__.values():
+        problems.append(
+            {"field": "aipref_draft", "message": f"aipref_draft: one of {', '.join(AiprefDraft)}"}
+        )
     if problems:
         raise ApiError(400, "invalid check parameters", problems)
     return CheckQuery(
-        url=url, agent=agent, use=Use(use), mode=Mode(mode), tdm_covers_search=_BOOLEANS[covers]
+        url=url,
+        agent=agent,
+        use=Use(use),
+        mode=Mode(mode),
+        tdm_covers_search=_BOOLEANS[covers],
+        aipref_draft=AiprefDraft(draft),
     )
 
 

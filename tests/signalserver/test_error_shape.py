@@ -68,9 +68,19 @@ async def test_error_shape(
 
 
 async def test_check_reports_every_bad_parameter_at_once(served: Served) -> None:
-    resp = await served.client.get("/api/v1/check", params={"use": "eat", "mode": "maybe"})
+    resp = await served.client.get(
+        "/api/v1/check", params={"use": "eat", "mode": "maybe", "aipref_draft": "09"}
+    )
     body = await resp.json()
-    assert {e["field"] for e in body["errors"]} == {"url", "use", "mode"}
+    assert {e["field"] for e in body["errors"]} == {"url", "use", "mode", "aipref_draft"}
+
+
+@pytest.mark.parametrize("draft", ["07", "08"])
+async def test_check_answers_under_the_asked_aipref_revision(served: Served, draft: str) -> None:
+    params = {"url": "https://news.example/articles/1", "aipref_draft": draft}
+    resp = await served.client.get("/api/v1/check", params=params)
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["aipref_draft"] == draft
 
 
 async def test_html_routes_answer_errors_as_pages(served: Served) -> None:
