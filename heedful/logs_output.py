@@ -173,6 +173,24 @@ def write_text(
         )
 
 
+def _heading(field: str) -> str:
+    """A column name as a reader says it: ``robots_txt_first`` -> ``robots.txt first``."""
+    return field.replace("robots_txt", "robots.txt").replace("_", " ")
+
+
+def _cell(value: object) -> str:
+    """A value as a reader reads it: yes/no for booleans, ``a=1, b=2`` for counts."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    if isinstance(value, str) and len(value) > 19 and value[10:11] == "T":
+        return value[:19].replace("T", " ")  # ISO times, to the second, in UTC
+    return "" if value is None else str(value)
+
+
 def write_html(
     out: IO[str], head: dict[str, Any], agents: Iterable[AgentStats], spool: IO[str]
 ) -> None:
@@ -180,8 +198,9 @@ def write_html(
     out.write(
         "<!doctype html>\n<html lang=en><meta charset=utf-8><title>Heedful: AI crawlers in the access log</title>"
         "<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}td.n{text-align:right}"
-        ".deny{color:#a00}</style>\n<h1>AI crawlers in the access log</h1>\n"
+        "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}"
+        "td.n{text-align:right}.deny{color:#a00}.wide{overflow-x:auto;max-width:100%}"
+        "</style>\n<h1>AI crawlers in the access log</h1>\n<p>Times are UTC.</p>\n"
     )
     out.write(
         f"<p>{head['lines']} lines, {head['requests']} requests, {head['crawler_requests']} from "
@@ -195,8 +214,8 @@ def write_html(
             out.write(f"<li>{count} unreadable: {e(reason)}</li>")
         out.write("</ul>\n")
     out.write(
-        "<h2>Agents</h2>\n<table><tr>"
-        + "".join(f"<th>{e(f)}</th>" for f in AGENT_FIELDS)
+        "<h2>Agents</h2>\n<div class=wide><table><tr>"
+        + "".join(f"<th>{e(_heading(f))}</th>" for f in AGENT_FIELDS)
         + "</tr>\n"
     )
     for stats in _ordered(agents):
@@ -204,23 +223,19 @@ def write_html(
         cells = []
         for name in AGENT_FIELDS:
             value = row[name]
-            if isinstance(value, dict):
-                value = ", ".join(f"{k}={v}" for k, v in value.items())
-            elif isinstance(value, list):
-                value = " ".join(value)
             klass = " class=n" if isinstance(value, int) and not isinstance(value, bool) else ""
-            cells.append(f"<td{klass}>{e(str(value))}</td>")
+            cells.append(f"<td{klass}>{e(_cell(value))}</td>")
         out.write("<tr>" + "".join(cells) + "</tr>\n")
     out.write(
-        "</table>\n<h2>Violations</h2>\n<table><tr>"
-        + "".join(f"<th>{e(f)}</th>" for f in VIOLATION_FIELDS)
+        "</table></div>\n<h2>Violations</h2>\n<div class=wide><table><tr>"
+        + "".join(f"<th>{e(_heading(f))}</th>" for f in VIOLATION_FIELDS)
         + "</tr>\n"
     )
     for row in _rows(spool):
         out.write(
-            "<tr>" + "".join(f"<td>{e(str(row[f]))}</td>" for f in VIOLATION_FIELDS) + "</tr>\n"
+            "<tr>" + "".join(f"<td>{e(_cell(row[f]))}</td>" for f in VIOLATION_FIELDS) + "</tr>\n"
         )
-    out.write("</table>\n</html>\n")
+    out.write("</table></div>\n</html>\n")
 
 
 Writer = Callable[[IO[str], dict[str, Any], Iterable[AgentStats], IO[str]], None]

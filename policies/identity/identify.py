@@ -127,7 +127,9 @@ def verify_claim(
             evidence="no known agent named",
         )
     match = _range_match(agent, client_ip, ranges)
-    if match is not None and match.network is not None:
+    if match is not None and match.network is not None and not match.snapshot.placeholder:
+        # A placeholder snapshot holds documentation ranges, not the vendor's: an address in
+        # it proves nothing, so it verifies no one (and, below, accuses no one).
         snap = match.snapshot
         return Identity(
             agent=agent,

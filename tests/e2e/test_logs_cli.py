@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import policies
 from heedful.cli import cli
 from heedful.cli_common import EXIT_VIOLATIONS
 
@@ -51,8 +52,26 @@ def _run(*args: str):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(cli, ["logs", *args], catch_exceptions=False)
 
 
-def test_json_report(logs: list[Path]) -> None:
+def _refreshed(tmp_path: Path) -> Path:
+    """The shipped GPTBot snapshot as if refreshed from OpenAI's file (``placeholder`` false)."""
+    folder = tmp_path / "ranges"
+    folder.mkdir()
+    shipped = Path(policies.__file__).parent / "data" / "ranges" / "openai-gptbot.json"
+    data = json.loads(shipped.read_text(encoding="utf-8"))
+    data["placeholder"] = False
+    (folder / "openai-gptbot.json").write_text(json.dumps(data), encoding="utf-8")
+    return folder
+
+
+def test_placeholder_ranges_verify_no_one(logs: list[Path]) -> None:
     result = _run(*map(str, logs), "--policy", str(POLICY), "--format", "json")
+    agents = {a["agent"]: a for a in json.loads(result.output)["agents"]}
+    assert agents["GPTBot"]["verification"] == {"unverified": 2}
+
+
+def test_json_report(logs: list[Path], tmp_path: Path) -> None:
+    ranges = ("--ranges", str(_refreshed(tmp_path)))
+    result = _run(*map(str, logs), "--policy", str(POLICY), "--format", "json", *ranges)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     summary = report["summary"]

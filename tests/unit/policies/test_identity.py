@@ -196,3 +196,12 @@ def test_a_browser_user_agent_signed_by_a_listed_signer_is_that_agent() -> None:
     )
     assert found.token == "ChatGPT Agent"
     assert found.level == "signature"
+
+
+def test_a_placeholder_snapshot_verifies_no_one() -> None:
+    # Placeholder ranges are documentation prefixes, not the vendor's: an address in them proves
+    # nothing, and an address outside them refutes nothing.
+    inside = identify(user_agent="CCBot/2.0", client_ip="203.0.113.5", ranges=RANGES)
+    assert inside.verification is Verification.UNVERIFIED
+    assert not inside.spoofed
+    assert "placeholder" in inside.evidence
