@@ -25,7 +25,7 @@ import time
 from collections import OrderedDict
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Final
+from typing import Final, NamedTuple
 
 import aiohttp
 from aiohttp import hdrs, web
@@ -64,6 +64,16 @@ MAX_DIRECTORIES: Final = 1024
 BLOCKING: Final = frozenset({401, 402, 403, 429})
 """Statuses that refuse the request: the violation was attempted, nothing was served."""
 DIRECTORY_TYPE: Final = "application/http-message-signatures-directory+json"
+
+
+UNKNOWN_AGENT: Final = KnownAgent(
+    token="unknown-bot",  # noqa: S106 -- a product name, not a secret
+    operator="",
+    purposes=(),
+    control_only=False,
+    respects_robots="unclear",
+)
+"""Stands for every uncatalogued bot when the policy judges it (class ``*``, no declared use)."""
 
 
 @lru_cache(maxsize=4096)
@@ -132,6 +142,16 @@ class KeyDirectories:
             return FAILED_TTL, b""
 
 
+class Pending(NamedTuple):
+    """A monitored violation, recorded once the response's status is known."""
+
+    identity: Identity
+    found: Denial
+    said: Answer
+    live: LivePolicy
+    user_agent: str
+
+
 class Enforcer:
     """The per-request judgement (see the module docstring); one per application."""
 
@@ -154,8 +174,9 @@ class Enforcer:
 
     async def check(
         self, request: web.Request, rendering: Rendering, raw_path: str
-    ) -> web.Response | None:
-        """A refusal for the request, or ``None`` to serve it (then :meth:`served` records)."""
+    ) -> web.Response | Pending | None:
+        """A refusal for the request, or a :class:`Pending` violation to record once served
+        (:meth:`served`), or ``None`` to serve it."""
         headers = request.headers
         user_agent = headers.get(hdrs.USER_AGENT, "")
         agent, bot = _agent(user_agent)
@@ -169,10 +190,11 @@ class Enforcer:
         policy = live.policy
         rules = policy.enforcement
         name = agent.token if agent is not None else UNKNOWN_BOT
-        found: Denial | None = None
-        if agent is not None:
-            licensed = headers.get(AUTHORIZATION, "")[:8].lower() == "license "
-            found = self._denial(rendering, agent, raw_path, licensed)
+        # An uncatalogued bot declares no use, but the robots.txt "*" group binds it: judged
+        # as a crawler with no purposes, only access can deny it.
+        judged = agent if agent is not None else UNKNOWN_AGENT
+        licensed = headers.get(AUTHORIZATION, "")[:8].lower() == "license "
+        found = self._denial(rendering, judged, raw_path, licensed)
         if found is None and identity.spoofed:
             found = Denial(denied=SPOOFED, rule=f"claimed {name}: {identity.evidence}")
         limiter = self._limiter(rules)
@@ -185,20 +207,17 @@ class Enforcer:
         action = action_for(rules, agent, spoofed=identity.spoofed)
         said = answer(policy, action, found)
         if said.status is None:
-            request["heedful_violation"] = (identity, found, said, live, user_agent)
             if limiter is not None and (wait := limiter.take(f"{name} {client_ip}")) > 0:
                 self._record(request, identity, found, said, live, user_agent, 429)
                 return self._too_many(live.version, wait)
-            return None
+            return Pending(identity, found, said, live, user_agent)
         self._record(request, identity, found, said, live, user_agent, said.status)
         return self._refusal(request, rendering, identity, found, said)
 
-    def served(self, request: web.Request, status: int) -> None:
+    def served(self, request: web.Request, pending: Pending, status: int) -> None:
         """Record a monitored violation once its status is known."""
-        pending = request.get("heedful_violation")
-        if pending is not None:
-            identity, found, said, live, user_agent = pending
-            self._record(request, identity, found, said, live, user_agent, status)
+        identity, found, said, live, user_agent = pending
+        self._record(request, identity, found, said, live, user_agent, status)
 
     async def _identity(
         self, request: web.Request, agent: KnownAgent | None, client_ip: str, signed: bool

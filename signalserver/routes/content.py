@@ -73,11 +73,12 @@ async def content(request: web.Request) -> web.StreamResponse:
     if enforcer is None:
         return await _content(request)
     rendering = request.app[STATE].for_request(request.scheme, request.host)
-    refusal = await enforcer.check(request, rendering, served_path(request.rel_url.raw_path))
-    if refusal is not None:
-        return refusal
+    checked = await enforcer.check(request, rendering, served_path(request.rel_url.raw_path))
+    if isinstance(checked, web.Response):
+        return checked
     response = await _content(request)
-    enforcer.served(request, response.status)
+    if checked is not None:
+        enforcer.served(request, checked, response.status)
     return response
 
 
