@@ -141,7 +141,7 @@ async def test_license_answers_402_with_the_rsl_challenge(serve: ServeFactory, s
         '/license.xml>; rel="license"; type="application/rsl+xml"'
     )
     body = await response.json()
-    assert body["errors"][0]["rule"] == 'defaults (ai-train = "license")'  # noqa: E501
+    assert body["errors"][0]["rule"] == 'defaults (ai-train = "license")'
     shown = await served.client.get(
         "/article.html", headers={"User-Agent": GPTBOT, "Authorization": "License abc.def"}
     )

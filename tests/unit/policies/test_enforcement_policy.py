@@ -34,8 +34,10 @@ def _problems(extra: str) -> list[str]:
 def test_license_action_needs_license_terms() -> None:
     problems = _problems('\n[enforcement]\ntraining = "license"\n')
     assert problems == [
-        "site.toml:13: enforcement.training: 'license' answers with the RSL licence, so it "
-        "needs a [license] table (or use 'block')"
+        (
+            "site.toml:13: enforcement.training: 'license' answers with the RSL licence, so it "
+            "needs a [license] table (or use 'block')"
+        )
     ]
 
 
@@ -49,8 +51,10 @@ def test_duplicate_agent_actions_are_refused() -> None:
     extra = '\n[[enforcement.agents]]\nagent = "GPTBot"\naction = "block"\n'
     problems = _problems(extra + extra.replace("block", "monitor"))
     assert problems == [
-        "site.toml:17: enforcement.agents[1].agent: GPTBot already has an action "
-        "(enforcement.agents[0])"
+        (
+            "site.toml:17: enforcement.agents[1].agent: GPTBot already has an action "
+            "(enforcement.agents[0])"
+        )
     ]
 
 
@@ -83,7 +87,8 @@ def test_denial_knows_licences_and_removals() -> None:
     assert gptbot is not None
     assert denial(policy, target="/a", agent=gptbot) is None  # a log cannot tell
     found = denial(policy, target="/a", agent=gptbot, licensed=False)
-    assert found is not None and found.needs_license
+    assert found is not None
+    assert found.needs_license
     assert answer(policy, "license", found).status == 402
     assert answer(policy, "monitor", found).status is None
     assert denial(policy, target="/robots.txt", agent=gptbot, licensed=False) is None
@@ -98,7 +103,8 @@ def test_denial_knows_licences_and_removals() -> None:
         url="https://news.example/photos/1",
         removals=[removal],
     )
-    assert removed is not None and removed.removal
+    assert removed is not None
+    assert removed.removal
     assert (
         removed.rule == "removal of https://news.example/photos/* (approved 2026-12-01T00:00:00Z)"
     )
