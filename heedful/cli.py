@@ -30,6 +30,7 @@ COMMANDS = {
     "purge": "heedful.cmd_report:purge_command",
     "logs": "heedful.cmd_logs:logs_command",
     "ranges": "heedful.cmd_ranges:ranges",
+    "violations": "heedful.cmd_violations:violations_command",
 }
 """Subcommand name -> ``module:attribute`` of its click command."""
 
