@@ -60,10 +60,10 @@ HEEDFUL_CHECK = "heedful serve /api/v1/check"
 HEEDFUL_LOGGED = "heedful serve /robots.txt +log"
 TARGETS = ((HEEDFUL_ROBOTS, 0.9), (HEEDFUL_CHECK, 0.5))
 """(row, least ratio to the minimal app) per target of issue 3 section 5."""
-PLAIN_ROBOTS = "--static, no enforcement /robots.txt"
-ENFORCED_ROBOTS = "--static, enforcement /robots.txt"
-PLAIN_PAGE = "--static, no enforcement page"
-ENFORCED_PAGE = "--static, enforcement page"
+PLAIN_ROBOTS = "static /robots.txt"
+ENFORCED_ROBOTS = "static+enforce /robots.txt"
+PLAIN_PAGE = "static page"
+ENFORCED_PAGE = "static+enforce page"
 ENFORCEMENT_TARGETS = ((ENFORCED_ROBOTS, PLAIN_ROBOTS), (ENFORCED_PAGE, PLAIN_PAGE))
 """Issue 12 section 6: identification + monitor cost at most 1.2x the same server without it,
 i.e. at least 1/1.2 of its requests per second, paired round by round."""
