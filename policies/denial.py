@@ -100,7 +100,9 @@ def denial(
         return Denial(denied="access", rule=_describe(policy, resolved.access_origin, "access"))
     uses = declared_uses(agent)
     for use in uses:
-        verdict = intended(policy, path=path, agent=agent.token, use=use)
+        # The raw target: intended() canonicalises once itself (canonical_path is not idempotent:
+        # "////f.pdf" -> "//f.pdf" -> "/"), so the verdict and the memo key see the same path.
+        verdict = intended(policy, path=target, agent=agent.token, use=use)
         if verdict is Verdict.LICENSE and licensed is False:
             origin = resolved.origin.get(use, "defaults")
             said = str(resolved.values[use])
