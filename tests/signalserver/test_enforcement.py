@@ -272,3 +272,23 @@ async def test_enforcement_off_serves_everyone(serve: ServeFactory, site: Path) 
     response = await served.client.get("/private/page.html", headers={"User-Agent": GPTBOT})
     assert response.status == 200
     assert await _violations(served) == []
+
+
+async def test_an_approved_removal_makes_a_violation(serve: ServeFactory, site: Path) -> None:
+    from tests.signalserver.test_removals_api import REQUEST, submit
+
+    served = await serve(static_dir=site, base_url="https://news.example")
+    claude = "Mozilla/5.0 (compatible; ClaudeBot/1.0; +claudebot@anthropic.com)"
+    await served.client.get("/open/story.html", headers={"User-Agent": claude})
+    assert await _violations(served) == []  # ai-train is allowed under /open/
+    made = await submit(
+        served, {**REQUEST, "urls": None, "url_prefix": "https://news.example/open/"}
+    )
+    decided = await served.client.post(
+        f"/api/v1/admin/removals/{made['id']}", json={"decision": "approve"}, headers=served.admin
+    )
+    assert decided.status == 200
+    await served.client.get("/open/story.html", headers={"User-Agent": claude})
+    rows = await _violations(served)
+    assert [(r.agent, r.denied) for r in rows] == [("ClaudeBot", "ai-train")]
+    assert rows[0].rule.startswith("removal of https://news.example/open/* (approved 20")
