@@ -6,6 +6,10 @@ With ``wrk`` on loopback (32 connections, 4 s per run, 5 rounds):
   a minimal aiohttp app returning constant bytes. Target: at least 0.9x the minimal app
   (rendering is cached per policy version); the ratio to nginx is reported.
 * ``GET /api/v1/check`` vs the minimal app. Target: at least 0.5x.
+* ``GET /robots.txt`` and a static page from ``heedful serve --static`` with identification and
+  the default ``monitor`` enforcement on, against the same server with ``--no-enforcement``,
+  requested as a catalogued crawler allowed there (issue 12 section 6). Target: at most 1.2x
+  the cost (at least 1/1.2 of the requests per second, paired round by round).
 * ``GET /robots.txt`` from ``heedful serve`` with its JSON access log on, as it runs by default:
   reported beside the others, so the log's own cost per request is plain to see.
 
@@ -56,6 +60,18 @@ HEEDFUL_CHECK = "heedful serve /api/v1/check"
 HEEDFUL_LOGGED = "heedful serve /robots.txt +log"
 TARGETS = ((HEEDFUL_ROBOTS, 0.9), (HEEDFUL_CHECK, 0.5))
 """(row, least ratio to the minimal app) per target of issue 3 section 5."""
+PLAIN_ROBOTS = "static /robots.txt"
+ENFORCED_ROBOTS = "static+enforce /robots.txt"
+PLAIN_PAGE = "static page"
+ENFORCED_PAGE = "static+enforce page"
+ENFORCEMENT_TARGETS = ((ENFORCED_ROBOTS, PLAIN_ROBOTS), (ENFORCED_PAGE, PLAIN_PAGE))
+"""Issue 12 section 6: identification + monitor cost at most 1.2x the same server without it,
+i.e. at least 1/1.2 of its requests per second, paired round by round."""
+ENFORCEMENT_LEAST = 1 / 1.2
+CRAWLER_UA = "Mozilla/5.0 (compatible; OAI-SearchBot/1.0; +https://openai.com/searchbot)"
+"""A catalogued crawler allowed on the page: every request is identified and judged, none is a
+violation (a violating request would also cost a row in the log, which is not what is timed)."""
+PAGE = "/press/release.html"
 MINIMAL_APP = textwrap.dedent(
     """
     import socket, sys
@@ -107,6 +123,7 @@ class Row:
 
     url: str
     pid: int
+    user_agent: str | None = None
     rates: list[float] = field(default_factory=list)
     cpu_us: list[float] = field(default_factory=list)
 
@@ -209,8 +226,16 @@ def _nginx(folder: Path, body: bytes, pinning: Pinning) -> Iterator[tuple[str, i
         proc.wait(10)
 
 
-def wrk(url: str, pinning: Pinning, *, seconds: float, connections: int) -> tuple[float, int]:
+def wrk(
+    url: str,
+    pinning: Pinning,
+    *,
+    seconds: float,
+    connections: int,
+    user_agent: str | None = None,
+) -> tuple[float, int]:
     """Requests per second wrk measured for ``url``, and how many requests it made."""
+    agent = ["-H", f"User-Agent: {user_agent}"] if user_agent else []
     done = subprocess.run(
         pinning.client(
             [
@@ -219,6 +244,7 @@ def wrk(url: str, pinning: Pinning, *, seconds: float, connections: int) -> tupl
                 f"-c{connections}",
                 f"-d{seconds:g}s",
                 "--latency",
+                *agent,
                 url,
             ]
         ),
@@ -239,7 +265,9 @@ def wrk(url: str, pinning: Pinning, *, seconds: float, connections: int) -> tupl
 
 def measure(row: Row, pinning: Pinning, *, seconds: float, connections: int) -> None:
     before = _cpu_seconds(row.pid)
-    rate, count = wrk(row.url, pinning, seconds=seconds, connections=connections)
+    rate, count = wrk(
+        row.url, pinning, seconds=seconds, connections=connections, user_agent=row.user_agent
+    )
     row.rates.append(rate)
     row.cpu_us.append((_cpu_seconds(row.pid) - before) / max(count, 1) * 1e6)
 
@@ -290,6 +318,44 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         minimal = minimal_lines[0]
+        static = folder / "www"
+        (static / "press").mkdir(parents=True)
+        (static / "press" / "release.html").write_text(
+            "<!DOCTYPE html><html><head><title>Release</title></head><body>"
+            + "<p>News.</p>" * 200
+            + "</body></html>"
+        )
+        plain_proc, plain_lines = stack.enter_context(
+            _process(
+                pinning.server(
+                    [
+                        *serve,
+                        "--db",
+                        f"sqlite:///{folder / 'c.db'}",
+                        "--no-access-log",
+                        "--static",
+                        str(static),
+                        "--no-enforcement",
+                    ]
+                ),
+                first_lines=2,
+            )
+        )
+        enforced_proc, enforced_lines = stack.enter_context(
+            _process(
+                pinning.server(
+                    [
+                        *serve,
+                        "--db",
+                        f"sqlite:///{folder / 'd.db'}",
+                        "--no-access-log",
+                        "--static",
+                        str(static),
+                    ]
+                ),
+                first_lines=2,
+            )
+        )
         _wait(minimal + "/robots.txt")
         nginx, nginx_pid = stack.enter_context(_nginx(folder / "nginx", body, pinning))
         check = (
@@ -304,9 +370,19 @@ def main(argv: list[str] | None = None) -> int:
             HEEDFUL_ROBOTS: Row(heedful + "/robots.txt", heedful_proc.pid),
             HEEDFUL_CHECK: Row(check, heedful_proc.pid),
             HEEDFUL_LOGGED: Row(logged_lines[0] + "/robots.txt", logged_proc.pid),
+            PLAIN_ROBOTS: Row(plain_lines[0] + "/robots.txt", plain_proc.pid, CRAWLER_UA),
+            ENFORCED_ROBOTS: Row(enforced_lines[0] + "/robots.txt", enforced_proc.pid, CRAWLER_UA),
+            PLAIN_PAGE: Row(plain_lines[0] + PAGE, plain_proc.pid, CRAWLER_UA),
+            ENFORCED_PAGE: Row(enforced_lines[0] + PAGE, enforced_proc.pid, CRAWLER_UA),
         }
         for row in rows.values():  # warm up: first requests fill caches and pools
-            wrk(row.url, pinning, seconds=1, connections=args.connections)
+            wrk(
+                row.url,
+                pinning,
+                seconds=1,
+                connections=args.connections,
+                user_agent=row.user_agent,
+            )
         order = list(rows.values())
         for number in range(args.rounds):  # forwards, then backwards: drift hits all alike
             for row in order if number % 2 == 0 else order[::-1]:
@@ -368,6 +444,14 @@ def report(
         ok = ratio >= least
         results.append(ok)
         print(f"{'PASS' if ok else 'FAIL'} {name} >= {least}x minimal aiohttp: {ratio:.2f}x")
+    for enforced, plain in ENFORCEMENT_TARGETS:
+        ratio = _paired(rows, enforced, plain)
+        ok = ratio >= ENFORCEMENT_LEAST
+        results.append(ok)
+        print(
+            f"{'PASS' if ok else 'FAIL'} {enforced} costs at most 1.2x {plain}: "
+            f"{1 / ratio:.3f}x (throughput {ratio:.3f} of it)"
+        )
     return 0 if all(results) else 1
 
 

@@ -32,6 +32,8 @@ COMMANDS = {
     "logs": "heedful.cmd_logs:logs_command",
     "ranges": "heedful.cmd_ranges:ranges",
     "keys": "heedful.cmd_keys:keys",
+    "violations": "heedful.cmd_violations:violations_command",
+    "evidence": "heedful.cmd_evidence:evidence_command",
 }
 """Subcommand name -> ``module:attribute`` of its click command."""
 

@@ -77,6 +77,29 @@ TOKEN_KEPT = "admin token: unchanged (set on first start; only its hash is store
     help="Writes a client may make at once.",
 )
 @click.option("--no-access-log", is_flag=True, help="Do not write JSON access lines to stderr.")
+@click.option(
+    "--no-enforcement",
+    is_flag=True,
+    help="Do not identify crawlers or apply the policy's [enforcement] table.",
+)
+@click.option(
+    "--violation-ip",
+    type=click.Choice(["full", "truncated", "hashed"]),
+    default="truncated",
+    show_default=True,
+    help="How the violation log keeps client addresses (docs/enforcement.md).",
+)
+@click.option(
+    "--ranges",
+    "ranges_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Published IP range snapshots (*.json) instead of the shipped ones.",
+)
+@click.option(
+    "--key-directory-ca",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CA bundle to trust for Web Bot Auth key directories [default: the system's].",
+)
 def serve(
     policy_path: Path,
     host: str,
@@ -88,6 +111,10 @@ def serve(
     rate_limit: float,
     burst: int,
     no_access_log: bool,
+    no_enforcement: bool,
+    violation_ip: str,
+    ranges_dir: Path | None,
+    key_directory_ca: Path | None,
 ) -> None:
     """Serve robots.txt, ai.txt, TDMRep, RSL and headers from one policy; take removal requests.
 
@@ -142,6 +169,10 @@ def serve(
             rate_per_minute=rate_limit,
             rate_burst=burst,
             access_log=not no_access_log,
+            enforcement=not no_enforcement,
+            violation_ip=violation_ip,
+            ranges_dir=ranges_dir,
+            key_directory_ca=key_directory_ca,
         )
     except ConfigError as exc:
         raise Failure(str(exc)) from None
@@ -151,6 +182,7 @@ def serve(
 async def _serve(config: ServerConfig, host: str, port: int) -> None:
     from aiohttp import web
 
+    from policies.identity import RangeFileError
     from signalserver.app import NoPolicy, create_app
     from signalserver.keys import STARTUP
     from signalserver.middlewares import JsonAccessLogger
@@ -169,6 +201,8 @@ async def _serve(config: ServerConfig, host: str, port: int) -> None:
         raise Failure(str(exc)) from None
     except PolicyFormatError as exc:
         raise Failure(f"the stored policy cannot be loaded: {exc}") from None
+    except RangeFileError as exc:
+        raise Failure(f"cannot read the IP ranges: {exc}") from None
     except OSError as exc:
         raise Failure(f"cannot open the database: {exc}") from None
     try:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from policies.errors import PolicyProblem
 from policies.model import Use
+from policies.product_names import name_key
 from policies.sitepolicy_model import Choice, SitePolicy
 from policies.sitepolicy_resolve import EVERYONE, STRICTNESS, PolicyIndex, Resolved
 
@@ -45,7 +46,42 @@ def policy_problems(policy: SitePolicy, file: str, line_of: LineOf) -> list[Poli
         _ai_input(index, klass, rows, floors, problem)
     _media_tdm(policy, {scope: index.published(scope) for scope in index.scopes}, problem)
     _media_reading(index, floors, problem)
+    _enforcement(policy, problem)
     return out
+
+
+def _enforcement(policy: SitePolicy, problem: _Report) -> None:
+    # A licence answer points at the RSL document (RSL 1.0, Crawler Authorization Protocol:
+    # WWW-Authenticate: License and Link rel="license"); without [license] there is none.
+    rules = policy.enforcement
+    named = [
+        (key, getattr(rules, attr))
+        for key, attr in (
+            ("enforcement.action", "action"),
+            ("enforcement.training", "training"),
+            ("enforcement.ai-input", "ai_input"),
+            ("enforcement.unknown", "unknown"),
+            ("enforcement.spoofed", "spoofed"),
+        )
+    ]
+    named += [(f"enforcement.agents[{i}].action", r.action) for i, r in enumerate(rules.agents)]
+    if policy.license is None:
+        for key, action in named:
+            if action == "license":
+                problem(
+                    key,
+                    "'license' answers with the RSL licence, so it needs a [license] table "
+                    "(or use 'block')",
+                )
+    seen: dict[str, int] = {}
+    for i, rule in enumerate(rules.agents):
+        key = name_key(rule.agent)
+        if key in seen:
+            problem(
+                f"enforcement.agents[{i}].agent",
+                f"{rule.agent} already has an action (enforcement.agents[{seen[key]}])",
+            )
+        seen.setdefault(key, i)
 
 
 def _name(index: PolicyIndex, klass: str) -> str:

@@ -176,6 +176,7 @@ def _group(index: PolicyIndex, klass: str, agents: tuple[str, ...]) -> RobotsGro
         disallow=tuple(disallow),
         content_usage=tuple(usage),
         content_signal=signal,
+        crawl_delay=index.policy.enforcement.crawl_delay,
     )
 
 

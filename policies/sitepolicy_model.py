@@ -299,6 +299,59 @@ class LicenseTerms(BaseModel):
         return self
 
 
+Action = Literal["monitor", "block", "license"]
+"""What ``heedful serve`` does with a request the policy denies (docs/site-policy.md, Enforcement):
+``monitor`` serves it and records the violation, ``block`` answers 403 citing the rule,
+``license`` answers 402 or 401 with ``WWW-Authenticate: License`` and the RSL ``Link`` when the
+use is offered under licence (RSL 1.0, Crawler Authorization Protocol), else 403 like ``block``."""
+MAX_CRAWL_DELAY: Final = 86_400.0
+
+
+class EnforcementRule(BaseModel):
+    """``[[enforcement.agents]]``: the action for one crawler (and its documented sub-crawlers)."""
+
+    model_config = _model_config()
+
+    agent: str
+    action: Action
+
+    @field_validator("agent")
+    @classmethod
+    def _token(cls, value: str) -> str:
+        if not is_product_name(value):
+            raise ValueError(
+                f"{value!r} is not a product name: letters, digits, '-', '_' and '.' (e.g. 'GPTBot')"
+            )
+        return value
+
+
+class Enforcement(BaseModel):
+    """``[enforcement]``: what ``heedful serve`` does about requests the policy denies.
+
+    The action is chosen most specific first: the crawler's own ``[[enforcement.agents]]``
+    entry, then ``spoofed`` for a claim its published ranges refute, then its class
+    (``training``; ``ai-input`` for search, user-triggered and agent crawlers; ``unknown`` for
+    bots the catalogue does not know), then ``action``.
+    """
+
+    model_config = _model_config()
+
+    action: Action = "monitor"
+    training: Action | None = None
+    ai_input: Action | None = Field(default=None, alias="ai-input")
+    unknown: Action | None = None
+    spoofed: Action | None = None
+    crawl_delay: Annotated[float, Field(gt=0, le=MAX_CRAWL_DELAY)] | None = Field(
+        default=None, alias="crawl-delay"
+    )
+    """Seconds between requests per crawler and address: published as robots.txt
+    ``Crawl-delay`` in every group (RFC 9309 section 2.2.4 leaves other records to crawlers) and
+    enforced with 429 and ``Retry-After`` (RFC 6585 section 4)."""
+    burst: Annotated[int, Field(ge=1, le=1000)] = 5
+    """Requests a crawler may make at once before the crawl delay applies."""
+    agents: tuple[EnforcementRule, ...] = ()
+
+
 class SitePolicy(BaseModel):
     """A whole site policy. ``version`` is not part of the file: the server assigns versions."""
 
@@ -310,3 +363,4 @@ class SitePolicy(BaseModel):
     agents: tuple[AgentRule, ...] = ()
     media: tuple[MediaRule, ...] = ()
     license: LicenseTerms | None = None
+    enforcement: Enforcement = Enforcement()

@@ -7,22 +7,29 @@ Resources live in one cleanup context: the database (migrated at start), the adm
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ssl
 from collections.abc import AsyncIterator
 from typing import Final
 
 import aiohttp
 from aiohttp import web
 
+from policies.identity import IpRanges
+from policies.identity.ranges import parse_snapshot
 from signalserver import store
 from signalserver.checking import Checker
 from signalserver.config import ServerConfig
 from signalserver.db import Database, make_engine, migrate
+from signalserver.enforcement import Enforcer, KeyDirectories
 from signalserver.keys import (
     ADMIN,
     CHECKER,
     CONFIG,
     DATABASE,
+    ENFORCER,
     LIMITER,
+    RECORDER,
     SIGNER,
     STARTUP,
     STATE,
@@ -38,7 +45,10 @@ from signalserver.ratelimit import RateLimiter
 from signalserver.routes import admin, api, files, pages, removals
 from signalserver.routes.content import content
 from signalserver.security import HashedSecret, Signer, hash_secret, new_token, sha256_hex
+from signalserver.violations import IP_MODES, IpMode, Recorder
 
+DIRECTORY_TIMEOUT: Final = aiohttp.ClientTimeout(total=5, connect=3)
+DIRECTORY_USER_AGENT: Final = "Heedful key-directory fetcher (+https://github.com/heedful)"
 UPSTREAM_TIMEOUT: Final = aiohttp.ClientTimeout(total=60, connect=10)
 CATCH_ALL: Final = r"/{tail:[\s\S]*}"
 
@@ -59,6 +69,7 @@ def create_app(config: ServerConfig) -> web.Application:
     app[LIMITER] = RateLimiter(per_minute=config.rate_per_minute, burst=config.rate_burst)
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(upstream_ctx)
+    app.cleanup_ctx.append(enforcement_ctx)
     app.on_cleanup.append(flush_access_log)
     app.add_routes(files.routes(state))
     for module in (api, removals, admin, pages):
@@ -109,6 +120,54 @@ async def upstream_ctx(app: web.Application) -> AsyncIterator[None]:
     app[UPSTREAM] = session
     yield
     await session.close()
+
+
+def _ranges(config: ServerConfig) -> IpRanges:
+    if config.ranges_dir is None:
+        return IpRanges.bundled()
+    files = sorted(config.ranges_dir.glob("*.json"))
+    return IpRanges.prepare([parse_snapshot(p.stem, p.read_text(encoding="utf-8")) for p in files])
+
+
+async def enforcement_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The violation recorder (always: the admin pages read it) and, when on, the enforcer."""
+    config = app[CONFIG]
+    db = app[DATABASE]
+    ip_mode: IpMode = "full"
+    for mode in IP_MODES:
+        if mode == config.violation_ip:
+            ip_mode = mode
+    recorder = Recorder(db, ip_mode=ip_mode, ip_key=await store.ip_key(db))
+    app[RECORDER] = recorder
+    session: aiohttp.ClientSession | None = None
+    if config.enforcement:
+        tls = (
+            ssl.create_default_context(cafile=str(config.key_directory_ca))
+            if config.key_directory_ca is not None
+            else True
+        )
+        session = aiohttp.ClientSession(
+            timeout=DIRECTORY_TIMEOUT,
+            connector=aiohttp.TCPConnector(ssl=tls),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            headers={"User-Agent": DIRECTORY_USER_AGENT},
+        )
+        app[ENFORCER] = Enforcer(
+            state=app[STATE],
+            ranges=await asyncio.to_thread(_ranges, config),
+            recorder=recorder,
+            directories=KeyDirectories(session),
+        )
+    writer = asyncio.create_task(recorder.run())
+    try:
+        yield
+    finally:
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writer
+        await recorder.flush()  # nothing answered for is lost at a clean stop
+        if session is not None:
+            await session.close()
 
 
 async def _admin_secret(app: web.Application, db: Database) -> HashedSecret:

@@ -94,6 +94,14 @@ class ServerConfig:
     rate_burst: int = RATE_BURST
     access_log: bool = True
     """One JSON line per request on stderr."""
+    enforcement: bool = True
+    """Identify crawlers and apply the policy's ``[enforcement]`` table (docs/enforcement.md)."""
+    violation_ip: str = "truncated"
+    """How violations keep the client address: ``full``, ``truncated`` or ``hashed``."""
+    ranges_dir: Path | None = None
+    """Published IP range snapshots to use instead of the shipped ones (``*.json``)."""
+    key_directory_ca: Path | None = None
+    """A CA bundle to trust for Web Bot Auth key directories instead of the system's."""
 
     def __post_init__(self) -> None:
         if self.static_dir is not None and self.upstream is not None:
@@ -102,5 +110,7 @@ class ServerConfig:
             parts = urlsplit(self.upstream)
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise ConfigError(f"--upstream must be an http(s) URL, not {self.upstream!r}")
+        if self.violation_ip not in ("full", "truncated", "hashed"):
+            raise ConfigError("--violation-ip must be full, truncated or hashed")
         if self.rate_per_minute <= 0 or self.rate_burst < 1:
             raise ConfigError("the rate limit must be positive")

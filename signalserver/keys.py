@@ -11,9 +11,11 @@ from aiohttp import web
 from signalserver.checking import Checker
 from signalserver.config import ServerConfig
 from signalserver.db import Database
+from signalserver.enforcement import Enforcer
 from signalserver.live import PolicyState
 from signalserver.ratelimit import RateLimiter
 from signalserver.security import HashedSecret, Signer
+from signalserver.violations import Recorder
 
 
 @dataclass(slots=True)
@@ -41,3 +43,5 @@ ADMIN: Final = web.AppKey("admin", AdminSecret)
 STARTUP: Final = web.AppKey("startup", Startup)
 UPSTREAM: Final = web.AppKey("upstream", aiohttp.ClientSession)
 CHECKER: Final = web.AppKey("checker", Checker)
+ENFORCER: Final = web.AppKey("enforcer", Enforcer)
+RECORDER: Final = web.AppKey("recorder", Recorder)

@@ -26,6 +26,7 @@ MAX_CONTACT_CHARS: Final = 320
 MAX_RELATION_CHARS: Final = 200
 MAX_TEXT_CHARS: Final = 5000
 MAX_REASON_CHARS: Final = 2000
+MAX_USER_AGENT_CHARS: Final = 512
 
 WITHDRAWN_BEFORE_USES: Final = '["tdm", "ai-train", "genai-train", "ai-input", "search"]'
 """What a request stored before requests named their uses withdrew: every use."""
@@ -85,6 +86,52 @@ class RemovalRequest(SQLModel, table=True):
     decided_at: datetime | None = SQLField(default=None, sa_column=_when(nullable=True))
 
 
+class Violation(SQLModel, table=True):
+    """One request the policy in force denied (docs/enforcement.md); rows are only inserted."""
+
+    __tablename__ = "violation"
+
+    id: int | None = SQLField(default=None, primary_key=True)
+    time: datetime = SQLField(sa_column=_when(index=True))
+    """UTC, stored naive: when the request arrived."""
+    agent: str = SQLField(max_length=100, index=True)
+    """The catalogue token the request claimed (or the signer's entry)."""
+    level: str = SQLField(max_length=16)
+    """``signature``, ``ip-range``, ``unverified`` or ``spoofed``."""
+    evidence: str = SQLField(sa_column=Column(Text(), nullable=False))
+    """How the identity was verified, in words (the signer and key, or the network and snapshot)."""
+    signer: str | None = SQLField(default=None, max_length=300)
+    client_ip: str = SQLField(max_length=80)
+    """As the site owner chose to keep it: ``full``, ``truncated`` or ``hashed`` (ip_mode)."""
+    ip_mode: str = SQLField(max_length=10)
+    user_agent: str = SQLField(max_length=MAX_USER_AGENT_CHARS)
+    method: str = SQLField(max_length=16)
+    path: str = SQLField(sa_column=Column(Text(), nullable=False))
+    policy_number: int
+    policy_version: str = SQLField(max_length=80)
+    denied: str = SQLField(max_length=20)
+    """``access``, a use (``ai-train``...) or ``identity`` (a refuted claim)."""
+    rule: str = SQLField(sa_column=Column(Text(), nullable=False))
+    """The policy entry that denied it, as the owner wrote it."""
+    action: str = SQLField(max_length=10)
+    status: int
+    """The status answered (the upstream's or the file's when served)."""
+    blocked: bool
+
+
+class CrawlerDay(SQLModel, table=True):
+    """Requests from crawlers per UTC day, agent and verification level (the admin charts)."""
+
+    __tablename__ = "crawler_day"
+
+    day: str = SQLField(primary_key=True, max_length=10)
+    agent: str = SQLField(primary_key=True, max_length=100)
+    level: str = SQLField(primary_key=True, max_length=16)
+    requests: int = 0
+    violations: int = 0
+    blocked: int = 0
+
+
 # --- API shapes -----------------------------------------------------------------------------
 
 
@@ -112,7 +159,8 @@ class PolicyIn(BaseModel):
 
 
 SERVER_TABLES = frozenset(
-    str(model.__tablename__) for model in (PolicyVersion, Credential, RemovalRequest)
+    str(model.__tablename__)
+    for model in (PolicyVersion, Credential, RemovalRequest, Violation, CrawlerDay)
 )
 """The tables this server owns. SQLModel keeps one metadata for every model a process imports
 (the crawler's ledger too), so migrations and their checks look at these tables only."""

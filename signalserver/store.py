@@ -16,7 +16,14 @@ from policies.model import Use
 from policies.removals import EVERY_USE, Removal, withdrawn_uses
 from signalserver.db import Database
 from signalserver.errors import Conflict, NotFound
-from signalserver.models import Credential, DecisionIn, PolicyVersion, RemovalRequest
+from signalserver.models import (
+    CrawlerDay,
+    Credential,
+    DecisionIn,
+    PolicyVersion,
+    RemovalRequest,
+    Violation,
+)
 from signalserver.removal_input import RemovalIn
 from signalserver.security import HashedSecret, new_id, new_token, sha256_hex
 
@@ -231,3 +238,80 @@ def removal_uses(row: RemovalRequest) -> tuple[Use, ...]:
         return EVERY_USE
     known = [Use(v) for v in named if v in set(Use)] if isinstance(named, list) else []
     return withdrawn_uses(known) if known else EVERY_USE
+
+
+# --- violations and per-day crawler counts ----------------------------------------------------
+
+MAX_PAGE = 1000
+IP_KEY = "violation-ip-key"
+"""The credential row holding the key of hashed client addresses (never shown)."""
+
+
+async def add_violations(
+    db: Database, rows: list[Violation], days: dict[tuple[str, str, str], list[int]]
+) -> None:
+    """Append violations and add to the day counters, in one transaction."""
+    if not rows and not days:
+        return
+    async with db.write() as session:
+        session.add_all(rows)
+        for (day, agent, level), (requests, violations, blocked) in days.items():
+            found = await session.get(CrawlerDay, (day, agent, level))
+            if found is None:
+                found = CrawlerDay(day=day, agent=agent, level=level)
+            found.requests += requests
+            found.violations += violations
+            found.blocked += blocked
+            session.add(found)
+
+
+async def violations(
+    db: Database,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    agent: str | None = None,
+    level: str | None = None,
+    blocked: bool | None = None,
+    before: int | None = None,
+    limit: int = 100,
+) -> list[Violation]:
+    """Violations newest first, filtered; ``before`` (an id) pages back through them."""
+    async with db.read() as session:
+        query = select(Violation)
+        if since is not None:
+            query = query.where(col(Violation.time) >= naive(since))
+        if until is not None:
+            query = query.where(col(Violation.time) < naive(until))
+        if agent is not None:
+            query = query.where(col(Violation.agent) == agent)
+        if level is not None:
+            query = query.where(col(Violation.level) == level)
+        if blocked is not None:
+            query = query.where(col(Violation.blocked) == blocked)
+        if before is not None:
+            query = query.where(col(Violation.id) < before)
+        query = query.order_by(col(Violation.id).desc()).limit(min(limit, MAX_PAGE))
+        return list((await session.exec(query)).all())
+
+
+async def crawler_days(db: Database, *, since: str | None = None) -> list[CrawlerDay]:
+    """Per-day counts from ``since`` (``YYYY-MM-DD``), oldest day first."""
+    async with db.read() as session:
+        query = select(CrawlerDay)
+        if since is not None:
+            query = query.where(col(CrawlerDay.day) >= since)
+        query = query.order_by(col(CrawlerDay.day), col(CrawlerDay.agent), col(CrawlerDay.level))
+        return list((await session.exec(query)).all())
+
+
+async def ip_key(db: Database) -> bytes:
+    """The secret that keys hashed client addresses: made once, kept in the database."""
+    found = await credential(db, IP_KEY)
+    if found is None:
+        key = new_token()
+        made = HashedSecret(scheme="hmac-sha256-key", salt=sha256_hex(key), digest="-")
+        await set_credential_once(db, IP_KEY, made)
+        found = await credential(db, IP_KEY)
+    assert found is not None
+    return bytes.fromhex(found.salt)

@@ -9,7 +9,8 @@ Reading files (and gzip) is the adapter's job (``heedful logs``).
 
 from __future__ import annotations
 
-from policies.logs.analyze import AgentStats, Denial, LogAnalyzer, LogSummary, Violation, denial
+from policies.denial import Denial, denial
+from policies.logs.analyze import AgentStats, LogAnalyzer, LogSummary, Violation
 from policies.logs.lines import (
     MAX_LINE_BYTES,
     LogRecord,

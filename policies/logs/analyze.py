@@ -7,7 +7,8 @@ stream or spool them.
 
 A request is attributed to the catalogue agent its User-Agent names and identified as in
 :mod:`policies.identity` (IP ranges; logs carry no signatures). It is a *violation* when the
-site policy denies it (:func:`denial`):
+site policy denies it (:func:`policies.denial.denial`, the rule the server's enforcement
+uses too):
 
 * ``access``: the policy keeps the agent out of the path (robots.txt ``Disallow``);
 * a use: the agent's declared purpose (its catalogue ``purposes``, :data:`PURPOSE_USES`) is
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
 from policies.agents import KnownAgent, agent_for_user_agent
+from policies.denial import FREE_PATHS, Denial, denial
 from policies.identity.identify import Identity, verify_claim
 from policies.identity.ranges import IpRanges
 from policies.logs.lines import (
@@ -40,23 +42,12 @@ from policies.logs.lines import (
     record_of,
     user_agent_of,
 )
-from policies.model import Use, Verdict
 from policies.patterns import PathPattern, compile_pattern
-from policies.removals import REMOVALS_PATH
-from policies.site import AI_TXT_PATH, ROBOTS_PATH, TDMREP_PATH
+from policies.site import ROBOTS_PATH
 from policies.sitepolicy_model import SitePolicy
-from policies.sitepolicy_render import LICENSE_PATH
-from policies.sitepolicy_resolve import extension_pattern, index_of, intended
+from policies.sitepolicy_resolve import extension_pattern, index_of
 from policies.urlpath import canonical_path
 
-PURPOSE_USES: Final = {
-    "training": (Use.AI_TRAIN,),
-    "search": (Use.SEARCH,),
-    "user-triggered": (Use.AI_INPUT,),
-    "agent": (Use.AI_INPUT,),
-}
-"""The use a catalogue purpose declares (``other`` and ``control`` declare none)."""
-FREE_PATHS: Final = frozenset({ROBOTS_PATH, AI_TXT_PATH, TDMREP_PATH, LICENSE_PATH, REMOVALS_PATH})
 BLOCKED_STATUSES: Final = frozenset({401, 402, 403, 429, 451})
 """Statuses that mean the server refused the request: the violation was attempted, not served."""
 MEMO_LIMIT: Final = 65_536
@@ -64,50 +55,6 @@ MEMO_KEY_BYTES: Final = 1024
 """User-Agents longer than this are matched every time, never remembered: a log of distinct
 gigantic user agents must not fill the memo with megabytes each."""
 SAMPLES: Final = 5
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Denial:
-    """Why the policy denies one request: what was denied and the policy entry that did it."""
-
-    denied: str
-    """``access`` or the use (``ai-train``...)."""
-    rule: str
-    """The entry, as the owner wrote it: ``agents[1] (agent = "GPTBot", access = "deny")``."""
-
-
-def _describe(policy: SitePolicy, origin: str, key: str) -> str:
-    if origin == "defaults":
-        return f'defaults ({key} = "deny")'
-    kind, _, rest = origin.partition("[")
-    i = int(rest.rstrip("]"))
-    entry = (policy.agents if kind == "agents" else policy.paths)[i]
-    said = entry.model_dump(by_alias=True, exclude_none=True, exclude_defaults=False)
-    keep = ("agent", "path", key)
-    text = ", ".join(f"{k} = {str(v)!r}".replace("'", '"') for k, v in said.items() if k in keep)
-    return f"{origin} ({text})"
-
-
-def denial(policy: SitePolicy, *, target: str, agent: KnownAgent) -> Denial | None:
-    """The policy's reason to deny ``agent`` the request ``target``, ``None`` when allowed."""
-    index = index_of(policy)
-    path = canonical_path(target)
-    klass = index.class_of(agent.token)
-    resolved = index.resolve(path, klass)
-    if not resolved.access:
-        return Denial(denied="access", rule=_describe(policy, resolved.access_origin, "access"))
-    uses = dict.fromkeys(u for p in agent.purposes for u in PURPOSE_USES.get(p, ()))
-    for use in uses:
-        if intended(policy, path=path, agent=agent.token, use=use) is not Verdict.DENY:
-            continue
-        if str(resolved.values[use]) == "deny":
-            return Denial(denied=str(use), rule=_describe(policy, resolved.origin[use], str(use)))
-        media = index.media_rules(path, None)
-        if media:
-            name = media[0].name or "media[0]"
-            return Denial(denied=str(use), rule=f'media rule {name!r} ({use} = "deny")')
-        return Denial(denied=str(use), rule="tdm reading (the path's TDM reservation covers it)")
-    return None
 
 
 def _decisive_patterns(policy: SitePolicy) -> tuple[PathPattern, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from aiohttp import web
@@ -9,13 +10,21 @@ from aiohttp import web
 from signalserver import store
 from signalserver.auth import rate_limit, require_admin
 from signalserver.errors import ApiError, NotFound
-from signalserver.keys import DATABASE
-from signalserver.models import DecisionIn, PolicyIn, PolicyVersion, RemovalRequest
+from signalserver.keys import DATABASE, RECORDER
+from signalserver.models import (
+    CrawlerDay,
+    DecisionIn,
+    PolicyIn,
+    PolicyVersion,
+    RemovalRequest,
+    Violation,
+)
 from signalserver.publishing import refresh_removals, replace_policy
 from signalserver.routes.removals import json_object, public_view
 
 routes = web.RouteTableDef()
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 POLICY_TYPES = ("text/plain", "application/toml", "text/x-toml")
 
 
@@ -129,3 +138,93 @@ async def decide_removal(request: web.Request) -> web.Response:
     decision = DecisionIn.model_validate(await json_object(request))
     row = await decide(request, request.match_info["id"], decision)
     return web.json_response(admin_view(row))
+
+
+def violation_view(row: Violation) -> dict[str, object]:
+    """One violation as the API and ``heedful violations`` give it."""
+    return {
+        "id": row.id,
+        "time": store.iso(row.time),
+        "agent": row.agent,
+        "verification": row.level,
+        "evidence": row.evidence,
+        "signer": row.signer,
+        "client_ip": row.client_ip,
+        "ip_stored_as": row.ip_mode,
+        "user_agent": row.user_agent,
+        "method": row.method,
+        "path": row.path,
+        "policy_number": row.policy_number,
+        "policy_version": row.policy_version,
+        "denied": row.denied,
+        "rule": row.rule,
+        "action": row.action,
+        "status": row.status,
+        "blocked": row.blocked,
+    }
+
+
+def _flag(text: str | None, name: str) -> bool | None:
+    if text is None:
+        return None
+    if text not in ("true", "false"):
+        raise ApiError(400, f"{name}: true or false")
+    return text == "true"
+
+
+def _number(text: str | None, name: str, *, default: int | None = None) -> int | None:
+    if text is None:
+        return default
+    if not text.isdigit() or len(text) > 12:
+        raise ApiError(400, f"{name}: a whole number")
+    return int(text)
+
+
+@routes.get("/api/v1/admin/violations")
+async def list_violations(request: web.Request) -> web.Response:
+    """Violations newest first; filters ``since``, ``until``, ``agent``, ``verification``,
+    ``blocked``; pages of ``limit`` (at most 1000), the next one from ``before=<next>``."""
+    await require_admin(request)
+    query = request.query
+    await request.app[RECORDER].flush()
+    limit = _number(query.get("limit"), "limit", default=100) or 100
+    rows = await store.violations(
+        request.app[DATABASE],
+        since=_when(query["since"]) if "since" in query else None,
+        until=_when(query["until"]) if "until" in query else None,
+        agent=query.get("agent"),
+        level=query.get("verification"),
+        blocked=_flag(query.get("blocked"), "blocked"),
+        before=_number(query.get("before"), "before"),
+        limit=limit,
+    )
+    full = len(rows) == min(limit, store.MAX_PAGE)
+    return web.json_response(
+        {
+            "violations": [violation_view(r) for r in rows],
+            "next": rows[-1].id if rows and full else None,
+        }
+    )
+
+
+@routes.get("/api/v1/admin/crawlers/daily")
+async def crawlers_daily(request: web.Request) -> web.Response:
+    """Requests, violations and refusals per UTC day, agent and verification level."""
+    await require_admin(request)
+    since = request.query.get("since")
+    if since is not None and not _DAY.fullmatch(since):
+        raise ApiError(400, "since: a day such as 2026-12-01")
+    await request.app[RECORDER].flush()
+    rows = await store.crawler_days(request.app[DATABASE], since=since)
+    return web.json_response({"days": [day_view(r) for r in rows]})
+
+
+def day_view(row: CrawlerDay) -> dict[str, object]:
+    return {
+        "day": row.day,
+        "agent": row.agent,
+        "verification": row.level,
+        "requests": row.requests,
+        "violations": row.violations,
+        "blocked": row.blocked,
+    }

@@ -27,7 +27,7 @@ from signalserver.content import (
     static_path,
 )
 from signalserver.errors import ApiError
-from signalserver.keys import CONFIG, STATE, UPSTREAM
+from signalserver.keys import CONFIG, ENFORCER, STATE, UPSTREAM
 from signalserver.live import Rendering
 from signalserver.middlewares import error_body
 
@@ -69,6 +69,20 @@ def _not_found(rendering: Rendering, raw_path: str) -> web.Response:
 
 
 async def content(request: web.Request) -> web.StreamResponse:
+    enforcer = request.app.get(ENFORCER)
+    if enforcer is None:
+        return await _content(request)
+    rendering = request.app[STATE].for_request(request.scheme, request.host)
+    checked = await enforcer.check(request, rendering, served_path(request.rel_url.raw_path))
+    if isinstance(checked, web.Response):
+        return checked
+    response = await _content(request)
+    if checked is not None:
+        enforcer.served(request, checked, response.status)
+    return response
+
+
+async def _content(request: web.Request) -> web.StreamResponse:
     config = request.app[CONFIG]
     rendering = request.app[STATE].for_request(request.scheme, request.host)
     raw_path = served_path(request.rel_url.raw_path)

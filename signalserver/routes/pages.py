@@ -6,6 +6,8 @@ answered with the form again and a readable list of what to fix.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aiohttp import web
 from multidict import MultiDict
 from pydantic import ValidationError
@@ -23,8 +25,9 @@ from signalserver.auth import (
     start_session,
     token_valid,
 )
+from signalserver.charts import stacked_days
 from signalserver.errors import ApiError
-from signalserver.keys import DATABASE
+from signalserver.keys import DATABASE, RECORDER
 from signalserver.middlewares import validation_errors
 from signalserver.models import DecisionIn, RemovalRequest
 from signalserver.removal_input import (
@@ -291,3 +294,69 @@ async def review_decide(request: web.Request) -> web.StreamResponse:
         raise ApiError(400, "the decision was not recorded", validation_errors(exc)) from None
     await decide(request, request.match_info["id"], decision)
     raise web.HTTPSeeOther("/admin/removals")
+
+
+CHART_DAYS = 30
+LATEST = 100
+
+
+def daily_series(
+    rows: list[models.CrawlerDay], field: str
+) -> tuple[list[str], dict[str, list[int]]]:
+    """Days (oldest first) and, per agent, the ``field`` count of each day."""
+    days = sorted({r.day for r in rows})
+    position = {day: i for i, day in enumerate(days)}
+    series: dict[str, list[int]] = {}
+    for row in rows:
+        values = series.setdefault(row.agent, [0] * len(days))
+        values[position[row.day]] += int(getattr(row, field))
+    return days, series
+
+
+def _violation_rows(rows: list[models.Violation]) -> Safe:
+    if not rows:
+        return Safe('<p id="none">None recorded.</p>')
+    head = (
+        "<tr><th>Time (UTC)</th><th>Agent</th><th>Identity</th><th>Address</th><th>Path</th>"
+        "<th>Rule (policy version)</th><th>Answer</th></tr>"
+    )
+    body = "".join(
+        f'<tr class="violation"><td>{escape(store.iso(r.time)[:19])}</td><td>{escape(r.agent)}</td>'
+        f"<td>{escape(r.level)}</td><td>{escape(r.client_ip)}</td><td>{escape(r.path)}</td>"
+        f"<td>{escape(r.rule)} ({escape(r.policy_version)})</td>"
+        f"<td>{escape(r.status)}{' blocked' if r.blocked else ''}</td></tr>"
+        for r in rows
+    )
+    return Safe(f'<table id="violations">{head}{body}</table>')
+
+
+@routes.get("/admin/violations")
+async def violations_page(request: web.Request) -> web.StreamResponse:
+    try:
+        await require_admin(request, session=True)
+    except ApiError:
+        raise web.HTTPSeeOther("/admin/login") from None
+    db = request.app[DATABASE]
+    await request.app[RECORDER].flush()
+    since = (store.utcnow() - timedelta(days=CHART_DAYS - 1)).strftime("%Y-%m-%d")
+    days_rows = await store.crawler_days(db, since=since)
+    latest = await store.violations(db, limit=LATEST)
+    days, requests = daily_series(days_rows, "requests")
+    _, violations = daily_series(days_rows, "violations")
+    total_requests = sum(r.requests for r in days_rows)
+    total_violations = sum(r.violations for r in days_rows)
+    return _html(
+        request,
+        "admin_violations.html",
+        title="Crawlers and violations",
+        details=[],
+        totals=f"Last {CHART_DAYS} days: {total_requests} crawler requests, "
+        f"{total_violations} violations.",
+        requests_chart=stacked_days(
+            "requests-chart", "Crawler requests per agent per day", days, requests
+        ),
+        violations_chart=stacked_days(
+            "violations-chart", "Violations per agent per day", days, violations
+        ),
+        table=_violation_rows(latest),
+    )

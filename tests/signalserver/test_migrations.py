@@ -34,8 +34,15 @@ async def test_migrations_match_models(backend: str) -> None:
         async with engine.connect() as connection:
             assert await connection.run_sync(_differences) == []
             tables, version = await connection.run_sync(_state)
-        assert {"policy_version", "credential", "removal_request", "alembic_version"} <= tables
-        assert version == "0002"
+        assert {
+            "policy_version",
+            "credential",
+            "removal_request",
+            "violation",
+            "crawler_day",
+            "alembic_version",
+        } <= tables
+        assert version == "0003"
     finally:
         await engine.dispose()
 
