@@ -126,9 +126,11 @@ def path_of(url: str) -> str:
 
     Scheme, authority and fragment are dropped (RFC 9309 section 2.2.2; Google's
     ``GetPathParamsQuery``): ``https://a.example?x`` -> ``/?x``, ``""`` -> ``/``. Not normalised:
-    see :func:`canonical_path`.
+    see :func:`canonical_path`. Anything starting with ``/`` is a path -- the origin-form of a
+    request target (RFC 9112 section 3.2.1), where ``//f.pdf`` is a path, not an authority --
+    so a path read twice is read the same.
     """
-    if url.startswith("/") and not url.startswith("//"):
+    if url.startswith("/"):
         path = url.split("#", 1)[0]
     elif (absolute := _ABSOLUTE.fullmatch(url)) is not None:
         # The common absolute URL, without urlsplit's generality.

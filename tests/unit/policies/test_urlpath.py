@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from policies.robots import parse_robots
 from policies.sitepolicy import load_site_policy
@@ -114,3 +116,11 @@ def test_a_site_policy_prefix_cannot_hold_a_dot_segment() -> None:
     )
     with pytest.raises(Exception, match="segment"):
         load_site_policy(text)
+
+
+@given(st.from_regex(r"/[A-Za-z0-9/._%~-]{0,30}", fullmatch=True))
+def test_a_canonical_path_read_again_is_the_same(path: str) -> None:
+    # A request target's origin-form may start with //; it is a path, never an authority.
+    once = canonical_path(path)
+    assert canonical_path(once) == once
+    assert canonical_path("//f.pdf") == "//f.pdf"
