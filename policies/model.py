@@ -99,6 +99,8 @@ class Signal(StrEnum):
     REMOVALS = "removals"
     STRICT = "strict"
     DEFAULT = "default"
+    IPTC = "iptc"
+    C2PA = "c2pa"
 
 
 USE_NARROWER: Final[Mapping[Use, tuple[Use, ...]]] = MappingProxyType(
