@@ -79,7 +79,8 @@ def test_statement_carries_its_location_and_the_rule_as_written() -> None:
 
 def test_see_constraint_reports_the_other_constraints_text() -> None:
     packet = xmp_packet(
-        VOCAB_PREFIX + "DMI-PROHIBITED-SEECONSTRAINT", constraints="Licensing: rights@studio.example"
+        VOCAB_PREFIX + "DMI-PROHIBITED-SEECONSTRAINT",
+        constraints="Licensing: rights@studio.example",
     )
     (stmt,) = read_packets([packet], source="x").statements
     assert stmt.note == "plus:OtherConstraints: Licensing: rights@studio.example"
@@ -158,7 +159,9 @@ EXTERNAL_ENTITY = BILLION_LAUGHS.replace(
 )
 
 
-@pytest.mark.parametrize("hostile", [BILLION_LAUGHS, EXTERNAL_ENTITY], ids=["billion-laughs", "xxe"])
+@pytest.mark.parametrize(
+    "hostile", [BILLION_LAUGHS, EXTERNAL_ENTITY], ids=["billion-laughs", "xxe"]
+)
 def test_entities_are_refused(hostile: bytes) -> None:
     signals = read_media(hostile, "x.xmp")
     assert signals.statements == ()
@@ -167,7 +170,9 @@ def test_entities_are_refused(hostile: bytes) -> None:
 
 def test_deep_nesting_is_refused() -> None:
     depth = MAX_XML_DEPTH + 10
-    packet = b"<x:xmpmeta xmlns:x='adobe:ns:meta/'>" + b"<a>" * depth + b"</a>" * depth + b"</x:xmpmeta>"
+    packet = (
+        b"<x:xmpmeta xmlns:x='adobe:ns:meta/'>" + b"<a>" * depth + b"</a>" * depth + b"</x:xmpmeta>"
+    )
     facts = read_packets([packet], source="x")
     assert [d.code for d in facts.diagnostics] == ["xmp-too-deep"]
 
