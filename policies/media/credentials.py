@@ -11,7 +11,7 @@ level (early CAWG drafts were unclear about the ``entries`` wrapper).
 The manifest is read with the C2PA SDK (``c2pa-python``) from bytes in memory, with every
 network fetch turned off (remote manifests, OCSP): the core does no I/O. A manifest that fails
 validation may have been altered, so its permissions are dropped; its reservations still count
-(docs/decisions.md, section "Media-embedded signals").
+(docs/decisions.md, Media-embedded signals).
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 IPTC Photo Metadata Standard 2023.1, property "Data Mining" (XMP ``plus:DataMining``, namespace
 ``http://ns.useplus.org/ldf/xmp/1.0/``), takes a value from the PLUS Coalition's controlled
 vocabulary ``http://ns.useplus.org/ldf/vocab/DMI-...``. The mapping to Heedful's uses, and why
-ambiguous values are read in the creator's favour, is in docs/decisions.md, section "Media-embedded
-signals".
+ambiguous values are read in the creator's favour, is in docs/decisions.md, Media-embedded
+signals.
 """
 
 from __future__ import annotations

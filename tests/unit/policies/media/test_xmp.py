@@ -15,7 +15,7 @@ from tests.helpers.media_files import image, tdm_packet, xmp_packet
 D, A, L, U = Permission.DENY, Permission.ALLOW, Permission.LICENSE, Permission.UNKNOWN
 
 # IPTC Photo Metadata Standard 2023.1, Data Mining, with the PLUS vocabulary; the expected
-# answers are docs/decisions.md, section "Media-embedded signals".
+# answers are docs/decisions.md, Media-embedded signals.
 VOCABULARY = {
     "DMI-UNSPECIFIED": {},
     "DMI-ALLOWED": {Use.TDM: A, Use.AI_TRAIN: A, Use.GENAI_TRAIN: A, Use.AI_INPUT: A, Use.SEARCH: A},
