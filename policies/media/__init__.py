@@ -2,7 +2,7 @@
 documents (IPTC ``plus:DataMining``, C2PA/CAWG training-and-data-mining, TDMRep in PDF and EPUB)
 and the attribution the file states. Bytes in, :class:`MediaSignals` out; no I/O."""
 
-from policies.media.combine import combined_uses, verdicts
+from policies.media.combine import combined_uses, narrowed, verdicts
 from policies.media.read import read_media
 from policies.media.signals import Credit, ManifestState, MediaSignals
 from policies.media.sniff import sniff
@@ -12,6 +12,7 @@ __all__ = [
     "ManifestState",
     "MediaSignals",
     "combined_uses",
+    "narrowed",
     "read_media",
     "sniff",
     "verdicts",

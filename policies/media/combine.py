@@ -53,3 +53,22 @@ def verdicts(
     """Per use, the verdict the file's statements alone give in ``mode``."""
     uses = combined_uses(statements, tdm_covers_search=tdm_covers_search)
     return {use: _VERDICT.get(perm, _DEFAULT[mode]) for use, perm in uses.items()}
+
+
+_RANK: Final[Mapping[Verdict, int]] = {Verdict.ALLOW: 0, Verdict.LICENSE: 1, Verdict.DENY: 2}
+
+
+def narrowed(
+    site_verdict: Verdict,
+    statements: Iterable[Statement],
+    use: Use,
+    *,
+    tdm_covers_search: bool = False,
+) -> Verdict:
+    """The site's verdict for ``use`` after the file's own statements: a file's reservation
+    narrows what the site allows, but its allow never widens a site's reservation (a copy of a
+    photo cannot lift the reservation of the site that published it; docs/decisions.md,
+    Media-embedded signals)."""
+    own = combined_uses(statements, tdm_covers_search=tdm_covers_search)[use]
+    file_verdict = _VERDICT.get(own, Verdict.ALLOW)
+    return max(site_verdict, file_verdict, key=_RANK.__getitem__)
