@@ -77,7 +77,7 @@ def read_media(
     def guarded(name: str, call: Callable[[], T]) -> T | None:
         try:
             return call()
-        except Exception as exc:  # the reader contract: never raise on content
+        except Exception as exc:  # noqa: BLE001 - the reader contract: never raise on content
             msg = f"{name} reader failed ({type(exc).__name__}); its statements are missing"
             diagnostics.append(
                 diagnostic("media", "media-reader-failed", msg, severity=Severity.ERROR)
