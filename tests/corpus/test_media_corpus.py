@@ -44,6 +44,6 @@ def test_the_corpus_covers_every_reader() -> None:
         read_media(data_path("media", name).read_bytes(), name).media_type for name in EXPECTED
     }
     assert types >= {
-        "image/jpeg", "image/png", "image/webp", "image/tiff", "application/rdf+xml",
+        "image/jpeg", "image/png", "image/webp", "image/tiff", "image/avif", "application/rdf+xml",
         "audio/mpeg", "audio/flac", "application/pdf", "application/epub+zip",
     }  # fmt: skip

@@ -96,7 +96,7 @@ def tdm_packet(reservation: str = "1", policy: str = "") -> bytes:
 
 def image(fmt: str, packet: bytes, *, size: tuple[int, int] = (8, 8)) -> bytes:
     """A real image with ``packet`` where that format keeps XMP (JPEG APP1, PNG iTXt, WebP
-    ``XMP `` chunk, TIFF tag 700)."""
+    ``XMP `` chunk, TIFF tag 700, AVIF ``mime`` item)."""
     buffer = io.BytesIO()
     picture = Image.new("RGB", size, (180, 40, 40))
     if fmt == "PNG":
@@ -210,9 +210,16 @@ def epub(*, version: int = 3, reservation: str = "1", policy: str = "") -> bytes
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip", zipfile.ZIP_STORED)
-        archive.writestr("META-INF/container.xml", container, zipfile.ZIP_DEFLATED)
-        archive.writestr("OEBPS/content.opf", opf, zipfile.ZIP_DEFLATED)
+        # Fixed dates, so that rewriting the corpus changes nothing (EPUB OCF 3.3, section 4.2.2:
+        # mimetype first and stored).
+        when = (2025, 1, 1, 0, 0, 0)
+        archive.writestr(
+            zipfile.ZipInfo("mimetype", when), "application/epub+zip", zipfile.ZIP_STORED
+        )
+        archive.writestr(
+            zipfile.ZipInfo("META-INF/container.xml", when), container, zipfile.ZIP_DEFLATED
+        )
+        archive.writestr(zipfile.ZipInfo("OEBPS/content.opf", when), opf, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
@@ -383,6 +390,12 @@ def corpus() -> dict[str, tuple[bytes, dict[str, object]]]:
         "plus-except-search.tif": (
             image("TIFF", xmp_packet(vocab + "DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING")),
             {**ALL_DENY, "search": A},
+            6,
+            "",
+        ),
+        "plus-genai.avif": (
+            image("AVIF", xmp_packet(vocab + "DMI-PROHIBITED-GENAIMLTRAINING")),
+            {"genai-train": D},
             6,
             "",
         ),

@@ -26,7 +26,7 @@ from tests.helpers.media_files import (
 D = Permission.DENY
 
 
-@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "TIFF"])
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "TIFF", "AVIF"])
 def test_xmp_in_each_image_format(fmt: str) -> None:
     signals = read_media(image(fmt, xmp_packet()), source="a")
     assert combined_uses(signals.statements)[Use.GENAI_TRAIN] is D
