@@ -45,5 +45,5 @@ def test_the_corpus_covers_every_reader() -> None:
     }
     assert types >= {
         "image/jpeg", "image/png", "image/webp", "image/tiff", "image/avif", "application/rdf+xml",
-        "audio/mpeg", "audio/flac", "application/pdf", "application/epub+zip",
+        "audio/mpeg", "audio/flac", "audio/mp4", "application/pdf", "application/epub+zip",
     }  # fmt: skip

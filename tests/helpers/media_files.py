@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from mutagen.flac import FLAC
 from mutagen.id3 import ID3, PRIV, TCOP, TPE1, WCOP
+from mutagen.mp4 import MP4
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 from pypdf import PdfWriter
@@ -157,6 +158,37 @@ def flac() -> bytes:
     audio["ARTIST"] = "Ann Artist"
     audio["COPYRIGHT"] = "2025 Ann Artist"
     audio["LICENSE"] = "https://studio.example/licence"
+    buffer.seek(0)
+    audio.save(buffer)
+    return buffer.getvalue()
+
+
+def _box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
+"""XMP Specification Part 3, section 1.2.7 (MPEG-4): the top-level ``uuid`` box holding XMP."""
+
+
+def m4a(packet: bytes | None = None) -> bytes:
+    """An ISO BMFF audio file (``ftyp M4A``, a movie header, no tracks) tagged by mutagen with
+    iTunes-style ``cprt`` and ``©ART`` atoms, and the XMP ``uuid`` box when given a packet."""
+    matrix = struct.pack(">9I", 0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000)
+    mvhd = _box(
+        b"mvhd",
+        bytes(4) + struct.pack(">IIII", 0, 0, 1000, 0) + struct.pack(">IH", 0x00010000, 0x0100)
+        + bytes(10) + matrix + bytes(24) + struct.pack(">I", 2),
+    )  # fmt: skip
+    data = _box(b"ftyp", b"M4A \x00\x00\x02\x00M4A mp42isom") + _box(b"moov", mvhd)
+    if packet is not None:
+        data += _box(b"uuid", XMP_UUID + packet)
+    buffer = io.BytesIO(data + _box(b"mdat", b""))
+    audio = MP4(buffer)
+    audio.add_tags()
+    assert audio.tags is not None
+    audio.tags["cprt"] = ["2025 Ann Artist"]
+    audio.tags["\xa9ART"] = ["Ann Artist"]
     buffer.seek(0)
     audio.save(buffer)
     return buffer.getvalue()
@@ -403,6 +435,12 @@ def corpus() -> dict[str, tuple[bytes, dict[str, object]]]:
         "exif-iim.jpg": (jpeg_with_exif_and_iim(), {}, 5, ""),
         "id3-xmp.mp3": (mp3(xmp_packet(vocab + "DMI-PROHIBITED")), ALL_DENY, 9, ""),
         "vorbis.flac": (flac(), {}, 3, ""),
+        "mp4-xmp.m4a": (
+            m4a(xmp_packet(vocab + "DMI-PROHIBITED-GENAIMLTRAINING", creator="")),
+            {"genai-train": D},
+            7,
+            "",
+        ),
         "tdm-policy.pdf": (
             pdf(tdm_packet("1", "https://publisher.example/tdm-policy.json")),
             {"tdm": L, "ai-train": L, "genai-train": L, "ai-input": L},

@@ -17,6 +17,7 @@ from tests.helpers.media_files import (
     flac,
     image,
     jpeg_with_exif_and_iim,
+    m4a,
     mp3,
     pdf,
     tdm_packet,
@@ -75,6 +76,15 @@ def test_vorbis_comments() -> None:
         ("creator", "Ann Artist"),
         ("copyright", "2025 Ann Artist"),
         ("usage-terms", "https://studio.example/licence"),
+    }
+
+
+def test_mp4_atoms_and_xmp_uuid_box() -> None:
+    signals = read_media(m4a(xmp_packet()), "a.m4a")
+    assert signals.media_type == "audio/mp4"
+    assert combined_uses(signals.statements)[Use.AI_TRAIN] is D
+    assert {("copyright", "MP4 cprt"), ("creator", "MP4 ©ART")} <= {
+        (c.field, c.location) for c in signals.credits
     }
 
 
