@@ -185,3 +185,12 @@ def test_gif_xmp_by_scan() -> None:
     # XMP Specification Part 3, section 1.1.2: an application extension "XMP DataXMP".
     packet = b"\x21\xff\x0bXMP DataXMP" + xmp_packet() + bytes(range(255, -1, -1)) + b"\x00"
     assert combined_uses(read_media(gif[:-1] + packet + gif[-1:]).statements)[Use.AI_TRAIN] is D
+
+
+def test_a_pdf_metadata_bomb_is_not_parsed() -> None:
+    # 16 MiB of padding compresses to a few KiB; the inflated packet is refused, not parsed.
+    bomb = pdf(xmp_packet(extra="<!--" + " " * (16 * 1024 * 1024) + "-->"))
+    assert len(bomb) < 100_000
+    signals = read_media(bomb)
+    assert signals.statements == ()
+    assert {"pdf-xmp-too-large", "pdf-unreadable"} & {d.code for d in signals.diagnostics}
