@@ -41,9 +41,12 @@ def read_image(data: bytes) -> tuple[list[bytes], list[Credit], list[Diagnostic]
     out: list[Diagnostic] = []
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pixels are never decoded, so a large but plausible image (a 100-megapixel
+            # photo passes Pillow's warning threshold) keeps its EXIF and IIM credits; only
+            # dimensions Pillow refuses outright end the header read.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except Image.DecompressionBombError as exc:
         out.append(
             diagnostic(KIND, "image-bomb", f"image dimensions refused ({exc}); only XMP scanned")
         )

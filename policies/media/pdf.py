@@ -9,7 +9,6 @@ The information dictionary's ``/Author`` (ISO 32000-2, section 14.3.3) is a cred
 from __future__ import annotations
 
 import io
-import logging
 import warnings
 from typing import Final
 
@@ -20,7 +19,6 @@ from policies.diagnostics import Diagnostic, Severity
 from policies.media.signals import MAX_XMP_BYTES, Credit, diagnostic
 
 KIND: Final = "pdf"
-_LOG: Final = logging.getLogger("pypdf")
 
 
 def read_pdf(data: bytes) -> tuple[list[bytes], list[Credit], list[Diagnostic]]:
@@ -28,10 +26,8 @@ def read_pdf(data: bytes) -> tuple[list[bytes], list[Credit], list[Diagnostic]]:
     packets: list[bytes] = []
     credits: list[Credit] = []
     out: list[Diagnostic] = []
-    # pypdf reports repairs of damaged files as warnings and log records; the reader's
-    # diagnostics say what matters, so neither reaches the caller.
-    level = _LOG.level
-    _LOG.setLevel(logging.CRITICAL)
+    # pypdf reports repairs of damaged files as warnings (and log records, left to the
+    # application's logging setup); the reader's diagnostics say what matters.
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -79,6 +75,4 @@ def read_pdf(data: bytes) -> tuple[list[bytes], list[Credit], list[Diagnostic]]:
                 severity=Severity.INFO,
             )
         )
-    finally:
-        _LOG.setLevel(level)
     return packets, credits, out
