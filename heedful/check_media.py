@@ -1,6 +1,9 @@
 """``heedful check`` on media: a local file, or a URL whose response is an image, audio, video,
 PDF or EPUB. The reading and the deciding are ``policies.media``'s; this module moves bytes and
 prints.
+
+``policies.media`` loads Pillow, mutagen, pypdf and the C2PA SDK (about half a second), so it is
+imported only once a target turns out to be media: ``heedful check URL`` on pages never pays.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import aiohttp
 from rich.console import Console
@@ -19,9 +22,10 @@ from rich.markup import escape
 from heedful.check import USER_AGENT, Checked
 from heedful.fetch import fetch, make_session
 from policies.headers import Headers, header_values
-from policies.media import MediaSignals, combined_uses, narrowed, read_media, verdicts
-from policies.media.signals import MAX_MEDIA_BYTES
 from policies.model import Decision, Mode, Use, Verdict
+
+if TYPE_CHECKING:
+    from policies.media import MediaSignals
 
 MEDIA_PREFIXES: Final = ("image/", "audio/", "video/")
 MEDIA_TYPES: Final = frozenset({"application/pdf", "application/epub+zip", "application/rdf+xml"})
@@ -44,6 +48,9 @@ def is_media_response(headers: Headers) -> bool:
 
 def read_local(path: str) -> MediaSignals:
     """Read at most one byte past the limit, so a huge file is refused without being loaded."""
+    from policies.media import read_media
+    from policies.media.signals import MAX_MEDIA_BYTES
+
     with Path(path).open("rb") as handle:
         data = handle.read(MAX_MEDIA_BYTES + 1)
     return read_media(data, path, source=path)
@@ -53,6 +60,9 @@ async def fetch_media(
     session: aiohttp.ClientSession, url: str, *, fetch_timeout: float, user_agent: str
 ) -> MediaSignals | None:
     """The whole response body read as media; ``None`` when it could not be fetched whole."""
+    from policies.media import read_media
+    from policies.media.signals import MAX_MEDIA_BYTES
+
     result = await fetch(
         session, url, timeout=fetch_timeout, max_bytes=MAX_MEDIA_BYTES, user_agent=user_agent
     )
@@ -88,6 +98,8 @@ class MediaCheck:
     decision: Decision | None = None
 
     def verdict(self, use: Use, *, mode: Mode, tdm_covers_search: bool) -> Verdict:
+        from policies.media import narrowed, verdicts
+
         if self.decision is not None:
             return narrowed(
                 self.decision.verdict,
@@ -102,6 +114,8 @@ class MediaCheck:
     def as_dict(self, use: Use, *, mode: Mode, tdm_covers_search: bool) -> dict[str, object]:
         """The JSON line: the asked use's verdict, the file's own verdict per use, and what the
         file says; for a URL also the site's decision (``site_verdict`` before the file)."""
+        from policies.media import verdicts
+
         own = verdicts(self.signals.statements, mode=mode, tdm_covers_search=tdm_covers_search)
         out: dict[str, object] = {}
         if self.decision is not None:
@@ -126,6 +140,8 @@ def print_media(
     console: Console, check: MediaCheck, use: Use, *, mode: Mode, tdm_covers_search: bool
 ) -> None:
     """What the file says, where it says it, and the verdict per use."""
+    from policies.media import combined_uses
+
     signals = check.signals
     verdict = str(check.verdict(use, mode=mode, tdm_covers_search=tdm_covers_search))
     console.print(
