@@ -146,7 +146,10 @@ def _q(prefix: str, name: str) -> str:
 
 
 def _descriptions(root: Element) -> Iterator[Element]:
-    yield from root.iter(f"{{{RDF}}}Description")
+    """The top-level ``rdf:Description`` elements (ISO 16684-1, section 7.4: each holds
+    properties of the resource); a description nested in a struct value is that value's."""
+    for rdf in root.iter(f"{{{RDF}}}RDF"):
+        yield from rdf.findall(f"{{{RDF}}}Description")
 
 
 def _values(desc: Element, tag: str) -> list[str]:
