@@ -1,9 +1,9 @@
 """Audio and video tags: rights and credits, and any XMP they carry, read with mutagen.
 
-ID3v2.4 (id3.org, ID3 tag version 2.4.0 - Native Frames, section 4): ``TCOP`` copyright message,
+ID3v2.4 (id3.org, ID3 tag version 2.4.0 - Native Frames): ``TCOP`` copyright message,
 ``WCOP`` copyright/legal information URL, ``TPE1`` lead performer, ``TCOM`` composer, ``TEXT``
 lyricist; ``PRIV`` frames owned by ``XMP`` hold an XMP packet (XMP Specification Part 3,
-section 1.1.8, MP3). Vorbis comments (FLAC, Ogg): ``ARTIST``, ``COPYRIGHT``, ``LICENSE``
+MP3). Vorbis comments (FLAC, Ogg): ``ARTIST``, ``COPYRIGHT``, ``LICENSE``
 (xiph.org, Ogg Vorbis I format specification: comment field and header specification). MP4
 (iTunes-style ``ilst`` atoms): ``cprt``, ``©ART``, ``©wrt``.
 """

@@ -3,7 +3,7 @@
 TDMRep, section TDM Reservation in EPUB: EPUB 3 writes ``<meta property="tdm:reservation">1``
 and ``<meta property="tdm:policy">URL`` (prefix ``tdm: http://www.w3.org/ns/tdmrep#``), EPUB 2
 ``<meta name="tdm:reservation" content="1"/>``. ``dc:creator`` and ``dc:rights`` are credits
-(EPUB 3.3, section 5.5.3, DCMES elements). The container is a ZIP read with bounds on the
+(EPUB 3.3, DCMES required and optional elements). The container is a ZIP read with bounds on the
 number of members and the size of what is read (a ZIP bomb inflates nothing here).
 """
 

@@ -21,7 +21,7 @@ from policies.media.signals import Credit, diagnostic
 KIND: Final = "image"
 
 EXIF_CREDITS: Final = ((0x013B, "creator", "EXIF Artist"), (0x8298, "copyright", "EXIF Copyright"))
-"""EXIF 2.32 (CIPA DC-008), section 4.6.5, tags Artist (315) and Copyright (33432)."""
+"""EXIF 2.32 (CIPA DC-008), TIFF attribute tags Artist (315) and Copyright (33432)."""
 IIM_CREDITS: Final = (
     ((2, 80), "creator", "IPTC-IIM 2:80 By-line"),
     ((2, 116), "copyright", "IPTC-IIM 2:116 Copyright Notice"),
@@ -31,7 +31,7 @@ IIM_CREDITS: Final = (
 Creator, Copyright Notice and Credit Line)."""
 _XMP_INFO_KEYS: Final = ("xmp", "XML:com.adobe.xmp")
 """Where Pillow puts the packet: ``xmp`` (JPEG APP1, WebP ``XMP `` chunk, TIFF tag 700) and the
-PNG ``iTXt`` keyword of XMP Specification Part 3, section 1.1.5."""
+PNG ``iTXt`` keyword of XMP Specification Part 3, Storage in Files (PNG)."""
 
 
 def read_image(data: bytes) -> tuple[list[bytes], list[Credit], list[Diagnostic], str]:

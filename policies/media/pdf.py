@@ -1,9 +1,9 @@
 """PDF: the document's XMP metadata stream and its document information dictionary (pypdf).
 
 TDMRep, section TDM Reservation in PDF, puts ``tdm:reservation`` and ``tdm:policy`` in the XMP
-packet of the document catalogue's ``/Metadata`` stream (ISO 32000-2, section 14.3.2); the
+packet of the document catalogue's ``/Metadata`` stream (ISO 32000-1, section 14.3.2, Metadata Streams); the
 packet is usually Flate-compressed, so it is decoded by pypdf rather than found by a byte scan.
-The information dictionary's ``/Author`` (ISO 32000-2, section 14.3.3) is a credit.
+The information dictionary's ``/Author`` (ISO 32000-1, section 14.3.3, Document Information Dictionary) is a credit.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ MAX_XML_DEPTH: Final = 64
 
 
 class ManifestState(StrEnum):
-    """The validation state of a C2PA manifest store (C2PA Technical Specification 2.1, section 15,
+    """The validation state of a C2PA manifest store (C2PA Technical Specification 2.1,
     Validation): ``trusted`` signer on the trust list, ``valid`` signature intact but the signer
     is not on any trust list Heedful was given, ``invalid`` failed validation."""
 

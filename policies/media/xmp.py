@@ -81,7 +81,7 @@ class _Collected:
 
 
 def find_packets(data: bytes, *, limit: int = MAX_PACKETS) -> list[bytes]:
-    """XMP packets found by scanning raw bytes (XMP Specification Part 3, section 1.1: a packet
+    """XMP packets found by scanning raw bytes (XMP Specification Part 3, Storage in Files: a packet
     may be found by scanning when the format is unknown). Used where no library exposes the
     packet: MP3 ``PRIV``/``GEOB`` frames, unknown containers, sidecars."""
     packets: list[bytes] = []
@@ -146,7 +146,7 @@ def _q(prefix: str, name: str) -> str:
 
 
 def _descriptions(root: Element) -> Iterator[Element]:
-    """The top-level ``rdf:Description`` elements (ISO 16684-1, section 7.4: each holds
+    """The top-level ``rdf:Description`` elements (ISO 16684-1, the RDF serialisation of XMP: each holds
     properties of the resource); a description nested in a struct value is that value's."""
     for rdf in root.iter(f"{{{RDF}}}RDF"):
         yield from rdf.findall(f"{{{RDF}}}Description")

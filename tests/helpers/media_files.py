@@ -115,7 +115,7 @@ def jpeg_with_exif_and_iim() -> bytes:
     """A JPEG whose credits are only in EXIF (Artist, Copyright) and IPTC-IIM (APP13)."""
     exif = Image.Exif()
     exif[0x013B] = "Exif Artist"
-    exif[0x8298] = "(c) 2024 Exif Artist"  # EXIF Copyright is ASCII (EXIF 2.32, section 4.6.5)
+    exif[0x8298] = "(c) 2024 Exif Artist"  # EXIF Copyright is ASCII (EXIF 2.32)
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8)).save(buffer, "JPEG", exif=exif)
     jpeg = buffer.getvalue()
@@ -168,7 +168,7 @@ def _box(kind: bytes, payload: bytes) -> bytes:
 
 
 XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
-"""XMP Specification Part 3, section 1.2.7 (MPEG-4): the top-level ``uuid`` box holding XMP."""
+"""XMP Specification Part 3, Storage in Files (MPEG-4): the top-level ``uuid`` box holding XMP."""
 
 
 def m4a(packet: bytes | None = None) -> bytes:
@@ -242,7 +242,7 @@ def epub(*, version: int = 3, reservation: str = "1", policy: str = "") -> bytes
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        # Fixed dates, so that rewriting the corpus changes nothing (EPUB OCF 3.3, section 4.2.2:
+        # Fixed dates, so that rewriting the corpus changes nothing (EPUB 3.3 OCF, the mimetype file:
         # mimetype first and stored).
         when = (2025, 1, 1, 0, 0, 0)
         archive.writestr(
@@ -258,7 +258,7 @@ def epub(*, version: int = 3, reservation: str = "1", policy: str = "") -> bytes
 @dataclass(frozen=True)
 class ManifestSigner:
     """A throwaway CA and an end-entity certificate the C2PA SDK accepts (EKU emailProtection,
-    not a CA, key usage digitalSignature: C2PA Technical Specification 2.1, section 14.5.1,
+    not a CA, key usage digitalSignature: C2PA Technical Specification 2.1,
     Certificate Profile)."""
 
     ca_pem: str

@@ -35,7 +35,7 @@ def test_xmp_in_each_image_format(fmt: str) -> None:
 
 
 def test_png_xmp_after_the_image_data_is_found_by_the_scan() -> None:
-    # iTXt may follow IDAT (PNG 3rd edition, section 5.6); Pillow reads it only on load().
+    # iTXt may follow IDAT (PNG specification, chunk ordering); Pillow reads it only on load().
     plain = image("PNG", b"")
     packet = xmp_packet()
     payload = b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + packet
@@ -182,7 +182,7 @@ def test_gif_xmp_by_scan() -> None:
     buffer = io.BytesIO()
     Image.new("P", (2, 2)).save(buffer, "GIF")
     gif = buffer.getvalue()
-    # XMP Specification Part 3, section 1.1.2: an application extension "XMP DataXMP".
+    # XMP Specification Part 3, Storage in Files (GIF): an application extension "XMP DataXMP".
     packet = b"\x21\xff\x0bXMP DataXMP" + xmp_packet() + bytes(range(255, -1, -1)) + b"\x00"
     assert combined_uses(read_media(gif[:-1] + packet + gif[-1:]).statements)[Use.AI_TRAIN] is D
 
