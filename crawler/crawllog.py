@@ -58,6 +58,23 @@ def log_refusal(url: str, stage: str, decision: Decision | None, message: str) -
         log.info("%s", refusal_line(url, stage, decision, message))
 
 
+def undecided_line(url: str, decision: Decision, retry: str) -> str:
+    """``heedful: no verdict for URL (USE): failed|unknown by SIGNAL at SOURCE: WHY; RETRY``.
+
+    The first reason that is not a permission -- the host or page that did not answer, or the
+    file that could not be read -- is the one that left the URL undecided.
+    """
+    reason = next(
+        (r for r in decision.reasons if r.effect in ("access failed", "unknown")),
+        decision.reasons[0],
+    )
+    where = " ".join(filter(None, (reason.source, reason.location)))
+    return (
+        f"heedful: no verdict for {url} ({decision.use}): {decision.verdict} by {reason.signal}"
+        f" at {where}: {reason.rule}; {retry}"
+    )
+
+
 def quiet_drivers(settings: BaseSettings) -> None:
     """Set the database drivers' loggers to ``HEEDFUL_DRIVER_LOG_LEVEL``; a level the project
     set on one of them stays, unless the project also set ``HEEDFUL_DRIVER_LOG_LEVEL``."""

@@ -12,6 +12,7 @@ It takes the slot of Scrapy's ``RobotsTxtMiddleware`` (100), which the add-on di
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import gc
 import logging
@@ -19,11 +20,11 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from scrapy import signals as scrapy_signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 
 from crawler import signals
 from crawler.attribution import extract_attribution, licence_entries
-from crawler.crawllog import log_refusal
+from crawler.crawllog import log_refusal, undecided_line
 from crawler.evidence import Provenance
 from crawler.ledger import utcnow
 from crawler.origincache import OriginCache, OriginSignals
@@ -31,9 +32,9 @@ from crawler.settings import HeedfulConfig, read_config
 from crawler.signalfetch import POLICY_META, ScrapyFetcher, header_pairs
 from crawler.snapshots import sha256
 from policies.evaluate import evaluate
-from policies.model import Decision, Permission, Reason, Statement, Verdict
+from policies.model import Decision, Permission, Reason, Signal, Statement, Verdict
 from policies.robots_tag import images_reserved
-from policies.site import SignalFile, page_license_urls, read_page
+from policies.site import SignalFile, SiteSignals, page_license_urls, read_page
 from policies.urlpath import hides_dot_segment
 
 if TYPE_CHECKING:
@@ -55,7 +56,11 @@ IMAGES_RESERVED_META: Final = "heedful_images_reserved"
 FROM_PAGE_META: Final = "heedful_from_page"
 """Set on requests for a page's images: they are refused when that page reserved its images."""
 PROVISIONAL_META: Final = "heedful_provisional"
+RETRIES_META: Final = "heedful_undecided_retries"
+"""How many times a request was tried again because it could not be decided."""
 BLOCKING: Final = (Permission.DENY, Permission.LICENSE)
+UNDECIDED: Final = (Verdict.UNKNOWN, Verdict.FAILED)
+"""Verdicts that are no answer: nothing is kept, and the URL is tried again (docs/crawler.md)."""
 
 
 class HeedfulRefused(IgnoreRequest):
@@ -88,11 +93,14 @@ class PolicyDownloaderMiddleware:
         )
         self.stats = crawler.stats
         self._reserved_pages: dict[str, Statement] = {}
+        self._waiting = 0
+        """Requests to be tried again that are not back in the scheduler yet."""
         self._frozen = False
         self.ledger_error = ""
         """Why the ledger could not be opened; while set, nothing is requested."""
         crawler.signals.connect(self._opened, signal=scrapy_signals.spider_opened)
         crawler.signals.connect(self._closed, signal=scrapy_signals.spider_closed)
+        crawler.signals.connect(self._idle, signal=scrapy_signals.spider_idle)
         if crawler.settings.getbool("HTTPCACHE_ENABLED"):
             log.warning(
                 "heedful: HTTPCACHE_ENABLED stores responses before Heedful decides them; "
@@ -130,6 +138,65 @@ class PolicyDownloaderMiddleware:
             if self._frozen:
                 gc.unfreeze()
                 self._frozen = False
+
+    def _idle(self) -> None:
+        # A URL waiting for its origin's files to be fetched again keeps the crawl open.
+        if self._waiting:
+            raise DontCloseSpider
+
+    def _retry_later(self, request: Request, origin: str) -> str:
+        """Put ``request`` back once its origin's files are due again; says when, for the ledger."""
+        tries = int(request.meta.get(RETRIES_META, 0))
+        limit = self.config.retry_times
+        if tries >= limit:
+            return f"not tried again: tried {tries + 1} times (HEEDFUL_RETRY_TIMES = {limit})"
+        delay = self.cache.due_in(origin)
+        again = request.replace(dont_filter=True)
+        again.meta[RETRIES_META] = tries + 1
+        self._waiting += 1
+        asyncio.get_running_loop().call_later(delay, self._requeue, again)
+        return f"try {tries + 2} of {limit + 1} in {delay:.1f} s, when the origin's files are fetched again"
+
+    def _requeue(self, request: Request) -> None:
+        self._waiting -= 1
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            engine.crawl(request)
+
+    def _undecided(
+        self,
+        request: Request,
+        decision: Decision,
+        *,
+        stage: str,
+        state: OriginSignals,
+        **extra: Any,
+    ) -> HeedfulRefused:
+        """A URL with no verdict (``failed`` or ``unknown``): a ``failed`` row, a retry, nothing kept."""
+        retry = self._retry_later(request, state.origin)
+        line = undecided_line(request.url, decision, retry)
+        self.provenance.event(
+            url=request.url,
+            origin=origin_of(request.url),
+            status="failed",
+            stage=stage,
+            decision=decision,
+            snapshots=state.snapshots,
+            redirected_from=request.meta.get("redirect_urls", ()),
+            error=line.removeprefix("heedful: "),
+            **extra,
+        )
+        log.info("%s", line)
+        if self.stats is not None:
+            self.stats.inc_value(f"heedful/undecided/{self.config.use}/{decision.verdict}")
+        self.crawler.signals.send_catch_log(
+            signal=signals.policy_decided,
+            request=request,
+            decision=decision,
+            status="failed",
+            stage=stage,
+        )
+        return HeedfulRefused(decision, line)
 
     def _record_signal(
         self, origin: str, kind: str, url: str, got: SignalFile, not_modified: bool, fresh: float
@@ -257,6 +324,8 @@ class PolicyDownloaderMiddleware:
             )
         decision = self._decide(state, url)
         request.meta[PROVISIONAL_META] = False
+        if decision.access is Verdict.FAILED:
+            raise self._undecided(request, decision, stage="before-fetch", state=state)
         if decision.access is not Verdict.ALLOW:
             raise self._refuse(
                 request,
@@ -265,12 +334,18 @@ class PolicyDownloaderMiddleware:
                 state=state,
                 message=f"heedful: access {decision.access} for {url}",
             )
-        if decision.uses[self.config.use] in BLOCKING:
+        if decision.verdict is Verdict.UNKNOWN or decision.uses[self.config.use] in BLOCKING:
             # TDMRep, section Processing priority: a response header or meta supersedes tdmrep.json.
-            # When the file is
-            # the only thing in the way, fetch, decide with everything, discard unless allowed.
-            without = self._decide(state, url, site=dataclasses.replace(state.site, tdmrep=None))
-            if without.uses[self.config.use] in BLOCKING or state.site.tdmrep is None:
+            # When the file (or a file that could not be read) is the only thing in the way,
+            # fetch, decide with everything, discard unless allowed.
+            without = self._decide(state, url, site=_without_tdmrep(state.site))
+            if (
+                without.verdict is Verdict.UNKNOWN
+                or without.uses[self.config.use] in BLOCKING
+                or not _has_tdmrep(state.site)
+            ):
+                if decision.verdict is Verdict.UNKNOWN:
+                    raise self._undecided(request, decision, stage="before-fetch", state=state)
                 raise self._refuse(
                     request,
                     decision,
@@ -325,15 +400,9 @@ class PolicyDownloaderMiddleware:
                 "sha256": digest,
             },
         }
-        if (
-            response.status >= 500
-            or response.status == 429
-            or (
-                not 200 <= response.status < 300
-                and response.status not in (401, 402, 403)
-                and decision.verdict is Verdict.ALLOW
-            )
-        ):
+        if decision.verdict is Verdict.FAILED:
+            # A 404, 429 or 5xx page (policies.fetching.page_failure): Scrapy's RetryMiddleware
+            # has already retried what it retries; its error handling takes it from here.
             self.provenance.event(
                 url=url,
                 origin=origin,
@@ -345,7 +414,9 @@ class PolicyDownloaderMiddleware:
                 error=f"HTTP {response.status}",
                 **common,
             )
-            return response  # Scrapy's retry and error handling take it from here
+            return response
+        if decision.verdict is Verdict.UNKNOWN:
+            raise self._undecided(request, decision, stage="after-fetch", state=state, **common)
         if decision.verdict is not Verdict.ALLOW or not 200 <= response.status < 300:
             raise self._refuse(
                 request,
@@ -453,6 +524,17 @@ class PolicyDownloaderMiddleware:
             status="failed",
             stage="after-fetch",
         )
+
+
+def _has_tdmrep(site: SiteSignals) -> bool:
+    return site.tdmrep is not None or any(note.signal is Signal.TDMREP for note in site.notes)
+
+
+def _without_tdmrep(site: SiteSignals) -> SiteSignals:
+    """``site`` as if it had no tdmrep.json: what a response's own TDMRep values could not
+    override."""
+    notes = tuple(note for note in site.notes if note.signal is not Signal.TDMREP)
+    return dataclasses.replace(site, tdmrep=None, notes=notes)
 
 
 def _content_type(headers: tuple[tuple[str, str], ...]) -> str:

@@ -121,6 +121,12 @@ class OriginCache:
             return found
         return None
 
+    def due_in(self, origin: str) -> float:
+        """Seconds until ``origin``'s files are fetched again (at least :data:`MIN_FRESH_SECONDS`)."""
+        found = self._origins.get(origin)
+        until = found.expires - self._clock() if found is not None else 0.0
+        return max(until, MIN_FRESH_SECONDS)
+
     async def get(self, origin: str) -> OriginSignals:
         """The origin's signals, fetching or revalidating what is stale; one task per origin."""
         found = self.fresh(origin)
@@ -195,6 +201,13 @@ class OriginCache:
         site = with_licenses(first, licenses) if named else first
         urls = {kind: url for kind, url in urls.items() if kind == "robots" or kind in allowed}
         used = [*urls.values(), *named]
+        now = self._clock()
+        for note in site.notes:
+            entry = self._files.get(note.source)
+            if entry is not None and entry.failures == 0:
+                # It answered whole, but its reader could read nothing: like a failure, it is
+                # fetched again after the backoff, not kept for its freshness lifetime.
+                entry.expires = min(entry.expires, now + max(self._backoff, MIN_FRESH_SECONDS))
         entries = [self._files[url] for url in used]
         state = OriginSignals(
             origin=origin,

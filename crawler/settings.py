@@ -39,6 +39,7 @@ DEFAULTS: Final[dict[str, Any]] = {
     "HEEDFUL_PRODUCT_TOKEN": HEEDFUL_TOKEN,
     "HEEDFUL_RETRY_BACKOFF": 60.0,
     "HEEDFUL_RETRY_MAX_BACKOFF": 3600.0,
+    "HEEDFUL_RETRY_TIMES": 2,
     "HEEDFUL_SIGNAL_DOWNLOAD_MAXSIZE": 4 * MAX_SIGNAL_BYTES,
     "HEEDFUL_STRICT": False,
     "HEEDFUL_TDM_COVERS_SEARCH": False,
@@ -66,6 +67,10 @@ class HeedfulConfig:
     cache_max_seconds: int
     retry_backoff: float
     retry_max_backoff: float
+    retry_times: int
+    """How many more times a URL that could not be decided (its host gave no answer, or a signal
+    file that governs the use could not be read) is tried, each after the origin's files are due
+    to be fetched again."""
     out_dir: Path
     ledger_url: str
     ledger_batch: int
@@ -155,6 +160,7 @@ def read_config(settings: BaseSettings) -> HeedfulConfig:
         retry_max_backoff=settings.getfloat(
             "HEEDFUL_RETRY_MAX_BACKOFF", DEFAULTS["HEEDFUL_RETRY_MAX_BACKOFF"]
         ),
+        retry_times=max(settings.getint("HEEDFUL_RETRY_TIMES", DEFAULTS["HEEDFUL_RETRY_TIMES"]), 0),
         out_dir=Path(str(_get(settings, "HEEDFUL_OUT_DIR"))),
         ledger_url=str(_get(settings, "HEEDFUL_LEDGER_URL")),
         ledger_batch=int(positive["HEEDFUL_LEDGER_BATCH"]),

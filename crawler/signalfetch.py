@@ -14,12 +14,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.http.request import NO_CALLBACK
 
 from policies.fetching import MAX_REDIRECTS, next_hop
-from policies.site import SignalFile
+from policies.site import FILE_LIMITS, LICENSE_LIMIT, SignalFile
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -50,7 +51,13 @@ class ScrapyFetcher:
         self._crawler = crawler
         self._config = config
 
-    def _request(self, url: str, headers: Mapping[str, str]) -> Request:
+    def _limit(self, url: str) -> int:
+        """The reader's own limit for this file (policies.site.FILE_LIMITS), or the configured one
+        when that is larger."""
+        own = FILE_LIMITS.get(urlsplit(url).path, LICENSE_LIMIT)
+        return max(self._config.max_signal_bytes, own)
+
+    def _request(self, url: str, headers: Mapping[str, str], limit: int) -> Request:
         return Request(
             url,
             headers={"User-Agent": self._config.user_agent, **headers},
@@ -64,8 +71,10 @@ class ScrapyFetcher:
                 "dont_cache": True,
                 "dont_merge_cookies": True,
                 "handle_httpstatus_all": True,
-                "download_maxsize": self._config.signal_download_maxsize,
-                "download_warnsize": self._config.signal_download_maxsize,
+                # Large enough to see the file is over its limit and keep the first ``limit``
+                # bytes, which a TDMRep file is still read from (policies.site).
+                "download_maxsize": max(self._config.signal_download_maxsize, 2 * limit),
+                "download_warnsize": max(self._config.signal_download_maxsize, 2 * limit),
                 "download_timeout": self._config.fetch_timeout,
             },
         )
@@ -74,9 +83,10 @@ class ScrapyFetcher:
         engine = self._crawler.engine
         assert engine is not None
         current, hops, seen = url, 0, {url}
+        limit = self._limit(url)
         while True:
             try:
-                response = await engine.download_async(self._request(current, headers))
+                response = await engine.download_async(self._request(current, headers, limit))
             except Exception as exc:  # noqa: BLE001 -- every failure is data (unreachable)
                 return SignalFile(
                     url=current, status=None, error=f"{type(exc).__name__}: {exc}", redirects=hops
@@ -94,7 +104,6 @@ class ScrapyFetcher:
                     hops += 1
                     error = "redirect loop" if target in seen else "too many redirects"
                 body = response.body
-                limit = self._config.max_signal_bytes
                 return SignalFile(
                     url=response.url,
                     status=response.status,

@@ -16,12 +16,13 @@ import aiohttp
 from heedful.fetch import FetchResult, fetch, make_session
 from policies.agents import HEEDFUL_TOKEN
 from policies.evaluate import evaluate
-from policies.fetching import MAX_SIGNAL_BYTES
 from policies.html import MAX_HEAD_BYTES
 from policies.model import Decision, Mode, Use
 from policies.removals import REMOVALS_PATH
 from policies.site import (
     AI_TXT_PATH,
+    FILE_LIMITS,
+    LICENSE_LIMIT,
     ROBOTS_PATH,
     TDMREP_PATH,
     PageSignals,
@@ -33,6 +34,7 @@ from policies.site import (
     read_site,
     with_licenses,
 )
+from policies.urlpath import hides_dot_segment
 
 USER_AGENT = (
     f"Mozilla/5.0 (compatible; {HEEDFUL_TOKEN}/0.1; +https://heedful.invalid/bot; policy check)"
@@ -49,6 +51,13 @@ def origin_of(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadURL(f"not an absolute http(s) URL: {url!r}")
+    if hides_dot_segment(url):
+        # docs/decisions.md, Paths are normalised once: which page this names depends on the
+        # server, so no verdict for it could be trusted.
+        raise BadURL(
+            f"{url} hides a dot segment behind an encoded slash or a backslash; servers"
+            " disagree on which page it names (RFC 3986 sections 2.2, 5.2.4)"
+        )
     return f"{parts.scheme}://{parts.netloc}"
 
 
@@ -97,7 +106,7 @@ class Checker:
         self._sites: dict[str, asyncio.Task[SiteSignals]] = {}
         self._licenses: dict[str, asyncio.Task[SignalFile]] = {}
 
-    async def _get(self, url: str, *, max_bytes: int = MAX_SIGNAL_BYTES) -> SignalFile:
+    async def _get(self, url: str, *, max_bytes: int) -> SignalFile:
         result = await fetch(
             self._session, url, timeout=self._timeout, max_bytes=max_bytes, user_agent=USER_AGENT
         )
@@ -105,13 +114,13 @@ class Checker:
 
     def _license(self, url: str) -> asyncio.Task[SignalFile]:
         if url not in self._licenses:
-            self._licenses[url] = asyncio.ensure_future(self._get(url))
+            self._licenses[url] = asyncio.ensure_future(self._get(url, max_bytes=LICENSE_LIMIT))
         return self._licenses[url]
 
     async def _read_site(self, origin: str) -> SiteSignals:
         paths = (ROBOTS_PATH, TDMREP_PATH, AI_TXT_PATH, REMOVALS_PATH)
         robots, tdmrep, ai_txt, removals = await asyncio.gather(
-            *(self._get(urljoin(origin, path)) for path in paths)
+            *(self._get(urljoin(origin, path), max_bytes=FILE_LIMITS[path]) for path in paths)
         )
         site = read_site(origin, robots=robots, tdmrep=tdmrep, ai_txt=ai_txt, removals=removals)
         named = license_urls(site)

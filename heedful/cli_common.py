@@ -1,4 +1,9 @@
-"""What every ``heedful`` subcommand shares: how failures are reported and exit statuses."""
+"""What every ``heedful`` subcommand shares: how failures are reported and exit statuses.
+
+Exit statuses are unique across commands, so a script can tell them apart: 0 success, 1 an
+unexpected error, 2 bad usage or input, 3 and 4 ``check`` verdicts, 5 ``audit`` findings,
+6 ``diff`` differences, 7 and 8 ``check`` failures and unknowns, 141 a closed output pipe.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,15 @@ EXIT_DENIED = 3
 """``heedful check``: some URL may not be used."""
 EXIT_LICENSE = 4
 """``heedful check``: nothing denied, but some URL needs a licence."""
+EXIT_FAILED = 7
+"""``heedful check``: some host or page gave no usable answer (no response, 404, 5xx), so no
+verdict could be given for it; takes precedence over every verdict, the run is incomplete.
+``heedful crawl``: nothing was kept and some URL failed (the same causes, or a signal file that
+could not be read)."""
+EXIT_UNKNOWN = 8
+"""``heedful check``: nothing failed, but for some URL a signal file that governs the use
+answered and could not be read (cut, malformed, 5xx), so the use is neither allowed nor denied
+yet. Takes precedence over denied and licence: a retry may still deny."""
 
 
 class Failure(click.ClickException):

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from heedful.check import BadURL, check_urls
 from heedful.check_media import MediaCheck, is_local_file, media_of, print_media, read_local
-from heedful.cli_common import EXIT_DENIED, EXIT_LICENSE, Failure
+from heedful.cli_common import EXIT_DENIED, EXIT_FAILED, EXIT_LICENSE, EXIT_UNKNOWN, Failure
 from heedful.output import decision_json, print_decision, print_matrix
 from policies.agents import HEEDFUL_TOKEN, published_agents
 from policies.model import Decision, Mode, Use, Verdict
@@ -47,7 +47,7 @@ from policies.model import Decision, Mode, Use, Verdict
     type=click.FloatRange(min=0.1, max=600),
     default=10.0,
     show_default=True,
-    help="Seconds allowed for each fetch; an unreachable robots.txt denies.",
+    help="Seconds allowed for each fetch; a host that does not answer in time is failed.",
 )
 @click.option(
     "--tdm-covers-search", is_flag=True, help="Read a TDM reservation as covering search too."
@@ -68,7 +68,9 @@ def check(
     training-mining, TDMRep in PDF/EPUB); a URL whose response is media by the site's signals
     narrowed by the file's own.
 
-    Exit status: 0 every target allowed, 3 any denied, 4 none denied but some need a licence.
+    Exit status: 0 every target allowed, 3 any denied, 4 none denied but some need a licence,
+    7 some host or page gave no usable answer (no response, 404, 5xx), 8 some use is unknown
+    because a signal file that governs it could not be read. 7 goes before 8, 8 before 3 and 4.
     """
     agents = [a.token for a in published_agents()] if all_agents else [agent]
     files = [t for t in targets if is_local_file(t)]
@@ -143,6 +145,10 @@ def _emit(decisions: list[Decision], as_json: bool) -> None:
 
 
 def _exit_status(verdicts: list[Verdict]) -> int:
+    if Verdict.FAILED in verdicts:
+        return EXIT_FAILED
+    if Verdict.UNKNOWN in verdicts:
+        return EXIT_UNKNOWN
     if Verdict.DENY in verdicts:
         return EXIT_DENIED
     if Verdict.LICENSE in verdicts:

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import click
 
-from heedful.cli_common import Failure
+from heedful.cli_common import EXIT_FAILED, Failure
 from policies.agents import HEEDFUL_TOKEN
 from policies.model import Mode, Use
+from policies.plural import counted
 
 
 def _settings(
@@ -195,15 +197,24 @@ def crawl(
         redis_key=redis_key,
         extra=_parse_set(sets),
     )
-    summary = run_crawl(settings, list(urls), max_pages=max_pages, progress=progress)
+    summary, totals = run_crawl(settings, list(urls), max_pages=max_pages, progress=progress)
     for line in summary:
         click.echo(line)
+    if not totals["kept"] and totals["failed"]:
+        # Nothing kept because hosts did not answer or files could not be read is not a
+        # finished crawl: say so to scripts (heedful.cli_common.EXIT_FAILED).
+        click.echo(
+            f"nothing kept: {counted(totals['failed'], 'URL')} failed (hosts that did not answer,"
+            " pages that answered 404 or 5xx, or signal files that could not be read)",
+            err=True,
+        )
+        sys.exit(EXIT_FAILED)
 
 
 def run_crawl(
     settings: dict[str, Any], urls: list[str], *, max_pages: int, progress: bool
-) -> list[str]:
-    """Run one crawl in this process; returns the summary lines."""
+) -> tuple[list[str], Mapping[str, int]]:
+    """Run one crawl in this process; returns the summary lines and the totals by status."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -253,12 +264,11 @@ def run_crawl(
         raise Failure(
             "the ledger could not be opened, so nothing was crawled; see the messages above"
         )
-    return summary_lines(found)
+    return summary_lines(found), found.totals
 
 
 def summary_lines(prov: Any) -> list[str]:
     """The closing summary: kept, refused by reason, failed, origins, bytes, where things are."""
-    from policies.plural import counted
 
     totals = prov.totals
     lines = [

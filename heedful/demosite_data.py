@@ -160,6 +160,29 @@ def oversize_robots() -> str:
     return f"User-agent: *\nAllow: /\n{pad}Disallow: /secret\n"
 
 
+OVERSIZE_TDMREP_BYTES: Final = 1_100_000
+"""Size of ``tdmrep-oversize``'s file: more than twice the 500 KiB reading limit."""
+
+
+def oversize_tdmrep() -> str:
+    """A 1.1 MB tdmrep.json whose first rule reserves every path, then thousands of others.
+
+    The file is cut at the reading limit, and the first rule arrives whole before the cut: the
+    first match wins (TDMRep, section TDM File on the Origin Server), so it still reserves every
+    page, whatever the rest of the file would have said.
+    """
+    first = '[{"location": "/*", "tdm-reservation": 1}'
+    rule = ',\n {"location": "/archive/%d/*", "tdm-reservation": 0}'
+    rules = [first]
+    size = len(first)
+    number = 0
+    while size < OVERSIZE_TDMREP_BYTES:
+        rules.append(rule % number)
+        size += len(rules[-1])
+        number += 1
+    return "".join(rules) + "]\n"
+
+
 def hostile_page(path: str, behaviour: Behaviour) -> Page:
     return Page(path=path, behaviour=behaviour, content_type=TEXT)
 
@@ -285,7 +308,33 @@ SITES: Final[Mapping[str, tuple[Page, ...]]] = MappingProxyType(
             ),
             *pages("removals"),
         ),
-        "oversize-robots": (text("/robots.txt", oversize_robots()), *pages("oversize-robots")),
+        "oversize-robots": (
+            text("/robots.txt", oversize_robots()),
+            Page(path="/secret", body=html("oversize-robots: secret", "<p>Past the cap.</p>")),
+            *pages("oversize-robots"),
+        ),
+        "tdmrep-oversize": (
+            text("/robots.txt", ALLOW_ALL_ROBOTS),
+            Page(path="/.well-known/tdmrep.json", body=oversize_tdmrep(), content_type=JSON),
+            *pages("tdmrep-oversize"),
+        ),
+        "tdmrep-broken": (
+            text("/robots.txt", ALLOW_ALL_ROBOTS),
+            # Valid JSON, but an object where TDMRep asks for an array of rules: nothing can be
+            # read from it, and that is not "no reservation".
+            Page(
+                path="/.well-known/tdmrep.json",
+                body='{"location": "/", "tdm-reservation": 1}\n',
+                content_type=JSON,
+            ),
+            *pages("tdmrep-broken"),
+        ),
+        "page-errors": (
+            text("/robots.txt", ALLOW_ALL_ROBOTS),
+            Page(path="/gone", status=404, body=html("Not found", "<p>No such page.</p>")),
+            Page(path="/busy", status=503, body=html("Busy", "<p>Try again later.</p>")),
+            *pages("page-errors"),
+        ),
         "redirect-chain": (
             # Six redirects before the file: one more than RFC 9309 2.3.1.2's five -> fail closed.
             *redirects("/robots.txt", "/real-robots.txt", 6),

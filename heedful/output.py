@@ -12,7 +12,13 @@ from rich.table import Table
 from policies.diagnostics import Diagnostic
 from policies.model import Decision, Use
 
-_STYLE = {"allow": "green", "deny": "bold red", "license": "yellow", "unknown": "dim"}
+_STYLE = {
+    "allow": "green",
+    "deny": "bold red",
+    "license": "yellow",
+    "unknown": "magenta",
+    "failed": "bold magenta",
+}
 
 
 def decision_json(decision: Decision) -> str:
@@ -25,7 +31,9 @@ def print_decision(console: Console, decision: Decision) -> None:
     verdict = str(decision.verdict)
     console.print(
         f"[bold]{decision.url}[/bold]  agent [cyan]{decision.agent}[/cyan]  use {decision.use}"
-        f"  mode {decision.mode}  ->  [{_STYLE[verdict]}]{verdict.upper()}[/]  (access {decision.access})"
+        f"  mode {decision.mode}  ->  [{_STYLE[verdict]}]{verdict.upper()}[/]  (access {decision.access}"
+        + (f", HTTP {decision.status}" if decision.status is not None else "")
+        + ")"
     )
     vector = "  ".join(f"{use}: [{_STYLE[str(p)]}]{p}[/]" for use, p in decision.uses.items())
     console.print(f"  uses  {vector}")
@@ -71,7 +79,7 @@ def print_matrix(
     console.print(table)
 
 
-def _clip(text: str, limit: int = 160) -> str:
+def _clip(text: str, limit: int = 240) -> str:
     """One line of a long rule (an RSL element can be a page long)."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Final
 
 from policies.agents import training_agents
-from policies.fetching import Availability
+from policies.fetching import Availability, page_failure
 from policies.model import (
     STRICTNESS,
     Decision,
@@ -31,6 +31,7 @@ from policies.model import (
     Use,
     Verdict,
     apply_hierarchy,
+    reached_uses,
 )
 from policies.product_names import group_key, name_key
 from policies.site import PageSignals, SiteSignals
@@ -93,8 +94,14 @@ def evaluate(
     mode: Mode = Mode.OPT_OUT,
     tdm_covers_search: bool = False,
     strict: bool = False,
+    page_must_answer: bool = True,
 ) -> Decision:
     """Decide ``use`` of ``url`` for ``agent``; ``page`` is ``None`` before the URL is fetched.
+
+    A page that gave no answer (404, 5xx, no response) is ``failed``: there is no page to use.
+    Tools that ask what a site's signals say about a URL whatever its page answers -- the audit,
+    ``heedful diff``, the signal server's check API -- pass ``page_must_answer=False`` and get
+    the verdict of the signals, the response's headers included.
 
     Before a fetch, only site-wide files speak; the crawler asks again with the response.
     ``strict`` also reads a robots.txt ``Disallow`` for any known AI-training crawler as a
@@ -102,12 +109,15 @@ def evaluate(
     that blocks the
     training crawlers by name means it, even for crawlers it did not name).
     """
-    access, access_reason, crawlable = _access(site, page, url=url, agent=agent)
+    access, access_reason, crawlable = _access(
+        site, page, url=url, agent=agent, page_must_answer=page_must_answer
+    )
     statements = site_statements(site, url=url, agent=agent, crawlable=crawlable)
     statements.extend(page_statements(site, page, url=url, agent=agent))
     if strict:
         statements.extend(strict_statements(site, url=url))
-    outcome = _outcome(access, access_reason, statements, site.notes, use, mode, tdm_covers_search)
+    notes = unread_files(site, page, url=url)
+    outcome = _outcome(access, access_reason, statements, notes, use, mode, tdm_covers_search)
     return Decision(
         url=url,
         agent=agent,
@@ -119,7 +129,26 @@ def evaluate(
         reasons=outcome.reasons,
         offers=outcome.offers,
         terms=outcome.terms,
+        status=page.status if page is not None else None,
     )
+
+
+def unread_files(site: SiteSignals, page: PageSignals | None, *, url: str) -> tuple[Statement, ...]:
+    """The site files that could not be read and that could still speak about ``url``.
+
+    A TDMRep file no longer matters for ``url`` when one of its rules read whole matches it
+    (the first match wins, TDMRep, section TDM File on the Origin Server) or when the response
+    carries its own TDMRep header or meta, which supersede the file (TDMRep, section Processing
+    priority).
+    """
+    if not site.notes:
+        return ()
+    settled = (site.tdmrep is not None and site.tdmrep.statement(url) is not None) or (
+        page is not None and (page.tdmrep_header is not None or page.tdmrep_meta is not None)
+    )
+    if not settled:
+        return site.notes
+    return tuple(note for note in site.notes if note.signal is not Signal.TDMREP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,9 +221,20 @@ def _combine(
     )
     offers = _offers(stmt for level, stmt in deciding if level == _LICENSE_LEVEL)
 
-    if access is _ACCESS_DENY:
-        verdict = _ACCESS_DENY
-    elif access is _ACCESS_LICENSE and asked is not _ASKED_DENY:
+    unread = [
+        note
+        for note in notes
+        if use in reached_uses(note.uses, tdm_covers_search=tdm_covers_search)
+    ]
+    if access is Verdict.FAILED or access is _ACCESS_DENY:
+        verdict = access
+    elif asked is _ASKED_DENY:
+        verdict = Verdict.DENY
+    elif unread:
+        # docs/decisions.md, Signal files that cannot be read: a file that may reserve this use
+        # could not be read, so the use is neither allowed nor denied until it can be.
+        verdict = Verdict.UNKNOWN
+    elif access is _ACCESS_LICENSE:
         verdict = _ACCESS_LICENSE
     elif asked is Permission.UNKNOWN:
         default = DEFAULTS[mode]
@@ -288,14 +328,22 @@ def page_statements(
 
 
 def _access(
-    site: SiteSignals, page: PageSignals | None, *, url: str, agent: str
+    site: SiteSignals,
+    page: PageSignals | None,
+    *,
+    url: str,
+    agent: str,
+    page_must_answer: bool = True,
 ) -> tuple[Verdict, Reason, bool]:
     """Access verdict, its reason, and whether robots.txt lets the crawler fetch ``url``."""
     outcome = site.robots_outcome
     robots = site.robots
     if outcome.availability is not _FOUND or robots is None:
         crawlable = outcome.availability is Availability.UNAVAILABLE
-        verdict = _CRAWLABLE[crawlable]
+        # No answer at all (refused, timed out, no such host) is the host failing, not the site
+        # saying no: RFC 9309 section 2.3.1.4's complete disallow still keeps the crawler out,
+        # and the verdict says ``failed`` so a checker does not report it as the site's refusal.
+        verdict = _CRAWLABLE[crawlable] if outcome.answered else Verdict.FAILED
         reason = Reason(
             signal=Signal.ROBOTS,
             source=site.origin.rstrip("/") + "/robots.txt",
@@ -308,12 +356,27 @@ def _access(
         crawlable = result.allowed
         verdict = _CRAWLABLE[crawlable]
         reason = _reason(result.statement, _EFFECTS[verdict])
-    control = page.access_control if page is not None else None
-    if crawlable and control is not None:
+    if not crawlable or page is None:
+        return verdict, reason, crawlable
+    if page_must_answer and (failure := page_failure(page.status, page.error)):
+        return Verdict.FAILED, _page_failed(page, failure), crawlable
+    control = page.access_control
+    if control is not None:
         licensed = Permission.LICENSE in control.uses.values()
         verdict = Verdict.LICENSE if licensed else Verdict.DENY
         reason = _reason(control, _EFFECTS[verdict])
     return verdict, reason, crawlable
+
+
+def _page_failed(page: PageSignals, failure: str) -> Reason:
+    return Reason(
+        signal=Signal.HTTP_STATUS,
+        source=page.url,
+        location=f"status {page.status}" if page.status is not None else "fetch",
+        rule=failure,
+        effect=_EFFECTS[Verdict.FAILED],
+        note="no verdict: the page's own statements could not be read",
+    )
 
 
 _REASONS: dict[tuple[int, str, bool], tuple[Statement, Reason]] = {}

@@ -222,6 +222,20 @@ def signal_file_outcome(
     )
 
 
+def malformed_outcome(*, name: str, status: int, problem: str) -> Outcome:
+    """A signal file that arrived whole but that its reader could not read at all (``problem``
+    says why): unreadable, like a cut one -- never "no statement" (docs/decisions.md, Signal
+    files that cannot be read)."""
+    availability = Availability.UNREADABLE
+    return Outcome(
+        availability=availability,
+        reason=(
+            f"{name} answered {status} but cannot be read ({problem}): {availability},"
+            f" {SIGNAL_CONSEQUENCES[availability]} ({SIGNAL_CITES[availability]})"
+        ),
+    )
+
+
 def _outcome(
     name: str,
     consequences: Mapping[Availability, str],
@@ -382,6 +396,22 @@ _PARAM = re.compile(r"""([A-Za-z*-]+)\s*=\s*("[^"]*"|[^;,\s]*)""")
 
 STATUS_NAMES: Final = {401: "Unauthorized", 402: "Payment Required", 403: "Forbidden"}
 """The access-control statuses :func:`page_access` turns into statements."""
+
+
+def page_failure(status: int | None, error: str = "") -> str:
+    """Why a page's response leaves nothing to decide, or ``""`` when it is an answer.
+
+    A 2xx is the page; 401, 402 and 403 are the site's access or licence controls
+    (:func:`page_access`). Anything else -- no response, a redirect that could not be followed,
+    404 and the other 4xx, 429, 5xx -- carries none of the page's own statements (its headers,
+    its ``<head>``), so no verdict is given for it: it is ``failed``, and the reason says which
+    status or error it was (docs/decisions.md, Signal files that cannot be read).
+    """
+    if status is None:
+        return f"the page could not be fetched ({error or 'no response'})"
+    if 200 <= status < 300 or status in STATUS_NAMES:
+        return ""
+    return f"the page answered {status} ({status_meaning(status).label})"
 
 
 def rsl_link(headers: Headers, *, base: str) -> str:

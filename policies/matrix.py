@@ -74,6 +74,7 @@ def build_matrix(
                 use=use,
                 mode=mode,
                 tdm_covers_search=tdm_covers_search,
+                page_must_answer=False,
             )
             cells.append(Cell(value=cell_value(decision), decision=decision))
         rows.append((agent, tuple(cells)))

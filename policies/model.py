@@ -7,7 +7,7 @@ use, one :class:`Permission`; the evaluator combines mechanisms into a :class:`D
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from types import MappingProxyType
@@ -67,11 +67,20 @@ def most_restrictive(*permissions: Permission) -> Permission:
 
 
 class Verdict(StrEnum):
-    """The final answer for one URL, agent, use and mode."""
+    """The final answer for one URL, agent, use and mode.
+
+    ``unknown`` and ``failed`` are not permissions: neither lets content in, in either mode.
+    ``unknown`` means a signal file that governs the use answered but could not be read (or its
+    server failed), so what the site said is not known yet; ``failed`` means the host or the
+    page gave no usable answer at all (no response, a 404, a 5xx), so there is nothing to decide
+    (docs/decisions.md, Signal files that cannot be read).
+    """
 
     ALLOW = "allow"
     DENY = "deny"
     LICENSE = "license"
+    UNKNOWN = "unknown"
+    FAILED = "failed"
 
 
 class Mode(StrEnum):
@@ -141,6 +150,23 @@ def apply_hierarchy(
             elif narrow is not Use.SEARCH or tdm_covers_search:
                 out[narrow] = most_restrictive(out[narrow], parent)
     return out
+
+
+def reached_uses(uses: Iterable[Use], *, tdm_covers_search: bool = False) -> frozenset[Use]:
+    """The uses a reservation of ``uses`` reaches through the hierarchy, as a deny would.
+
+    A file that could not be read may hold a reservation of every use it can speak about, so
+    each of those uses, and every narrower one, stays unknown until it is read.
+    """
+    reached = set(uses)
+    for broad in (Use.TDM, Use.AI_TRAIN):
+        if broad in reached:
+            reached.update(
+                narrow
+                for narrow in USE_NARROWER[broad]
+                if narrow is not Use.SEARCH or tdm_covers_search
+            )
+    return frozenset(reached)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -242,6 +268,9 @@ class Decision:
     terms: tuple[LicenseOffer, ...] = ()
     """The free licences the asked use is taken under, from the statements that allow it: what
     a taker owes the site (credit, copyright notice) even though nothing is paid."""
+    status: int | None = None
+    """The page's HTTP status when the page was fetched; ``None`` before a fetch or when no
+    response arrived."""
 
     def __post_init__(self) -> None:
         if not self.reasons:
@@ -249,7 +278,7 @@ class Decision:
 
     def as_dict(self) -> dict[str, object]:
         """The JSON object printed by ``heedful check --json``."""
-        return {
+        out: dict[str, object] = {
             "url": self.url,
             "agent": self.agent,
             "use": str(self.use),
@@ -260,6 +289,9 @@ class Decision:
             "reasons": [reason.as_dict() for reason in self.reasons],
             "offers": [offer.as_dict() for offer in self.offers],
         }
+        if self.status is not None:
+            out["status"] = self.status
+        return out
 
 
 def _offer_dict(offer: LicenseOffer) -> dict[str, str]:

@@ -111,6 +111,7 @@ def policy_diff(
                     use=use,
                     mode=mode,
                     tdm_covers_search=tdm_covers_search,
+                    page_must_answer=False,
                 )
                 if decision.verdict is not meant:
                     because = deciding_reason(decision)

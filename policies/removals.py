@@ -30,6 +30,11 @@ from policies.model import USE_NARROWER, Permission, Signal, Statement, Use
 
 REMOVALS_PATH: Final = "/.well-known/heedful/removals.json"
 MAX_REMOVALS_BYTES: Final = 5 * 1024 * 1024
+UNREADABLE_CODES: Final = frozenset(
+    {"removals-too-large", "removals-invalid-json", "removals-no-list"}
+)
+"""Diagnostics that mean no removal could be read: the list is unreadable, never "nothing
+removed" (docs/decisions.md, Signal files that cannot be read)."""
 KIND: Final = "removals.json"
 AI_USES: Final = (Use.TDM, Use.AI_TRAIN, Use.GENAI_TRAIN, Use.AI_INPUT)
 """What a removal withdraws unless it names fewer uses: every AI use, search kept."""

@@ -57,6 +57,17 @@ __all__ = [
 ]
 
 MAX_RSL_BYTES: Final = 500 * 1024
+UNREADABLE_CODES: Final = frozenset(
+    {
+        "rsl-too-large",
+        "rsl-not-well-formed",
+        "rsl-forbidden-xml",
+        "rsl-wrong-root",
+        "rsl-wrong-namespace",
+    }
+)
+"""Diagnostics that mean no licence could be read: the document is unreadable, never "no
+statement" (docs/decisions.md, Signal files that cannot be read)."""
 RSL_NS: Final = "https://rslstandard.org/rsl"
 KIND: Final = "rsl"
 MEDIA_TYPE: Final = "application/rsl+xml"

@@ -7,17 +7,22 @@ parses an origin's files once, :func:`read_page` a response's headers and HTML h
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
+from types import MappingProxyType
+from typing import Final, TypeVar
 from urllib.parse import urljoin
 
 from policies.aitxt import AiTxt, parse_ai_txt
 from policies.content_signal import parse_content_signal
 from policies.content_usage import parse_content_usage
-from policies.diagnostics import Diagnostic
+from policies.diagnostics import Diagnostic, ParseResult
 from policies.fetching import (
+    MAX_SIGNAL_BYTES,
     Availability,
     Outcome,
+    malformed_outcome,
     page_access,
     robots_outcome,
     signal_file_outcome,
@@ -25,23 +30,56 @@ from policies.fetching import (
 from policies.headers import Headers, header_values
 from policies.html import HtmlHead, parse_html_head
 from policies.model import Permission, Signal, Statement, Use
-from policies.removals import Removals, parse_removals
+from policies.removals import MAX_REMOVALS_BYTES, REMOVALS_PATH, Removals, parse_removals
+from policies.removals import UNREADABLE_CODES as REMOVALS_UNREADABLE
 from policies.robots import RobotsTxt, parse_robots
+from policies.robots_lines import MAX_ROBOTS_BYTES
 from policies.robots_tag import robots_tag_statements
-from policies.rsl import RslDocument, parse_rsl, rsl_link_urls
+from policies.rsl import MAX_RSL_BYTES, RslDocument, parse_rsl, rsl_link_urls
+from policies.rsl import UNREADABLE_CODES as RSL_UNREADABLE
 from policies.tdmrep import (
+    MAX_TDMREP_BYTES,
     TdmRepFile,
     parse_tdmrep,
+    readable_prefix,
     resolve_tdmrep,
     tdmrep_header_statement,
     tdmrep_meta_statement,
 )
+from policies.tdmrep import UNREADABLE_CODES as TDMREP_UNREADABLE
+
+T = TypeVar("T")
 
 ROBOTS_PATH = "/robots.txt"
 TDMREP_PATH = "/.well-known/tdmrep.json"
 AI_TXT_PATH = "/ai.txt"
 SITE_FILES = (ROBOTS_PATH, TDMREP_PATH, AI_TXT_PATH)
 """The files fetched once per origin before any page (docs/crawler.md)."""
+
+FILE_LIMITS: Final[Mapping[str, int]] = MappingProxyType(
+    {
+        ROBOTS_PATH: MAX_ROBOTS_BYTES,
+        TDMREP_PATH: MAX_TDMREP_BYTES,
+        AI_TXT_PATH: MAX_SIGNAL_BYTES,
+        REMOVALS_PATH: MAX_REMOVALS_BYTES,
+    }
+)
+"""How many bytes of each site file are fetched: each reader's own limit, so a file the reader
+would read is never cut by the fetch (docs/decisions.md, Signal files that cannot be read)."""
+LICENSE_LIMIT: Final = MAX_RSL_BYTES
+"""How many bytes of an RSL document are fetched: the reader's limit."""
+
+GOVERNED: Final[Mapping[Signal, tuple[Use, ...]]] = MappingProxyType(
+    {
+        Signal.TDMREP: (Use.TDM,),
+        Signal.AI_TXT: (Use.AI_TRAIN,),
+        Signal.RSL: tuple(Use),
+        Signal.REMOVALS: tuple(Use),
+    }
+)
+"""The uses each site file can speak about, and so the uses that stay unknown while it cannot
+be read: TDMRep reserves TDM (and what it contains), a Spawning ai.txt AI training, an RSL
+licence and a removals list any use (docs/decisions.md, Signal files that cannot be read)."""
 
 IMAGE_TYPES = ("image/",)
 
@@ -72,7 +110,9 @@ class SiteSignals:
     removals: Removals | None = None
     """Approved removals the site publishes (``/.well-known/heedful/removals.json``)."""
     notes: tuple[Statement, ...] = ()
-    """Files that could not be read: shown as reasons, never as permission."""
+    """Files that answered but could not be read, one statement each: shown as reasons, never
+    as permission. Each note's ``uses`` names the uses that file governs (:data:`GOVERNED`),
+    all ``unknown``: they stay unknown until it can be read."""
     diagnostics: Mapping[str, tuple[Diagnostic, ...]] = field(default_factory=dict)
 
 
@@ -83,6 +123,8 @@ class PageSignals:
     url: str
     status: int | None
     headers: Headers = ()
+    error: str = ""
+    """Why no response arrived, when ``status`` is ``None``."""
     head: HtmlHead | None = None
     image: bool = False
     licenses: Mapping[str, RslDocument] = field(default_factory=dict)
@@ -152,24 +194,31 @@ def read_site(
         parsed_robots = result.value
         diagnostics[robots_url] = result.diagnostics
 
-    parsed_tdmrep = None
-    if tdmrep is not None and _found(tdmrep, notes, Signal.TDMREP):
-        tdm_result = parse_tdmrep(tdmrep.body, source=tdmrep.url)
-        parsed_tdmrep = tdm_result.value
-        diagnostics[tdmrep.url] = tdm_result.diagnostics
+    parsed_tdmrep = _read_tdmrep(tdmrep, notes, diagnostics) if tdmrep is not None else None
 
     parsed_ai = None
-    if ai_txt is not None and _found(ai_txt, notes, Signal.AI_TXT):
+    if ai_txt is not None:
         content_type = next(iter(header_values(ai_txt.headers, "content-type")), None)
-        ai_result = parse_ai_txt(ai_txt.body, source=ai_txt.url, content_type=content_type)
-        parsed_ai = ai_result.value
-        diagnostics[ai_txt.url] = ai_result.diagnostics
+        parsed_ai = _read(
+            ai_txt,
+            Signal.AI_TXT,
+            partial(parse_ai_txt, source=ai_txt.url, content_type=content_type),
+            notes,
+            diagnostics,
+            limit=MAX_SIGNAL_BYTES,
+        )[0]
 
     parsed_removals = None
-    if removals is not None and _found(removals, notes, Signal.REMOVALS):
-        removals_result = parse_removals(removals.body, source=removals.url)
-        parsed_removals = removals_result.value
-        diagnostics[removals.url] = removals_result.diagnostics
+    if removals is not None:
+        parsed_removals = _read(
+            removals,
+            Signal.REMOVALS,
+            partial(parse_removals, source=removals.url),
+            notes,
+            diagnostics,
+            limit=MAX_REMOVALS_BYTES,
+            unreadable=REMOVALS_UNREADABLE,
+        )[0]
     site = SiteSignals(
         origin=origin,
         robots=parsed_robots,
@@ -193,10 +242,17 @@ def with_licenses(site: SiteSignals, licenses: Mapping[str, SignalFile]) -> Site
     diagnostics = dict(site.diagnostics)
     docs = dict(site.licenses)
     for url, fetched in licenses.items():
-        if _found(fetched, notes, Signal.RSL):
-            result = parse_rsl(fetched.body, source=url)
-            docs[url] = result.value
-            diagnostics[url] = result.diagnostics
+        doc = _read(
+            replace(fetched, url=url),
+            Signal.RSL,
+            partial(parse_rsl, source=url),
+            notes,
+            diagnostics,
+            limit=LICENSE_LIMIT,
+            unreadable=RSL_UNREADABLE,
+        )[0]
+        if doc is not None:
+            docs[url] = doc
     return replace(site, licenses=docs, notes=tuple(notes), diagnostics=diagnostics)
 
 
@@ -261,6 +317,7 @@ def read_page(
         url=response.url,
         status=response.status,
         headers=headers,
+        error=response.error,
         head=head,
         image=content_type.startswith(IMAGE_TYPES),
         licenses=docs,
@@ -296,28 +353,82 @@ def is_soft_404(fetched: SignalFile) -> bool:
     return content_type.split(";", 1)[0].strip().lower() in _HTML_TYPES
 
 
-def _found(fetched: SignalFile, notes: list[Statement], signal: Signal) -> bool:
-    """Whether a site file can be read; an unreachable one becomes a note (docs/decisions.md, Each mechanism's own rules).
+def _read(
+    fetched: SignalFile,
+    signal: Signal,
+    parse: Callable[[bytes], ParseResult[T]],
+    notes: list[Statement],
+    diagnostics: dict[str, tuple[Diagnostic, ...]],
+    *,
+    limit: int,
+    unreadable: frozenset[str] = frozenset(),
+) -> tuple[T | None, Outcome | None]:
+    """Parse one fetched site file; one that cannot be read becomes a note, never "no statement".
 
-    A soft 404 (:func:`is_soft_404`) is absent: no note, nothing parsed.
+    Returns the parsed file (``None`` when there is nothing to read) and, when the file could
+    not be read, the outcome saying why. A soft 404 (:func:`is_soft_404`) and a 4xx are absent:
+    nothing parsed, no note. A 5xx, a network failure, a body cut at ``limit`` or ended early,
+    and a body whose reader reports one of the ``unreadable`` diagnostics (it read nothing at
+    all) leave the uses the file governs unknown (:data:`GOVERNED`).
     """
     if is_soft_404(fetched):
-        return False
+        return None, None
+    name = fetched.url.rstrip("/").rsplit("/", 1)[-1] or str(signal)
     outcome = signal_file_outcome(
         status=fetched.status,
         error=fetched.error,
         redirects=fetched.redirects,
         truncated=fetched.truncated,
         received=len(fetched.body),
+        limit=limit,
+        name=name,
     )
-    if outcome.availability in (Availability.UNREACHABLE, Availability.UNREADABLE):
-        notes.append(
-            Statement(
-                signal=signal,
-                source=fetched.url,
-                location=f"status {fetched.status}" if fetched.status is not None else "fetch",
-                rule=outcome.reason,
-                note="this mechanism counts as unknown until the file can be read",
-            )
+    if outcome.availability is Availability.UNAVAILABLE:
+        return None, None
+    if outcome.availability is Availability.FOUND and fetched.status is not None:
+        result = parse(fetched.body)
+        diagnostics[fetched.url] = result.diagnostics
+        broken = next((d for d in result.diagnostics if d.code in unreadable), None)
+        if broken is None:
+            return result.value, None
+        outcome = malformed_outcome(name=name, status=fetched.status, problem=broken.message)
+    notes.append(
+        Statement(
+            signal=signal,
+            source=fetched.url,
+            location=f"status {fetched.status}" if fetched.status is not None else "fetch",
+            rule=outcome.reason,
+            uses=dict.fromkeys(GOVERNED[signal], Permission.UNKNOWN),
+            note="the uses this file governs stay unknown until it can be read",
         )
-    return outcome.availability is Availability.FOUND
+    )
+    return None, outcome
+
+
+def _read_tdmrep(
+    fetched: SignalFile,
+    notes: list[Statement],
+    diagnostics: dict[str, tuple[Diagnostic, ...]],
+) -> TdmRepFile | None:
+    """``tdmrep.json``, or the rules read whole before the damage when it cannot be read.
+
+    The file is read in order and its first matching rule wins (TDMRep, section TDM File on the
+    Origin Server), so a rule that arrived whole decides every path it matches whatever the rest
+    says; paths no such rule matches stay unknown through the file's note.
+    """
+    found = _read(
+        fetched,
+        Signal.TDMREP,
+        partial(parse_tdmrep, source=fetched.url),
+        notes,
+        diagnostics,
+        limit=MAX_TDMREP_BYTES,
+        unreadable=TDMREP_UNREADABLE,
+    )
+    parsed, failed = found
+    if failed is None or failed.availability is not Availability.UNREADABLE:
+        return parsed
+    prefix = parse_tdmrep(readable_prefix(fetched.body), source=fetched.url).value
+    if not prefix.rules:
+        return None
+    return replace(prefix, partial=f"one of the rules read whole from a file that {failed.reason}")

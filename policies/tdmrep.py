@@ -23,7 +23,11 @@ from policies.patterns import compile_pattern
 from policies.urlpath import canonical_path
 
 MAX_TDMREP_BYTES: Final = 500 * 1024
-"""Larger files are not read at all (same cap as robots.txt, RFC 9309 section 2.5)."""
+"""The same cap as robots.txt (RFC 9309 section 2.5). A larger file is unreadable: only the
+rules read whole before the cut (:func:`readable_prefix`) can decide a URL."""
+UNREADABLE_CODES: Final = frozenset({"tdmrep-too-large", "tdmrep-invalid-json", "tdmrep-not-array"})
+"""Diagnostics that mean no rule could be read: the file is unreadable, never "no statement"
+(docs/decisions.md, Signal files that cannot be read)."""
 
 KIND: Final = "tdmrep.json"
 _KNOWN: Final = ("location", "tdm-reservation", "tdm-policy")
@@ -88,6 +92,9 @@ class TdmRepFile:
 
     rules: tuple[TdmRule, ...] = ()
     source: str = "/.well-known/tdmrep.json"
+    partial: str = ""
+    """Why only the file's leading rules were read (cut off, too large, malformed after them);
+    empty when the file was read whole. Shown on every statement those rules make."""
     _statements: dict[int, Statement] = field(default_factory=dict, compare=False, repr=False)
     """One statement per rule, built on first use: every URL a rule covers shares it."""
 
@@ -104,6 +111,8 @@ class TdmRepFile:
 
     def _statement(self, rule: TdmRule, position: int) -> Statement:
         uses, offer, note = _meaning(rule.reservation, rule.policy)
+        if self.partial:
+            note = f"{note}; {self.partial}" if note else self.partial
         index = rule.index if rule.index >= 0 else position
         return Statement(
             signal=Signal.TDMREP,
@@ -269,22 +278,35 @@ def _prefix_of(location: str) -> str | None:
 
 
 def _shadow_warnings(rules: Sequence[TdmRule]) -> list[Diagnostic]:
-    """Rules that can never be selected because an earlier rule matches all they match (TDMRep, section TDM File on the Origin Server)."""
+    """Rules that can never be selected because an earlier rule matches all they match (TDMRep, section TDM File on the Origin Server).
+
+    An earlier rule shadows a later one when it has the same location, or when it is a plain
+    prefix (``/a/*``) of the later one's literal start. The earlier rules are indexed by
+    location and by prefix, so a file of thousands of rules is checked in one pass over its
+    rules and their characters, not in a pass per pair.
+    """
     out: list[Diagnostic] = []
-    for j, later in enumerate(rules):
+    by_location: dict[str, tuple[int, TdmRule]] = {}
+    by_prefix: dict[str, tuple[int, TdmRule]] = {}
+    for position, later in enumerate(rules):
         literal = later.location.split("*", 1)[0].removesuffix("$") if later.location else ""
-        for earlier in rules[:j]:
-            prefix = _prefix_of(earlier.location)
-            if earlier.location != later.location and (
-                prefix is None or not prefix or not literal.startswith(prefix)
-            ):
-                continue
+        candidates = [by_location.get(later.location)]
+        candidates.extend(by_prefix.get(literal[:end]) for end in range(1, len(literal) + 1))
+        first = min(
+            (found for found in candidates if found is not None),
+            key=lambda found: found[0],
+            default=None,
+        )
+        if first is not None:
+            earlier = first[1]
             msg = (
                 f"$[{later.index}] ({later.location!r}) is never used: $[{earlier.index}] "
                 f"({earlier.location!r}) matches first; list specific rules first (TDMRep, section TDM File on the Origin Server)"
             )
             out.append(_diag(Severity.WARNING, later.line, "tdmrep-shadowed-rule", msg))
-            break
+        by_location.setdefault(later.location, (position, later))
+        if prefix := _prefix_of(later.location):
+            by_prefix.setdefault(prefix, (position, later))
     return out
 
 

@@ -153,6 +153,8 @@ class Checker:
             use=query.use,
             mode=query.mode,
             tdm_covers_search=query.tdm_covers_search,
+            # What the published policy says about the URL, whether or not a page is there yet.
+            page_must_answer=False,
         )
 
     def answer(self, query: CheckQuery) -> bytes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from policies.model import Mode, Use
+from policies.model import Mode, Use, Verdict
 from signalserver import models
 
 JSON = "application/json"
@@ -160,8 +160,9 @@ def openapi_document() -> dict[str, Any]:
             "agent": string,
             "use": {"type": "string", "enum": [u.value for u in Use]},
             "mode": {"type": "string", "enum": [m.value for m in Mode]},
-            "verdict": {"type": "string", "enum": ["allow", "deny", "license"]},
-            "access": {"type": "string", "enum": ["allow", "deny", "license"]},
+            "verdict": {"type": "string", "enum": [v.value for v in Verdict]},
+            "access": {"type": "string", "enum": [v.value for v in Verdict]},
+            "status": {"type": "integer", "description": "The page's HTTP status, when fetched."},
             "uses": {"type": "object", "additionalProperties": string},
             "reasons": {
                 "type": "array",

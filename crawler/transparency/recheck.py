@@ -11,7 +11,8 @@ from a conditional GET of the page (docs/crawler.md).
 
 Outcomes, appended as ``UrlEvent`` rows with ``event="recheck"`` (history is never rewritten):
 ``kept`` (still allowed), ``withdrawn`` (the verdict is no longer allow: it goes on the purge
-list) and ``unverified`` (robots.txt unreachable today, RFC 9309 2.3.1.4). An unreachable site
+list) and ``unverified`` (robots.txt unreachable today, RFC 9309 2.3.1.4, or a file that governs
+the use cannot be read). An unreachable site
 has not said anything new; purging is irreversible, so by default such items are left for the
 next re-check rather than purged; ``fail_closed`` withdraws them instead.
 """

@@ -174,7 +174,13 @@ async def decide_item(run: Run, item: Mapping[str, Any], session: Any) -> None:
             page = read_page(page_file, licenses=docs)
             snapshots.extend(s for u in named if (s := cache.snapshot_of(u)))
     decision = decide(page)
-    if site.robots_outcome.availability is Availability.UNREACHABLE and not run.options.fail_closed:
+    undecided = (
+        site.robots_outcome.availability is Availability.UNREACHABLE
+        or decision.verdict in (Verdict.UNKNOWN, Verdict.FAILED)
+    )
+    if undecided and not run.options.fail_closed:
+        # Nothing readable was said today (robots.txt unreachable, or a file that governs the use
+        # cannot be read): a purge cannot be undone, so the item waits for the next re-check.
         status = "unverified"
     elif decision.verdict is Verdict.ALLOW:
         status = "kept"

@@ -20,6 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 from tests.crawler.sites import Running, build, serve
 
 CRAWL_TIMEOUT = 90
+RETRY_BACKOFF = 0.3
 
 
 @dataclass
@@ -97,6 +98,9 @@ def crawl_sites(out: Path, *extra: str) -> CrawlResult:
             "3",
             "--concurrency",
             "32",
+            # URLs that could not be decided are tried again after the origin's backoff.
+            "--set",
+            f"HEEDFUL_RETRY_BACKOFF={RETRY_BACKOFF}",
             *extra,
         )
         assert done.returncode == 0, done.stderr[-3000:]

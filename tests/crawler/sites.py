@@ -218,14 +218,48 @@ def build() -> dict[str, Site]:
     s.text("/real-robots.txt", "User-agent: *\nAllow: /\n")
     s.add("/", page("hops home"))
 
-    # oversize: robots.txt past the 500 KiB parse limit, ai.txt past the download cap.
+    # oversize: robots.txt past the 500 KiB parse limit (the rest is ignored, RFC 9309 2.5).
     s = sites["oversize"] = Site("oversize")
     pad = "# padding line for the parse limit test ..........................\n" * 10000
     s.text("/robots.txt", f"User-agent: *\nDisallow: /early/\n{pad}Disallow: /late/\n")
-    s.text("/ai.txt", "# x\n" * (600 * 1024))
     s.add("/", page("oversize home", ("/early/x", "/late/x")))
     s.add("/early/x", page("early"))
     s.add("/late/x", page("late"))
+
+    # Signal files that cannot be read (issue 16 section 3): never "no statement".
+    # An ai.txt past the download cap: AI training stays unknown, nothing is requested.
+    s = sites["aitxt-oversize"] = Site("aitxt-oversize")
+    s.text("/robots.txt", "User-agent: *\nAllow: /\n")
+    s.text("/ai.txt", "# x\n" * (600 * 1024))
+    s.add("/", page("aitxt-oversize home"))
+    # A 1.1 MB tdmrep.json whose first rule, read whole before the cut, reserves every path.
+    s = sites["tdm-oversize"] = Site("tdm-oversize")
+    s.text("/robots.txt", "User-agent: *\nAllow: /\n")
+    filler = "".join(
+        f',\n {{"location": "/archive/{n}/*", "tdm-reservation": 0}}' for n in range(22_000)
+    )
+    s.add(
+        "/.well-known/tdmrep.json",
+        '[{"location": "/*", "tdm-reservation": 1}' + filler + "]",
+        ctype="application/json",
+    )
+    s.add("/", page("tdm-oversize home"))
+    # A tdmrep.json that is not an array: only a response's own TDMRep header decides.
+    s = sites["tdm-broken"] = Site("tdm-broken")
+    s.text("/robots.txt", "User-agent: *\nAllow: /\n")
+    s.add(
+        "/.well-known/tdmrep.json",
+        '{"location": "/", "tdm-reservation": 1}',
+        ctype="application/json",
+    )
+    s.add("/", page("tdm-broken home", ("/plain",)), headers=(("tdm-reservation", "0"),))
+    s.add("/plain", page("tdm-broken plain"))
+    # Pages that answer 404 and 503: failed, never an ordinary verdict.
+    s = sites["page-errors"] = Site("page-errors")
+    s.text("/robots.txt", "User-agent: *\nAllow: /\n")
+    s.add("/", page("page-errors home", ("/gone", "/busy")))
+    s.add("/gone", page("gone"), status=404)
+    s.add("/busy", page("busy"), status=503)
 
     # a slow origin: robots.txt takes a second; a burst of seeds waits for it.
     s = sites["slow"] = Site("slow")

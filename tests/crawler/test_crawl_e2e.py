@@ -8,10 +8,12 @@ used), the ledger export (every considered URL with its decision and reasons) an
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 
-from tests.crawler.conftest import CrawlResult
+from tests.crawler.conftest import CrawlResult, run_heedful
+from tests.crawler.sites import build, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +44,7 @@ CASES = [
     ("rsl", "/", "refused", "before-fetch", "rsl", "license", False),
     ("robots5xx", "/", "refused", "before-fetch", "robots.txt", "access deny", False),
     ("robots-hops", "/", "refused", "before-fetch", "robots.txt", "access deny", False),
-    ("stalled", "/", "refused", "before-fetch", "robots.txt", "access deny", False),
+    ("stalled", "/", "failed", "before-fetch", "robots.txt", "access failed", False),
     ("redirects", "/private/target", "refused", "before-fetch", "robots.txt", "access deny", False),
     ("redirects", "/final", "kept", "after-fetch", None, None, True),
     ("oversize", "/early/x", "refused", "before-fetch", "robots.txt", "access deny", False),
@@ -50,7 +52,15 @@ CASES = [
     ("changing", "/later/page", "refused", "before-fetch", "robots.txt", "access deny", False),
     ("changing", "/after", "kept", "after-fetch", None, None, True),
     ("revalidate", "/no/way", "refused", "before-fetch", "robots.txt", "access deny", False),
+    ("aitxt-oversize", "/", "failed", "before-fetch", "ai.txt", "unknown", False),
+    ("tdm-oversize", "/", "refused", "after-fetch", "tdmrep", "deny", True),
+    ("tdm-broken", "/", "kept", "after-fetch", "tdmrep", "allow", True),
+    ("tdm-broken", "/plain", "failed", "after-fetch", "tdmrep", "unknown", True),
+    ("page-errors", "/gone", "failed", "after-fetch", "http-status", "access failed", True),
+    ("page-errors", "/busy", "failed", "after-fetch", "http-status", "access failed", True),
 ]
+RETRIED = {("stalled", "/"), ("aitxt-oversize", "/"), ("tdm-broken", "/plain")}
+"""URLs that could not be decided: tried again, each attempt a ``failed`` row."""
 IDS = [f"{site}{path}" for site, path, *_ in CASES]
 
 
@@ -67,7 +77,9 @@ def test_each_url_is_decided_as_the_site_asks(
     effect: str | None,
     requested: bool,
 ) -> None:
-    row = crawled.row(site, path)
+    rows = crawled.rows(site, path)
+    assert len(rows) == (3 if (site, path) in RETRIED else 1), rows
+    row = rows[-1]
     assert (row["status"], row["stage"]) == (status, stage), row["reasons"]
     assert row["use"] == "ai-train"
     assert row["mode"] == "opt-out"
@@ -96,7 +108,7 @@ def test_burst_behind_a_slow_robots_txt_leaks_nothing(crawled: CrawlResult) -> N
 
 def test_complete_disallow_means_only_robots_txt_is_requested(crawled: CrawlResult) -> None:
     assert crawled.requested("robots5xx") == ["/robots.txt"]
-    assert crawled.requested("stalled") == ["/robots.txt"]
+    assert set(crawled.requested("stalled")) == {"/robots.txt"}
     assert (
         not set(crawled.requested("robots-hops"))
         - {"/robots.txt"}
@@ -194,8 +206,20 @@ def test_rsl_offer_is_recorded(crawled: CrawlResult) -> None:
 def test_oversize_robots_is_parsed_up_to_the_limit(crawled: CrawlResult) -> None:
     snap = next(s for s in crawled.signals if s["url"] == crawled.url("oversize", "/robots.txt"))
     assert snap["truncated"] is True
-    ai = next(s for s in crawled.signals if s["url"] == crawled.url("oversize", "/ai.txt"))
+    ai = next(s for s in crawled.signals if s["url"] == crawled.url("aitxt-oversize", "/ai.txt"))
     assert ai["status"] is None  # past the download cap: unknown, never parsed
+
+
+def test_undecided_urls_are_retried_and_say_when(crawled: CrawlResult) -> None:
+    for site, path in sorted(RETRIED):
+        errors = [row["error"] for row in crawled.rows(site, path)]
+        assert "try 2 of 3 in" in errors[0], errors
+        assert "try 3 of 3 in" in errors[1], errors
+        assert "not tried again: tried 3 times (HEEDFUL_RETRY_TIMES = 2)" in errors[2], errors
+    # Each retry waited for the origin's files to be fetched again.
+    assert crawled.requested("aitxt-oversize").count("/ai.txt") == 3
+    assert "/" not in crawled.requested("aitxt-oversize")
+    assert crawled.requested("tdm-broken").count("/plain") == 3
 
 
 def test_summary_reports_kept_refused_and_failed(crawled: CrawlResult) -> None:
@@ -203,3 +227,23 @@ def test_summary_reports_kept_refused_and_failed(crawled: CrawlResult) -> None:
     assert f"kept     {kept:>7}" in crawled.stdout
     assert "robots.txt access deny" in crawled.stdout
     assert f"origins  {len(crawled.running.urls):>7}" in crawled.stdout
+
+
+def test_a_crawl_that_kept_nothing_because_everything_failed_exits_7(tmp_path: Path) -> None:
+    sites = build()
+    only = {name: sites[name] for name in ("stalled", "aitxt-oversize")}
+    with serve(only) as running:
+        done = run_heedful(
+            "crawl",
+            *(url + "/" for url in running.urls.values()),
+            "--out",
+            str(tmp_path),
+            "--no-progress",
+            "--fetch-timeout",
+            "1",
+            "--set",
+            "HEEDFUL_RETRY_TIMES=0",
+        )
+    assert done.returncode == 7, done.stderr[-2000:]
+    assert "nothing kept: 2 URLs failed" in done.stderr
+    assert "failed         2" in done.stdout

@@ -6,6 +6,8 @@ the sites' access logs prove what the checker did and did not fetch.
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from heedful.cli import COMMANDS
@@ -33,6 +35,14 @@ CASES = [
     ("removals", "/articles/2", "search", "deny", 3, ("removals", "/articles/2")),
     ("removals", "/articles/1", "search", "allow", 0, ("default", "no statement")),
     ("redirect-chain", "/articles/1", "search", "deny", 3, ("robots.txt", "redirect")),
+    # issue 16 section 3: files that cannot be read and pages that do not answer.
+    ("tdmrep-oversize", "/articles/1", "ai-train", "deny", 3, ("tdmrep", '"location":"/*"')),
+    ("tdmrep-oversize", "/articles/1", "search", "allow", 0, ("default", "no statement")),
+    ("tdmrep-broken", "/articles/1", "ai-train", "unknown", 8, ("tdmrep", "not an array")),
+    ("tdmrep-broken", "/articles/1", "search", "allow", 0, ("default", "no statement")),
+    ("page-errors", "/gone", "search", "failed", 7, ("http-status", "answered 404")),
+    ("page-errors", "/busy", "search", "failed", 7, ("http-status", "answered 503")),
+    ("page-errors", "/articles/1", "search", "allow", 0, ("default", "no statement")),
 ]
 
 
@@ -91,11 +101,50 @@ def test_consent_mode_denies_silence(sites: DemoProcess) -> None:
     assert decision["reasons"][-1]["effect"] == "default deny"
 
 
-def test_stalled_robots_txt_times_out_and_fails_closed(sites: DemoProcess) -> None:
+def test_stalled_robots_txt_times_out_and_is_failed(sites: DemoProcess) -> None:
     run = heedful("check", sites.urls["hostile"] + "/", "--timeout", "1", "--json")
     (decision,) = run.json_lines()
-    assert (decision["verdict"], decision["access"], run.code) == ("deny", "deny", 3)
+    assert (decision["verdict"], decision["access"], run.code) == ("failed", "failed", 7)
     assert "timed out" in decision["reasons"][0]["rule"]
+    assert "status" not in decision
+
+
+def test_a_dead_port_is_failed_with_its_reason() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # Nothing listens on the port any more: the connection is refused.
+    run = heedful("check", f"http://127.0.0.1:{port}/articles/1", "--json", "--timeout", "5")
+    (decision,) = run.json_lines()
+    assert (decision["verdict"], run.code) == ("failed", 7), run.err
+    assert "could not be fetched" in decision["reasons"][0]["rule"]
+    human = heedful("check", f"http://127.0.0.1:{port}/articles/1", "--timeout", "5")
+    assert human.code == 7
+    assert "FAILED" in human.out
+    assert "access deny" not in human.out
+
+
+def test_a_page_status_is_in_the_json(sites: DemoProcess) -> None:
+    run = heedful("check", sites.urls["page-errors"] + "/gone", "--json")
+    (decision,) = run.json_lines()
+    assert decision["status"] == 404
+    ok = heedful("check", sites.urls["page-errors"] + "/articles/1", "--json")
+    assert ok.json_lines()[0]["status"] == 200
+
+
+def test_failed_goes_before_unknown_and_unknown_before_denied(sites: DemoProcess) -> None:
+    denied = sites.urls["tdmrep-oversize"] + "/articles/1"
+    unknown = sites.urls["tdmrep-broken"] + "/articles/1"
+    failed = sites.urls["page-errors"] + "/gone"
+    assert heedful("check", denied, unknown, "--use", "ai-train").code == 8
+    assert heedful("check", denied, unknown, failed, "--use", "ai-train").code == 7
+
+
+def test_oversize_tdmrep_is_read_up_to_its_limit_and_says_so(sites: DemoProcess) -> None:
+    run = heedful("check", sites.urls["tdmrep-oversize"] + "/articles/1", "--use", "ai-train")
+    assert run.code == 3
+    assert "rules read whole" in run.out
+    assert "512000" in run.out
 
 
 def test_agents_all_gives_the_matrix(sites: DemoProcess) -> None:

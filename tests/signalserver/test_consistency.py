@@ -9,6 +9,7 @@ JSON, and protego reading the served robots.txt agrees on access.
 from __future__ import annotations
 
 import json
+import mimetypes
 import subprocess
 import sys
 import urllib.request
@@ -82,7 +83,14 @@ def running(
     folder = tmp_path_factory.mktemp(request.param)
     policy = folder / "policy.toml"
     policy.write_text(POLICIES[request.param], encoding="utf-8")
-    with serve_process(policy, "--db", f"sqlite:///{folder / 'h.db'}", "--no-access-log") as proc:
+    # Every sampled path is a real page: a page that answers 404 gets no verdict (``failed``).
+    static = folder / "public"
+    for path in PATHS:
+        page = static / (path.strip("/") or "index.html")
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(f"<!doctype html><title>{path}</title><p>{path}</p>\n", encoding="utf-8")
+    args = ("--db", f"sqlite:///{folder / 'h.db'}", "--static", str(static), "--no-access-log")
+    with serve_process(policy, *args) as proc:
         yield request.param, proc
 
 
@@ -106,7 +114,17 @@ def test_check_cli_equals_intended_equals_api_and_protego(
     mismatches = []
     for decision in every_agent + single:
         path = urlsplit(decision["url"]).path
-        want = str(intended(policy, path=path, agent=decision["agent"], use=Use(decision["use"])))
+        # The served page's media type: a policy's per-file-type rules reach it by its headers.
+        media = mimetypes.guess_type(path)[0]
+        want = str(
+            intended(
+                policy,
+                path=path,
+                agent=decision["agent"],
+                use=Use(decision["use"]),
+                media_type=media,
+            )
+        )
         if decision["verdict"] != want:
             mismatches.append(
                 (

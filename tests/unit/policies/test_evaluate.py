@@ -79,10 +79,12 @@ CASES = [
         files={"robots_txt": "", "robots_status": 429},
     ),
     Case(
+        # No answer at all: access stays closed (RFC 9309 section 2.3.1.4) and the verdict is
+        # "failed", the host's failure rather than the site's refusal (issue 16 section 3).
         "robots-network-failure-fails-closed",
         "1.8",
         Use.SEARCH,
-        Verdict.DENY,
+        Verdict.FAILED,
         ("robots.txt", ""),
         files={"robots_txt": "", "robots_status": None},
     ),
@@ -449,11 +451,12 @@ def test_unreadable_signal_file_is_listed_not_trusted() -> None:
         robots=SignalFile(url="https://pub.example/robots.txt", status=404),
         tdmrep=SignalFile(url="https://pub.example/.well-known/tdmrep.json", status=503),
     )
-    decision = evaluate(
-        site, None, url=URL, agent="HeedfulBot", use=Use.AI_TRAIN, mode=Mode.CONSENT
-    )
-    assert decision.verdict is Verdict.DENY
-    assert any(r.signal == "tdmrep" and r.effect == "unknown" for r in decision.reasons)
+    for mode in Mode:
+        decision = evaluate(site, None, url=URL, agent="HeedfulBot", use=Use.AI_TRAIN, mode=mode)
+        assert decision.verdict is Verdict.UNKNOWN, mode
+        assert any(r.signal == "tdmrep" and r.effect == "unknown" for r in decision.reasons)
+    search = evaluate(site, None, url=URL, agent="HeedfulBot", use=Use.SEARCH)
+    assert search.verdict is Verdict.ALLOW
 
 
 def test_strict_mode_reads_a_training_crawler_block_as_a_reservation() -> None:
