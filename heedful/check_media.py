@@ -21,6 +21,7 @@ from rich.markup import escape
 
 from heedful.check import USER_AGENT, Checked
 from heedful.fetch import fetch, make_session
+from heedful.output import STYLE
 from policies.headers import Headers, header_values
 from policies.model import Decision, Mode, Use, Verdict
 
@@ -29,7 +30,10 @@ if TYPE_CHECKING:
 
 MEDIA_PREFIXES: Final = ("image/", "audio/", "video/")
 MEDIA_TYPES: Final = frozenset({"application/pdf", "application/epub+zip", "application/rdf+xml"})
-_STYLE: Final = {"allow": "green", "deny": "bold red", "license": "yellow", "unknown": "dim"}
+NOT_FETCHED_WHOLE: Final = (
+    "the file could not be fetched whole again to read its metadata; what cannot be read is "
+    "never read as permission"
+)
 
 
 def is_local_file(target: str) -> bool:
@@ -72,10 +76,12 @@ async def fetch_media(
     return read_media(result.body, content_type[0] if content_type else url, source=url)
 
 
-async def media_of(checked: Sequence[Checked], *, fetch_timeout: float) -> dict[str, MediaSignals]:
+async def media_of(
+    checked: Sequence[Checked], *, fetch_timeout: float
+) -> dict[str, MediaSignals | None]:
     """The embedded signals of every checked URL whose response was media, fetched whole
-    (the page check read only the first bytes). URLs robots.txt forbids were never fetched and
-    are not fetched now."""
+    (the page check read only the first bytes); ``None`` for one that could not be, whose use
+    is then unknown. URLs robots.txt forbids were never fetched and are not fetched now."""
     wanted = [c.url for c in checked if c.page is not None and is_media_response(c.page.headers)]
     if not wanted:
         return {}
@@ -86,37 +92,49 @@ async def media_of(checked: Sequence[Checked], *, fetch_timeout: float) -> dict[
                 for url in wanted
             )
         )
-    return {url: signals for url, signals in zip(wanted, found, strict=True) if signals is not None}
+    return dict(zip(wanted, found, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
 class MediaCheck:
-    """One media target: the file's own statements and, for a URL, the site's decision."""
+    """One media target: the file's own statements and, for a URL, the site's decision.
+
+    ``signals`` is ``None`` for a URL whose body could not be fetched whole: the use is then
+    ``unknown`` unless the site already denies it (docs/decisions.md, Signal files that cannot
+    be read)."""
 
     target: str
-    signals: MediaSignals
+    signals: MediaSignals | None
     decision: Decision | None = None
 
     def verdict(self, use: Use, *, mode: Mode, tdm_covers_search: bool) -> Verdict:
-        from policies.media import narrowed, verdicts
+        from policies.media import verdicts
+        from policies.media.layer import layer, unread_parts
 
         if self.decision is not None:
-            return narrowed(
-                self.decision.verdict,
-                self.signals.statements,
-                use,
+            return layer(
+                self.decision,
+                self.signals,
+                source=self.target,
+                unread="" if self.signals is not None else NOT_FETCHED_WHOLE,
                 tdm_covers_search=tdm_covers_search,
-            )
-        return verdicts(self.signals.statements, mode=mode, tdm_covers_search=tdm_covers_search)[
+            ).verdict
+        if self.signals is None:
+            return Verdict.UNKNOWN
+        own = verdicts(self.signals.statements, mode=mode, tdm_covers_search=tdm_covers_search)[
             use
         ]
+        if own is not Verdict.DENY and unread_parts(self.signals):
+            return Verdict.UNKNOWN
+        return own
 
     def as_dict(self, use: Use, *, mode: Mode, tdm_covers_search: bool) -> dict[str, object]:
         """The JSON line: the asked use's verdict, the file's own verdict per use, and what the
         file says; for a URL also the site's decision (``site_verdict`` before the file)."""
         from policies.media import verdicts
 
-        own = verdicts(self.signals.statements, mode=mode, tdm_covers_search=tdm_covers_search)
+        statements = self.signals.statements if self.signals is not None else ()
+        own = verdicts(statements, mode=mode, tdm_covers_search=tdm_covers_search)
         out: dict[str, object] = {}
         if self.decision is not None:
             out.update(self.decision.as_dict())
@@ -124,10 +142,13 @@ class MediaCheck:
         else:
             out.update({"path": self.target, "use": str(use), "mode": str(mode)})
         out["verdict"] = str(self.verdict(use, mode=mode, tdm_covers_search=tdm_covers_search))
-        out["media"] = {
-            **self.signals.as_dict(),
-            "verdicts": {str(u): str(v) for u, v in own.items()},
-        }
+        if self.signals is None:
+            out["media"] = {"unread": NOT_FETCHED_WHOLE}
+        else:
+            out["media"] = {
+                **self.signals.as_dict(),
+                "verdicts": {str(u): str(v) for u, v in own.items()},
+            }
         return out
 
     def to_json(self, use: Use, *, mode: Mode, tdm_covers_search: bool) -> str:
@@ -144,19 +165,24 @@ def print_media(
 
     signals = check.signals
     verdict = str(check.verdict(use, mode=mode, tdm_covers_search=tdm_covers_search))
+    media_type = signals.media_type if signals is not None else ""
     console.print(
-        f"[bold]{escape(check.target)}[/bold]  {signals.media_type or 'unknown type'}  use {use}"
-        f"  mode {mode}  ->  [{_STYLE[verdict]}]{verdict.upper()}[/]"
+        f"[bold]{escape(check.target)}[/bold]  {media_type or 'unknown type'}  use {use}"
+        f"  mode {mode}  ->  [{STYLE[verdict]}]{verdict.upper()}[/]"
     )
     if check.decision is not None:
         console.print(
             f"  site verdict {check.decision.verdict} (see above); the file can only narrow it"
         )
+    if signals is None:
+        console.print(f"  [{STYLE['unknown']}]{escape(NOT_FETCHED_WHOLE)}[/]")
+        console.print()
+        return
     if signals.manifest:
         console.print(f"  C2PA manifest: {signals.manifest}")
     own = combined_uses(signals.statements, tdm_covers_search=tdm_covers_search)
     console.print(
-        "  file says  " + "  ".join(f"{u}: [{_STYLE[str(p)]}]{p}[/]" for u, p in own.items())
+        "  file says  " + "  ".join(f"{u}: [{STYLE[str(p)]}]{p}[/]" for u, p in own.items())
     )
     if not signals.statements:
         console.print("  [dim]no embedded statement about AI or TDM use[/dim]")

@@ -114,9 +114,9 @@ def check(
             decision = item.decide(
                 agent=agent, use=Use(use), mode=Mode(mode), tdm_covers_search=tdm_covers_search
             )
-            signals = media.get(item.url)
-            if signals is not None:
-                found = MediaCheck(item.url, signals, decision)
+            if item.url in media:
+                # ``None``: media that could not be fetched whole, so its use is unknown.
+                found = MediaCheck(item.url, media[item.url], decision)
                 if as_json:
                     click.echo(
                         found.to_json(asked, mode=Mode(mode), tdm_covers_search=tdm_covers_search)

@@ -70,5 +70,11 @@ def narrowed(
     photo cannot lift the reservation of the site that published it; docs/decisions.md,
     Media-embedded signals)."""
     own = combined_uses(statements, tdm_covers_search=tdm_covers_search)[use]
+    if site_verdict not in _RANK:
+        # ``unknown`` waits for what could not be read, unless the file denies outright;
+        # ``failed`` had nothing to use.
+        if site_verdict is Verdict.UNKNOWN and own is Permission.DENY:
+            return Verdict.DENY
+        return site_verdict
     file_verdict = _VERDICT.get(own, Verdict.ALLOW)
     return max(site_verdict, file_verdict, key=_RANK.__getitem__)

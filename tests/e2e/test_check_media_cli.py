@@ -56,6 +56,20 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
+    def do_GET(self) -> None:
+        if self.path != "/cut.jpg":
+            super().do_GET()
+            return
+        # Content-Length promises more than is sent: the body never arrives whole.
+        body = image("JPEG", xmp_packet("DMI-ALLOWED"))
+        self.send_response(200)
+        self.send_header("Content-Type", "image/jpeg")
+        self.send_header("Content-Length", str(len(body) * 4))
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+        self.close_connection = True
+
 
 @pytest.fixture
 def media_site(tmp_path: Path) -> Iterator[str]:
@@ -86,3 +100,21 @@ def test_media_url_without_embedded_statement_keeps_the_site_verdict(media_site:
     run = heedful("check", media_site + "/open.jpg", "--use", "genai-train", "--timeout", "5")
     assert run.code == 0, run.err
     assert "no embedded statement" in run.out
+
+
+def test_media_url_not_fetched_whole_is_unknown_never_allow(media_site: str) -> None:
+    url = media_site + "/cut.jpg"
+    run = heedful("check", url, "--use", "ai-train", "--json", "--timeout", "5")
+    assert run.code == 8, run.err
+    (line,) = run.json_lines()
+    assert line["verdict"] == "unknown"
+    assert "never read as permission" in line["media"]["unread"]  # type: ignore[index]
+
+
+def test_local_file_whose_metadata_cannot_be_read_is_unknown(tmp_path: Path) -> None:
+    path = tmp_path / "broken.jpg"
+    path.write_bytes(image("JPEG", xmp_packet("DMI-ALLOWED", extra="<unclosed")))
+    run = heedful("check", str(path), "--use", "ai-train", "--json")
+    assert run.code == 8, run.err
+    (line,) = run.json_lines()
+    assert line["verdict"] == "unknown"
