@@ -121,9 +121,7 @@ class MediaCheck:
             ).verdict
         if self.signals is None:
             return Verdict.UNKNOWN
-        own = verdicts(self.signals.statements, mode=mode, tdm_covers_search=tdm_covers_search)[
-            use
-        ]
+        own = verdicts(self.signals.statements, mode=mode, tdm_covers_search=tdm_covers_search)[use]
         if own is not Verdict.DENY and unread_parts(self.signals):
             return Verdict.UNKNOWN
         return own

@@ -8,9 +8,13 @@ unexpected error, 2 bad usage or input, 3 and 4 ``check`` verdicts, 5 ``audit`` 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from policies.sitepolicy import SitePolicy
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -51,3 +55,20 @@ def fail_on_option(status: int, *, default: str | None = None) -> Callable[[F], 
         show_default=default is not None,
         help=f"Exit {status} when a finding is at least this severe.",
     )
+
+
+def read_policy(path: Path) -> SitePolicy:
+    """A site policy file, or a :class:`Failure` naming its first problem."""
+    from policies.errors import PolicyFormatError
+    from policies.sitepolicy import load_site_policy
+
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise Failure(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return load_site_policy(text, filename=str(path))
+    except PolicyFormatError as exc:
+        first, *rest = exc.problems
+        more = f" (and {len(rest)} more)" if rest else ""
+        raise Failure(f"{first}{more}") from None

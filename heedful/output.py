@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Final
 from collections.abc import Sequence
+from typing import Final
 
 from rich.console import Console
 from rich.markup import escape

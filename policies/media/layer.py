@@ -114,9 +114,7 @@ def layer(
         }
     offers = decision.offers
     if verdict is Verdict.LICENSE:
-        offers += tuple(
-            o for p, _, o in spoken if o is not None and p is Permission.LICENSE
-        )
+        offers += tuple(o for p, _, o in spoken if o is not None and p is Permission.LICENSE)
     narrowed = verdict is not decision.verdict
     return dataclasses.replace(
         decision,
@@ -128,8 +126,9 @@ def layer(
 
 
 def _layered(site: Verdict, own: Permission, *, unreadable: bool) -> Verdict:
-    """The table of docs/decisions.md, Layering on the site's signals: the stricter of the two,
-    where the file's allow (or silence) counts for nothing and an unread file is ``unknown``."""
+    """docs/decisions.md, Media-embedded signals (Layering on the site's signals): the
+    stricter of the two, where the file's allow (or silence) counts for nothing and an unread
+    file is ``unknown``."""
     if site is Verdict.DENY or own is Permission.DENY:
         return Verdict.DENY
     if site is Verdict.UNKNOWN or unreadable:

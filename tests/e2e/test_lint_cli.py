@@ -48,3 +48,18 @@ def test_fail_on_names_its_choices(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["lint", str(path), "--fail-on", "info"])
     assert result.exit_code == 2
     assert "'error', 'warning'" in result.output
+
+
+def test_media_file_against_its_site_policy(tmp_path: Path) -> None:
+    from tests.helpers.media_files import image, xmp_packet
+
+    policy = Path(__file__).parents[2] / "examples" / "photographer.toml"  # images reserved
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(image("JPEG", xmp_packet("http://ns.useplus.org/ldf/vocab/DMI-ALLOWED")))
+    result = CliRunner().invoke(cli, ["lint", "--policy", str(policy), str(photo), "--json"])
+    assert result.exit_code == 1, result.output
+    codes = [(d["code"], d["severity"]) for d in json.loads(result.output)]
+    assert codes == [("media-allows-reserved", "error")]
+    text = CliRunner().invoke(cli, ["lint", str(photo), "--url-path", "/p/photo.jpg"])
+    assert text.exit_code == 0, text.output
+    assert "no findings (media)" in text.output

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from policies.diagnostics import Severity
 from policies.media import read_media
 from policies.media.layer import credits_attribution, is_media_type, layer
 from policies.media.signals import MediaSignals, diagnostic
-from policies.diagnostics import Severity
 from policies.model import Decision, Mode, Permission, Reason, Signal, Use, Verdict
 from tests.helpers.media_files import image, xmp_packet
 
@@ -23,7 +23,7 @@ LINKED = read_media(
         "JPEG",
         xmp_packet(
             "DMI-PROHIBITED-SEELINKEDRIGHTSEXPR",
-            extra="<Iptc4xmpExt:LinkedEncRightsExpr><rdf:Bag><rdf:li rdf:parseType=\"Resource\">"
+            extra='<Iptc4xmpExt:LinkedEncRightsExpr><rdf:Bag><rdf:li rdf:parseType="Resource">'
             "<Iptc4xmpExt:LinkedRightsExpr>https://photos.example/terms</Iptc4xmpExt:LinkedRightsExpr>"
             "</rdf:li></rdf:Bag></Iptc4xmpExt:LinkedEncRightsExpr>",
         ),
@@ -45,7 +45,7 @@ def site(verdict: Verdict, use: Use = Use.AI_TRAIN) -> Decision:
         mode=Mode.OPT_OUT,
         verdict=verdict,
         access=Verdict.ALLOW,
-        uses={u: perm for u in Use},
+        uses=dict.fromkeys(Use, perm),
         reasons=(
             Reason(signal=Signal.DEFAULT, source="", location="", rule="", effect=str(verdict)),
         ),
@@ -77,7 +77,11 @@ def test_layering_table(
 def test_the_deciding_statement_comes_first_with_its_location() -> None:
     decided = layer(site(Verdict.ALLOW), AIML, source=URL)
     first = decided.reasons[0]
-    assert (first.signal, first.location, first.effect) == (Signal.IPTC, "XMP plus:DataMining", "deny")
+    assert (first.signal, first.location, first.effect) == (
+        Signal.IPTC,
+        "XMP plus:DataMining",
+        "deny",
+    )
     assert first.rule.endswith("DMI-PROHIBITED-AIMLTRAINING")
     assert decided.uses[Use.GENAI_TRAIN] is Permission.DENY
     assert decided.uses[Use.SEARCH] is Permission.ALLOW  # the file did not speak of search
@@ -107,9 +111,7 @@ def test_a_body_not_read_whole_is_unknown_never_allow(site_verdict: Verdict) -> 
 def test_an_unread_part_of_the_file_is_unknown_unless_a_deny_settles_it() -> None:
     broken = MediaSignals(
         media_type="image/jpeg",
-        diagnostics=(
-            diagnostic("xmp", "xmp-not-well-formed", "bad XMP", severity=Severity.ERROR),
-        ),
+        diagnostics=(diagnostic("xmp", "xmp-not-well-formed", "bad XMP", severity=Severity.ERROR),),
     )
     assert layer(site(Verdict.ALLOW), broken, source=URL).verdict is Verdict.UNKNOWN
     assert layer(site(Verdict.DENY), broken, source=URL).verdict is Verdict.DENY
