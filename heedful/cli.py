@@ -28,6 +28,7 @@ COMMANDS = {
     "credits": "heedful.cmd_report:credits_command",
     "recheck": "heedful.cmd_report:recheck_command",
     "purge": "heedful.cmd_report:purge_command",
+    "stamp": "heedful.cmd_stamp:stamp",
 }
 """Subcommand name -> ``module:attribute`` of its click command."""
 

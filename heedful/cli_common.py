@@ -2,7 +2,8 @@
 
 Exit statuses are unique across commands, so a script can tell them apart: 0 success, 1 an
 unexpected error, 2 bad usage or input, 3 and 4 ``check`` verdicts, 5 ``audit`` findings,
-6 ``diff`` differences, 7 and 8 ``check`` failures and unknowns, 141 a closed output pipe.
+6 ``diff`` differences, 7 and 8 ``check`` failures and unknowns, 9 ``stamp`` files left
+unstamped, 141 a closed output pipe.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ EXIT_UNKNOWN = 8
 """``heedful check``: nothing failed, but for some URL a signal file that governs the use
 answered and could not be read (cut, malformed, 5xx), so the use is neither allowed nor denied
 yet. Takes precedence over denied and licence: a retry may still deny."""
+
+EXIT_NOT_STAMPED = 9
+"""``heedful stamp``: some file could not be stamped (a type Heedful cannot write, unreadable,
+or its stamped bytes did not read back as planned); each is named and left unchanged."""
 
 
 class Failure(click.ClickException):
