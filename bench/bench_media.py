@@ -172,7 +172,7 @@ def crawl_worker(args: argparse.Namespace) -> None:
 
     process = CrawlerProcess(
         {
-            "LOG_LEVEL": "ERROR",
+            "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "ERROR"),
             "TELNETCONSOLE_ENABLED": False,
             "CONCURRENT_REQUESTS": 32,
             "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
@@ -260,6 +260,7 @@ def main() -> None:
         return
     report = Report()
     root = Path(tempfile.mkdtemp(prefix="heedful-bench-media-"))
+    root.chmod(0o755)  # nginx workers run as another user
     try:
         bench_read(root, args.images, args.repeats, report)
         bench_crawl(root, args.pages, args.images_per_page, args.repeats, report)

@@ -67,14 +67,21 @@ def might_hold_manifest(data: bytes) -> bool:
 
 
 def read_credentials(
-    data: bytes, media_type: str, *, source: str, trust_anchors: str = ""
+    data: bytes,
+    media_type: str,
+    *,
+    source: str,
+    trust_anchors: str = "",
+    header: bytes | None = None,
 ) -> CredentialFacts:
     """The training-and-data-mining statements of the active manifest, and its state.
 
     ``trust_anchors`` (PEM) are the roots whose signers make a manifest ``trusted``; without
-    them a manifest with an intact signature is ``valid``.
+    them a manifest with an intact signature is ``valid``. ``header`` is the part of ``data``
+    a manifest store must sit in when the format says so (a JPEG's segments before its first
+    scan), searched instead of the whole file.
     """
-    if not might_hold_manifest(data):
+    if not might_hold_manifest(data if header is None else header):
         return CredentialFacts()
     settings: dict[str, Any] = dict(_NO_NETWORK)
     if trust_anchors:

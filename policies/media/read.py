@@ -18,7 +18,7 @@ from policies.media.epub import read_epub
 from policies.media.images import read_image
 from policies.media.pdf import read_pdf
 from policies.media.signals import MAX_MEDIA_BYTES, Credit, ManifestState, MediaSignals, diagnostic
-from policies.media.sniff import SIDECAR, sniff
+from policies.media.sniff import SIDECAR, jpeg_metadata_end, sniff
 from policies.media.xmp import find_packets, read_packets
 from policies.model import Statement
 
@@ -108,12 +108,16 @@ def read_media(
             statements += found_epub[0]
             credits += found_epub[1]
             diagnostics += found_epub[2]
+    # A JPEG keeps all its metadata before the first scan (XMP Specification Part 3, JPEG;
+    # C2PA Technical Specification, Embedding manifests into JPEG: APP11): the entropy-coded
+    # pixels that make up nearly all of a photo are not searched.
+    header = data[: jpeg_metadata_end(data)] if media_type == "image/jpeg" else data
     if media_type == SIDECAR:
         packets.append(data)
     elif media_type != "application/epub+zip":
         # Formats whose library does not expose the packet (an iTXt chunk after the image data,
         # an MP4 uuid box, a GIF application extension) still carry it as plain bytes.
-        scanned = guarded("XMP scan", lambda: find_packets(data))
+        scanned = guarded("XMP scan", lambda: find_packets(header))
         packets += scanned or []
     facts = guarded("XMP", lambda: read_packets(packets, source=source))
     if facts is not None:
@@ -124,7 +128,9 @@ def read_media(
     if media_type != SIDECAR:
         found = guarded(
             "C2PA",
-            lambda: read_credentials(data, media_type, source=source, trust_anchors=trust_anchors),
+            lambda: read_credentials(
+                data, media_type, source=source, trust_anchors=trust_anchors, header=header
+            ),
         )
         if found is not None:
             statements += found.statements

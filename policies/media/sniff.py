@@ -88,3 +88,30 @@ def _from_hint(hint: str) -> str:
         if text.endswith(extension):
             return media_type
     return ""
+
+
+_STANDALONE: Final = frozenset({0x01, *range(0xD0, 0xD8)})
+"""JPEG markers without a length (TEM, RST0-7)."""
+
+
+def jpeg_metadata_end(data: bytes) -> int:
+    """Where a JPEG's marker segments end: the start of the first scan (SOS, ITU-T T.81 section
+    B.2.4), before which every metadata segment sits (XMP and EXIF in APP1, IPTC in APP13, C2PA
+    JUMBF in APP11). ``len(data)`` when the segments cannot be walked, so a damaged file is
+    scanned whole: the bound only ever saves work, never hides a packet a reader would see."""
+    pos = 2
+    size = len(data)
+    while pos + 4 <= size:
+        if data[pos] != 0xFF:
+            return size
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker == 0xDA:
+            return pos
+        if marker in _STANDALONE:
+            pos += 2
+            continue
+        pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+    return size

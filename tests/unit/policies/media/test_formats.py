@@ -6,6 +6,8 @@ import io
 import zipfile
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from policies.media import combined_uses, read_media, sniff
@@ -194,3 +196,20 @@ def test_a_pdf_metadata_bomb_is_not_parsed() -> None:
     signals = read_media(bomb)
     assert signals.statements == ()
     assert {"pdf-xmp-too-large", "pdf-unreadable"} & {d.code for d in signals.diagnostics}
+
+
+def test_a_jpeg_is_searched_only_up_to_its_first_scan() -> None:
+    from policies.media.sniff import jpeg_metadata_end
+
+    data = image("JPEG", xmp_packet())
+    end = jpeg_metadata_end(data)
+    assert data[end : end + 2] == b"\xff\xda"
+    assert b"plus:DataMining" in data[:end]
+    assert jpeg_metadata_end(b"\xff\xd8garbage") == len(b"\xff\xd8garbage")  # not walkable
+
+
+@given(st.binary(max_size=256))
+def test_jpeg_metadata_end_is_total(data: bytes) -> None:
+    from policies.media.sniff import jpeg_metadata_end
+
+    assert 0 <= jpeg_metadata_end(b"\xff\xd8" + data) <= len(data) + 2
