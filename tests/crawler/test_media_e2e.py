@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from policies.media import read_media
 from tests.crawler.conftest import RETRY_BACKOFF, read_warcs, run_heedful
 from tests.crawler.sites import Site, page, serve
 from tests.helpers.media_files import CORPUS, image, xmp_packet
@@ -173,3 +174,18 @@ def test_media_checks_off_keeps_what_the_site_allows(tmp_path: Path) -> None:
     off = crawl(tmp_path, "--set", "HEEDFUL_MEDIA=False")
     assert _last(off, "/img/reserved.jpg")["status"] == "kept"
     assert _last(off, "/site-reserved/allowed.jpg")["status"] == "refused"
+
+
+def test_scrapys_images_pipeline_stores_only_what_may_be_used(tmp_path: Path) -> None:
+    store = tmp_path / "images"
+    crawl(
+        tmp_path / "out",
+        "--set",
+        'ITEM_PIPELINES={"scrapy.pipelines.images.ImagesPipeline": 1}',
+        "--set",
+        f"IMAGES_STORE={store}",
+    )
+    stored = [read_media(p.read_bytes(), p.name) for p in (store / "full").iterdir()]
+    # Kept: allowed.jpg and plain.png (re-encoded by the pipeline, so their XMP is gone);
+    # every reserved, unreadable or site-reserved image was refused before the pipeline saw it.
+    assert len(stored) == 2, [s.as_dict() for s in stored]
