@@ -33,6 +33,10 @@ from crawler.signalfetch import POLICY_META, ScrapyFetcher, header_pairs
 from crawler.snapshots import sha256
 from policies.evaluate import evaluate
 from policies.fetching import retry_after
+from policies.media import read_media
+from policies.media.layer import credits_attribution, is_media_type, layer
+from policies.media.plus import VOCAB_PREFIX
+from policies.media.signals import MAX_MEDIA_BYTES
 from policies.model import Decision, Permission, Reason, Signal, Statement, Verdict
 from policies.robots_tag import images_reserved
 from policies.site import SignalFile, SiteSignals, page_license_urls, read_page
@@ -46,6 +50,7 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
     from policies.html import HtmlHead
+    from policies.media import MediaSignals
 
 log = logging.getLogger(__name__)
 LEDGER_UNAVAILABLE = "heedful_ledger_unavailable"
@@ -145,17 +150,23 @@ class PolicyDownloaderMiddleware:
         if self._waiting:
             raise DontCloseSpider
 
-    def _retry_later(self, request: Request, origin: str, *, wait: int | None = None) -> str:
-        """Put ``request`` back once its origin's files are due again, or after the ``wait`` a
-        ``Retry-After`` asked for; says when, for the ledger."""
+    def _retry_later(
+        self, request: Request, origin: str, *, wait: int | None = None, own: bool = False
+    ) -> str:
+        """Put ``request`` back once its origin's files are due again, after the ``wait`` a
+        ``Retry-After`` asked for, or (``own``: once the response itself may be whole) after
+        ``HEEDFUL_RETRY_BACKOFF`` doubled per try; says when, for the ledger."""
         tries = int(request.meta.get(RETRIES_META, 0))
         limit = self.config.retry_times
         if tries >= limit:
             return f"not tried again: tried {tries + 1} times (HEEDFUL_RETRY_TIMES = {limit})"
-        if wait is None:
-            delay, why = self.cache.due_in(origin), "when the origin's files are fetched again"
-        else:
+        if wait is not None:
             delay, why = float(wait), f"as its Retry-After asks ({wait} s)"
+        elif own:
+            delay = min(self.config.retry_backoff * 2**tries, self.config.retry_max_backoff)
+            why = "when the file may arrive whole"
+        else:
+            delay, why = self.cache.due_in(origin), "when the origin's files are fetched again"
         again = request.replace(dont_filter=True)
         again.meta[RETRIES_META] = tries + 1
         self._waiting += 1
@@ -175,10 +186,11 @@ class PolicyDownloaderMiddleware:
         *,
         stage: str,
         state: OriginSignals,
+        own: bool = False,
         **extra: Any,
     ) -> HeedfulRefused:
         """A URL with no verdict (``failed`` or ``unknown``): a ``failed`` row, a retry, nothing kept."""
-        retry = self._retry_later(request, state.origin)
+        retry = self._retry_later(request, state.origin, own=own)
         line = undecided_line(request.url, decision, retry)
         log.info("%s", line)
         self._record(
@@ -406,6 +418,16 @@ class PolicyDownloaderMiddleware:
             page = read_page(fetched, licenses=docs)
             snapshots.extend(s for u in named if (s := self.cache.snapshot_of(u)))
         decision = self._decide(state, url, page)
+        embedded = None
+        embedded_unread = False
+        if (
+            self.config.media
+            and decision.verdict is Verdict.ALLOW
+            and 200 <= response.status < 300
+            and is_media_type(_content_type(headers))
+        ):
+            decision, embedded = self._embedded(response, headers, decision)
+            embedded_unread = decision.verdict is Verdict.UNKNOWN
         fetched_at = utcnow()
         digest = sha256(response.body)
         common: dict[str, Any] = {
@@ -438,14 +460,24 @@ class PolicyDownloaderMiddleware:
             )
             return response
         if decision.verdict is Verdict.UNKNOWN:
-            raise self._undecided(request, decision, stage="after-fetch", state=state, **common)
+            # Unknown only because the file's own metadata could not be read (checked only when
+            # the site allowed): that is the response's fault, not the origin's files'.
+            raise self._undecided(
+                request,
+                decision,
+                stage="after-fetch",
+                state=state,
+                own=embedded_unread,
+                **common,
+            )
         if decision.verdict is not Verdict.ALLOW or not 200 <= response.status < 300:
             raise self._refuse(
                 request,
                 decision,
                 stage="after-fetch",
                 state=state,
-                message=f"heedful: {decision.verdict} after fetch for {url}",
+                message=f"heedful: {decision.verdict} after fetch for {url}"
+                + (_embedded_why(decision) if embedded is not None else ""),
                 **common,
             )
         metas = page.head.metas if page.head is not None else ()
@@ -463,6 +495,7 @@ class PolicyDownloaderMiddleware:
             images=reserved is not None,
             digest=digest,
             head=page.head,
+            embedded=embedded,
         )
         request.meta[DECISION_META] = decision
         return response
@@ -479,6 +512,7 @@ class PolicyDownloaderMiddleware:
         images: bool,
         digest: str,
         head: HtmlHead | None,
+        embedded: MediaSignals | None = None,
     ) -> None:
         body = response.body
         warc_file, offset = self.provenance.warc.write_response(
@@ -493,6 +527,8 @@ class PolicyDownloaderMiddleware:
         attribution: dict[str, str] = {}
         if self.config.attribution and "html" in content_type:
             attribution = extract_attribution(body, response.url, head=head)
+        elif self.config.attribution and embedded is not None:
+            attribution = credits_attribution(embedded)
         self.provenance.event(
             url=response.url,
             origin=origin_of(response.url),
@@ -523,6 +559,29 @@ class PolicyDownloaderMiddleware:
             status="kept",
             stage="after-fetch",
         )
+
+    def _embedded(
+        self, response: Response, headers: tuple[tuple[str, str], ...], decision: Decision
+    ) -> tuple[Decision, MediaSignals | None]:
+        """The decision after what a downloaded media file says about itself
+        (``policies.media.layer``); a body that did not arrive whole is not read."""
+        body = response.body
+        unread = ""
+        if "dataloss" in response.flags:
+            unread = f"the body ended early ({len(body)} bytes arrived); its metadata was not read"
+        elif len(body) > MAX_MEDIA_BYTES:
+            unread = f"{len(body)} bytes exceeds the {MAX_MEDIA_BYTES}-byte limit; not read"
+        signals = None if unread else read_media(body, _content_type(headers), source=response.url)
+        if self.stats is not None:
+            self.stats.inc_value("heedful/media/read" if signals else "heedful/media/unread")
+        layered = layer(
+            decision,
+            signals,
+            source=response.url,
+            unread=unread,
+            tdm_covers_search=self.config.tdm_covers_search,
+        )
+        return layered, signals
 
     def process_exception(self, request: Request, exception: BaseException) -> None:
         if request.meta.get(POLICY_META) or isinstance(exception, IgnoreRequest):
@@ -557,6 +616,13 @@ def _without_tdmrep(site: SiteSignals) -> SiteSignals:
     override."""
     notes = tuple(note for note in site.notes if note.signal is not Signal.TDMREP)
     return dataclasses.replace(site, tdmrep=None, notes=notes)
+
+
+def _embedded_why(decision: Decision) -> str:
+    """The deciding embedded statement, as the log line names it:
+    ``: XMP plus:DataMining = DMI-PROHIBITED-AIMLTRAINING``."""
+    first = decision.reasons[0]
+    return f": {first.location} = {first.rule.removeprefix(VOCAB_PREFIX)}"
 
 
 def _content_type(headers: tuple[tuple[str, str], ...]) -> str:

@@ -35,6 +35,7 @@ DEFAULTS: Final[dict[str, Any]] = {
     "HEEDFUL_LEDGER_BATCH": 500,
     "HEEDFUL_LEDGER_URL": "",
     "HEEDFUL_MAX_SIGNAL_BYTES": MAX_SIGNAL_BYTES,
+    "HEEDFUL_MEDIA": True,
     "HEEDFUL_MODE": str(Mode.OPT_OUT),
     "HEEDFUL_OUT_DIR": "heedful-out",
     "HEEDFUL_PRODUCT_TOKEN": HEEDFUL_TOKEN,
@@ -85,6 +86,8 @@ class HeedfulConfig:
     attribution: bool
     crawl_id: str
     gc_freeze: bool
+    media: bool
+    """Read what downloaded images, audio, video and documents say about their own use."""
 
 
 def default_user_agent(token: str, info_url: str, use: str) -> str:
@@ -180,4 +183,5 @@ def read_config(settings: BaseSettings) -> HeedfulConfig:
         attribution=settings.getbool("HEEDFUL_ATTRIBUTION", DEFAULTS["HEEDFUL_ATTRIBUTION"]),
         crawl_id=str(_get(settings, "HEEDFUL_CRAWL_ID")),
         gc_freeze=settings.getbool("HEEDFUL_GC_FREEZE", DEFAULTS["HEEDFUL_GC_FREEZE"]),
+        media=settings.getbool("HEEDFUL_MEDIA", DEFAULTS["HEEDFUL_MEDIA"]),
     )

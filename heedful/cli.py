@@ -34,6 +34,7 @@ COMMANDS = {
     "keys": "heedful.cmd_keys:keys",
     "violations": "heedful.cmd_violations:violations_command",
     "evidence": "heedful.cmd_evidence:evidence_command",
+    "stamp": "heedful.cmd_stamp:stamp",
 }
 """Subcommand name -> ``module:attribute`` of its click command."""
 

@@ -2,18 +2,22 @@
 
 Exit statuses are unique across commands, so a script can tell them apart: 0 success, 1 an
 unexpected error, 2 bad usage or input, 3 and 4 ``check`` verdicts, 5 ``audit`` findings,
-6 ``diff`` differences, 7 and 8 ``check`` failures and unknowns, 9 ``logs`` violations, 141 a
-closed output pipe.
+6 ``diff`` differences, 7 and 8 ``check`` failures and unknowns, 9 ``logs`` violations,
+10 ``stamp`` files left unstamped, 141 a closed output pipe.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft
+
+if TYPE_CHECKING:
+    from policies.sitepolicy import SitePolicy
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -46,6 +50,10 @@ yet. Takes precedence over denied and licence: a retry may still deny."""
 EXIT_VIOLATIONS = 9
 """``heedful logs --fail-on violation``: some logged request violated the site policy."""
 
+EXIT_NOT_STAMPED = 10
+"""``heedful stamp``: some file could not be stamped (a type Heedful cannot write, unreadable,
+or its stamped bytes did not read back as planned); each is named and left unchanged."""
+
 
 class Failure(click.ClickException):
     """Bad input that is not a usage error: reported on one line, exit status 2."""
@@ -66,3 +74,20 @@ def fail_on_option(status: int, *, default: str | None = None) -> Callable[[F], 
         show_default=default is not None,
         help=f"Exit {status} when a finding is at least this severe.",
     )
+
+
+def read_policy(path: Path) -> SitePolicy:
+    """A site policy file, or a :class:`Failure` naming its first problem."""
+    from policies.errors import PolicyFormatError
+    from policies.sitepolicy import load_site_policy
+
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise Failure(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return load_site_policy(text, filename=str(path))
+    except PolicyFormatError as exc:
+        first, *rest = exc.problems
+        more = f" (and {len(rest)} more)" if rest else ""
+        raise Failure(f"{first}{more}") from None

@@ -1,4 +1,6 @@
-"""``heedful check URL...``: fetch a site's signals and decide, with reasons."""
+"""``heedful check URL_OR_FILE...``: fetch a site's signals and decide, with reasons; for media
+(a local file, or a URL whose response is an image, audio, video, PDF or EPUB) also read the
+statements embedded in the file."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import click
 from rich.console import Console
 
 from heedful.check import BadURL, check_urls
+from heedful.check_media import MediaCheck, is_local_file, media_of, print_media, read_local
 from heedful.cli_common import (
     AIPREF_DRAFT_OPTION,
     EXIT_DENIED,
@@ -23,7 +26,7 @@ from policies.model import AiprefDraft, Decision, Mode, Use, Verdict
 
 
 @click.command()
-@click.argument("urls", nargs=-1, required=True)
+@click.argument("targets", nargs=-1, required=True)
 @click.option(
     "--agent", default=HEEDFUL_TOKEN, show_default=True, help="Product token to decide for."
 )
@@ -58,7 +61,7 @@ from policies.model import AiprefDraft, Decision, Mode, Use, Verdict
 )
 @AIPREF_DRAFT_OPTION
 def check(
-    urls: tuple[str, ...],
+    targets: tuple[str, ...],
     agent: str,
     all_agents: str | None,
     use: str,
@@ -68,19 +71,39 @@ def check(
     tdm_covers_search: bool,
     aipref_draft: str,
 ) -> None:
-    """Fetch a site's signals and decide whether URLS may be used.
+    """Fetch a site's signals and decide whether TARGETS (URLs or local media files) may be used.
 
-    Exit status: 0 every URL allowed, 3 any denied, 4 none denied but some need a licence,
+    A local file is decided by the statements embedded in it (IPTC plus:DataMining, C2PA/CAWG
+    training-mining, TDMRep in PDF/EPUB); a URL whose response is media by the site's signals
+    narrowed by the file's own.
+
+    Exit status: 0 every target allowed, 3 any denied, 4 none denied but some need a licence,
     7 some host or page gave no usable answer (no response, 404, 5xx), 8 some use is unknown
     because a signal file that governs it could not be read. 7 goes before 8, 8 before 3 and 4.
     """
     agents = [a.token for a in published_agents()] if all_agents else [agent]
-    try:
-        checked = asyncio.run(check_urls(urls, agents=agents, fetch_timeout=timeout))
-    except BadURL as exc:
-        raise Failure(str(exc)) from None
+    files = [t for t in targets if is_local_file(t)]
+    urls = [t for t in targets if t not in files]
     console = Console(highlight=False, soft_wrap=True)
     verdicts: list[Verdict] = []
+    asked = Use(use)
+    for path in files:
+        try:
+            local = MediaCheck(path, read_local(path))
+        except OSError as exc:
+            raise Failure(f"{path}: {exc.strerror or exc}") from None
+        if as_json:
+            click.echo(local.to_json(asked, mode=Mode(mode), tdm_covers_search=tdm_covers_search))
+        else:
+            print_media(console, local, asked, mode=Mode(mode), tdm_covers_search=tdm_covers_search)
+        verdicts.append(local.verdict(asked, mode=Mode(mode), tdm_covers_search=tdm_covers_search))
+    if not urls:
+        sys.exit(_exit_status(verdicts))
+    try:
+        checked = asyncio.run(check_urls(urls, agents=agents, fetch_timeout=timeout))
+        media = {} if all_agents else asyncio.run(media_of(checked, fetch_timeout=timeout))
+    except BadURL as exc:
+        raise Failure(str(exc)) from None
     for item in checked:
         if all_agents:
             rows = []
@@ -108,6 +131,22 @@ def check(
                 tdm_covers_search=tdm_covers_search,
                 aipref_draft=AiprefDraft(aipref_draft),
             )
+            if item.url in media:
+                # ``None``: media that could not be fetched whole, so its use is unknown.
+                found = MediaCheck(item.url, media[item.url], decision)
+                if as_json:
+                    click.echo(
+                        found.to_json(asked, mode=Mode(mode), tdm_covers_search=tdm_covers_search)
+                    )
+                else:
+                    print_decision(console, decision)
+                    print_media(
+                        console, found, asked, mode=Mode(mode), tdm_covers_search=tdm_covers_search
+                    )
+                verdicts.append(
+                    found.verdict(asked, mode=Mode(mode), tdm_covers_search=tdm_covers_search)
+                )
+                continue
             if as_json:
                 _emit([decision], True)
             else:

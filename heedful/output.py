@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Final
 
 from rich.console import Console
 from rich.markup import escape
@@ -12,13 +13,14 @@ from rich.table import Table
 from policies.diagnostics import Diagnostic
 from policies.model import Decision, Use
 
-_STYLE = {
+STYLE: Final = {
     "allow": "green",
     "deny": "bold red",
     "license": "yellow",
     "unknown": "magenta",
     "failed": "bold magenta",
 }
+"""The colour of each verdict and permission, shared by every command that prints them."""
 
 
 def decision_json(decision: Decision) -> str:
@@ -31,15 +33,15 @@ def print_decision(console: Console, decision: Decision) -> None:
     verdict = str(decision.verdict)
     console.print(
         f"[bold]{decision.url}[/bold]  agent [cyan]{decision.agent}[/cyan]  use {decision.use}"
-        f"  mode {decision.mode}  ->  [{_STYLE[verdict]}]{verdict.upper()}[/]  (access {decision.access}"
+        f"  mode {decision.mode}  ->  [{STYLE[verdict]}]{verdict.upper()}[/]  (access {decision.access}"
         + (f", HTTP {decision.status}" if decision.status is not None else "")
         + ")"
     )
-    vector = "  ".join(f"{use}: [{_STYLE[str(p)]}]{p}[/]" for use, p in decision.uses.items())
+    vector = "  ".join(f"{use}: [{STYLE[str(p)]}]{p}[/]" for use, p in decision.uses.items())
     console.print(f"  uses  {vector}")
     for reason in decision.reasons:
         effect = reason.effect
-        style = _STYLE.get(effect.split()[-1], "")
+        style = STYLE.get(effect.split()[-1], "")
         where = " ".join(filter(None, [reason.source, reason.location]))
         console.print(f"  [{style}]{effect:<14}[/] {reason.signal!s:<15} {escape(where)}")
         console.print(f"  {'':<14} {'':<15} [bold]{escape(_clip(reason.rule))}[/bold]")
@@ -75,7 +77,7 @@ def print_matrix(
     for use in Use:
         table.add_column(str(use))
     for agent, decisions in rows:
-        table.add_row(agent, *(f"[{_STYLE[str(d.verdict)]}]{d.verdict}[/]" for d in decisions))
+        table.add_row(agent, *(f"[{STYLE[str(d.verdict)]}]{d.verdict}[/]" for d in decisions))
     console.print(table)
 
 

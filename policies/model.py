@@ -111,6 +111,8 @@ class Signal(StrEnum):
     TRAINING_PREFERENCE = "training-preference"
     """A robots.txt group for the shared training-preference policy token
     (draft-kelley-aipref-training-preference-signal-00)."""
+    IPTC = "iptc"
+    C2PA = "c2pa"
 
 
 USE_NARROWER: Final[Mapping[Use, tuple[Use, ...]]] = MappingProxyType(

@@ -64,3 +64,11 @@ def test_path_rule_sees_a_missing_folder() -> None:
     words = ["heedful", "serve", "--policy", "examples/news-publisher.toml", "--static", "public/"]
     assert named_paths(words) == ["examples/news-publisher.toml", "public/"]
     assert not (ROOT / "public").exists()
+
+
+def test_exit_statuses_are_unique_across_commands() -> None:
+    # heedful/cli_common.py: a script can tell every command's exit statuses apart.
+    from heedful import cli_common
+
+    codes = {name: value for name, value in vars(cli_common).items() if name.startswith("EXIT_")}
+    assert len(set(codes.values())) == len(codes), codes

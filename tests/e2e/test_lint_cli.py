@@ -61,3 +61,18 @@ def test_lint_says_what_an_invalid_content_signal_probably_meant(tmp_path: Path)
     assert "probably meant ai-train=no" in result.output
     assert "probably meant ai-input=yes" in result.output
     assert "probably meant ai-input=" in result.output
+
+
+def test_media_file_against_its_site_policy(tmp_path: Path) -> None:
+    from tests.helpers.media_files import image, xmp_packet
+
+    policy = Path(__file__).parents[2] / "examples" / "photographer.toml"  # images reserved
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(image("JPEG", xmp_packet("http://ns.useplus.org/ldf/vocab/DMI-ALLOWED")))
+    result = CliRunner().invoke(cli, ["lint", "--policy", str(policy), str(photo), "--json"])
+    assert result.exit_code == 1, result.output
+    codes = [(d["code"], d["severity"]) for d in json.loads(result.output)]
+    assert codes == [("media-allows-reserved", "error")]
+    text = CliRunner().invoke(cli, ["lint", str(photo), "--url-path", "/p/photo.jpg"])
+    assert text.exit_code == 0, text.output
+    assert "no findings (media)" in text.output

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from PIL import Image
 from protego import Protego
 
 from policies.model import Use
@@ -28,6 +29,8 @@ from tests.signalserver.conftest import POLICY
 from tests.signalserver.processes import ServeProcess, serve_process
 
 pytestmark = pytest.mark.e2e
+
+IMAGE_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
 
 PATHS = [
     "/",
@@ -88,7 +91,14 @@ def running(
     for path in PATHS:
         page = static / (path.strip("/") or "index.html")
         page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(f"<!doctype html><title>{path}</title><p>{path}</p>\n", encoding="utf-8")
+        kind = IMAGE_FORMATS.get(page.suffix.lower())
+        if kind is None:
+            page.write_text(
+                f"<!doctype html><title>{path}</title><p>{path}</p>\n", encoding="utf-8"
+            )
+        else:
+            # A real image without embedded metadata: what it says is the site's alone.
+            Image.new("RGB", (4, 4), "white").save(page, format=kind)
     args = ("--db", f"sqlite:///{folder / 'h.db'}", "--static", str(static), "--no-access-log")
     with serve_process(policy, *args) as proc:
         yield request.param, proc
