@@ -20,8 +20,9 @@ from heedful.cli_common import (
     EXIT_UNKNOWN,
     Failure,
 )
-from heedful.output import decision_json, print_decision, print_matrix
+from heedful.output import Budget, decision_json, print_decision, print_matrix
 from policies.agents import HEEDFUL_TOKEN, published_agents
+from policies.budget import BadMoney, Money, parse_money
 from policies.model import AiprefDraft, Decision, Mode, Use, Verdict
 
 
@@ -60,6 +61,18 @@ from policies.model import AiprefDraft, Decision, Mode, Use, Verdict
     "--tdm-covers-search", is_flag=True, help="Read a TDM reservation as covering search too."
 )
 @AIPREF_DRAFT_OPTION
+@click.option(
+    "--budget",
+    callback=lambda _ctx, _param, value: _money(value, "--budget"),
+    metavar="MONEY",
+    help="Say whether each licence offer fits this budget, e.g. 'USD 5.00'.",
+)
+@click.option(
+    "--max-price",
+    callback=lambda _ctx, _param, value: _money(value, "--max-price"),
+    metavar="MONEY",
+    help="With --budget: the most one item may cost, e.g. 'USD 0.02'.",
+)
 def check(
     targets: tuple[str, ...],
     agent: str,
@@ -70,6 +83,8 @@ def check(
     timeout: float,
     tdm_covers_search: bool,
     aipref_draft: str,
+    budget: Money | None,
+    max_price: Money | None,
 ) -> None:
     """Fetch a site's signals and decide whether TARGETS (URLs or local media files) may be used.
 
@@ -81,6 +96,9 @@ def check(
     7 some host or page gave no usable answer (no response, 404, 5xx), 8 some use is unknown
     because a signal file that governs it could not be read. 7 goes before 8, 8 before 3 and 4.
     """
+    if max_price is not None and budget is None:
+        raise click.UsageError("--max-price needs --budget")
+    pricing = Budget(budget, max_price) if budget is not None else None
     agents = [a.token for a in published_agents()] if all_agents else [agent]
     files = [t for t in targets if is_local_file(t)]
     urls = [t for t in targets if t not in files]
@@ -119,7 +137,7 @@ def check(
                     for u in Use
                 ]
                 rows.append((token, cells))
-                _emit(cells, as_json)
+                _emit(cells, as_json, pricing)
             if not as_json:
                 print_matrix(console, item.url, rows)
             verdicts.extend(d.verdict for _, cells in rows for d in cells if d.use == Use(use))
@@ -139,7 +157,7 @@ def check(
                         found.to_json(asked, mode=Mode(mode), tdm_covers_search=tdm_covers_search)
                     )
                 else:
-                    print_decision(console, decision)
+                    print_decision(console, decision, pricing)
                     print_media(
                         console, found, asked, mode=Mode(mode), tdm_covers_search=tdm_covers_search
                     )
@@ -148,17 +166,26 @@ def check(
                 )
                 continue
             if as_json:
-                _emit([decision], True)
+                _emit([decision], True, pricing)
             else:
-                print_decision(console, decision)
+                print_decision(console, decision, pricing)
             verdicts.append(decision.verdict)
     sys.exit(_exit_status(verdicts))
 
 
-def _emit(decisions: list[Decision], as_json: bool) -> None:
+def _money(value: str | None, name: str) -> Money | None:
+    if value is None:
+        return None
+    try:
+        return parse_money(value)
+    except BadMoney as exc:
+        raise click.BadParameter(str(exc), param_hint=name) from None
+
+
+def _emit(decisions: list[Decision], as_json: bool, budget: Budget | None = None) -> None:
     if as_json:
         for decision in decisions:
-            click.echo(decision_json(decision))
+            click.echo(decision_json(decision, budget))
 
 
 def _exit_status(verdicts: list[Verdict]) -> int:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from policies.budget import Coverage, Money, covers
 from policies.diagnostics import Diagnostic
-from policies.model import Decision, Use
+from policies.model import Decision, LicenseOffer, Use
 
 STYLE: Final = {
     "allow": "green",
@@ -23,12 +25,34 @@ STYLE: Final = {
 """The colour of each verdict and permission, shared by every command that prints them."""
 
 
-def decision_json(decision: Decision) -> str:
-    """One decision as one JSON line (the shape of ``heedful check --json``)."""
-    return json.dumps(decision.as_dict(), ensure_ascii=False)
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """``heedful check --budget [--max-price]``: what an offer would have to fit."""
+
+    total: Money
+    max_price: Money | None = None
+
+    def coverage(self, offer: LicenseOffer) -> Coverage:
+        return covers(offer, self.total, self.max_price)
 
 
-def print_decision(console: Console, decision: Decision) -> None:
+def decision_json(decision: Decision, budget: Budget | None = None) -> str:
+    """One decision as one JSON line (the shape of ``heedful check --json``); with a budget,
+    each offer says the use it is for and whether the budget covers it."""
+    data = decision.as_dict()
+    if budget is not None:
+        data["offers"] = [
+            {
+                **offer.as_dict(),
+                "use": str(decision.use),
+                "budget": budget.coverage(offer).as_dict(),
+            }
+            for offer in decision.offers
+        ]
+    return json.dumps(data, ensure_ascii=False)
+
+
+def print_decision(console: Console, decision: Decision, budget: Budget | None = None) -> None:
     """The verdict, the per-use vector and every reason, as a table."""
     verdict = str(decision.verdict)
     console.print(
@@ -51,7 +75,11 @@ def print_decision(console: Console, decision: Decision) -> None:
         terms = ", ".join(
             filter(None, [offer.payment, offer.amount, offer.server and f"server {offer.server}"])
         )
-        console.print(f"  licence offered: {offer.url} ({terms})")
+        console.print(f"  licence offered for {decision.use}: {offer.url} ({terms})")
+        if budget is not None:
+            coverage = budget.coverage(offer)
+            label = "covered" if coverage.covered else "not covered"
+            console.print(f"    budget: {label}: {escape(coverage.reason)}")
     for free in decision.terms:
         owed = "; ".join(
             filter(

@@ -192,3 +192,41 @@ def test_every_subcommand_has_help(command: str) -> None:
     run = heedful(command, "--help")
     assert run.code == 0, run.err
     assert "Usage:" in run.out
+
+
+def test_each_offer_says_whether_a_budget_covers_it(sites: DemoProcess) -> None:
+    url = sites.urls["rsl-paid"] + "/articles/1"
+    run = heedful("check", url, "--use", "ai-train", "--json", "--budget", "USD 5.00")
+    assert run.code == 4, run.err
+    (decision,) = run.json_lines()
+    offers = decision["offers"]
+    assert offers
+    assert all(o["use"] == "ai-train" for o in offers)
+    priced = [o for o in offers if o.get("amount") == "USD 0.01"]
+    assert priced
+    assert priced[0]["budget"] == {
+        "covered": True,
+        "reason": "USD 0.01 is within the budget of USD 5.00",
+    }
+    tight = heedful(
+        "check", url, "--use", "ai-train", "--json", "--budget", "USD 5", "--max-price", "USD 0.005"
+    )
+    (other,) = tight.json_lines()
+    priced = [o for o in other["offers"] if o.get("amount") == "USD 0.01"]
+    assert priced[0]["budget"]["covered"] is False
+    assert "max price" in priced[0]["budget"]["reason"]
+    human = heedful("check", url, "--use", "ai-train", "--budget", "EUR 5")
+    assert "not covered: priced in USD, the budget is in EUR" in human.out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--budget", "five dollars"), "is not '<ISO 4217"),
+        (("--max-price", "USD 1"), "needs --budget"),
+    ],
+)
+def test_budget_options_are_checked(args: tuple[str, ...], message: str) -> None:
+    run = heedful("check", "http://127.0.0.1:9/", *args)
+    assert run.code == 2
+    assert message in run.err
