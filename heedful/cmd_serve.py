@@ -100,6 +100,13 @@ TOKEN_KEPT = "admin token: unchanged (set on first start; only its hash is store
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="CA bundle to trust for Web Bot Auth key directories [default: the system's].",
 )
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="CIDR",
+    help="A reverse proxy in front of the server whose X-Forwarded-For is believed (repeatable).",
+)
 def serve(
     policy_path: Path,
     host: str,
@@ -115,6 +122,7 @@ def serve(
     violation_ip: str,
     ranges_dir: Path | None,
     key_directory_ca: Path | None,
+    trusted_proxies: tuple[str, ...],
 ) -> None:
     """Serve robots.txt, ai.txt, TDMRep, RSL and headers from one policy; take removal requests.
 
@@ -173,6 +181,7 @@ def serve(
             violation_ip=violation_ip,
             ranges_dir=ranges_dir,
             key_directory_ca=key_directory_ca,
+            trusted_proxies=trusted_proxies,
         )
     except ConfigError as exc:
         raise Failure(str(exc)) from None

@@ -16,6 +16,7 @@ import aiohttp
 from aiohttp import web
 
 from policies.identity import IpRanges
+from policies.identity.proxies import trusted_networks
 from policies.identity.ranges import parse_snapshot
 from signalserver import store
 from signalserver.checking import Checker
@@ -157,6 +158,7 @@ async def enforcement_ctx(app: web.Application) -> AsyncIterator[None]:
             ranges=await asyncio.to_thread(_ranges, config),
             recorder=recorder,
             directories=KeyDirectories(session),
+            trusted_proxies=trusted_networks(config.trusted_proxies),
         )
     writer = asyncio.create_task(recorder.run())
     try:

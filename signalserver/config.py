@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
+from policies.identity.proxies import trusted_networks
+
 DEFAULT_DB_SUFFIX: Final = ".heedful.db"
 """The SQLite file used when no ``--db`` is given is ``<policy stem>.heedful.db`` beside the policy
 file (see docs/server.md): each policy has its own history and admin token, even when several
@@ -102,6 +104,9 @@ class ServerConfig:
     """Published IP range snapshots to use instead of the shipped ones (``*.json``)."""
     key_directory_ca: Path | None = None
     """A CA bundle to trust for Web Bot Auth key directories instead of the system's."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks of the site's own reverse proxies: only a connection from one of
+    them has its ``X-Forwarded-For`` believed (policies.identity.proxies)."""
 
     def __post_init__(self) -> None:
         if self.static_dir is not None and self.upstream is not None:
@@ -110,6 +115,10 @@ class ServerConfig:
             parts = urlsplit(self.upstream)
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise ConfigError(f"--upstream must be an http(s) URL, not {self.upstream!r}")
+        try:
+            trusted_networks(self.trusted_proxies)
+        except ValueError as exc:
+            raise ConfigError(f"--trusted-proxy: {exc}") from None
         if self.violation_ip not in ("full", "truncated", "hashed"):
             raise ConfigError("--violation-ip must be full, truncated or hashed")
         if self.rate_per_minute <= 0 or self.rate_burst < 1:

@@ -23,6 +23,7 @@ import asyncio
 import json
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Final, NamedTuple
@@ -41,6 +42,8 @@ from policies.identity import (
     verify_claim,
     verify_web_bot_auth,
 )
+from policies.identity.proxies import client_address
+from policies.identity.ranges import IPNetwork
 from policies.identity.webbotauth import MAX_DIRECTORY_BYTES
 from policies.sitepolicy import VERSION_HEADER
 from policies.sitepolicy_model import Enforcement
@@ -162,7 +165,9 @@ class Enforcer:
         ranges: IpRanges,
         recorder: Recorder,
         directories: KeyDirectories | None,
+        trusted_proxies: Sequence[IPNetwork] = (),
     ) -> None:
+        self._trusted = tuple(trusted_proxies)
         self._state = state
         self._ranges = ranges
         self._recorder = recorder
@@ -171,6 +176,12 @@ class Enforcer:
         self._denials: dict[tuple[str, str, bool], Denial | None] = {}
         self._generation: tuple[object, int] = (None, -1)
         self._limits: tuple[Enforcement | None, RateLimiter | None] = (None, None)
+
+    def client_ip(self, request: web.Request) -> str:
+        """The client's address: the peer, or behind a trusted proxy its ``X-Forwarded-For``."""
+        return client_address(
+            request.remote or "", request.headers.getall("X-Forwarded-For", []), self._trusted
+        )
 
     async def check(
         self, request: web.Request, rendering: Rendering, raw_path: str
@@ -183,7 +194,7 @@ class Enforcer:
         signed = SIGNATURE_INPUT in headers
         if agent is None and not bot and not signed:
             return None
-        client_ip = request.remote or ""
+        client_ip = self.client_ip(request)
         identity = await self._identity(request, agent, client_ip, signed)
         agent = identity.agent
         live = rendering.live
@@ -297,7 +308,7 @@ class Enforcer:
             when=datetime.now(UTC),
             agent=agent.token if agent is not None else UNKNOWN_BOT,
             identity=identity,
-            client_ip=request.remote or "",
+            client_ip=self.client_ip(request),
             user_agent=user_agent,
             method=request.method,
             path=request.rel_url.raw_path_qs,

@@ -292,3 +292,25 @@ async def test_an_approved_removal_makes_a_violation(serve: ServeFactory, site: 
     rows = await _violations(served)
     assert [(r.agent, r.denied) for r in rows] == [("ClaudeBot", "ai-train")]
     assert rows[0].rule.startswith("removal of https://news.example/open/* (approved 20")
+
+
+async def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(
+    serve: ServeFactory, site: Path, tmp_path: Path
+) -> None:
+    # The test client connects from 127.0.0.1: as the site's trusted proxy, its X-Forwarded-For
+    # names the client; as anyone else, the same header is a forgery and is ignored.
+    ranges = _ranges(tmp_path, "192.0.2.0/24")
+    forged = {"User-Agent": GPTBOT, "X-Forwarded-For": "192.0.2.7"}
+    untrusted = await serve(static_dir=site, ranges_dir=ranges)
+    await untrusted.client.get("/article.html", headers=forged)
+    assert [r.level for r in await _violations(untrusted)] == ["spoofed"]
+    trusted = await serve(
+        static_dir=site,
+        ranges_dir=ranges,
+        trusted_proxies=("127.0.0.1",),
+        database=f"sqlite:///{tmp_path / 'behind-proxy.db'}",
+    )
+    await trusted.client.get("/article.html", headers=forged)
+    rows = await _violations(trusted)
+    assert [r.level for r in rows] == ["ip-range"]
+    assert "192.0.2.7 in 192.0.2.0/24" in rows[0].evidence
