@@ -42,6 +42,7 @@ from policies.identity import (
     verify_claim,
     verify_web_bot_auth,
 )
+from policies.identity.identify import Claims
 from policies.identity.proxies import client_address
 from policies.identity.ranges import IPNetwork
 from policies.identity.webbotauth import MAX_DIRECTORY_BYTES
@@ -172,7 +173,7 @@ class Enforcer:
         self._ranges = ranges
         self._recorder = recorder
         self._directories = directories
-        self._identities: dict[tuple[str, str], Identity] = {}
+        self._claims = Claims(ranges, limit=MEMO_LIMIT)
         self._denials: dict[tuple[str, str, bool], Denial | None] = {}
         self._generation: tuple[object, int] = (None, -1)
         self._limits: tuple[Enforcement | None, RateLimiter | None] = (None, None)
@@ -249,15 +250,7 @@ class Enforcer:
                 return verify_claim(
                     agent, client_ip=client_ip, ranges=self._ranges, signature=result
                 )
-        token = agent.token if agent is not None else ""
-        key = (token, client_ip)
-        found = self._identities.get(key)
-        if found is None:
-            if len(self._identities) >= MEMO_LIMIT:
-                self._identities.clear()
-            found = verify_claim(agent, client_ip=client_ip, ranges=self._ranges)
-            self._identities[key] = found
-        return found
+        return self._claims.verify(agent, client_ip)
 
     def _denial(
         self, rendering: Rendering, agent: KnownAgent, raw_path: str, licensed: bool

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 from policies.agents import KnownAgent, agent_for_user_agent, known_agents
 from policies.identity.ranges import IpRanges, RangeMatch
@@ -152,3 +153,32 @@ def verify_claim(
         evidence=evidence,
         signer=signer,
     )
+
+
+class Claims:
+    """Unsigned claims verified against one set of ranges, each (agent, address) once.
+
+    A log or a server sees the same crawler from the same address again and again; the answer
+    depends on nothing else, so it is kept (at most ``limit`` answers; an address longer than
+    any real one is answered but not kept).
+    """
+
+    def __init__(self, ranges: IpRanges, *, limit: int = 65_536) -> None:
+        self._ranges = ranges
+        self._limit = limit
+        self._known: dict[tuple[str, str], Identity] = {}
+
+    def verify(self, agent: KnownAgent | None, client_ip: str) -> Identity:
+        if len(client_ip) > MAX_ADDRESS_CHARS:
+            return verify_claim(agent, client_ip=client_ip, ranges=self._ranges)
+        key = (agent.token if agent is not None else "", client_ip)
+        found = self._known.get(key)
+        if found is None:
+            if len(self._known) >= self._limit:
+                self._known.clear()
+            found = self._known[key] = verify_claim(agent, client_ip=client_ip, ranges=self._ranges)
+        return found
+
+
+MAX_ADDRESS_CHARS: Final = 64
+"""Longer than any IPv6 address with a zone: not an address worth remembering."""

@@ -30,7 +30,7 @@ from typing import Final, NamedTuple
 
 from policies.agents import KnownAgent, agent_for_user_agent
 from policies.denial import FREE_PATHS, Denial, denial
-from policies.identity.identify import Identity, verify_claim
+from policies.identity.identify import Claims, Identity
 from policies.identity.ranges import IpRanges
 from policies.logs.lines import (
     LogRecord,
@@ -179,7 +179,7 @@ class LogAnalyzer:
         self._ranges = ranges
         self._agents_by_ua: dict[str, KnownAgent | None] = {}
         self._raw_agents: dict[bytes, KnownAgent | None] = {}
-        self._identities: dict[tuple[str, str], Identity] = {}
+        self._claims = Claims(ranges, limit=MEMO_LIMIT)
         self._denials: dict[tuple[str, tuple[tuple[bool, ...], ...]], Denial | None] = {}
         self._path_key = PathKey.of(_decisive_patterns(policy) if policy else ())
         self._last_time: tuple[str | float, float | None] = ("", None)
@@ -301,16 +301,7 @@ class LogAnalyzer:
         return found
 
     def _identity(self, agent: KnownAgent, client_ip: str) -> Identity:
-        if len(client_ip) > 64:  # no address is this long: not worth remembering
-            return verify_claim(agent, client_ip=client_ip, ranges=self._ranges)
-        key = (agent.token, client_ip)
-        found = self._identities.get(key)
-        if found is None:
-            if len(self._identities) >= MEMO_LIMIT:
-                self._identities.clear()
-            found = verify_claim(agent, client_ip=client_ip, ranges=self._ranges)
-            self._identities[key] = found
-        return found
+        return self._claims.verify(agent, client_ip)
 
     def feed(self, record: LogRecord, *, source: str, lineno: int) -> Violation | None:
         """Count one request; return the violation when the policy denied it."""
