@@ -11,6 +11,7 @@ violated the policy, 2 for bad usage or an unreadable policy or log file.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import sys
 import tempfile
@@ -26,6 +27,7 @@ from heedful.logs_output import WRITERS, spool_line, summary_row
 from policies.errors import PolicyFormatError
 from policies.identity.ranges import IpRanges, RangeFileError, parse_snapshot
 from policies.logs import LogAnalyzer
+from policies.logs.analyze import PolicyEra
 from policies.logs.lines import split_batches
 from policies.sitepolicy import load_site_policy
 
@@ -71,6 +73,39 @@ def read_log(path: Path, analyzer: LogAnalyzer, spool: IO[str]) -> None:
             state[0] += len(batch)
 
 
+def policy_history(database: str) -> list[PolicyEra]:
+    """The versions a ``heedful serve`` database published, each from the instant it went live
+    (docs/enforcement.md); a database with none judges by ``--policy``."""
+    from heedful.database import prepare_database
+    from signalserver.config import ConfigError, async_database_url
+
+    try:
+        url = async_database_url(database)
+    except ConfigError as exc:
+        raise Failure(str(exc)) from None
+    prepare_database(url, create=False)
+    return asyncio.run(_history(url))
+
+
+async def _history(url: str) -> list[PolicyEra]:
+    from signalserver import store
+    from signalserver.db import Database, make_engine
+    from signalserver.publishing import to_live
+
+    engine = make_engine(url)
+    try:
+        rows = await store.policy_history(Database(engine))
+    finally:
+        await engine.dispose()
+    eras = []
+    for row in rows:
+        live = to_live(row)
+        eras.append(
+            PolicyEra(start=live.created_at.timestamp(), policy=live.policy, version=live.version)
+        )
+    return eras
+
+
 def load_ranges(folder: Path | None) -> IpRanges:
     """The shipped snapshots, or those in ``folder`` (``*.json``, e.g. refreshed copies)."""
     if folder is None:
@@ -108,12 +143,20 @@ def load_ranges(folder: Path | None) -> IpRanges:
     default=None,
     help="Read IP range snapshots from this folder instead of the shipped ones.",
 )
+@click.option(
+    "--history",
+    "history_db",
+    default=None,
+    metavar="DB",
+    help="A heedful serve database: judge each request by the policy version in force then.",
+)
 def logs_command(
     logs: tuple[Path, ...],
     policy_path: Path,
     fmt: str,
     fail_on: str | None,
     ranges_dir: Path | None,
+    history_db: str | None,
 ) -> None:
     """Report which AI crawlers an access log shows, and every request the policy denied.
 
@@ -130,7 +173,8 @@ def logs_command(
         raise Failure(f"cannot read {policy_path}: {exc.strerror or exc}") from None
     except PolicyFormatError as exc:
         raise Failure(str(exc)) from None
-    analyzer = LogAnalyzer(policy=policy, ranges=load_ranges(ranges_dir))
+    history = policy_history(history_db) if history_db else []
+    analyzer = LogAnalyzer(policy=policy, ranges=load_ranges(ranges_dir), history=history)
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         for path in logs:
             read_log(path, analyzer, spool)

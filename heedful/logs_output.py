@@ -21,7 +21,7 @@ AGENT_FIELDS: Final = (
 )  # fmt: skip
 VIOLATION_FIELDS: Final = (
     "time", "agent", "verification", "client_ip", "method", "target", "status", "denied",
-    "rule", "blocked", "where",
+    "rule", "blocked", "where", "policy_version",
 )  # fmt: skip
 
 
@@ -53,7 +53,7 @@ def spool_line(violation: Violation) -> str:
     """One violation as the spool keeps it: a JSON array in :data:`VIOLATION_FIELDS` order."""
     v = violation
     row = (v.time, v.agent, v.level, v.client_ip, v.method, v.target, v.status, v.denied, v.rule,
-           v.blocked, v.where)  # fmt: skip
+           v.blocked, v.where, v.policy_version)  # fmt: skip
     # Default arguments: json.dumps then reuses its one C encoder instead of building one per call.
     return json.dumps(row) + "\n"
 
@@ -72,6 +72,7 @@ def violation_row(violation: Violation) -> dict[str, Any]:
         "rule": violation.rule,
         "blocked": violation.blocked,
         "where": violation.where,
+        "policy_version": violation.policy_version,
     }
 
 

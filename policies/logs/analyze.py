@@ -23,8 +23,9 @@ policy is applied to the whole log.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
@@ -131,6 +132,17 @@ class Violation(NamedTuple):
     blocked: bool
     where: str
     """``FILE:LINE`` in the log."""
+    policy_version: str = ""
+    """The policy version in force when the request was made (``--history``), else ``""``."""
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyEra:
+    """One policy version and the instant (Unix seconds, UTC) from which it was in force."""
+
+    start: float
+    policy: SitePolicy
+    version: str
 
 
 @dataclass(kw_only=True, slots=True)
@@ -174,13 +186,25 @@ class LogSummary:
 class LogAnalyzer:
     """Feed lines (or records) in; read :attr:`agents` and :attr:`summary` at the end."""
 
-    def __init__(self, *, policy: SitePolicy | None, ranges: IpRanges) -> None:
+    def __init__(
+        self,
+        *,
+        policy: SitePolicy | None,
+        ranges: IpRanges,
+        history: Sequence[PolicyEra] = (),
+    ) -> None:
+        """``history``: the versions a signal server published, oldest first; each request is
+        then judged by the version in force at its time (a request before the first version,
+        when nothing was published, breaks none). Without it, ``policy`` judges every line."""
         self._policy = policy
+        self._eras = tuple(sorted(history, key=lambda era: era.start))
+        self._starts = [era.start for era in self._eras]
+        self._era_keys = [PathKey.of(_decisive_patterns(era.policy)) for era in self._eras]
         self._ranges = ranges
         self._agents_by_ua: dict[str, KnownAgent | None] = {}
         self._raw_agents: dict[bytes, KnownAgent | None] = {}
         self._claims = Claims(ranges, limit=MEMO_LIMIT)
-        self._denials: dict[tuple[str, tuple[tuple[bool, ...], ...]], Denial | None] = {}
+        self._denials: dict[tuple[str, tuple[tuple[bool, ...], ...], int], Denial | None] = {}
         self._path_key = PathKey.of(_decisive_patterns(policy) if policy else ())
         self._last_time: tuple[str | float, float | None] = ("", None)
         self._days: dict[str, float] = {}
@@ -287,17 +311,43 @@ class LogAnalyzer:
             self._last_time = (value, parse_time(value, days=self._days))
         return self._last_time[1]
 
-    def _denial(self, agent: KnownAgent, target: str) -> Denial | None:
-        if self._policy is None or not target.startswith("/"):
+    def _era(self, time: float | None) -> int | None:
+        """The index of the version in force at ``time`` (the latest for a line without one)."""
+        if time is None:
+            return len(self._eras) - 1
+        index = bisect_right(self._starts, time) - 1
+        return index if index >= 0 else None
+
+    def _denial(
+        self, agent: KnownAgent, target: str, time: float | None = None
+    ) -> tuple[Denial | None, str]:
+        if not self._eras:
+            return self._denial_under(self._policy, self._path_key, agent, target, -1), ""
+        index = self._era(time)
+        if index is None:
+            return None, ""
+        era = self._eras[index]
+        found = self._denial_under(era.policy, self._era_keys[index], agent, target, index)
+        return found, era.version
+
+    def _denial_under(
+        self,
+        policy: SitePolicy | None,
+        path_key: PathKey,
+        agent: KnownAgent,
+        target: str,
+        era: int,
+    ) -> Denial | None:
+        if policy is None or not target.startswith("/"):
             return None
         path = canonical_path(target)
-        key = (agent.token, self._path_key(path))
+        key = (agent.token, path_key(path), era)
         memo = self._denials
         if key in memo:
             return memo[key]
         if len(memo) >= MEMO_LIMIT:
             memo.clear()
-        found = memo[key] = denial(self._policy, target=target, agent=agent)
+        found = memo[key] = denial(policy, target=target, agent=agent)
         return found
 
     def _identity(self, agent: KnownAgent, client_ip: str) -> Identity:
@@ -339,7 +389,7 @@ class LogAnalyzer:
         stats.pages += 1
         if time is not None and (stats.first_page is None or time < stats.first_page):
             stats.first_page = time
-        found = self._denial(agent, target)
+        found, version = self._denial(agent, target, time)
         if found is None:
             return None
         blocked = record.status in BLOCKED_STATUSES
@@ -358,4 +408,5 @@ class LogAnalyzer:
             found.rule,
             blocked,
             f"{source}:{lineno}",
+            version,
         )
