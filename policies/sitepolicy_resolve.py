@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from policies.agents import crawler_keys
+from policies.headers import media_type_of
 from policies.model import (
     VERDICT_OF,
     Permission,
@@ -115,7 +116,7 @@ class PolicyIndex:
 
     def media_rules(self, path: str, media_type: str | None) -> list[MediaRule]:
         """Media rules matching the response's type or the path's extension."""
-        wanted = (media_type or "").split(";", 1)[0].strip().lower()
+        wanted = media_type_of(media_type or "")
         major = wanted.split("/", 1)[0] + "/*"
         return [
             rule
