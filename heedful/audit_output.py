@@ -16,11 +16,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from heedful.output import print_decision
+from heedful.output import STYLE, print_decision
 from policies.audit import AuditReport
 from policies.audit_model import RULES, Evidence, Finding
 from policies.diagnostics import Severity
-from policies.model import Use
+from policies.model import Use, Verdict
 from policies.plural import counted, plural
 from policies.policy_diff import Difference
 
@@ -28,13 +28,12 @@ SARIF_SCHEMA: Final = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION: Final = "2.1.0"
 _LEVEL: Final = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _STYLE: Final = {
-    "allow": "green",
-    "deny": "bold red",
-    "license": "yellow",
-    "unknown": "dim",
-    "error": "bold red",
-    "warning": "yellow",
-    "info": "cyan",
+    **STYLE,
+    # A matrix cell is unknown when only the mode's default decided: quiet, not a warning.
+    str(Verdict.UNKNOWN): "dim",
+    str(Severity.ERROR): "bold red",
+    str(Severity.WARNING): "yellow",
+    str(Severity.INFO): "cyan",
 }
 INFORMATION_URI: Final = "https://heedful.invalid/docs/audit"
 
