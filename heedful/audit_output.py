@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from heedful.output import STYLE, print_decision
+from heedful.output import STYLE, clip, print_decision
 from policies.audit import AuditReport
 from policies.audit_model import RULES, Evidence, Finding
 from policies.diagnostics import Severity
@@ -133,7 +133,7 @@ def print_finding(console: Console, finding: Finding) -> None:
     for evidence in finding.evidence:
         line = f":{evidence.line}" if evidence.line else ""
         console.print(f"         {escape(evidence.source)}{line} ({escape(evidence.location)})")
-        console.print(f"           [bold]{escape(_clip(evidence.rule))}[/bold]")
+        console.print(f"           [bold]{escape(clip(evidence.rule, 200))}[/bold]")
     extra = []
     if finding.uses:
         extra.append("uses " + ", ".join(str(u) for u in finding.uses))
@@ -187,17 +187,6 @@ def explain(console: Console, report: AuditReport, agent: str, use: Use) -> bool
     return True
 
 
-def _clip(text: str, limit: int = 200) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def worst(findings: Sequence[Finding]) -> Severity | None:
-    order = [Severity.ERROR, Severity.WARNING, Severity.INFO]
-    present = {f.severity for f in findings}
-    return next((s for s in order if s in present), None)
-
-
 def diff_json(url: str, differences: Sequence[Difference]) -> str:
     """The JSON object of ``heedful diff --json``."""
     return json.dumps(
@@ -226,7 +215,7 @@ def print_differences(console: Console, url: str, differences: Sequence[Differen
         line = cells[0].because.line
         where = source + (f":{line}" if line else "")
         console.print(f"\n  because {escape(where)} ({escape(location)})")
-        console.print(f"    [bold]{escape(_clip(rule))}[/bold]")
+        console.print(f"    [bold]{escape(clip(rule, 200))}[/bold]")
         for d in cells:
             console.print(
                 f"    {escape(d.path)}  {d.agent}  {d.use}: live "
