@@ -19,7 +19,7 @@ from policies.patterns import compile_pattern
 from policies.robots_render import RobotsGroupSpec, RobotsSpec, merge_groups, render_robots
 from policies.robots_training import TRAINING_PREFERENCE_TOKEN
 from policies.rsl import RslContent, RslDocument, RslLicense, render_rsl
-from policies.sitepolicy_model import SAID, SitePolicy
+from policies.sitepolicy_model import OWNER_VALUES, SitePolicy
 from policies.sitepolicy_resolve import (
     EVERYONE,
     TDM_COVERS,
@@ -327,7 +327,10 @@ def rsl_xml(index: PolicyIndex, version: str) -> str:
     scopes += ext_scopes(index, tuple(_RSL_USES))
     contents: list[RslContent] = []
     for location, scope, values in scopes:
-        by = {choice: [_RSL_USES[u] for u in _RSL_USES if values[u] is choice] for choice in SAID}
+        by = {
+            choice: [_RSL_USES[u] for u in _RSL_USES if values[u] is choice]
+            for choice in OWNER_VALUES
+        }
         credit = index.attribution(scope)
         common = RslContent(
             url=location,

@@ -45,7 +45,7 @@ duty, not a price, and is written with the per-path ``attribution`` key instead.
 USE_KEYS: Final = ("search", "ai-input", "ai-train", "genai-train", "tdm")
 
 
-SAID: Final = (Permission.ALLOW, Permission.DENY, Permission.LICENSE)
+OWNER_VALUES: Final = (Permission.ALLOW, Permission.DENY, Permission.LICENSE)
 """What the owner says about one use; ``license`` = allowed only under the licence offered in
 ``[license]`` (RSL / TDMRep policy)."""
 _EXPECTED: Final = "'allow', 'deny' or 'license'"
@@ -56,7 +56,7 @@ _EXPECTED_ACCESS: Final = "'allow' or 'deny'"
 def _owner_value(value: object) -> object:
     """Refuse what the owner cannot say about a use: ``unknown`` is a reader's answer, not a
     choice (the pydantic ``enum`` error, which the loader words for the owner)."""
-    if value not in SAID:
+    if value not in OWNER_VALUES:
         raise PydanticCustomError("enum", "Input should be {expected}", {"expected": _EXPECTED})
     return value
 
@@ -70,7 +70,7 @@ def _access_value(value: object) -> object:
     return value
 
 
-Said = Annotated[Permission, BeforeValidator(_owner_value)]
+OwnerValue = Annotated[Permission, BeforeValidator(_owner_value)]
 """A use's value in the file, read into the core :class:`~policies.model.Permission`."""
 Access = Annotated[Permission, BeforeValidator(_access_value)]
 
@@ -84,11 +84,11 @@ class _Uses(BaseModel):
 
     model_config = _model_config()
 
-    search: Said | None = None
-    ai_input: Said | None = Field(default=None, alias="ai-input")
-    ai_train: Said | None = Field(default=None, alias="ai-train")
-    genai_train: Said | None = Field(default=None, alias="genai-train")
-    tdm: Said | None = None
+    search: OwnerValue | None = None
+    ai_input: OwnerValue | None = Field(default=None, alias="ai-input")
+    ai_train: OwnerValue | None = Field(default=None, alias="ai-train")
+    genai_train: OwnerValue | None = Field(default=None, alias="genai-train")
+    tdm: OwnerValue | None = None
 
     def said(self) -> dict[Use, Permission]:
         """The uses this entry speaks about; ``genai-train`` follows ``ai-train`` when unsaid."""
@@ -169,10 +169,10 @@ class Defaults(_Uses):
     """``[defaults]``: the value of every use for the whole site; each use must be given, so
     that crawlers in opt-out and in consent mode read the same answer (docs/decisions.md, Combining statements)."""
 
-    search: Said
-    ai_input: Said = Field(alias="ai-input")
-    ai_train: Said = Field(alias="ai-train")
-    tdm: Said
+    search: OwnerValue
+    ai_input: OwnerValue = Field(alias="ai-input")
+    ai_train: OwnerValue = Field(alias="ai-train")
+    tdm: OwnerValue
     attribution: Annotated[str, Field(min_length=1, max_length=500)] | None = None
     """Credit line users must give for the uses the site allows (RSL ``attribution``)."""
 
