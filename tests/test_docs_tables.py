@@ -1,6 +1,6 @@
 """Every docs table that mirrors code is read back and compared with the code, both ways.
 
-Datasette's ``test_docs.py`` habit: a route, setting, exit status, rule or option that exists
+Datasette's ``test_docs.py`` habit: a route, setting, exit status, rule, policy key or option that exists
 but is not documented fails, and so does one that is documented but does not exist. The code
 side is always read at test time (the server's router, click's commands, the rule registry), so
 a change to any of them is checked without editing this file.
@@ -13,14 +13,18 @@ import importlib
 import pkgutil
 import re
 from pathlib import Path
+from typing import get_args, get_origin
 
 import click
 import pytest
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 import heedful
 from heedful import cli_common
 from heedful.cli import COMMANDS, EXIT_CLOSED_PIPE, cli
 from policies.audit_model import RULES
+from policies.sitepolicy_model import USE_KEYS, SitePolicy
 from tests.conftest import ROOT
 
 DOCS = ROOT / "docs"
@@ -265,6 +269,51 @@ def test_rules_table_matches_the_registry() -> None:
 def test_docs_name_only_rules_that_exist(doc: Path) -> None:
     named = set(re.findall(r"\bHF\d{3}\b", read(doc)))
     assert sorted(named - set(RULES)) == []
+
+
+# -- policy keys: docs/site-policy.md "Keys" vs the pydantic models -------------------------------
+
+ANY_USE_KEY = "any use key"
+
+
+def table_model(field: FieldInfo) -> type[BaseModel] | None:
+    """The model of a field that is a table (``LicenseTerms | None``, ``tuple[PathRule, ...]``)."""
+    for arg in (field.annotation, *get_args(field.annotation)):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None
+
+
+def policy_tables(model: type[BaseModel], prefix: str = "") -> dict[str, type[BaseModel]]:
+    """``[site]``, ``[[paths]]``, ``[[enforcement.agents]]``... -> the model of that table."""
+    out: dict[str, type[BaseModel]] = {}
+    for name, field in model.model_fields.items():
+        inner = table_model(field)
+        if inner is not None:
+            dotted = f"{prefix}{field.alias or name}"
+            array = get_origin(field.annotation) is tuple
+            out[f"[[{dotted}]]" if array else f"[{dotted}]"] = inner
+            out |= policy_tables(inner, f"{dotted}.")
+    return out
+
+
+def test_keys_table_matches_the_policy_model() -> None:
+    tables = policy_tables(SitePolicy)
+    rows = table_rows(section(read(DOCS / "site-policy.md"), "## Keys"))
+    assert sorted(row[0].strip("`") for row in rows) == sorted(tables)
+    for table, keys, values in rows:
+        model = tables[table.strip("`")]
+        fields = {
+            field.alias or name
+            for name, field in model.model_fields.items()
+            if table_model(field) is None
+        }
+        uses = set(USE_KEYS) if ANY_USE_KEY in keys else set()
+        # A parenthesis qualifies a key: ``path`` (default ``/``).
+        documented = set(code_spans(re.sub(r"\([^)]*\)", "", keys))) | uses
+        assert sorted(documented - fields) == [], f"{table} lists keys the model does not have"
+        said = documented | set(code_spans(values))
+        assert sorted(fields - said) == [], f"{table} does not list these keys"
 
 
 # -- options: docs/cli.md and every command line in the docs vs click --------------------------
