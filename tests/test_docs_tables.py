@@ -1,9 +1,9 @@
 """Every docs table that mirrors code is read back and compared with the code, both ways.
 
-Datasette's ``test_docs.py`` habit: a route, setting, exit status, rule, policy key or option that exists
-but is not documented fails, and so does one that is documented but does not exist. The code
-side is always read at test time (the server's router, click's commands, the rule registry), so
-a change to any of them is checked without editing this file.
+Datasette's ``test_docs.py`` habit: a route, setting, exit status, rule, policy key or option
+that exists but is not documented fails, and so does one that is documented but does not exist.
+The code side is always read at test time (the server's router, click's commands, the rule
+registry, the policy models), so a change to any of them is checked without editing this file.
 """
 
 from __future__ import annotations
