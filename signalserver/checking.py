@@ -18,38 +18,22 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urljoin, urlsplit
 
-from policies.evaluate import evaluate
-from policies.html import MAX_HEAD_BYTES
 from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Decision, Mode, Use
-from policies.removals import REMOVALS_PATH
-from policies.site import (
-    AI_TXT_PATH,
-    ROBOTS_PATH,
-    TDMREP_PATH,
-    SignalFile,
-    SiteSignals,
-    license_urls,
-    page_license_urls,
-    read_page,
-    read_site,
-    with_licenses,
-)
+from policies.origin import BadURL, origin_of
+from policies.plan import FetchRequest, OriginPlan, PagePlan, Purpose, decide, run
+from policies.site import SignalFile, SiteSignals
 from signalserver.content import served_path, simulate
 from signalserver.errors import ApiError
 from signalserver.live import PolicyState, Published, Rendering
 
 MAX_CACHED: Final = 4096
+NOT_FETCHED: Final = "not fetched by the signal server"
+"""Why a licence on another origin has no answer: the server holds only its own files, and
+what it cannot read is unknown, never assumed."""
 
 
-class BadCheckURL(ValueError):
-    """Not an absolute http(s) URL."""
-
-
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadCheckURL(f"not an absolute http(s) URL: {url!r}")
-    return f"{parts.scheme}://{parts.netloc}"
+class BadCheckURL(BadURL):
+    """Not an absolute http(s) URL, or a path the content routes refuse."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -72,13 +56,12 @@ def _file(url: str, published: Published | None) -> SignalFile:
     )
 
 
-def _unfetched(url: str) -> SignalFile:
-    """A licence on another origin: not fetched here, so unknown (never assumed)."""
-    return SignalFile(url=url, status=None, error="not fetched by the signal server")
-
-
 class Checker:
-    """Site signals per (version, origin) and decisions per query, both cached and bounded."""
+    """Site signals per (version, origin) and decisions per query, both cached and bounded.
+
+    The fetch plan runs exactly as for ``heedful check``; its requests are answered from the
+    server's own published state instead of the network.
+    """
 
     def __init__(self, state: PolicyState, *, static_dir: Path | None, upstream: bool) -> None:
         self._state = state
@@ -87,39 +70,36 @@ class Checker:
         self._sites: OrderedDict[tuple[int, int, str], SiteSignals] = OrderedDict()
         self._answers: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 
-    def _licences(
-        self, rendering: Rendering, origin: str, urls: tuple[str, ...]
-    ) -> dict[str, SignalFile]:
-        own = urljoin(origin, rendering.site.license_path)
-        return {
-            url: _file(url, rendering.files.get(rendering.site.license_path))
-            if url == own
-            else _unfetched(url)
-            for url in urls
-        }
+    def _site_file(self, rendering: Rendering, origin: str, request: FetchRequest) -> SignalFile:
+        """A site file or licence as the server publishes it for ``origin``."""
+        files: Mapping[str, Published] = rendering.files
+        path = urlsplit(request.url).path
+        if request.purpose is Purpose.REMOVALS:
+            return _file(request.url, self._state.removals_file)
+        if request.purpose is Purpose.LICENSE:
+            own = urljoin(origin, rendering.site.license_path)
+            if request.url != own:
+                return SignalFile(url=request.url, status=None, error=NOT_FETCHED)
+            path = rendering.site.license_path
+        return _file(request.url, files.get(path))
 
     def site(self, rendering: Rendering, origin: str) -> SiteSignals:
-        state = self._state
-        key = (rendering.live.number, state.removals_generation, origin)
+        key = (rendering.live.number, self._state.removals_generation, origin)
         found = self._sites.get(key)
         if found is not None:
             return found
-        files: Mapping[str, Published] = rendering.files
-        robots = _file(urljoin(origin, ROBOTS_PATH), files.get(ROBOTS_PATH))
-        tdmrep = _file(urljoin(origin, TDMREP_PATH), files.get(TDMREP_PATH))
-        ai_txt = _file(urljoin(origin, AI_TXT_PATH), files.get(AI_TXT_PATH))
-        removals = _file(urljoin(origin, REMOVALS_PATH), state.removals_file)
-        site = read_site(origin, robots=robots, tdmrep=tdmrep, ai_txt=ai_txt, removals=removals)
-        named = license_urls(site)
-        if named:
-            site = with_licenses(site, self._licences(rendering, origin, named))
-        self._sites[key] = site
+        plan = OriginPlan(origin)
+        run(plan, lambda request: self._site_file(rendering, origin, request))
+        self._sites[key] = plan.site
         while len(self._sites) > 64:
             self._sites.popitem(last=False)
-        return site
+        return plan.site
 
     def decide(self, query: CheckQuery) -> Decision:
-        origin = origin_of(query.url)
+        try:
+            origin = origin_of(query.url)
+        except BadURL as exc:
+            raise BadCheckURL(str(exc)) from None
         try:
             # The page is the one the content routes would serve, or refuse (400), for this URL.
             raw_path = served_path(urlsplit(query.url).path or "/")
@@ -127,30 +107,26 @@ class Checker:
             raise BadCheckURL(exc.message) from None
         rendering = self._state.rendering(origin)
         site = self.site(rendering, origin)
-        page = None
-        probe = evaluate(site, None, url=query.url, agent=query.agent, use=Use.SEARCH)
-        if probe.access == "allow":
+
+        def answer(request: FetchRequest) -> SignalFile:
+            if request.purpose is not Purpose.PAGE:
+                return self._site_file(rendering, origin, request)
             view = simulate(
                 rendering,
                 raw_path=raw_path,
                 static_dir=self._static,
                 upstream=self._upstream,
-                max_body=MAX_HEAD_BYTES,
+                max_body=request.max_bytes,
             )
-            response = SignalFile(
-                url=query.url, status=view.status, headers=view.headers, body=view.body
+            return SignalFile(
+                url=request.url, status=view.status, headers=view.headers, body=view.body
             )
-            page = read_page(response)
-            named = [
-                u
-                for u in page_license_urls(query.url, page.headers, page.head)
-                if u not in site.licenses
-            ]
-            if named:
-                page = read_page(response, licenses=self._licences(rendering, origin, tuple(named)))
-        return evaluate(
+
+        plan = PagePlan(site, query.url, agents=[query.agent])
+        run(plan, answer)
+        return decide(
             site,
-            page,
+            plan.page,
             url=query.url,
             agent=query.agent,
             use=query.use,
