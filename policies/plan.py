@@ -26,7 +26,7 @@ stays with the readers in ``policies.site`` and ``policies.fetching``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Final
@@ -438,15 +438,3 @@ def run(plan: Plan | OriginPlan | PagePlan, answer: Answer) -> None:
             raise PlanError("the plan is waiting for answers it never asked for")
         for request in requests:
             plan.receive(request, answer(request))
-
-
-def answers(files: Mapping[str, SignalFile]) -> Answer:
-    """An :data:`Answer` from files keyed by URL; a URL without one was never answered."""
-
-    def answer(request: FetchRequest) -> SignalFile:
-        found = files.get(request.url)
-        if found is None:
-            return SignalFile(url=request.url, status=None, error="no such file")
-        return found
-
-    return answer

@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Decision, Mode, Use
 from policies.origin import BadURL, origin_of
-from policies.plan import FetchRequest, OriginPlan, PagePlan, Purpose, decide, run
+from policies.plan import Answer, FetchRequest, OriginPlan, PagePlan, Purpose, decide, run
 from policies.site import SignalFile, SiteSignals
 from signalserver.content import served_path, simulate
 from signalserver.errors import ApiError
@@ -56,6 +56,57 @@ def _file(url: str, published: Published | None) -> SignalFile:
     )
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ServedSite:
+    """What the server publishes for one origin, as answers to the fetch plan's requests."""
+
+    origin: str
+    files: Mapping[str, Published]
+    """Published files by path: robots.txt, tdmrep.json, ai.txt and the licence."""
+    removals: Published | None
+    license_path: str
+
+    def answer(self, request: FetchRequest) -> SignalFile:
+        """A site file or licence as served at ``request.url``; a licence on another origin is
+        not fetched by the server, so it has no answer (unknown, never assumed)."""
+        if request.purpose is Purpose.REMOVALS:
+            return _file(request.url, self.removals)
+        path = urlsplit(request.url).path
+        if request.purpose is Purpose.LICENSE:
+            if request.url != urljoin(self.origin, self.license_path):
+                return SignalFile(url=request.url, status=None, error=NOT_FETCHED)
+            path = self.license_path
+        return _file(request.url, self.files.get(path))
+
+
+def read_served_site(served: ServedSite) -> SiteSignals:
+    """The origin's signals, read by the same plan ``heedful check`` runs over the network."""
+    plan = OriginPlan(served.origin)
+    run(plan, served.answer)
+    return plan.site
+
+
+def decide_served(
+    site: SiteSignals, served: ServedSite, page: Answer, query: CheckQuery
+) -> Decision:
+    """``query``'s decision: the page plan answered by ``page`` (the page) and ``served``
+    (the licences it names), read whatever the page answers (``page_must_answer=False``)."""
+    plan = PagePlan(site, query.url, agents=[query.agent])
+    run(plan, lambda r: page(r) if r.purpose is Purpose.PAGE else served.answer(r))
+    return decide(
+        site,
+        plan.page,
+        url=query.url,
+        agent=query.agent,
+        use=query.use,
+        mode=query.mode,
+        tdm_covers_search=query.tdm_covers_search,
+        aipref_draft=query.aipref_draft,
+        # What the published policy says about the URL, whether or not a page is there yet.
+        page_must_answer=False,
+    )
+
+
 class Checker:
     """Site signals per (version, origin) and decisions per query, both cached and bounded.
 
@@ -70,30 +121,23 @@ class Checker:
         self._sites: OrderedDict[tuple[int, int, str], SiteSignals] = OrderedDict()
         self._answers: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 
-    def _site_file(self, rendering: Rendering, origin: str, request: FetchRequest) -> SignalFile:
-        """A site file or licence as the server publishes it for ``origin``."""
-        files: Mapping[str, Published] = rendering.files
-        path = urlsplit(request.url).path
-        if request.purpose is Purpose.REMOVALS:
-            return _file(request.url, self._state.removals_file)
-        if request.purpose is Purpose.LICENSE:
-            own = urljoin(origin, rendering.site.license_path)
-            if request.url != own:
-                return SignalFile(url=request.url, status=None, error=NOT_FETCHED)
-            path = rendering.site.license_path
-        return _file(request.url, files.get(path))
+    def _served(self, rendering: Rendering, origin: str) -> ServedSite:
+        return ServedSite(
+            origin=origin,
+            files=rendering.files,
+            removals=self._state.removals_file,
+            license_path=rendering.site.license_path,
+        )
 
     def site(self, rendering: Rendering, origin: str) -> SiteSignals:
         key = (rendering.live.number, self._state.removals_generation, origin)
         found = self._sites.get(key)
         if found is not None:
             return found
-        plan = OriginPlan(origin)
-        run(plan, lambda request: self._site_file(rendering, origin, request))
-        self._sites[key] = plan.site
+        site = self._sites[key] = read_served_site(self._served(rendering, origin))
         while len(self._sites) > 64:
             self._sites.popitem(last=False)
-        return plan.site
+        return site
 
     def decide(self, query: CheckQuery) -> Decision:
         try:
@@ -106,11 +150,8 @@ class Checker:
         except ApiError as exc:
             raise BadCheckURL(exc.message) from None
         rendering = self._state.rendering(origin)
-        site = self.site(rendering, origin)
 
-        def answer(request: FetchRequest) -> SignalFile:
-            if request.purpose is not Purpose.PAGE:
-                return self._site_file(rendering, origin, request)
+        def page(request: FetchRequest) -> SignalFile:
             view = simulate(
                 rendering,
                 raw_path=raw_path,
@@ -122,20 +163,8 @@ class Checker:
                 url=request.url, status=view.status, headers=view.headers, body=view.body
             )
 
-        plan = PagePlan(site, query.url, agents=[query.agent])
-        run(plan, answer)
-        return decide(
-            site,
-            plan.page,
-            url=query.url,
-            agent=query.agent,
-            use=query.use,
-            mode=query.mode,
-            tdm_covers_search=query.tdm_covers_search,
-            aipref_draft=query.aipref_draft,
-            # What the published policy says about the URL, whether or not a page is there yet.
-            page_must_answer=False,
-        )
+        served = self._served(rendering, origin)
+        return decide_served(self.site(rendering, origin), served, page, query)
 
     def answer(self, query: CheckQuery) -> bytes:
         """The decision as JSON bytes; cached unless pages come from a directory that changes."""
