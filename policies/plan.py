@@ -21,7 +21,7 @@ What the plan decides, so that no adapter does:
   "unreadable" (site files) or parses the prefix (robots.txt), never more.
 
 What each answer *means* (found, unavailable, unreachable, unreadable; failed hosts; 401/402/403)
-stays with the readers in ``policies.site`` and ``policies.fetching``.
+stays with the readers in ``policies.site``, ``policies.fetching`` and ``policies.page_access``.
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ from typing import Final
 from urllib.parse import urljoin
 
 from policies.evaluate import evaluate
-from policies.fetching import MAX_REDIRECTS, REDIRECT_STATUSES, Availability, next_hop
 from policies.headers import header_values
 from policies.html import MAX_HEAD_BYTES
 from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Decision, Mode, Use, Verdict
 from policies.origin import same_origin
+from policies.redirects import MAX_REDIRECTS, REDIRECT_STATUSES, next_hop
 from policies.removals import REMOVALS_PATH
 from policies.site import (
     AI_TXT_PATH,
@@ -54,6 +54,7 @@ from policies.site import (
     read_site,
     with_licenses,
 )
+from policies.statuses import Availability
 
 
 class Purpose(StrEnum):
