@@ -8,7 +8,6 @@ is stored) or a note that it was set before. Access log lines go to stderr as JS
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,9 +21,6 @@ from policies.plural import counted
 if TYPE_CHECKING:
     from signalserver.config import ServerConfig
 
-SHUTDOWN_SECONDS = 5.0
-MAX_LINE_BYTES = 64 * 1024
-"""Request-line limit: a check URL of 4096 characters, percent-encoded, fits."""
 TOKEN_LABEL = "admin token (shown once; only its hash is stored)"  # noqa: S105 -- a label
 TOKEN_KEPT = "admin token: unchanged (set on first start; only its hash is stored)"  # noqa: S105
 
@@ -192,18 +188,11 @@ async def _serve(config: ServerConfig, host: str, port: int) -> None:
     from aiohttp import web
 
     from policies.identity import RangeFileError
-    from signalserver.app import NoPolicy, create_app
+    from signalserver.app import NoPolicy, create_app, make_runner
     from signalserver.keys import STARTUP
-    from signalserver.middlewares import JsonAccessLogger
 
     app = create_app(config)
-    runner = web.AppRunner(
-        app,
-        access_log_class=JsonAccessLogger,
-        access_log=logging.getLogger("heedful.access") if config.access_log else None,
-        shutdown_timeout=SHUTDOWN_SECONDS,
-        max_line_size=MAX_LINE_BYTES,
-    )
+    runner = make_runner(app)
     try:
         await runner.setup()
     except NoPolicy as exc:

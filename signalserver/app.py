@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import ssl
+import sys
 from collections.abc import AsyncIterator
-from typing import Final
+from typing import Any, Final, TextIO
 
 import aiohttp
 from aiohttp import web
+from aiohttp.web_log import AccessLogger
 
 from policies.identity import IpRanges
 from policies.identity.proxies import trusted_networks
 from policies.identity.ranges import parse_snapshot
 from signalserver import store
+from signalserver.access_log import ACCESS_LOG, AccessLog, access_logger_class, flush_on_cleanup
 from signalserver.checking import Checker
 from signalserver.config import ServerConfig
 from signalserver.db import Database, make_engine, migrate
@@ -39,7 +43,7 @@ from signalserver.keys import (
     Startup,
 )
 from signalserver.live import PolicyState
-from signalserver.middlewares import flush_access_log, guarded
+from signalserver.middlewares import error_middleware
 from signalserver.models import PolicyVersion
 from signalserver.publishing import refresh_removals, to_live, validate
 from signalserver.ratelimit import RateLimiter
@@ -52,43 +56,54 @@ DIRECTORY_TIMEOUT: Final = aiohttp.ClientTimeout(total=5, connect=3)
 DIRECTORY_USER_AGENT: Final = "Heedful key-directory fetcher (+https://github.com/heedful)"
 UPSTREAM_TIMEOUT: Final = aiohttp.ClientTimeout(total=60, connect=10)
 CATCH_ALL: Final = r"/{tail:[\s\S]*}"
+SHUTDOWN_SECONDS: Final = 5.0
+MAX_LINE_BYTES: Final = 64 * 1024
+"""Request-line limit: a check URL of 4096 characters, percent-encoded, fits."""
 
 
 class NoPolicy(RuntimeError):
     """The database holds no policy and none was given."""
 
 
-def create_app(config: ServerConfig) -> web.Application:
-    """The signal server for ``config``; resources are made when it starts."""
-    # No application middleware: aiohttp wraps every handler in each one (and in one of its own)
-    # once any exists. Every route but the published files is guarded instead (the one error
-    # shape); the files catch their own errors, so they cost what a bare handler costs.
-    app = web.Application(client_max_size=config.max_body_bytes)
+def create_app(config: ServerConfig, *, log_stream: TextIO | None = None) -> web.Application:
+    """The signal server for ``config``; resources are made when it starts.
+
+    Access lines go to ``log_stream`` (stderr when ``None``) unless ``config.access_log`` is off.
+    """
+    app = web.Application(client_max_size=config.max_body_bytes, middlewares=[error_middleware])
     app[CONFIG] = config
     app[STATE] = state = PolicyState(base_url=config.base_url)
     app[STARTUP] = Startup()
     app[LIMITER] = RateLimiter(per_minute=config.rate_per_minute, burst=config.rate_burst)
+    if config.access_log:
+        app[ACCESS_LOG] = AccessLog(sys.stderr if log_stream is None else log_stream)
+        app.on_cleanup.append(flush_on_cleanup)
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(upstream_ctx)
     app.cleanup_ctx.append(enforcement_ctx)
-    app.on_cleanup.append(flush_access_log)
     app.add_routes(files.routes(state))
     for module in (api, removals, admin, pages):
-        app.add_routes(_guarded(module.routes))
-    # Every path reaches a guarded handler, so the router never answers on its own (its 404
-    # and 405 are plain text); [\s\S] because a decoded path may hold a newline (%0A).
-    app.router.add_route("*", CATCH_ALL, guarded(content))
+        app.add_routes(module.routes)
+    # Every path reaches a handler of ours, so what is not published is the site's content
+    # (or its 404); [\s\S] because a decoded path may hold a newline (%0A).
+    app.router.add_route("*", CATCH_ALL, content)
     return app
 
 
-def _guarded(table: web.RouteTableDef) -> list[web.RouteDef]:
-    """The table's routes with their handlers guarded (one error shape, see middlewares.py)."""
-    out: list[web.RouteDef] = []
-    for route in table:
-        if not isinstance(route, web.RouteDef) or isinstance(route.handler, type):
-            raise TypeError(f"only function routes can be guarded: {route!r}")
-        out.append(web.RouteDef(route.method, route.path, guarded(route.handler), route.kwargs))
-    return out
+def make_runner(app: web.Application, **kwargs: Any) -> web.AppRunner:
+    """The runner ``heedful serve`` uses: the JSON access log, a bounded request line.
+
+    ``kwargs`` go to :class:`aiohttp.web.AppRunner` (``handle_signals`` for instance).
+    """
+    log = app.get(ACCESS_LOG)
+    return web.AppRunner(
+        app,
+        access_log_class=access_logger_class(log) if log is not None else AccessLogger,
+        access_log=logging.getLogger("heedful.access") if log is not None else None,
+        shutdown_timeout=SHUTDOWN_SECONDS,
+        max_line_size=MAX_LINE_BYTES,
+        **kwargs,
+    )
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
