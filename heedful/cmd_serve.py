@@ -7,7 +7,6 @@ is stored) or a note that it was set before. Access log lines go to stderr as JS
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -209,11 +208,11 @@ def _announce(url: str, startup: Startup) -> None:
 
 def _run(config: ServerConfig, host: str, port: int, workers: int) -> None:
     from signalserver.app import StartupError
-    from signalserver.workers import WorkerDied, Workers, serve
+    from signalserver.workers import WorkerDied, Workers, run, serve
 
     try:
         if workers == 1:
-            asyncio.run(serve(config, host, port, ready=_announce))
+            run(serve(config, host, port, ready=_announce))
             return
         group = Workers(config, host, port, workers)
         _announce(group.url, group.start())

@@ -35,13 +35,21 @@ def respond(request: web.Request, published: Published) -> web.Response:
 
 
 def rendered_file(state: PolicyState, path: str) -> Handler:
-    """The handler of the rendered file at ``path``: a lookup in the live rendering."""
+    """The handler of the rendered file at ``path``: one lookup of the prepared file.
+
+    Bytes and headers are made once per policy version and origin (signalserver/live.py); a
+    request that sends no validator costs a dictionary lookup and a ``web.Response``.
+    """
 
     async def handler(request: web.Request) -> web.Response:
-        found = state.for_request(request.scheme, request.host).files.get(path)
+        scheme, host = request.scheme, request.host
+        found = state.published.get((scheme, host, path)) or state.file_for(scheme, host, path)
         if found is None:
             raise NotFound(f"this site's policy publishes no {path}")
-        return respond(request, found)
+        headers = request.headers
+        if CONDITIONAL_1 in headers or CONDITIONAL_2 in headers:
+            return respond(request, found)
+        return web.Response(body=found.body, headers=found.headers)  # respond(), inlined
 
     handler.__name__ = handler.__qualname__ = f"rendered {path}"
     return handler
