@@ -65,10 +65,14 @@ HEEDFUL_CHECK = "heedful serve /api/v1/check"
 HEEDFUL_LOGGED = "heedful serve /robots.txt +log"
 HEEDFUL_WORKERS = "heedful --workers 2 /robots.txt"
 NGINX_WORKERS = "nginx 2 workers /robots.txt"
+MINIMAL_WORKERS = "minimal aiohttp x2 /robots.txt"
+"""Two minimal apps sharing a port (SO_REUSEPORT): what aiohttp itself reaches on two CPUs."""
 WORKERS = 2
 TARGETS = ((HEEDFUL_ROBOTS, MINIMAL, 0.9), (HEEDFUL_CHECK, MINIMAL, 0.5))
 """(row, baseline row, least ratio) per target of issue 3 section 5 and issue 11 section 4."""
 WORKER_TARGETS = ((HEEDFUL_WORKERS, NGINX_WORKERS, 0.5),)
+WORKER_NOTES = ((MINIMAL_WORKERS, NGINX_WORKERS), (HEEDFUL_WORKERS, MINIMAL_WORKERS))
+"""Ratios printed beside the workers target, no target of their own."""
 PLAIN_ROBOTS = "static /robots.txt"
 ENFORCED_ROBOTS = "static+enforce /robots.txt"
 PLAIN_PAGE = "static page"
@@ -82,7 +86,7 @@ GROUPS = {
     "check": (MINIMAL, HEEDFUL_CHECK),
     "log": (MINIMAL, HEEDFUL_ROBOTS, HEEDFUL_LOGGED),
     "enforcement": (MINIMAL, PLAIN_ROBOTS, ENFORCED_ROBOTS, PLAIN_PAGE, ENFORCED_PAGE),
-    "workers": (MINIMAL, HEEDFUL_WORKERS, NGINX_WORKERS),
+    "workers": (MINIMAL, HEEDFUL_WORKERS, MINIMAL_WORKERS, NGINX_WORKERS),
 }
 """The rows each ``--only`` name runs (the minimal app is always measured: the table's base)."""
 CRAWLER_UA = "Mozilla/5.0 (compatible; OAI-SearchBot/1.0; +https://openai.com/searchbot)"
@@ -102,7 +106,10 @@ MINIMAL_APP = textwrap.dedent(
         return web.Response(body=BODY, content_type="text/plain")
     app = web.Application()
     app.router.add_get("/robots.txt", handler)
-    sock = socket.socket(); sock.bind(("127.0.0.1", 0))
+    port = int(sys.argv[2]) if len(sys.argv) > 2 else 0  # a port given: share it (reuse_port)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
     print(f"http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
     web.run_app(
         app, sock=sock, access_log=None, print=None,
@@ -150,6 +157,8 @@ class Row:
     user_agent: str | None = None
     pinned: bool = True
     """Run against a server pinned to its CPUs, with ``wrk`` pinned to the others."""
+    siblings: tuple[int, ...] = ()
+    """Other processes of the same server whose CPU time counts too."""
     rates: list[float] = field(default_factory=list)
     cpu_us: list[float] = field(default_factory=list)
 
@@ -295,7 +304,8 @@ def wrk(
 
 
 def measure(row: Row, pinning: Pinning, *, seconds: float, connections: int) -> None:
-    before = _cpu_seconds(row.pid)
+    pids = (row.pid, *row.siblings)
+    before = sum(_cpu_seconds(pid) for pid in pids)
     rate, count = wrk(
         row.url,
         pinning,
@@ -305,7 +315,8 @@ def measure(row: Row, pinning: Pinning, *, seconds: float, connections: int) -> 
         pinned=row.pinned,
     )
     row.rates.append(rate)
-    row.cpu_us.append((_cpu_seconds(row.pid) - before) / max(count, 1) * 1e6)
+    used = sum(_cpu_seconds(pid) for pid in pids) - before
+    row.cpu_us.append(used / max(count, 1) * 1e6)
 
 
 def _load() -> str:
@@ -403,7 +414,30 @@ def main(argv: list[str] | None = None) -> int:
             nginx2, nginx2_pid = stack.enter_context(
                 _nginx(folder / "nginx2", body, pinning, workers=WORKERS)
             )
+            shared = _free_port()
+            minimal_pids = []
+            for _ in range(WORKERS):
+                proc, _lines = stack.enter_context(
+                    _process(
+                        [
+                            sys.executable,
+                            "-c",
+                            MINIMAL_APP,
+                            str(folder / "robots.txt"),
+                            str(shared),
+                        ],
+                        first_lines=1,
+                    )
+                )
+                minimal_pids.append(proc.pid)
+            _wait(f"http://127.0.0.1:{shared}/robots.txt")
             rows[HEEDFUL_WORKERS] = Row(many + "/robots.txt", many_pid, pinned=False)
+            rows[MINIMAL_WORKERS] = Row(
+                f"http://127.0.0.1:{shared}/robots.txt",
+                minimal_pids[0],
+                pinned=False,
+                siblings=tuple(minimal_pids[1:]),
+            )
             rows[NGINX_WORKERS] = Row(nginx2 + "/robots.txt", nginx2_pid, pinned=False)
         for row in rows.values():  # warm up: first requests fill caches and pools
             wrk(
@@ -482,6 +516,9 @@ def report(
             f"the JSON access log adds {log_cpu:.1f} us (+log row: "
             f"{_paired(rows, HEEDFUL_LOGGED, MINIMAL):.2f}x minimal, no target)"
         )
+    for name, baseline in WORKER_NOTES:
+        if name in rows:
+            notes.append(f"{name} vs {baseline}: {_paired(rows, name, baseline):.2f}x")
     print("; ".join(notes))
     results = []
     for name, baseline, least in (*TARGETS, *WORKER_TARGETS):
