@@ -216,6 +216,14 @@ class CheckIn(BaseModel):
         return value
 
 
+class RemovalsQueryIn(BaseModel):
+    """The query of ``GET /api/v1/admin/removals``: which requests to list."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    status: RemovalStatus | None = Field(default=None, description="Only requests in this state.")
+
+
 Uri = Annotated[str, Field(max_length=MAX_URL_CHARS, json_schema_extra={"format": "uri"})]
 
 

@@ -20,6 +20,7 @@ REF = "#/components/schemas/{model}"
 ERROR_REF = {"$ref": REF.format(model="Error")}
 INPUTS: tuple[type[BaseModel], ...] = (
     models.CheckIn,
+    models.RemovalsQueryIn,
     models.RemovalRequestIn,
     models.DecisionIn,
     models.PolicyIn,
@@ -53,13 +54,22 @@ def schemas() -> dict[str, Any]:
     return out
 
 
+def _present(field: dict[str, Any]) -> dict[str, Any]:
+    """A parameter's schema without ``null``: a query parameter is left out, never null."""
+    kinds = [k for k in field.get("anyOf", ()) if k != {"type": "null"}]
+    if "anyOf" not in field or len(kinds) != 1:
+        return field
+    out = {k: v for k, v in field.items() if k not in ("anyOf", "default")}
+    return {**kinds[0], **out}
+
+
 def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     """The query parameters an ``...In`` model validates, one per field."""
     schema = model.model_json_schema(ref_template=REF)
     required = set(schema.get("required", ()))
     out = []
     for name, field in schema["properties"].items():
-        parameter: dict[str, Any] = {"name": name, "in": "query", "schema": field}
+        parameter: dict[str, Any] = {"name": name, "in": "query", "schema": _present(field)}
         if name in required:
             parameter["required"] = True
         out.append(parameter)
@@ -277,16 +287,7 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Removal requests with the requesters' details, newest first",
                     "operationId": "listRemovals",
                     "security": ADMIN,
-                    "parameters": [
-                        {
-                            "name": "status",
-                            "in": "query",
-                            "schema": {
-                                "type": "string",
-                                "enum": ["pending", "approved", "rejected"],
-                            },
-                        }
-                    ],
+                    "parameters": query_parameters(models.RemovalsQueryIn),
                     "responses": {
                         "200": _json(
                             {

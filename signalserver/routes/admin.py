@@ -18,6 +18,7 @@ from signalserver.models import (
     PolicyVersion,
     PolicyVersionOut,
     RemovalRequest,
+    RemovalsQueryIn,
     Violation,
 )
 from signalserver.publishing import refresh_removals, replace_policy
@@ -108,10 +109,8 @@ async def policy_version(request: web.Request) -> web.Response:
 @routes.get("/api/v1/admin/removals")
 async def list_removals(request: web.Request) -> web.Response:
     await require_admin(request)
-    status = request.query.get("status")
-    if status is not None and status not in ("pending", "approved", "rejected"):
-        raise ApiError(400, "status: one of pending, approved, rejected")
-    rows = await store.removals(request.app[DATABASE], status=status)
+    query = RemovalsQueryIn.model_validate(dict(request.query))
+    rows = await store.removals(request.app[DATABASE], status=query.status)
     return web.json_response({"removals": [admin_view(r) for r in rows]})
 
 
