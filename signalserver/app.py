@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import ssl
 import sys
@@ -35,6 +36,7 @@ from signalserver.keys import (
     DATABASE,
     ENFORCER,
     LIMITER,
+    OPENAPI,
     RECORDER,
     SIGNER,
     STARTUP,
@@ -46,6 +48,7 @@ from signalserver.keys import (
 from signalserver.live import PolicyState
 from signalserver.middlewares import error_middleware
 from signalserver.models import PolicyVersion
+from signalserver.openapi import openapi_document
 from signalserver.publishing import refresh_removals, to_live, validate
 from signalserver.ratelimit import RateLimiter
 from signalserver.routes import admin, api, files, pages, removals
@@ -96,6 +99,7 @@ def create_app(config: ServerConfig, *, log_stream: TextIO | None = None) -> web
     app[STATE] = state = PolicyState(base_url=config.base_url)
     app[STARTUP] = Startup()
     app[LIMITER] = RateLimiter(per_minute=config.rate_per_minute, burst=config.rate_burst)
+    app[OPENAPI] = json.dumps(openapi_document()).encode()
     if config.access_log:
         app[ACCESS_LOG] = AccessLog(sys.stderr if log_stream is None else log_stream)
         app.on_cleanup.append(flush_on_cleanup)

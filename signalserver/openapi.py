@@ -8,7 +8,6 @@ document on a live server: every documented input must get a documented answer, 
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -117,7 +116,6 @@ def _text_file(
 ADMIN: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
-@cache
 def openapi_document() -> dict[str, Any]:
     id_param = {
         "name": "id",

@@ -7,10 +7,9 @@ from pydantic import ValidationError
 
 from signalserver.checking import BadCheckURL, CheckQuery
 from signalserver.errors import ApiError
-from signalserver.keys import CHECKER, STATE
+from signalserver.keys import CHECKER, OPENAPI, STATE
 from signalserver.middlewares import validation_errors
 from signalserver.models import CheckIn, HealthOut
-from signalserver.openapi import openapi_document
 from signalserver.store import iso
 
 routes = web.RouteTableDef()
@@ -40,7 +39,7 @@ async def check(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/openapi.json")
 async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(openapi_document())
+    return web.Response(body=request.app[OPENAPI], content_type="application/json")
 
 
 @routes.get("/api/v1/health")
