@@ -11,6 +11,8 @@ import http.client
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -178,3 +180,23 @@ def test_a_worker_that_dies_stops_the_others_and_the_server_exits_1(tmp_path: Pa
     assert "worker" in said
     assert "killed by SIGKILL" in said
     assert "the other workers were stopped" in said
+
+
+def test_a_worker_that_cannot_start_stops_the_others_and_exits_2(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(POLICY, encoding="utf-8")
+    ranges = tmp_path / "ranges"
+    ranges.mkdir()
+    (ranges / "broken.json").write_text("{", encoding="utf-8")
+    serve = [sys.executable, "-m", "heedful", "serve", "--policy", str(policy), "--port", "0"]
+    done = subprocess.run(
+        [*serve, "--workers", "2", "--static", str(tmp_path), "--ranges", str(ranges)],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "cannot read the IP ranges" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
