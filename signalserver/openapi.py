@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode
 
 from signalserver import models
 
@@ -45,11 +46,14 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
 def schemas() -> dict[str, Any]:
     """Every model's JSON schema under its name, nested models and enums beside them."""
     out: dict[str, Any] = {}
-    for models_, mode in ((INPUTS, "validation"), (OUTPUTS, "serialization")):
-        for model in models_:
-            schema = model.model_json_schema(ref_template=REF, mode=mode)  # type: ignore[arg-type]
-            out.update(schema.pop("$defs", {}))
-            out[_name(model)] = schema
+    shapes: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        *((model, "validation") for model in INPUTS),
+        *((model, "serialization") for model in OUTPUTS),
+    ]
+    for model, mode in shapes:
+        schema = model.model_json_schema(ref_template=REF, mode=mode)
+        out.update(schema.pop("$defs", {}))
+        out[_name(model)] = schema
     return out
 
 
