@@ -107,7 +107,8 @@ def _admin(proc: ServeProcess, method: str, path: str, body: str | None = None) 
         client.close()
 
 
-def test_two_workers_share_the_port_and_stop_on_sigterm(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_two_workers_share_the_port_and_stop_on_a_signal(tmp_path: Path, signum: int) -> None:
     policy = tmp_path / "policy.toml"
     policy.write_text(POLICY, encoding="utf-8")
     with serve_process(policy, "--workers", "2") as proc:
@@ -119,7 +120,7 @@ def test_two_workers_share_the_port_and_stop_on_sigterm(tmp_path: Path) -> None:
         history = _admin(proc, "GET", "/api/v1/admin/policy/history")
         assert isinstance(history, dict)
         assert len(history["versions"]) == 1
-        proc.process.send_signal(signal.SIGTERM)
+        proc.process.send_signal(signum)
         assert proc.process.wait(30) == 0
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists() or "zombie" in _state(pid)
