@@ -47,16 +47,18 @@ class _GzipMembers:
     def __init__(self, handle: BinaryIO) -> None:
         self._handle = handle
         self._packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
+        self._size = 0
+        """Bytes written so far: the next record's offset, known without asking the OS."""
 
     def write(self, data: bytes) -> None:
-        self._handle.write(self._packer.compress(data))
+        self._size += self._handle.write(self._packer.compress(data))
 
     def flush(self) -> None:
-        self._handle.write(self._packer.flush())
+        self._size += self._handle.write(self._packer.flush())
         self._packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
 
     def tell(self) -> int:
-        return self._handle.tell()
+        return self._size
 
     def sync(self) -> None:
         """Hand what was written to the operating system (between records)."""
