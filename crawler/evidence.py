@@ -10,7 +10,6 @@ training content).
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import uuid
@@ -20,18 +19,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from crawler.crawllog import deciding_reason, quiet_drivers, warn_placeholder
-from crawler.ledger import (
-    JSON_FIELDS,
-    CrawlRun,
-    Ledger,
-    UrlEvent,
-    database_url,
-    utcnow,
-)
+from crawler.ledger import CrawlRun, Ledger, UrlEvent, database_url, utcnow
 from crawler.settings import VERSION, HeedfulConfig
 from crawler.snapshots import store_signal
 from crawler.warc import WarcFiles
-from policies.model import Decision, Reason
+from policies.model import Decision
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -39,12 +31,6 @@ if TYPE_CHECKING:
     from policies.site import SignalFile
 
 ATTRIBUTE: Final = "_heedful_provenance"
-ENCODED_CACHE_SIZE: Final = 4096
-"""Distinct reason lists (and snapshot lists) kept encoded; most pages of an origin share one."""
-
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
-"""``crawler.ledger.dumps`` with its encoder built once (``json.dumps`` with options builds a
-new encoder per call, six times per row)."""
 
 
 class Provenance:
@@ -68,18 +54,6 @@ class Provenance:
         self.kept_bytes = 0
         self._use = str(config.use)
         self._mode = str(config.mode)
-        self._encodings: dict[tuple[object, ...], str] = {}
-
-    def _encoded(self, values: tuple[Any, ...]) -> str:
-        """The JSON text of reasons (as in ``Decision.as_dict``) or of snapshot ids, cached:
-        the same few lists recur for every page of an origin."""
-        found = self._encodings.get(values)
-        if found is None:
-            if len(self._encodings) >= ENCODED_CACHE_SIZE:
-                self._encodings.clear()
-            found = _encode([v.as_dict() if isinstance(v, Reason) else v for v in values])
-            self._encodings[values] = found
-        return found
 
     @classmethod
     def of(cls, crawler: Crawler, config: HeedfulConfig) -> Provenance:
@@ -155,7 +129,10 @@ class Provenance:
         redirected_from: Sequence[str] = (),
         extra: Mapping[str, Any] | None = None,
     ) -> None:
-        """One :class:`UrlEvent` row; refusals are counted by their deciding reason."""
+        """One :class:`UrlEvent` row; refusals are counted by their deciding reason.
+
+        Reasons and snapshot ids go in as tuples, which the ledger encodes once per distinct
+        value (:class:`~crawler.ledger.JsonEncoding`)."""
         row: dict[str, Any] = {
             "crawl_id": self.crawl_id,
             "url": url,
@@ -168,28 +145,22 @@ class Provenance:
             "fetched_at": fetched_at,
             "http_status": http_status,
             "error": error,
-            "snapshots": self._encoded(tuple(snapshots)),
-            "redirected_from": _encode(list(redirected_from)) if redirected_from else "[]",
+            "snapshots": tuple(snapshots),
+            "redirected_from": list(redirected_from),
         }
         if decision is not None:
             row.update(
                 verdict=str(decision.verdict),
                 access=str(decision.access),
-                reasons=self._encoded(decision.reasons),
-                offers=_encode(decision.as_dict()["offers"]) if decision.offers else "[]",
+                reasons=decision.reasons,
+                offers=decision.offers,
                 aipref_draft=decision.aipref_draft,
-                uses=_encode({str(use): str(p) for use, p in decision.uses.items()}),
+                uses={str(use): str(p) for use, p in decision.uses.items()},
             )
         else:
-            row.update(verdict="", reasons="[]", offers="[]")
+            row.update(verdict="", reasons=(), offers=())
         if extra:
-            row.update(
-                (
-                    key,
-                    _encode(value) if key in JSON_FIELDS and not isinstance(value, str) else value,
-                )
-                for key, value in extra.items()
-            )
+            row.update(extra)
         self.ledger.add(UrlEvent, row)
         self.totals[status] += 1
         self.origins.add(origin)

@@ -2,10 +2,15 @@
 
 SQLModel tables (style.md section 6), SQLite by default and PostgreSQL by URL, through the async
 drivers the project already ships (aiosqlite, asyncpg) so writes share the crawl's event loop.
-History is never rewritten (issue 4 section 2): every table is append-only, a later re-check of
-an item adds a :class:`UrlEvent` row with ``event="recheck"`` rather than updating one. Rows are
-buffered and written in batches with one executemany, which keeps the ledger off the crawl's
-critical path (issue 4 section 6).
+Structured values (reasons, offers, licences, attribution, headers...) are JSON columns; the
+ledger's own encoder writes them (:class:`JsonEncoding`), so the same reason list shared by every
+page of an origin is encoded once. History is never rewritten (issue 4 section 2): every table is
+append-only, a later re-check of an item adds a :class:`UrlEvent` row with ``event="recheck"``
+rather than updating one. Rows are buffered and written in batches, one ORM bulk insert per
+table, which keeps the ledger off the crawl's critical path.
+
+Ledgers written before the JSON columns (structured values as text, ``''`` for "not recorded")
+are migrated in place when first opened (:meth:`Ledger.upgrade`); nothing in them is lost.
 """
 
 from __future__ import annotations
@@ -18,30 +23,37 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Column, Text, inspect, text
+from sqlalchemy import JSON, Column, Text, insert, inspect, text
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DB_NAME: Final = "ledger.sqlite"
-JSON_FIELDS: Final = (
-    "reasons",
-    "offers",
-    "license",
-    "attribution",
-    "snapshots",
-    "redirected_from",
-    "headers",
-    "seeds",
-    "detail",
-    "uses",
-)
+SCHEMA_VERSION: Final = 2
+"""1: structured values as JSON text in TEXT columns; 2: JSON columns."""
+ENCODED_CACHE_SIZE: Final = 4096
+"""Distinct tuples (reason lists, snapshot ids) kept encoded; most pages of an origin share one."""
+
+
+def _json(default: Any = None) -> Any:
+    """A JSON column; ``None`` is stored as JSON ``null`` ("not recorded"), never SQL NULL, so
+    the NOT NULL text columns of a migrated older ledger take new rows too."""
+    return Field(default=default, sa_column=Column(JSON, nullable=True))
 
 
 def _text() -> Any:
     return Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class LedgerSchema(SQLModel, table=True):
+    """Which layout the ledger's tables have (one row per version reached)."""
+
+    __tablename__ = "heedful_ledger_schema"
+    version: int = Field(primary_key=True)
+    applied_at: datetime
 
 
 class CrawlRun(SQLModel, table=True):
@@ -57,7 +69,7 @@ class CrawlRun(SQLModel, table=True):
     use: str
     mode: str
     strict: bool
-    seeds: str = _text()
+    seeds: list[str] | None = _json()
 
 
 class SignalSnapshot(SQLModel, table=True):
@@ -71,7 +83,7 @@ class SignalSnapshot(SQLModel, table=True):
     url: str
     final_url: str
     status: int | None = None
-    headers: str = _text()
+    headers: list[list[str]] | None = _json()
     sha256: str
     size: int
     error: str = ""
@@ -103,8 +115,8 @@ class UrlEvent(SQLModel, table=True):
     access: str = ""
     use: str
     mode: str
-    reasons: str = _text()
-    offers: str = _text()
+    reasons: list[dict[str, Any]] | None = _json()
+    offers: list[dict[str, Any]] | None = _json()
     http_status: int | None = None
     error: str = ""
     decided_at: datetime
@@ -114,16 +126,16 @@ class UrlEvent(SQLModel, table=True):
     content_type: str = ""
     warc_file: str = ""
     warc_offset: int | None = None
-    license: str = _text()
-    attribution: str = _text()
-    snapshots: str = _text()
-    redirected_from: str = _text()
+    license: list[dict[str, Any]] | None = _json()
+    attribution: dict[str, str] | None = _json()
+    snapshots: list[str] | None = _json()
+    redirected_from: list[str] | None = _json()
     images_reserved: bool = False
     aipref_draft: str = ""
     """The draft-ietf-aipref-vocab revision ``Content-Usage`` was read under (``08``, ``07``);
     empty when no decision was made. Added after the first ledgers: :meth:`Ledger.upgrade`
     adds the column to a ledger written before it."""
-    uses: str = _text()
+    uses: dict[str, str] | None = _json()
     """The decision's answer per use (``{"ai-train": "deny", ...}``, before the mode's default):
     what the site allowed and reserved at collection time, for the dataset manifest. Added after
     the first ledgers, like ``aipref_draft``."""
@@ -145,7 +157,7 @@ class RecheckRun(SQLModel, table=True):
     unverified: int = 0
     origins: int = 0
     purge_list: str = ""
-    detail: str = _text()
+    detail: dict[str, Any] | None = _json()
 
 
 class PurgeAction(SQLModel, table=True):
@@ -158,7 +170,7 @@ class PurgeAction(SQLModel, table=True):
     at: datetime
     records_removed: int = 0
     files_rewritten: int = 0
-    detail: str = _text()
+    detail: dict[str, Any] | None = _json()
 
 
 class PurgedItem(SQLModel, table=True):
@@ -171,7 +183,7 @@ class PurgedItem(SQLModel, table=True):
     sha256: str
     warc_file: str
     warc_offset: int
-    reasons: str = _text()
+    reasons: list[dict[str, Any]] | None = _json()
     purged_at: datetime
 
 
@@ -185,6 +197,45 @@ class WarcRelocation(SQLModel, table=True):
     old_offset: int
     new_file: str
     new_offset: int
+
+
+TABLES: Final[tuple[type[SQLModel], ...]] = (
+    CrawlRun,
+    SignalSnapshot,
+    UrlEvent,
+    RecheckRun,
+    PurgeAction,
+    PurgedItem,
+    WarcRelocation,
+)
+JSON_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    str(table.__tablename__): tuple(
+        c.name
+        for c in table.__table__.columns  # type: ignore[attr-defined]
+        if isinstance(c.type, JSON)
+    )
+    for table in TABLES
+}
+"""Every table's JSON columns (held as JSON text in TEXT columns by schema 1)."""
+JSON_COLUMN_NAMES: Final[dict[type[SQLModel], frozenset[str]]] = {
+    table: frozenset(JSON_COLUMNS[str(table.__tablename__)]) for table in TABLES
+}
+ROW_DEFAULTS: Final[dict[type[SQLModel], dict[str, Any]]] = {
+    table: {
+        name: None if info.is_required() else info.get_default(call_default_factory=True)
+        for name, info in table.model_fields.items()
+        if name != "id" or table is SignalSnapshot
+    }
+    for table in TABLES
+}
+"""Every column with its default, so one bulk insert sees the same keys in each row (the
+database numbers the rows; a snapshot's id is its own)."""
+ADDED_COLUMNS: Final = (
+    ("heedful_url_event", "aipref_draft", "TEXT NOT NULL DEFAULT ''"),
+    ("heedful_url_event", "uses", "JSON DEFAULT 'null'"),
+)
+"""Columns added after the first ledgers were written: table, column, SQL type and default
+(the same DDL on SQLite and PostgreSQL)."""
 
 
 def database_url(url: str, out_dir: Path) -> str:
@@ -201,8 +252,42 @@ def database_url(url: str, out_dir: Path) -> str:
     return url
 
 
-def dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+def _plain(value: Any) -> Any:
+    """What JSON cannot say natively: a value with ``as_dict`` (a ``Reason``), or its text."""
+    as_dict = getattr(value, "as_dict", None)
+    return as_dict() if callable(as_dict) else str(value)
+
+
+dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_plain).encode
+"""The ledger's JSON text for a value (one encoder, built once)."""
+
+
+class JsonEncoding:
+    """JSON text for the ledger's JSON columns: tuples (immutable: a decision's reasons, snapshot
+    ids) are encoded once and remembered, since every page of an origin repeats the same few."""
+
+    def __init__(self, size: int = ENCODED_CACHE_SIZE) -> None:
+        self._size = size
+        self._known: dict[tuple[Any, ...], str] = {}
+
+    def __call__(self, value: Any) -> str:
+        if type(value) is not tuple:
+            return dumps(value)
+        try:
+            found = self._known.get(value)
+        except TypeError:  # a tuple holding something unhashable: encoded every time
+            return dumps(value)
+        if found is None:
+            if len(self._known) >= self._size:
+                self._known.clear()
+            found = self._known[value] = dumps(value)
+        return found
+
+
+def _prepared(value: Any) -> str:
+    """The engine's JSON serialiser: :meth:`Ledger.add` has already made every JSON value its
+    text (a JSON string value included, as ``'"..."'``), so text passes as it is."""
+    return value if type(value) is str else dumps(value)
 
 
 class Ledger:
@@ -210,7 +295,8 @@ class Ledger:
 
     def __init__(self, url: str, *, batch: int = 500) -> None:
         self.url = url
-        self._engine: AsyncEngine = create_async_engine(url)
+        self._engine: AsyncEngine = create_async_engine(url, json_serializer=_prepared)
+        self._encode = JsonEncoding()
         self._batch = batch
         self._pending: dict[type[SQLModel], list[dict[str, Any]]] = {}
         self._count = 0
@@ -218,19 +304,30 @@ class Ledger:
         self._tasks: set[asyncio.Task[None]] = set()
         self._upgraded = False
 
-    async def upgrade(self) -> None:
-        """Add the columns :data:`ADDED_COLUMNS` lists to tables written before them.
+    def _session(self) -> AsyncSession:
+        return AsyncSession(self._engine, expire_on_commit=False)
 
-        The ledger has no migration tool (style.md section 6: SQLModel ships none); a column is
-        only ever added, with a default, so every older ledger still opens and its rows read as
-        "not recorded" ('').
+    async def upgrade(self) -> None:
+        """Bring a ledger written by an earlier version to :data:`SCHEMA_VERSION`, in place.
+
+        The ledger has no migration tool (style.md section 6: SQLModel ships none) and needs
+        little: columns are only ever added, with a default (:data:`ADDED_COLUMNS`), and schema 1's
+        JSON text becomes JSON (``''``, "not recorded", becomes JSON ``null``; on PostgreSQL the
+        TEXT column becomes a JSON column). Every older ledger still opens, nothing is lost.
         """
         if self._upgraded:
             return
         async with self._engine.begin() as conn:
-            missing = await conn.run_sync(_missing_columns)
-            for table, column, ddl in missing:
-                await conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}"))
+            await conn.run_sync(lambda sync: LedgerSchema.__table__.create(sync, checkfirst=True))  # type: ignore[attr-defined]
+            done = await conn.scalar(
+                select(LedgerSchema.version).where(col(LedgerSchema.version) >= SCHEMA_VERSION)
+            )
+            if done is None:
+                for statement in await conn.run_sync(_migration):
+                    await conn.execute(text(statement))
+                await conn.execute(
+                    insert(LedgerSchema).values(version=SCHEMA_VERSION, applied_at=utcnow())
+                )
         self._upgraded = True
 
     async def create(self) -> None:
@@ -251,12 +348,16 @@ class Ledger:
                 await asyncio.sleep(0.1 * (attempt + 1))
 
     def add(self, table: type[SQLModel], row: Mapping[str, Any]) -> None:
-        """Queue one row; JSON fields may be given as Python values."""
-        values = dict(_defaults(table))
-        values.update(
-            (key, dumps(value) if key in JSON_FIELDS and not isinstance(value, str) else value)
-            for key, value in row.items()
-        )
+        """Queue one row of ``table``; JSON columns take Python values (lists, dicts, tuples,
+        values with ``as_dict``).
+
+        JSON values are encoded here, so a queued row holds only strings, numbers and times: the
+        garbage collector does not track such a dict, and a batch waiting to be written costs
+        its passes nothing."""
+        values = dict(ROW_DEFAULTS[table])
+        encode = self._encode
+        for key, value in row.items():
+            values[key] = encode(value) if key in JSON_COLUMN_NAMES[table] else value
         self._pending.setdefault(table, []).append(values)
         self._count += 1
         if self._count >= self._batch and not self._tasks:
@@ -266,15 +367,15 @@ class Ledger:
             task.add_done_callback(self._tasks.discard)
 
     async def flush(self) -> None:
-        """Write every queued row (one executemany per table)."""
+        """Write every queued row: one ORM bulk insert per table, in one transaction."""
         async with self._lock:
             pending, self._pending, self._count = self._pending, {}, 0
             if not pending:
                 return
-            async with self._engine.begin() as conn:
+            async with self._session() as session, session.begin():
                 # Snapshots first: events point at them.
                 for table in sorted(pending, key=lambda t: t is UrlEvent):
-                    await conn.execute(table.__table__.insert(), pending[table])  # type: ignore[attr-defined]
+                    await session.exec(insert(table), params=pending[table])
 
     async def close(self) -> None:
         if self._tasks:
@@ -283,75 +384,69 @@ class Ledger:
         await self._engine.dispose()
 
     async def events(self, *, crawl_id: str | None = None) -> AsyncIterator[dict[str, Any]]:
-        """Every URL event, oldest first, JSON fields decoded."""
+        """Every URL event, oldest first, as plain values."""
         await self.upgrade()
-        query = select(UrlEvent).order_by(UrlEvent.id)  # type: ignore[arg-type]
+        query = select(UrlEvent).order_by(col(UrlEvent.id))
         if crawl_id:
             query = query.where(UrlEvent.crawl_id == crawl_id)
-        async with self._engine.connect() as conn:
-            result = await conn.stream(query)
-            async for row in result:
-                yield _decoded(dict(row._mapping))
+        async with self._session() as session:
+            async for event in await session.stream_scalars(query):
+                yield values(event)
 
     async def snapshots(self) -> dict[str, dict[str, Any]]:
-        async with self._engine.connect() as conn:
-            result = await conn.execute(select(SignalSnapshot))
-            return {row.id: _decoded(dict(row._mapping)) for row in result}
+        """Every signal-file snapshot by id."""
+        await self.upgrade()
+        async with self._session() as session:
+            found = await session.exec(select(SignalSnapshot))
+            return {snapshot.id: values(snapshot) for snapshot in found}
 
     async def rows(self, table: type[SQLModel]) -> list[dict[str, Any]]:
-        """Every row of ``table`` in insertion order, JSON fields decoded."""
+        """Every row of ``table`` in insertion order, as plain values."""
         await self.upgrade()
         order = table.id  # type: ignore[attr-defined]
-        async with self._engine.connect() as conn:
-            result = await conn.execute(select(table).order_by(order))
-            return [_decoded(dict(row._mapping)) for row in result]
+        async with self._session() as session:
+            found = await session.exec(select(table).order_by(order))
+            return [values(row) for row in found]
 
     async def crawls(self) -> list[dict[str, Any]]:
-        async with self._engine.connect() as conn:
-            result = await conn.execute(select(CrawlRun).order_by(CrawlRun.id))  # type: ignore[arg-type]
-            return [_decoded(dict(row._mapping)) for row in result]
+        return await self.rows(CrawlRun)
 
 
-ADDED_COLUMNS: Final = (
-    ("heedful_url_event", "aipref_draft", "TEXT NOT NULL DEFAULT ''"),
-    ("heedful_url_event", "uses", "TEXT NOT NULL DEFAULT ''"),
-)
-"""Columns added after the first ledgers were written: table, column, SQL type and default."""
+def values(row: SQLModel) -> dict[str, Any]:
+    """A row as plain values, in its table's column order."""
+    return {name: getattr(row, name) for name in type(row).model_fields}
 
 
-def _missing_columns(conn: Any) -> list[tuple[str, str, str]]:
+def _migration(conn: Any) -> list[str]:
+    """The SQL that takes the ledger behind ``conn`` from any earlier layout to this one."""
     found = inspect(conn)
     tables = set(found.get_table_names())
-    return [
-        (table, column, ddl)
+    columns = {table: {c["name"]: c["type"] for c in found.get_columns(table)} for table in tables}
+    statements = [
+        f"ALTER TABLE {table} ADD COLUMN {column} {ddl}"
         for table, column, ddl in ADDED_COLUMNS
-        if table in tables and column not in {c["name"] for c in found.get_columns(table)}
+        if table in tables and column not in columns[table]
     ]
-
-
-_DEFAULTS: dict[type[SQLModel], dict[str, Any]] = {}
-
-
-def _defaults(table: type[SQLModel]) -> dict[str, Any]:
-    """Every column with its default, so one executemany sees the same keys in each row."""
-    found = _DEFAULTS.get(table)
-    if found is None:
-        found = {
-            name: (None if info.is_required() else info.get_default(call_default_factory=True))
-            for name, info in table.model_fields.items()
-            if name != "id" or table is SignalSnapshot
-        }
-        _DEFAULTS[table] = found
-    return found
+    postgres = conn.dialect.name == "postgresql"
+    for table, names in JSON_COLUMNS.items():
+        for name in names:
+            if table not in tables or name not in columns[table]:
+                continue
+            if postgres and not isinstance(columns[table][name], JSON):
+                statements += [
+                    f"ALTER TABLE {table} ALTER COLUMN {name} DROP DEFAULT",
+                    (
+                        f"ALTER TABLE {table} ALTER COLUMN {name} TYPE JSON USING"
+                        f" (CASE WHEN {name} = '' THEN 'null' ELSE {name} END)::json"
+                    ),
+                ]
+            elif not postgres:
+                # SQLite keeps whatever a column holds: the JSON text stays, '' becomes null.
+                # Names come from this module's tables, never from input.
+                statements.append(f"UPDATE {table} SET {name} = 'null' WHERE {name} = ''")  # noqa: S608
+    return statements
 
 
 def utcnow() -> datetime:
     """Aware UTC: every ledger time is stored with its zone."""
     return datetime.now(UTC)
-
-
-def _decoded(row: dict[str, Any]) -> dict[str, Any]:
-    for key in JSON_FIELDS:
-        if key in row and isinstance(row[key], str):
-            row[key] = json.loads(row[key]) if row[key] else None
-    return row

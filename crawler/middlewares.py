@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import gc
 import logging
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -101,7 +100,6 @@ class PolicyDownloaderMiddleware:
         self._reserved_pages: dict[str, Statement] = {}
         self._waiting = 0
         """Requests to be tried again that are not back in the scheduler yet."""
-        self._frozen = False
         self.ledger_error = ""
         """Why the ledger could not be opened; while set, nothing is requested."""
         crawler.signals.connect(self._opened, signal=scrapy_signals.spider_opened)
@@ -127,23 +125,9 @@ class PolicyDownloaderMiddleware:
             log.error("heedful: cannot open the ledger (%s); closing the crawl", self.ledger_error)
             await self.crawler.engine.close_spider_async(reason=LEDGER_UNAVAILABLE)
             return
-        if self.config.gc_freeze and not self._frozen:
-            # Heedful's imports (SQLAlchemy/SQLModel tables, the policies' tables) add ~50,000
-            # long-lived objects that every full collection would scan again, and a crawl
-            # allocates enough to run one every ~100 pages (issue 4 section 6: measured as
-            # about a third of Heedful's extra CPU per page). Collect once, then keep what is
-            # alive now out of the collector's passes; released when the spider closes.
-            gc.collect()
-            gc.freeze()
-            self._frozen = True
 
     async def _closed(self, spider: Spider) -> None:
-        try:
-            await self.provenance.close()
-        finally:
-            if self._frozen:
-                gc.unfreeze()
-                self._frozen = False
+        await self.provenance.close()
 
     def _idle(self) -> None:
         # A URL waiting for its origin's files to be fetched again keeps the crawl open.

@@ -30,7 +30,6 @@ DEFAULTS: Final[dict[str, Any]] = {
     "HEEDFUL_DRIVER_LOG_LEVEL": "WARNING",
     "HEEDFUL_ENABLED": True,
     "HEEDFUL_FETCH_TIMEOUT": 10.0,
-    "HEEDFUL_GC_FREEZE": True,
     "HEEDFUL_INFO_URL": "https://heedful.invalid/bot",
     "HEEDFUL_LEDGER_BATCH": 500,
     "HEEDFUL_LEDGER_URL": "",
@@ -85,7 +84,6 @@ class HeedfulConfig:
     warc_prefix: str
     attribution: bool
     crawl_id: str
-    gc_freeze: bool
     media: bool
     """Read what downloaded images, audio, video and documents say about their own use."""
 
@@ -182,6 +180,5 @@ def read_config(settings: BaseSettings) -> HeedfulConfig:
         warc_prefix=str(_get(settings, "HEEDFUL_WARC_PREFIX")),
         attribution=settings.getbool("HEEDFUL_ATTRIBUTION", DEFAULTS["HEEDFUL_ATTRIBUTION"]),
         crawl_id=str(_get(settings, "HEEDFUL_CRAWL_ID")),
-        gc_freeze=settings.getbool("HEEDFUL_GC_FREEZE", DEFAULTS["HEEDFUL_GC_FREEZE"]),
         media=settings.getbool("HEEDFUL_MEDIA", DEFAULTS["HEEDFUL_MEDIA"]),
     )

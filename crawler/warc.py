@@ -10,10 +10,8 @@ renamed the way Common Crawl does (``X-Crawler-Content-Encoding``), keeping them
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 import threading
-import uuid
 import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -23,11 +21,13 @@ from pathlib import Path
 from typing import BinaryIO, Final
 
 from warcio.statusandheaders import StatusAndHeaders  # type: ignore[import-untyped]
+from warcio.utils import Digester  # type: ignore[import-untyped]
 from warcio.warcwriter import WARCWriter  # type: ignore[import-untyped]
 
 GZIP_LEVEL: Final = 6
-"""zlib level for each record's gzip member (warcio uses 9, which costs about twice the CPU
-for a few percent of size; the crawl's throughput target matters more, issue 4 section 6)."""
+"""zlib level for each record's gzip member (warcio's own wrapper uses 9, which costs about
+twice the CPU for a few percent of size; the crawl's throughput matters more)."""
+WARC_VERSION: Final = "1.1"
 RENAMED: Final = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 """Headers that described the wire bytes, not the stored (decoded) body."""
 
@@ -39,12 +39,49 @@ def _reason(status: int) -> str:
         return "Unknown"
 
 
+class _GzipMembers:
+    """The file warcio writes to: each record becomes its own gzip member (WARC 1.1 annex D,
+    so a reader can seek to the offset the ledger keeps). warcio's writer flushes once at the
+    end of every record, which closes the member."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+        self._packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
+        self._size = 0
+        """Bytes written so far: the next record's offset, known without asking the OS."""
+
+    def write(self, data: bytes) -> None:
+        self._size += self._handle.write(self._packer.compress(data))
+
+    def flush(self) -> None:
+        self._size += self._handle.write(self._packer.flush())
+        self._packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
+
+    def tell(self) -> int:
+        return self._size
+
+    def sync(self) -> None:
+        """Hand what was written to the operating system (between records)."""
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+class _Writer(WARCWriter):  # type: ignore[misc]
+    """warcio's writer with SHA-256 digests, as the ledger names content."""
+
+    @staticmethod
+    def _create_digester() -> Digester:
+        return Digester("sha256")
+
+
 class WarcFiles:
     """Appends records to ``<prefix>-<time>-<pid>-<serial>.warc.gz`` files in ``out_dir``.
 
     A new file starts once the current one reaches ``max_bytes`` (checked between records, so a
     file exceeds the limit by at most one record). The process id in the name keeps the files of
-    distributed workers sharing a directory apart.
+    distributed workers sharing a directory apart. Records are built and written by warcio.
     """
 
     def __init__(self, out_dir: Path, *, prefix: str, max_bytes: int, software: str) -> None:
@@ -53,45 +90,29 @@ class WarcFiles:
         self._max = max_bytes
         self._software = software
         self._serial = 0
-        self._file: BinaryIO | None = None
+        self._file: _GzipMembers | None = None
         self._name = ""
-        self._writer: WARCWriter | None = None
+        self._writer: _Writer | None = None
         self._lock = threading.Lock()
         self._stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
         out_dir.mkdir(parents=True, exist_ok=True)
 
-    def _open(self) -> tuple[WARCWriter, BinaryIO]:
+    def _open(self) -> tuple[_Writer, _GzipMembers]:
+        """The writer and its file, rotated when full; a new file opens with a warcinfo record."""
         if self._file is not None and self._file.tell() >= self._max:
             self._file.close()
             self._file = None
         if self._file is None or self._writer is None:
             self._serial += 1
             self._name = f"{self._prefix}-{self._stamp}-{os.getpid()}-{self._serial:05d}.warc.gz"
-            self._file = (self._dir / self._name).open("wb")
-            self._writer = WARCWriter(BytesIO(), gzip=False)
-            info = self._writer.create_warcinfo_record(
-                self._name, {"software": self._software, "format": "WARC File Format 1.1"}
+            self._file = _GzipMembers((self._dir / self._name).open("wb"))
+            self._writer = _Writer(self._file, gzip=False, warc_version=WARC_VERSION)
+            self._writer.write_record(
+                self._writer.create_warcinfo_record(
+                    self._name, {"software": self._software, "format": "WARC File Format 1.1"}
+                )
             )
-            self._append(info)
         return self._writer, self._file
-
-    def _ready(self) -> BinaryIO:
-        """The open file, rotated when full (the fast path needs no warcio writer)."""
-        _, handle = self._open()
-        return handle
-
-    def _append(self, record: object) -> None:
-        """Serialise one warcio record and append it as its own gzip member."""
-        buffer = BytesIO()
-        WARCWriter(buffer, gzip=False).write_record(record)
-        self._write_member(buffer.getvalue())
-
-    def _write_member(self, data: bytes) -> None:
-        """Append ``data`` as its own gzip member (WARC 1.1 annex D: one record per member,
-        so a reader can seek to the offset the ledger keeps)."""
-        assert self._file is not None
-        packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
-        self._file.write(packer.compress(data) + packer.flush())
 
     def write_response(
         self,
@@ -111,25 +132,6 @@ class WarcFiles:
             for name, value in headers
         ]
         kept.append(("Content-Length", str(len(body))))
-        record = _response_record(url, status, kept, body, fetched_at, sha256)
-        if record is None:
-            return self._write_response_warcio(url, status, kept, body, fetched_at, sha256)
-        with self._lock:
-            handle = self._ready()
-            offset = handle.tell()
-            self._write_member(record)
-            return self._name, offset
-
-    def _write_response_warcio(
-        self,
-        url: str,
-        status: int,
-        kept: list[tuple[str, str]],
-        body: bytes,
-        fetched_at: datetime,
-        sha256: str,
-    ) -> tuple[str, int]:
-        """warcio's record builder: for what the fast path leaves to it (non-ASCII text)."""
         http = StatusAndHeaders(f"{status} {_reason(status)}", kept, protocol="HTTP/1.1")
         warc_headers = {"WARC-Date": _warc_date(fetched_at)}
         if sha256:
@@ -145,7 +147,7 @@ class WarcFiles:
                 warc_headers_dict=warc_headers,
             )
             offset = handle.tell()
-            self._append(record)
+            writer.write_record(record)
             return self._name, offset
 
     def write_failure(self, url: str, *, error: str, fetched_at: datetime) -> tuple[str, int]:
@@ -162,13 +164,13 @@ class WarcFiles:
                 warc_headers_dict={"WARC-Date": _warc_date(fetched_at)},
             )
             offset = handle.tell()
-            self._append(record)
+            writer.write_record(record)
             return self._name, offset
 
     def flush(self) -> None:
         with self._lock:
             if self._file is not None:
-                self._file.flush()
+                self._file.sync()
 
     def close(self) -> None:
         with self._lock:
@@ -184,46 +186,3 @@ def _warc_date(when: datetime) -> str:
 
 def _b32(digest: bytes) -> str:
     return base64.b32encode(digest).decode("ascii")
-
-
-def _response_record(
-    url: str,
-    status: int,
-    headers: list[tuple[str, str]],
-    body: bytes,
-    fetched_at: datetime,
-    sha256: str,
-) -> bytes | None:
-    """One WARC/1.1 ``response`` record as bytes, or ``None`` to leave it to warcio.
-
-    The record warcio's builder would write (WARC 1.1 sections 5 and 6.3: type, id, target, date,
-    payload and block digests, ``application/http; msgtype=response``, length), serialised
-    directly: warcio's builder costs about 50 us per record in Python objects, a sixth of
-    Heedful's per-page budget (issue 4 section 6). Only plain ASCII text without line breaks
-    takes this path; anything else goes through warcio, which percent-encodes it.
-    """
-    lines = [f"HTTP/1.1 {status} {_reason(status)}"]
-    lines.extend(f"{name}: {value}" for name, value in headers)
-    text = "\r\n".join(lines)
-    if (
-        not (text.isascii() and url.isascii())
-        or text.count("\r") + text.count("\n") != 2 * len(headers)
-        or any(c in url for c in "\r\n ")
-    ):
-        return None
-    http = (text + "\r\n\r\n").encode("ascii")
-    block = hashlib.sha256(http)
-    block.update(body)
-    payload = bytes.fromhex(sha256) if sha256 else hashlib.sha256(body).digest()
-    head = (
-        "WARC/1.1\r\n"
-        "WARC-Type: response\r\n"
-        f"WARC-Record-ID: <urn:uuid:{uuid.uuid4()}>\r\n"
-        f"WARC-Target-URI: {url}\r\n"
-        f"WARC-Date: {_warc_date(fetched_at)}\r\n"
-        f"WARC-Payload-Digest: sha256:{_b32(payload)}\r\n"
-        f"WARC-Block-Digest: sha256:{_b32(block.digest())}\r\n"
-        "Content-Type: application/http; msgtype=response\r\n"
-        f"Content-Length: {len(http) + len(body)}\r\n\r\n"
-    ).encode("ascii")
-    return b"".join((head, http, body, b"\r\n\r\n"))

@@ -336,6 +336,7 @@ def summary_lines(prov: Any) -> list[str]:
 def ledger(directory: Path, fmt: str, db: str, crawl_id: str, signals: bool) -> None:
     """Export the provenance ledger: one JSON object per considered URL."""
     from crawler.ledger import DEFAULT_DB_NAME, database_url
+    from crawler.ledgerexport import export
     from heedful.database import prepare_database
 
     if not db and not (directory / DEFAULT_DB_NAME).is_file():
@@ -343,64 +344,11 @@ def ledger(directory: Path, fmt: str, db: str, crawl_id: str, signals: bool) -> 
     url = database_url(db, directory)
     prepare_database(url, create=False)
     try:
-        rows = asyncio.run(_export(url, crawl_id=crawl_id, signals=signals))
+        rows = asyncio.run(export(url, crawl_id=crawl_id, signals=signals))
     except OSError as exc:
         raise Failure(f"cannot read the ledger: {exc}") from exc
     for obj in rows:  # a closed stdout is not a ledger problem: the entry point handles it
         click.echo(json.dumps(obj, ensure_ascii=False, default=str))
-
-
-async def _export(url: str, *, crawl_id: str, signals: bool) -> list[dict[str, Any]]:
-    from crawler.ledger import Ledger
-
-    store = Ledger(url)
-    try:
-        snapshots = await store.snapshots()
-        if signals:
-            return [s for s in snapshots.values() if not crawl_id or s["crawl_id"] == crawl_id]
-        return [_public(e, snapshots) async for e in store.events(crawl_id=crawl_id or None)]
-    finally:
-        await store.close()
-
-
-def _public(event: dict[str, Any], snapshots: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        key: event[key]
-        for key in (
-            "url",
-            "status",
-            "verdict",
-            "access",
-            "use",
-            "mode",
-            "stage",
-            "reasons",
-            "offers",
-            "http_status",
-            "error",
-            "fetched_at",
-            "decided_at",
-            "crawl_id",
-            "event",
-            "redirected_from",
-        )
-    }
-    out["signals"] = [
-        {k: snap[k] for k in ("id", "kind", "url", "status", "sha256", "fetched_at")}
-        for sid in event.get("snapshots") or ()
-        if (snap := snapshots.get(sid)) is not None
-    ]
-    if event["status"] == "kept":
-        out.update(
-            sha256=event["sha256"],
-            size=event["size"],
-            content_type=event["content_type"],
-            warc={"file": event["warc_file"], "offset": event["warc_offset"]},
-            attribution=event["attribution"] or {},
-            license=event["license"] or [],
-            images_reserved=event["images_reserved"],
-        )
-    return out
 
 
 def iter_jsonl(text: str) -> Iterator[dict[str, Any]]:

@@ -242,14 +242,7 @@ def purge_command(
             )
         except PurgeError as exc:
             raise Failure(str(exc)) from None
-        outcome.update(
-            purge_id=result.purge_id if result.applied else None,
-            applied=result.applied,
-            records_removed=result.removed,
-            already_purged=result.already_purged,
-            files=result.rewritten,
-            superseded=str(result.superseded) if result.superseded else None,
-        )
+        outcome.update(result.as_dict())
     if delete_old:
         outcome["deleted"] = asyncio.run(delete_superseded(directory, url))
     if as_json:

@@ -56,6 +56,17 @@ class PurgeResult:
     superseded: Path | None
     applied: bool
 
+    def as_dict(self) -> dict[str, Any]:
+        """The outcome as ``heedful purge --json`` prints it."""
+        return {
+            "purge_id": self.purge_id if self.applied else None,
+            "applied": self.applied,
+            "records_removed": self.removed,
+            "already_purged": self.already_purged,
+            "files": self.rewritten,
+            "superseded": str(self.superseded) if self.superseded else None,
+        }
+
 
 def read_purge_list(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():

@@ -7,10 +7,12 @@ have to fall back to lxml (structured data, elements after the head, ``<a rel=li
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from crawler import attribution
-from crawler.attribution import extract_attribution
+from crawler.attribution import extract_attribution, has_structured_data
 from policies.html import parse_html_head
 
 URL = "http://site.test/articles/1.html"
@@ -123,3 +125,25 @@ def test_structured_values_are_read() -> None:
     dc = next(p.values[0] for p in PAGES if p.id == "dublin-core-terms-lxml")
     found = extract_attribution(dc, URL, head=parse_html_head(dc).value)
     assert (found["rights_holder"], found["license_url"]) == ("Archive", "http://site.test/cc")
+
+
+OLD_MARKERS = re.compile(rb"ld\+json|\b(?:og|article|book):|\bdc\.|\bdcterms\.", re.IGNORECASE)
+"""The case-insensitive pattern the quick check must agree with."""
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<script type="application/LD+JSON">{}</script>',
+        b'<meta property="OG:title" content="t">',
+        b'<meta property="article:author" content="a">',
+        b'<meta name="DC.creator" content="c">',
+        b'<meta name="DCTERMS.license" content="l">',
+        b"<p>my blog: notes, abc.dc.x and a book: none of them markup</p>",
+        b"<p>catalog:</p>",
+        b"<html><head><title>plain</title></head><body>nothing here</body></html>",
+        b"",
+    ],
+)
+def test_structured_data_check_matches_the_pattern(body: bytes) -> None:
+    assert has_structured_data(body) is bool(OLD_MARKERS.search(body))

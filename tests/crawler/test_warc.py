@@ -1,8 +1,8 @@
-"""WARC records: the direct writer produces what warcio reads and verifies (issue 4 s. 3, 6).
+"""WARC records: what crawler.warc writes (through warcio's WARCWriter) warcio reads back.
 
-Response records are serialised without warcio's builder on the common path (ASCII headers);
-anything else goes through warcio. Either way warcio must read every record back with its block
-and payload digests verified, at the offset the writer returned.
+Every record must read back at the offset the writer returned, as its own gzip member, with its
+SHA-256 block and payload digests verified, its WARC headers (type, target, date) and its
+HTTP headers as given (transfer headers renamed).
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ CASES = [
         "http://site.test/a",
         [("Content-Type", "text/html"), ("Content-Encoding", "gzip"), ("ETag", '"x"')],
         BODY,
-        id="ascii-fast-path",
+        id="ascii-headers",
     ),
     pytest.param(
         "http://site.test/b",
         [("Content-Type", "text/html"), ("X-Name", "caf\u00e9")],
         BODY,
-        id="non-ascii-header-warcio-path",
+        id="non-ascii-header",
     ),
     pytest.param("http://site.test/c", [], b"", id="empty-body-no-headers"),
     pytest.param(
@@ -103,7 +103,7 @@ def test_payload_digest_is_computed_when_not_given(tmp_path: Path) -> None:
     assert found[1].http_headers.get_statuscode() == "404"  # type: ignore[attr-defined]
 
 
-def test_header_with_line_break_never_takes_the_direct_path(tmp_path: Path) -> None:
+def test_header_with_line_break_cannot_forge_warc_headers(tmp_path: Path) -> None:
     """A header value must not be able to inject WARC or HTTP header lines."""
     warc = WarcFiles(tmp_path, prefix="t", max_bytes=10**9, software="test")
     _, offset = warc.write_response(
@@ -137,3 +137,21 @@ def test_files_rotate_by_size_and_offsets_stay_true(tmp_path: Path) -> None:
             handle.seek(offset)
             record = next(iter(ArchiveIterator(handle, check_digests=True)))
             assert record.rec_headers.get_header("WARC-Target-URI") == f"http://site.test/{n}"
+
+
+def test_each_file_opens_with_warcinfo_and_failures_are_metadata(tmp_path: Path) -> None:
+    warc = WarcFiles(tmp_path, prefix="t", max_bytes=10**9, software="Heedful/test")
+    name, offset = warc.write_failure(
+        "http://site.test/gone", error="DNS lookup failed", fetched_at=WHEN
+    )
+    warc.close()
+    records = _records(tmp_path)
+    first, failure = records[0][1], next(r for r in records if r[0] == offset)[1]
+    assert first.rec_type == "warcinfo"  # type: ignore[attr-defined]
+    assert first.rec_headers.get_header("WARC-Filename") == name  # type: ignore[attr-defined]
+    assert first.rec_headers.protocol == "WARC/1.1"  # type: ignore[attr-defined]
+    assert b"software: Heedful/test" in records[0][2]
+    assert failure.rec_type == "metadata"  # type: ignore[attr-defined]
+    assert failure.rec_headers.get_header("WARC-Target-URI") == "http://site.test/gone"  # type: ignore[attr-defined]
+    assert failure.rec_headers.get_header("Content-Type") == "application/warc-fields"  # type: ignore[attr-defined]
+    assert next(r for r in records if r[0] == offset)[2] == b"fetch-error: DNS lookup failed\n"
