@@ -87,10 +87,10 @@ async def serve(
 
 
 def run(main: Coroutine[object, object, None]) -> None:
-    """Run ``main`` on uvloop when it is installed, else on asyncio's own loop.
+    """Run ``main`` on uvloop, else (Windows, which uvloop does not support) on asyncio's loop.
 
-    uvloop (libuv) roughly halves the event loop's share of each request; it is optional, so
-    the server runs the same without it.
+    uvloop (libuv) roughly halves the event loop's share of each request. It is a dependency
+    everywhere but Windows; the server behaves the same on either loop.
     """
     try:
         factory = importlib.import_module("uvloop").new_event_loop
