@@ -16,8 +16,7 @@ from urllib.parse import urldefrag, urlsplit
 import scrapy
 from scrapy.http import Response, TextResponse
 
-FROM_PAGE_META = "heedful_from_page"
-IMAGES_RESERVED_META = "heedful_images_reserved"
+from crawler.middlewares import FROM_PAGE_META, IMAGES_RESERVED_META
 
 
 def _origin(url: str) -> str:
