@@ -20,7 +20,7 @@ import aiohttp
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from heedful.check import USER_AGENT, BadURL, Checker, as_signal_file, origin_of
+from heedful.check import USER_AGENT, Checker, as_signal_file
 from heedful.fetch import fetch, make_session
 from policies.agents import HEEDFUL_TOKEN
 from policies.audit import policy_urls
@@ -29,6 +29,7 @@ from policies.evaluate import evaluate
 from policies.fetching import MAX_SIGNAL_BYTES
 from policies.html import MAX_HEAD_BYTES
 from policies.model import Use, Verdict
+from policies.origin import BadURL, page_origin
 from policies.served import MARKDOWN, is_markdown, markdown_alternates
 from policies.site import PageSignals, SignalFile, SiteSignals
 
@@ -90,7 +91,7 @@ async def gather(
     ``extra`` are further pages to fetch (``heedful diff``'s media probes, whose response
     headers carry what the site-wide files cannot say about a file type).
     """
-    origin_of(url)  # raises BadURL before anything is fetched
+    page_origin(url)  # raises BadURL before anything is fetched
     if not 0 <= sample <= MAX_SAMPLE:
         raise BadURL(f"--sample must be between 0 and {MAX_SAMPLE}")
     async with make_session(user_agent=USER_AGENT) as session:
@@ -155,7 +156,7 @@ async def sample_urls(
     checker: AuditChecker, site: SiteSignals, url: str, count: int, *, sitemap: bool = True
 ) -> list[str]:
     """Up to ``count`` same-origin URLs HeedfulBot may fetch: sitemap first, then links."""
-    origin = origin_of(url)
+    origin = page_origin(url)
     found: dict[str, None] = {}
 
     def take(candidates: Sequence[str]) -> None:
@@ -164,7 +165,7 @@ async def sample_urls(
                 return
             target = urldefrag(urljoin(url, candidate.strip()))[0]
             try:
-                same = origin_of(target) == origin
+                same = page_origin(target) == origin
             except BadURL:
                 continue
             if not same or target == url or target in found:
@@ -244,6 +245,6 @@ def links_of(body: bytes) -> list[str]:
 
 def _same_origin(url: str, origin: str) -> bool:
     try:
-        return origin_of(url) == origin
+        return page_origin(url) == origin
     except BadURL:
         return False

@@ -7,12 +7,13 @@ import json
 
 from aiohttp import web
 
+from policies.origin import Origin
 from signalserver import store
 from signalserver.auth import rate_limit
 from signalserver.errors import ApiError, NotFound
 from signalserver.keys import DATABASE, STATE
 from signalserver.models import RemovalRequest
-from signalserver.removal_input import Origin, read_removal, site_origins
+from signalserver.removal_input import read_removal, site_origins
 from signalserver.security import sha256_hex
 
 routes = web.RouteTableDef()
