@@ -17,7 +17,6 @@ import asyncio
 import gc
 import logging
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urlsplit
 
 from scrapy import signals as scrapy_signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
@@ -32,8 +31,11 @@ from crawler.settings import HeedfulConfig, read_config
 from crawler.signalfetch import POLICY_META, ScrapyFetcher, header_pairs
 from crawler.snapshots import sha256
 from policies.crawlplan import Action, after_fetch, before_fetch, media_type, url_refusal
+from policies.fetching import REDIRECT_STATUSES
 from policies.media.layer import credits_attribution
-from policies.site import SignalFile, page_license_urls, read_page
+from policies.origin import BadURL, origin_of
+from policies.plan import PagePlan, PlanError, Purpose
+from policies.site import SignalFile
 
 if TYPE_CHECKING:
     from typing import Self
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
     from policies.html import HtmlHead
     from policies.media import MediaSignals
     from policies.model import Decision, Statement
+    from policies.site import PageSignals
 
 log = logging.getLogger(__name__)
 LEDGER_UNAVAILABLE = "heedful_ledger_unavailable"
@@ -56,6 +59,8 @@ IMAGES_RESERVED_META: Final = "heedful_images_reserved"
 FROM_PAGE_META: Final = "heedful_from_page"
 """Set on requests for a page's images: they are refused when that page reserved its images."""
 PROVISIONAL_META: Final = "heedful_provisional"
+NOT_FOLLOWED: Final = "a redirect Scrapy's RedirectMiddleware did not follow"
+"""Why a 3xx page response is no answer: the page it points to is a request of its own."""
 RETRIES_META: Final = "heedful_undecided_retries"
 """How many times a request was tried again because it could not be decided."""
 
@@ -66,11 +71,6 @@ class HeedfulRefused(IgnoreRequest):
     def __init__(self, decision: Decision | None, message: str) -> None:
         super().__init__(message)
         self.decision = decision
-
-
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 class PolicyDownloaderMiddleware:
@@ -250,7 +250,7 @@ class PolicyDownloaderMiddleware:
         """A URL that is not kept: its ledger row, its stats counter and the signal."""
         self.provenance.event(
             url=request.url,
-            origin=origin_of(request.url),
+            origin=url_origin(request.url),
             status=status,
             stage=stage,
             decision=decision,
@@ -329,20 +329,11 @@ class PolicyDownloaderMiddleware:
         origin = origin_of(url)
         state = self.cache.fresh(origin) or await self.cache.get(origin)
         headers = header_pairs(response)
-        fetched = SignalFile(url=url, status=response.status, headers=headers, body=response.body)
-        first = read_page(fetched)
-        named = [
-            u for u in page_license_urls(url, headers, first.head) if u not in state.site.licenses
-        ]
-        page = first
-        snapshots = list(state.snapshots)
-        if named:
-            docs = await self.cache.files(named, origin=origin, kind="rsl")
-            page = read_page(fetched, licenses=docs)
-            snapshots.extend(s for u in named if (s := self.cache.snapshot_of(u)))
+        page, snapshots = await self._read_page(response, headers, state)
         step = after_fetch(
             state.site,
             page,
+            url=url,
             question=self.question,
             body=response.body,
             whole="dataloss" not in response.flags,
@@ -411,11 +402,45 @@ class PolicyDownloaderMiddleware:
             fetched_at,
             images=reserved is not None,
             digest=digest,
-            head=page.head,
+            head=page.head if page is not None else None,
             embedded=step.embedded,
         )
         request.meta[DECISION_META] = decision
         return response
+
+    async def _read_page(
+        self, response: Response, headers: tuple[tuple[str, str], ...], state: OriginSignals
+    ) -> tuple[PageSignals | None, list[str]]:
+        """The response read by the core's page plan, and the snapshots it was read with.
+
+        The plan asks for the page (Scrapy has fetched it: the response is its answer) and then
+        for the licences the page names, fetched here through the origin cache. Redirects are
+        Scrapy's RedirectMiddleware's, each hop passing this gate as a request of its own, so a
+        3xx that reaches here says it is not followed.
+        """
+        fetched = SignalFile(
+            url=response.url,
+            status=response.status,
+            headers=headers,
+            body=response.body,
+            error=NOT_FOLLOWED if response.status in REDIRECT_STATUSES else "",
+        )
+        plan = PagePlan(state.site, response.url, agents=(self.config.token,))
+        snapshots = list(state.snapshots)
+        while not plan.done:
+            wanted = plan.next_requests()
+            if not wanted:
+                raise PlanError(f"the plan for {response.url} waits for answers it never asked for")
+            named = [r.url for r in wanted if r.purpose is Purpose.LICENSE]
+            docs = await self.cache.files(named, origin=state.origin, kind="rsl") if named else {}
+            snapshots.extend(s for u in named if (s := self.cache.snapshot_of(u)))
+            for request in wanted:
+                answer = fetched if request.purpose is Purpose.PAGE else docs.get(request.url)
+                if answer is None:
+                    plan.fail(request, "not fetched")
+                else:
+                    plan.receive(request, answer)
+        return plan.page, snapshots
 
     def _keep(
         self,
@@ -480,7 +505,7 @@ class PolicyDownloaderMiddleware:
     def process_exception(self, request: Request, exception: BaseException) -> None:
         if request.meta.get(POLICY_META) or isinstance(exception, IgnoreRequest):
             return
-        origin = origin_of(request.url)
+        origin = url_origin(request.url)
         state = self.cache.fresh(origin)
         self.provenance.event(
             url=request.url,
@@ -499,3 +524,12 @@ class PolicyDownloaderMiddleware:
             status="failed",
             stage="after-fetch",
         )
+
+
+def url_origin(url: str) -> str:
+    """:func:`policies.origin.origin_of`, or ``""`` for a URL that has none (not an absolute
+    http(s) URL): for ledger rows of URLs refused at the gate, and the spider's links."""
+    try:
+        return origin_of(url)
+    except BadURL:
+        return ""

@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
-from urllib.parse import urlsplit
 
 from policies.evaluate import evaluate
 from policies.fetching import retry_after
@@ -39,8 +38,8 @@ from policies.model import (
     apply_hierarchy,
     most_restrictive,
 )
+from policies.origin import BadURL, page_origin
 from policies.robots_tag import images_reserved
-from policies.urlpath import hides_dot_segment
 
 if TYPE_CHECKING:
     from policies.headers import Headers
@@ -151,16 +150,12 @@ class AfterFetch:
 
 
 def url_refusal(url: str) -> str:
-    """Why ``url`` is refused whatever its site says, or ``""``."""
-    if urlsplit(url).scheme not in ("http", "https"):
-        return f"not an http(s) URL: {url}"
-    if hides_dot_segment(url):
-        # docs/decisions.md, Paths are normalised once: which page this names depends on the
-        # server, so no policy can be matched for it.
-        return (
-            f"{url} hides a dot segment behind an encoded slash or a backslash; servers "
-            "disagree on which page it names (RFC 3986 sections 2.2, 5.2.4)"
-        )
+    """Why ``url`` is refused whatever its site says (not absolute http(s), or a path whose page
+    depends on the server: :func:`policies.origin.page_origin`), or ``""``."""
+    try:
+        page_origin(url)
+    except BadURL as exc:
+        return str(exc)
     return ""
 
 
@@ -263,15 +258,28 @@ def reserve_images(
 
 def after_fetch(
     site: SiteSignals,
-    page: PageSignals,
+    page: PageSignals | None,
     *,
+    url: str,
     question: Question,
     body: bytes,
     whole: bool = True,
 ) -> AfterFetch:
-    """The step for a response: ``page`` as read by :func:`policies.site.read_page`, ``body``
-    the response body as downloaded (``whole`` is false when it ended early)."""
-    url = page.url
+    """The step for the response from ``url``: ``page`` as the fetch plan read it
+    (:class:`policies.plan.PagePlan`), ``body`` the response body as downloaded (``whole`` is
+    false when it ended early).
+
+    ``page`` is ``None`` when the plan did not let the page in: robots.txt, read again since the
+    request left, no longer lets the crawler fetch it, and nothing of the response is used.
+    """
+    if page is None:
+        decision = question.decide(site, url=url)
+        failed = decision.access is Verdict.FAILED
+        return AfterFetch(
+            action=Action.RETRY if failed else Action.REFUSE,
+            decision=decision,
+            why=f"access {decision.access} for {url}",
+        )
     status = page.status
     decision = question.decide(site, page, url=url)
     ok = status is not None and 200 <= status < 300

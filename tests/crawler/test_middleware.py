@@ -38,9 +38,14 @@ from policies.site import SignalFile
 from tests.helpers.media_files import image, xmp_packet
 
 ORIGIN = "http://site.test"
+LICENSE = b"""<rsl xmlns="https://rslstandard.org/rsl"><content url="/">
+<license><permits type="usage">ai-train ai-input</permits>
+<payment type="crawl"><amount currency="USD">0.01</amount></payment></license>
+</content></rsl>"""
 FILES = {
     "/robots.txt": b"User-agent: *\nDisallow: /private/\n",
     "/.well-known/tdmrep.json": b'[{"location": "/reserved/", "tdm-reservation": 1}]',
+    "/terms/rsl.xml": LICENSE,
 }
 HTML = b"<html><head><title>t</title></head><body>hi</body></html>"
 NOIMAGEAI = b'<html><head><meta name="robots" content="noimageai"></head><body></body></html>'
@@ -135,7 +140,7 @@ async def test_an_allowed_page_is_fetched_as_heedful_and_kept(gate: Gate) -> Non
 
 async def test_heedful_s_own_fetches_and_other_schemes(gate: Gate) -> None:
     await gate.request(ORIGIN + "/private/x", **{POLICY_META: True})  # Heedful's own: let through
-    with pytest.raises(HeedfulRefused, match="not an http"):
+    with pytest.raises(HeedfulRefused, match="not an absolute http"):
         await gate.middleware.process_request(Request("ftp://site.test/a"))
     with pytest.raises(HeedfulRefused, match="dot segment"):
         await gate.middleware.process_request(Request(ORIGIN + "/a/..%2fprivate/x"))
@@ -219,3 +224,26 @@ async def test_an_image_cut_short_is_not_kept_and_tried_again(gate: Gate) -> Non
     assert gate.decided[-1]["status"] == "failed"
     assert gate.stat("heedful/media/unread") == 1
     assert gate.stat("heedful/undecided/ai-train/unknown") == 1
+
+
+async def test_a_licence_the_page_names_is_fetched_once_and_decides(gate: Gate) -> None:
+    link = {"Link": '</terms/rsl.xml>; rel="license"; type="application/rsl+xml"'}
+    for path in ("/paid/1", "/paid/2"):
+        request = await gate.request(ORIGIN + path)
+        response = HtmlResponse(request.url, body=HTML, headers=link, request=request)
+        with pytest.raises(HeedfulRefused) as refused:
+            await gate.respond(request, response)
+        decision = refused.value.decision
+        assert decision is not None
+        assert decision.verdict is Verdict.LICENSE
+        assert decision.offers[0].url == ORIGIN + "/terms/rsl.xml"
+    assert gate.stat("heedful/fetch/rsl/status/200") == 1
+
+
+async def test_a_redirect_scrapy_did_not_follow_is_no_answer(gate: Gate) -> None:
+    request = await gate.request(ORIGIN + "/moved", dont_redirect=True)
+    response = Response(
+        request.url, status=302, headers={"Location": "/private/x"}, request=request
+    )
+    assert await gate.respond(request, response) is response
+    assert DECISION_META not in request.meta

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from policies.crawlplan import (
     AFTER_FETCH,
     Action,
+    AfterFetch,
     Question,
     after_fetch,
     before_fetch,
@@ -51,6 +54,10 @@ def page(
     return read_page(SignalFile(url=ORIGIN + path, status=status, headers=headers, body=body))
 
 
+def fetched(signals: SiteSignals, read: PageSignals, **kw: Any) -> AfterFetch:
+    return after_fetch(signals, read, url=read.url, **kw)
+
+
 def consistent(decision: Decision) -> bool:
     """The verdict agrees with the combined answer for the asked use."""
     asked = decision.uses[decision.use]
@@ -67,7 +74,7 @@ def test_every_verdict_leads_somewhere_after_a_fetch() -> None:
 @pytest.mark.parametrize(
     ("url", "fragment"),
     [
-        ("ftp://site.test/a", "not an http(s) URL"),
+        ("ftp://site.test/a", "not an absolute http(s) URL"),
         ("http://site.test/press/..%2fpage", "hides a dot segment"),
         ("http://site.test/a%5C..%5Cb", "hides a dot segment"),
         ("http://site.test/press/page", ""),
@@ -104,7 +111,7 @@ def test_a_reservation_only_tdmrep_json_makes_is_fetched_provisionally() -> None
     assert step.decision.verdict is Verdict.DENY
     assert (step.action, step.provisional) == (Action.FETCH, True)
     assert yields_to_response(signals, ORIGIN + "/reserved/a", question=ASK)
-    reopened = after_fetch(
+    reopened = fetched(
         signals, page("/reserved/a", headers=(("tdm-reservation", "0"),)), question=ASK, body=b""
     )
     assert reopened.action is Action.KEEP
@@ -168,12 +175,12 @@ def test_an_image_reservation_does_not_reach_search() -> None:
     )
     assert step.action is Action.FETCH
     html = b'<html><head><meta name="robots" content="noimageai"></head></html>'
-    kept = after_fetch(site(), page("/gallery", body=html), question=search, body=html)
+    kept = fetched(site(), page("/gallery", body=html), question=search, body=html)
     assert (kept.action, kept.reserves_images) == (Action.KEEP, None)
 
 
 def test_a_kept_page_names_its_image_reservation() -> None:
-    step = after_fetch(
+    step = fetched(
         site(),
         page("/gallery", headers=(("Content-Type", "text/html"),), body=b""),
         question=ASK,
@@ -182,7 +189,7 @@ def test_a_kept_page_names_its_image_reservation() -> None:
     assert step.action is Action.KEEP
     assert step.reserves_images is None
     html = b'<html><head><meta name="robots" content="noimageai"></head></html>'
-    step = after_fetch(
+    step = fetched(
         site(),
         page("/gallery", headers=(("Content-Type", "text/html"),), body=html),
         question=ASK,
@@ -198,7 +205,7 @@ JPEG = (("Content-Type", "image/jpeg; charset=binary"),)
 
 def test_an_embedded_reservation_refuses_with_a_consistent_decision() -> None:
     body = image("JPEG", xmp_packet())
-    step = after_fetch(site(), page("/a.jpg", headers=JPEG, body=body), question=ASK, body=body)
+    step = fetched(site(), page("/a.jpg", headers=JPEG, body=body), question=ASK, body=body)
     assert (step.action, step.media_checked) == (Action.REFUSE, True)
     assert step.embedded is not None
     decision = step.decision
@@ -211,7 +218,7 @@ def test_an_embedded_reservation_refuses_with_a_consistent_decision() -> None:
 
 def test_a_media_file_that_did_not_arrive_whole_is_retried() -> None:
     body = image("JPEG", xmp_packet())[:40]
-    step = after_fetch(
+    step = fetched(
         site(), page("/a.jpg", headers=JPEG, body=body), question=ASK, body=body, whole=False
     )
     assert (step.action, step.body_unread, step.embedded) == (Action.RETRY, True, None)
@@ -221,9 +228,7 @@ def test_a_media_file_that_did_not_arrive_whole_is_retried() -> None:
 def test_media_is_not_read_when_the_crawl_does_not_ask() -> None:
     body = image("JPEG", xmp_packet())
     no_media = Question(agent="HeedfulBot", use=Use.AI_TRAIN, media=False)
-    step = after_fetch(
-        site(), page("/a.jpg", headers=JPEG, body=body), question=no_media, body=body
-    )
+    step = fetched(site(), page("/a.jpg", headers=JPEG, body=body), question=no_media, body=body)
     assert (step.action, step.media_checked) == (Action.KEEP, False)
 
 
@@ -239,15 +244,24 @@ def test_media_is_not_read_when_the_crawl_does_not_ask() -> None:
 def test_a_page_that_gave_no_answer_fails(
     status: int, headers: tuple[tuple[str, str], ...], wait: int | None
 ) -> None:
-    step = after_fetch(site(), page("/p", status=status, headers=headers), question=ASK, body=b"")
+    step = fetched(site(), page("/p", status=status, headers=headers), question=ASK, body=b"")
     assert (step.action, step.why, step.retry_after) == (Action.FAIL, f"HTTP {status}", wait)
     assert step.decision.verdict is Verdict.FAILED
 
 
-def test_a_response_header_reservation_is_refused_after_fetch() -> None:
-    step = after_fetch(
-        site(), page("/p", headers=(("X-Robots-Tag", "noai"),)), question=ASK, body=b""
-    )
+def test_a_response_header_reservation_is_refused_fetched() -> None:
+    step = fetched(site(), page("/p", headers=(("X-Robots-Tag", "noai"),)), question=ASK, body=b"")
     assert step.action is Action.REFUSE
     assert step.why == f"deny after fetch for {ORIGIN}/p"
     assert consistent(step.decision)
+
+
+def test_a_page_the_plan_kept_out_is_not_used() -> None:
+    """robots.txt read again after the request left now disallows it: nothing is kept."""
+    signals = site("User-agent: *\nDisallow: /\n")
+    step = after_fetch(signals, None, url=ORIGIN + "/p", question=ASK, body=b"<html>")
+    assert (step.action, step.why) == (Action.REFUSE, f"access deny for {ORIGIN}/p")
+    unanswered = site(None, robots_status=None)
+    assert after_fetch(unanswered, None, url=ORIGIN + "/p", question=ASK, body=b"").action is (
+        Action.RETRY
+    )
