@@ -25,11 +25,10 @@ from heedful.fetch import fetch, make_session
 from policies.agents import HEEDFUL_TOKEN
 from policies.audit import policy_urls
 from policies.audit_model import AuditInput
-from policies.evaluate import evaluate
 from policies.fetching import MAX_SIGNAL_BYTES
 from policies.html import MAX_HEAD_BYTES
-from policies.model import Use, Verdict
 from policies.origin import BadURL, page_origin
+from policies.plan import page_refusal
 from policies.served import MARKDOWN, is_markdown, markdown_alternates
 from policies.site import PageSignals, SignalFile, SiteSignals
 
@@ -127,10 +126,7 @@ async def markdown_of(
         if linked:
             site = await checker.site(linked[0])
             # Only where robots.txt lets the auditor go, as for every other page.
-            if (
-                evaluate(site, None, url=linked[0], agent=HEEDFUL_TOKEN, use=Use.SEARCH).access
-                is Verdict.ALLOW
-            ):
+            if page_refusal(site, linked[0], agents=[HEEDFUL_TOKEN]) is None:
                 out[url] = await checker.file(linked[0])
         elif index == 0:
             got = as_signal_file(

@@ -21,7 +21,7 @@ What the plan decides, so that no adapter does:
   "unreadable" (site files) or parses the prefix (robots.txt), never more.
 
 What each answer *means* (found, unavailable, unreachable, unreadable; failed hosts; 401/402/403)
-stays with the readers in ``policies.site`` and ``policies.fetching``.
+stays with the readers in ``policies.site``, ``policies.fetching`` and ``policies.page_access``.
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ from typing import Final
 from urllib.parse import urljoin
 
 from policies.evaluate import evaluate
-from policies.fetching import MAX_REDIRECTS, REDIRECT_STATUSES, Availability, next_hop
 from policies.headers import header_values
 from policies.html import MAX_HEAD_BYTES
 from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Decision, Mode, Use, Verdict
 from policies.origin import same_origin
+from policies.redirects import MAX_REDIRECTS, REDIRECT_STATUSES, next_hop
 from policies.removals import REMOVALS_PATH
 from policies.site import (
     AI_TXT_PATH,
@@ -54,6 +54,7 @@ from policies.site import (
     read_site,
     with_licenses,
 )
+from policies.statuses import Availability
 
 
 class Purpose(StrEnum):
@@ -243,12 +244,23 @@ class OriginPlan:
         self._site = with_licenses(self._first, self._licenses) if self._licenses else self._first
 
 
+def page_refusal(site: SiteSignals, url: str, *, agents: Sequence[str]) -> Decision | None:
+    """Why none of ``agents`` may fetch ``url`` (the access decision of the first), or ``None``
+    when one may: a checker that fetched what robots.txt forbids would itself break the
+    protocol it checks (RFC 9309 section 2.2.2)."""
+    if not agents:
+        raise ValueError("page_refusal needs at least one agent")
+    probes = [evaluate(site, None, url=url, agent=agent, use=Use.SEARCH) for agent in agents]
+    if any(probe.access is Verdict.ALLOW for probe in probes):
+        return None
+    return probes[0]
+
+
 class PagePlan:
     """One page of an origin whose signals are read -> :class:`PageSignals` (or none fetched).
 
-    The page is fetched only when some of ``agents`` may access it: a checker that fetched what
-    robots.txt forbids would itself break the protocol it checks. When none may,
-    :attr:`refusal` is the decision that says why, and the page stays unfetched.
+    The page is fetched only when some of ``agents`` may access it (:func:`page_refusal`).
+    When none may, :attr:`refusal` is the decision that says why, and the page stays unfetched.
     """
 
     def __init__(self, site: SiteSignals, url: str, *, agents: Sequence[str]) -> None:
@@ -260,12 +272,11 @@ class PagePlan:
         self._licenses: dict[str, SignalFile] = {}
         self._page: PageSignals | None = None
         self._done = False
-        self.refusal: Decision | None = None
-        probes = [evaluate(site, None, url=url, agent=agent, use=Use.SEARCH) for agent in agents]
-        if any(probe.access is Verdict.ALLOW for probe in probes):
+        self.refusal = page_refusal(site, url, agents=agents)
+        """The access decision that kept the page unfetched; ``None`` when it is fetched."""
+        if self.refusal is None:
             self._requests.ask(FetchRequest(url=url, purpose=Purpose.PAGE, max_bytes=PAGE_LIMIT))
         else:
-            self.refusal = probes[0] if probes else None
             self._done = True
 
     def next_requests(self) -> tuple[FetchRequest, ...]:
@@ -392,6 +403,12 @@ class Plan:
     def site(self) -> SiteSignals:
         """The origin's signals; :class:`PlanError` before they are read."""
         return self.stage.site
+
+    @property
+    def refusal(self) -> Decision | None:
+        """Why the page is not fetched (:attr:`PagePlan.refusal`); ``None`` while the site files
+        are read and when it is fetched."""
+        return self.stage.refusal if isinstance(self.stage, PagePlan) else None
 
     @property
     def page(self) -> PageSignals | None:

@@ -278,3 +278,21 @@ def test_run_drives_a_plan_with_answers_that_need_no_waiting() -> None:
     run(plan, lambda request: missing(request.url))
     assert plan.done
     assert plan.site.robots_outcome.availability is Availability.UNAVAILABLE
+
+
+def test_a_whole_plan_says_why_the_page_was_not_fetched() -> None:
+    robots = ok(f"{ORIGIN}/robots.txt", b"User-agent: *\nDisallow: /\n")
+    plan = Plan(PAGE, origin=ORIGIN, agents=["ExampleBot"])
+    assert plan.refusal is None
+    asked = answer_all(plan, {robots.url: robots})
+    assert PAGE not in asked
+    assert plan.refusal is not None
+    assert plan.refusal.access is Verdict.DENY
+    decision = plan.decide(agent="ExampleBot", use=Use.AI_TRAIN, mode=Mode.OPT_OUT)
+    assert decision.verdict is Verdict.DENY
+
+
+def test_a_page_plan_needs_an_agent() -> None:
+    site = _site(b"").site
+    with pytest.raises(ValueError, match="at least one agent"):
+        PagePlan(site, PAGE, agents=[])
