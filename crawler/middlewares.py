@@ -31,10 +31,10 @@ from crawler.settings import HeedfulConfig, read_config
 from crawler.signalfetch import POLICY_META, ScrapyFetcher, header_pairs
 from crawler.snapshots import sha256
 from policies.crawlplan import Action, after_fetch, before_fetch, media_type, url_refusal
-from policies.fetching import REDIRECT_STATUSES
 from policies.media.layer import credits_attribution
 from policies.origin import BadURL, origin_of
 from policies.plan import PagePlan, PlanError, Purpose
+from policies.redirects import REDIRECT_STATUSES
 from policies.site import SignalFile
 
 if TYPE_CHECKING:

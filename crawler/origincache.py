@@ -26,16 +26,12 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from policies.fetching import (
-    Availability,
-    cache_lifetime,
-    retry_after,
-    robots_outcome,
-    signal_file_outcome,
-)
+from policies.fetching import robots_outcome, signal_file_outcome
+from policies.freshness import cache_lifetime, retry_after
 from policies.headers import header_values
 from policies.plan import OriginPlan, PlanError, Purpose
 from policies.site import SignalFile, SiteSignals, read_site
+from policies.statuses import Availability
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,8 @@ from scrapy.exceptions import NotConfigured
 
 from policies.agents import HEEDFUL_TOKEN
 from policies.crawlplan import Question
-from policies.fetching import MAX_CACHE_SECONDS, MAX_SIGNAL_BYTES
+from policies.fetching import MAX_SIGNAL_BYTES
+from policies.freshness import MAX_CACHE_SECONDS
 from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Mode, Use
 
 if TYPE_CHECKING:

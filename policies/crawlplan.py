@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
 from policies.evaluate import evaluate
-from policies.fetching import retry_after
+from policies.freshness import retry_after
 from policies.headers import header_values
 from policies.media.layer import is_media_type, layer
 from policies.media.read import read_media
