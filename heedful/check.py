@@ -1,7 +1,9 @@
 """Fetch what ``heedful check`` needs and decide: each origin's files once, then each URL.
 
-All meaning lives in ``policies``; this module only moves bytes (style.md G.5). An origin's files
-are fetched concurrently and shared by every URL of that origin given in one call.
+``policies.plan`` says what to fetch and when the decision is ready; this module only performs
+the fetches over aiohttp (style.md G.5). An origin's files are fetched concurrently and shared
+by every URL of that origin given in one call; a licence is fetched once however many origins
+and pages name it.
 """
 
 from __future__ import annotations

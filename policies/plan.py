@@ -92,7 +92,7 @@ class FetchRequest:
     """Redirects already followed to reach ``url`` (the plan follows 3xx answers itself when the
     adapter does not)."""
     first_url: str = ""
-    """The URL first asked for, when this request is a redirect hop; else ``url`` itself."""
+    """The URL first asked for, when this request is a redirect hop; ``""`` when ``url`` is it."""
 
 
 class PlanError(RuntimeError):

@@ -1,11 +1,11 @@
 """``GET /api/v1/check``: the decision ``heedful check --json`` would print, computed in process.
 
-The site's files are the rendered ones, read with the same readers and evaluated with the same
-evaluator, at the URLs a crawler would fetch them from (the asked URL's origin), so every
-reason's ``source`` matches what ``heedful check`` prints. The page is what :func:`simulate`
-says a GET would return; like ``heedful check``, it is only looked at when the agent may access
-the URL (a checker never fetches what robots.txt forbids). The site's approved removals are
-read too (``/.well-known/heedful/removals.json``): the site's own answer includes them.
+The same fetch plan ``heedful check`` runs (``policies.plan``) is answered from the server's own
+published state: the rendered site files at the URLs a crawler would fetch them from (the asked
+URL's origin), so every reason's ``source`` matches what ``heedful check`` prints, and the
+site's approved removals (``/.well-known/heedful/removals.json``). The page is what
+:func:`simulate` says a GET would return; like ``heedful check``, it is only looked at when the
+agent may access the URL (a checker never fetches what robots.txt forbids).
 """
 
 from __future__ import annotations
