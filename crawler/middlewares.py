@@ -1,11 +1,12 @@
-"""The downloader middleware that decides before and after every fetch (docs/crawler.md).
+"""The downloader middleware that stands in front of every fetch (docs/crawler.md).
 
-Before a request leaves: its origin's files are decided (one shared task per origin, see
-:mod:`crawler.origincache`), then robots.txt access and every site-level statement for the
-declared use (``policies.evaluate`` with ``page=None``). A refusal raises ``IgnoreRequest`` and
-writes a ledger row; the site never sees the request. After a response: headers and HTML head
-are read (``policies.read_page``) and the URL decided with everything; content that may not be
-used is dropped here, before any pipeline, spider or WARC sees it.
+It only translates: a Scrapy request or response becomes the core's inputs (the origin's
+:class:`~policies.site.SiteSignals` from :mod:`crawler.origincache`, a
+:class:`~policies.site.PageSignals` read from the response), and the core's step
+(:mod:`policies.crawlplan`) becomes a Scrapy action -- the request goes on, ``HeedfulRefused``
+(an ``IgnoreRequest``) drops it with a ledger row, the URL is scheduled again, or the response
+passes through. Content that may not be used is dropped here, before any pipeline, spider or
+WARC sees it.
 
 It takes the slot of Scrapy's ``RobotsTxtMiddleware`` (100), which the add-on disables.
 """
@@ -13,10 +14,8 @@ It takes the slot of Scrapy's ``RobotsTxtMiddleware`` (100), which the add-on di
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urlsplit
 
 from scrapy import signals as scrapy_signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
@@ -30,16 +29,12 @@ from crawler.origincache import OriginCache, OriginSignals
 from crawler.settings import HeedfulConfig, read_config
 from crawler.signalfetch import POLICY_META, ScrapyFetcher, header_pairs
 from crawler.snapshots import sha256
-from policies.evaluate import evaluate
-from policies.fetching import retry_after
-from policies.media import read_media
-from policies.media.layer import credits_attribution, is_media_type, layer
-from policies.media.plus import VOCAB_PREFIX
-from policies.media.signals import MAX_MEDIA_BYTES
-from policies.model import Decision, Permission, Reason, Signal, Statement, Verdict
-from policies.robots_tag import images_reserved
-from policies.site import SignalFile, SiteSignals, page_license_urls, read_page
-from policies.urlpath import hides_dot_segment
+from policies.crawlplan import Action, after_fetch, before_fetch, media_type, url_refusal
+from policies.media.layer import credits_attribution
+from policies.origin import BadURL, origin_of
+from policies.plan import PagePlan, PlanError, Purpose
+from policies.redirects import REDIRECT_STATUSES
+from policies.site import SignalFile
 
 if TYPE_CHECKING:
     from typing import Self
@@ -50,6 +45,8 @@ if TYPE_CHECKING:
 
     from policies.html import HtmlHead
     from policies.media import MediaSignals
+    from policies.model import Decision, Statement
+    from policies.site import PageSignals
 
 log = logging.getLogger(__name__)
 LEDGER_UNAVAILABLE = "heedful_ledger_unavailable"
@@ -61,11 +58,10 @@ IMAGES_RESERVED_META: Final = "heedful_images_reserved"
 FROM_PAGE_META: Final = "heedful_from_page"
 """Set on requests for a page's images: they are refused when that page reserved its images."""
 PROVISIONAL_META: Final = "heedful_provisional"
+NOT_FOLLOWED: Final = "a redirect Scrapy's RedirectMiddleware did not follow"
+"""Why a 3xx page response is no answer: the page it points to is a request of its own."""
 RETRIES_META: Final = "heedful_undecided_retries"
 """How many times a request was tried again because it could not be decided."""
-BLOCKING: Final = (Permission.DENY, Permission.LICENSE)
-UNDECIDED: Final = (Verdict.UNKNOWN, Verdict.FAILED)
-"""Verdicts that are no answer: nothing is kept, and the URL is tried again (docs/crawler.md)."""
 
 
 class HeedfulRefused(IgnoreRequest):
@@ -76,17 +72,13 @@ class HeedfulRefused(IgnoreRequest):
         self.decision = decision
 
 
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
-
 class PolicyDownloaderMiddleware:
     """Heedful's gate: no request before its origin is decided, no content that may not be used."""
 
     def __init__(self, crawler: Crawler, config: HeedfulConfig) -> None:
         self.crawler = crawler
         self.config = config
+        self.question = config.question()
         self.provenance = Provenance.of(crawler, config)
         self.cache = OriginCache(
             ScrapyFetcher(crawler, config),
@@ -206,19 +198,6 @@ class PolicyDownloaderMiddleware:
         )
         return snapshot
 
-    def _decide(self, state: OriginSignals, url: str, page: Any = None, **kw: Any) -> Decision:
-        return evaluate(
-            kw.pop("site", state.site),
-            page,
-            url=url,
-            agent=self.config.token,
-            use=self.config.use,
-            mode=self.config.mode,
-            tdm_covers_search=self.config.tdm_covers_search,
-            strict=self.config.strict,
-            aipref_draft=self.config.aipref_draft,
-        )
-
     def _refuse(
         self,
         request: Request,
@@ -255,7 +234,7 @@ class PolicyDownloaderMiddleware:
         """A URL that is not kept: its ledger row, its stats counter and the signal."""
         self.provenance.event(
             url=request.url,
-            origin=origin_of(request.url),
+            origin=url_origin(request.url),
             status=status,
             stage=stage,
             decision=decision,
@@ -279,24 +258,10 @@ class PolicyDownloaderMiddleware:
         if request.meta.get(POLICY_META):
             return
         url = request.url
-        if urlsplit(url).scheme not in ("http", "https"):
+        refusal = url_refusal(url)
+        if refusal:
             raise self._refuse(
-                request,
-                None,
-                stage="before-fetch",
-                state=None,
-                message=f"heedful: not an http(s) URL: {url}",
-            )
-        if hides_dot_segment(url):
-            # docs/decisions.md, Paths are normalised once: which page this names depends on the
-            # server, so no policy can be matched for it.
-            raise self._refuse(
-                request,
-                None,
-                stage="before-fetch",
-                state=None,
-                message=f"heedful: {url} hides a dot segment behind an encoded slash or a "
-                "backslash; servers disagree on which page it names (RFC 3986 sections 2.2, 5.2.4)",
+                request, None, stage="before-fetch", state=None, message=f"heedful: {refusal}"
             )
         origin = origin_of(url)
         state = self.cache.fresh(origin) or await self.cache.get(origin)
@@ -306,70 +271,28 @@ class PolicyDownloaderMiddleware:
             not in (request.headers.get(b"User-Agent") or b"").lower()
         ):
             request.headers[b"User-Agent"] = self.config.user_agent
-        source_page = request.meta.get(FROM_PAGE_META)
-        if source_page and source_page in self._reserved_pages:
-            # DeviantArt's noai and noimageai directives; docs/decisions.md, Each mechanism's own
-            # rules: the page's noimageai applies to its images.
-            stmt = self._reserved_pages[source_page]
-            decision = self._decide(state, url)
-            decision = dataclasses.replace(
-                decision,
-                verdict=Verdict.DENY,
-                reasons=(
-                    *decision.reasons,
-                    Reason(
-                        signal=stmt.signal,
-                        source=stmt.source,
-                        location=stmt.location,
-                        rule=stmt.rule,
-                        effect="deny",
-                        note=stmt.note,
-                    ),
-                ),
-            )
+        found_on = str(request.meta.get(FROM_PAGE_META) or "")
+        step = before_fetch(
+            state.site,
+            url,
+            question=self.question,
+            found_on=found_on,
+            reservation=self._reserved_pages.get(found_on) if found_on else None,
+        )
+        if step.action is Action.RETRY:
+            raise self._undecided(request, step.decision, stage="before-fetch", state=state)
+        if step.action is Action.REFUSE:
             raise self._refuse(
                 request,
-                decision,
+                step.decision,
                 stage="before-fetch",
                 state=state,
-                message=f"heedful: images of {source_page} are reserved",
-                extra={"images_reserved": True},
+                message=f"heedful: {step.why}",
+                **({"extra": {"images_reserved": True}} if step.images_reserved else {}),
             )
-        decision = self._decide(state, url)
-        request.meta[PROVISIONAL_META] = False
-        if decision.access is Verdict.FAILED:
-            raise self._undecided(request, decision, stage="before-fetch", state=state)
-        if decision.access is not Verdict.ALLOW:
-            raise self._refuse(
-                request,
-                decision,
-                stage="before-fetch",
-                state=state,
-                message=f"heedful: access {decision.access} for {url}",
-            )
-        if decision.verdict is Verdict.UNKNOWN or decision.uses[self.config.use] in BLOCKING:
-            # TDMRep, section Processing priority: a response header or meta supersedes tdmrep.json.
-            # When the file (or a file that could not be read) is the only thing in the way,
-            # fetch, decide with everything, discard unless allowed.
-            without = self._decide(state, url, site=_without_tdmrep(state.site))
-            if (
-                without.verdict is Verdict.UNKNOWN
-                or without.uses[self.config.use] in BLOCKING
-                or not _has_tdmrep(state.site)
-            ):
-                if decision.verdict is Verdict.UNKNOWN:
-                    raise self._undecided(request, decision, stage="before-fetch", state=state)
-                raise self._refuse(
-                    request,
-                    decision,
-                    stage="before-fetch",
-                    state=state,
-                    message=f"heedful: {decision.verdict} for {url}",
-                )
-            request.meta[PROVISIONAL_META] = True
+        request.meta[PROVISIONAL_META] = step.provisional
         if state.crawl_delay:
             self._apply_crawl_delay(request, origin, state.crawl_delay)
-        return
 
     def _apply_crawl_delay(self, request: Request, origin: str, delay: float) -> None:
         """Crawl-delay is per origin (the robots.txt's own), so the origin gets its own slot."""
@@ -390,47 +313,36 @@ class PolicyDownloaderMiddleware:
         origin = origin_of(url)
         state = self.cache.fresh(origin) or await self.cache.get(origin)
         headers = header_pairs(response)
-        fetched = SignalFile(url=url, status=response.status, headers=headers, body=response.body)
-        first = read_page(fetched)
-        named = [
-            u for u in page_license_urls(url, headers, first.head) if u not in state.site.licenses
-        ]
-        page = first
-        snapshots = list(state.snapshots)
-        if named:
-            docs = await self.cache.files(named, origin=origin, kind="rsl")
-            page = read_page(fetched, licenses=docs)
-            snapshots.extend(s for u in named if (s := self.cache.snapshot_of(u)))
-        decision = self._decide(state, url, page)
-        embedded = None
-        embedded_unread = False
-        if (
-            self.config.media
-            and decision.verdict is Verdict.ALLOW
-            and 200 <= response.status < 300
-            and is_media_type(_content_type(headers))
-        ):
-            decision, embedded = self._embedded(response, headers, decision)
-            embedded_unread = decision.verdict is Verdict.UNKNOWN
+        page, snapshots = await self._read_page(response, headers, state)
+        step = after_fetch(
+            state.site,
+            page,
+            url=url,
+            question=self.question,
+            body=response.body,
+            whole="dataloss" not in response.flags,
+        )
+        if step.media_checked and self.stats is not None:
+            read = step.embedded is not None
+            self.stats.inc_value("heedful/media/read" if read else "heedful/media/unread")
+        decision = step.decision
         fetched_at = utcnow()
         digest = sha256(response.body)
         common: dict[str, Any] = {
             "http_status": response.status,
             "fetched_at": fetched_at,
             "extra": {
-                "content_type": _content_type(headers),
+                "content_type": media_type(headers),
                 "size": len(response.body),
                 "sha256": digest,
             },
         }
-        if decision.verdict is Verdict.FAILED:
-            # A 404, 429 or 5xx page (policies.fetching.page_failure): Scrapy's RetryMiddleware
-            # has already retried what it retries; its error handling takes it from here. A 429
-            # or 503 that says when to come back is tried again then (RFC 9110 section 10.2.3).
-            error = f"HTTP {response.status}"
-            wait = retry_after(response.status, headers)
-            if wait is not None:
-                error += f"; {self._retry_later(request, origin, wait=wait)}"
+        if step.action is Action.FAIL:
+            # Scrapy's RetryMiddleware has already retried what it retries; its error handling
+            # takes it from here. A 429 or 503 that says when to come back is tried again then.
+            error = step.why
+            if step.retry_after is not None:
+                error += f"; {self._retry_later(request, origin, wait=step.retry_after)}"
             self.provenance.event(
                 url=url,
                 origin=origin,
@@ -443,29 +355,25 @@ class PolicyDownloaderMiddleware:
                 **common,
             )
             return response
-        if decision.verdict is Verdict.UNKNOWN:
-            # Unknown only because the file's own metadata could not be read (checked only when
-            # the site allowed): that is the response's fault, not the origin's files'.
+        if step.action is Action.RETRY:
             raise self._undecided(
                 request,
                 decision,
                 stage="after-fetch",
                 state=state,
-                own=embedded_unread,
+                own=step.body_unread,
                 **common,
             )
-        if decision.verdict is not Verdict.ALLOW or not 200 <= response.status < 300:
+        if step.action is Action.REFUSE:
             raise self._refuse(
                 request,
                 decision,
                 stage="after-fetch",
                 state=state,
-                message=f"heedful: {decision.verdict} after fetch for {url}"
-                + (_embedded_why(decision) if embedded is not None else ""),
+                message=f"heedful: {step.why}",
                 **common,
             )
-        metas = page.head.metas if page.head is not None else ()
-        reserved = images_reserved(headers, metas, agent=self.config.token, source=url)
+        reserved = step.reserves_images
         if reserved is not None:
             self._reserved_pages[url] = reserved
             request.meta[IMAGES_RESERVED_META] = reserved
@@ -478,11 +386,45 @@ class PolicyDownloaderMiddleware:
             fetched_at,
             images=reserved is not None,
             digest=digest,
-            head=page.head,
-            embedded=embedded,
+            head=page.head if page is not None else None,
+            embedded=step.embedded,
         )
         request.meta[DECISION_META] = decision
         return response
+
+    async def _read_page(
+        self, response: Response, headers: tuple[tuple[str, str], ...], state: OriginSignals
+    ) -> tuple[PageSignals | None, list[str]]:
+        """The response read by the core's page plan, and the snapshots it was read with.
+
+        The plan asks for the page (Scrapy has fetched it: the response is its answer) and then
+        for the licences the page names, fetched here through the origin cache. Redirects are
+        Scrapy's RedirectMiddleware's, each hop passing this gate as a request of its own, so a
+        3xx that reaches here says it is not followed.
+        """
+        fetched = SignalFile(
+            url=response.url,
+            status=response.status,
+            headers=headers,
+            body=response.body,
+            error=NOT_FOLLOWED if response.status in REDIRECT_STATUSES else "",
+        )
+        plan = PagePlan(state.site, response.url, agents=(self.config.token,))
+        snapshots = list(state.snapshots)
+        while not plan.done:
+            wanted = plan.next_requests()
+            if not wanted:
+                raise PlanError(f"the plan for {response.url} waits for answers it never asked for")
+            named = [r.url for r in wanted if r.purpose is Purpose.LICENSE]
+            docs = await self.cache.files(named, origin=state.origin, kind="rsl") if named else {}
+            snapshots.extend(s for u in named if (s := self.cache.snapshot_of(u)))
+            for request in wanted:
+                answer = fetched if request.purpose is Purpose.PAGE else docs.get(request.url)
+                if answer is None:
+                    plan.fail(request, "not fetched")
+                else:
+                    plan.receive(request, answer)
+        return plan.page, snapshots
 
     def _keep(
         self,
@@ -507,7 +449,7 @@ class PolicyDownloaderMiddleware:
             fetched_at=fetched_at,
             sha256=digest,
         )
-        content_type = _content_type(headers)
+        content_type = media_type(headers)
         attribution: dict[str, str] = {}
         if self.config.attribution and "html" in content_type:
             attribution = extract_attribution(body, response.url, head=head)
@@ -544,33 +486,10 @@ class PolicyDownloaderMiddleware:
             stage="after-fetch",
         )
 
-    def _embedded(
-        self, response: Response, headers: tuple[tuple[str, str], ...], decision: Decision
-    ) -> tuple[Decision, MediaSignals | None]:
-        """The decision after what a downloaded media file says about itself
-        (``policies.media.layer``); a body that did not arrive whole is not read."""
-        body = response.body
-        unread = ""
-        if "dataloss" in response.flags:
-            unread = f"the body ended early ({len(body)} bytes arrived); its metadata was not read"
-        elif len(body) > MAX_MEDIA_BYTES:
-            unread = f"{len(body)} bytes exceeds the {MAX_MEDIA_BYTES}-byte limit; not read"
-        signals = None if unread else read_media(body, _content_type(headers), source=response.url)
-        if self.stats is not None:
-            self.stats.inc_value("heedful/media/read" if signals else "heedful/media/unread")
-        layered = layer(
-            decision,
-            signals,
-            source=response.url,
-            unread=unread,
-            tdm_covers_search=self.config.tdm_covers_search,
-        )
-        return layered, signals
-
     def process_exception(self, request: Request, exception: BaseException) -> None:
         if request.meta.get(POLICY_META) or isinstance(exception, IgnoreRequest):
             return
-        origin = origin_of(request.url)
+        origin = url_origin(request.url)
         state = self.cache.fresh(origin)
         self.provenance.event(
             url=request.url,
@@ -591,26 +510,10 @@ class PolicyDownloaderMiddleware:
         )
 
 
-def _has_tdmrep(site: SiteSignals) -> bool:
-    return site.tdmrep is not None or any(note.signal is Signal.TDMREP for note in site.notes)
-
-
-def _without_tdmrep(site: SiteSignals) -> SiteSignals:
-    """``site`` as if it had no tdmrep.json: what a response's own TDMRep values could not
-    override."""
-    notes = tuple(note for note in site.notes if note.signal is not Signal.TDMREP)
-    return dataclasses.replace(site, tdmrep=None, notes=notes)
-
-
-def _embedded_why(decision: Decision) -> str:
-    """The deciding embedded statement, as the log line names it:
-    ``: XMP plus:DataMining = DMI-PROHIBITED-AIMLTRAINING``."""
-    first = decision.reasons[0]
-    return f": {first.location} = {first.rule.removeprefix(VOCAB_PREFIX)}"
-
-
-def _content_type(headers: tuple[tuple[str, str], ...]) -> str:
-    for name, value in headers:
-        if name.lower() == "content-type":
-            return value.split(";", 1)[0].strip().lower()
-    return ""
+def url_origin(url: str) -> str:
+    """:func:`policies.origin.origin_of`, or ``""`` for a URL that has none (not an absolute
+    http(s) URL): for ledger rows of URLs refused at the gate, and the spider's links."""
+    try:
+        return origin_of(url)
+    except BadURL:
+        return ""

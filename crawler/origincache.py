@@ -4,7 +4,9 @@ RFC 9309 scopes robots.txt to one origin (scheme, host, port; RFC 9309 section 2
 ``/.well-known/tdmrep.json``, ``/ai.txt`` and the removals list; RSL documents are cached by URL.
 The first request for an origin starts one refresh *task*; every other request for that origin
 awaits the same task (style.md C: cache the task, not the result, so a burst makes one fetch and
-no request leaves before the files are decided).
+no request leaves before the files are decided). Which files are read, in which order, and
+whether a file robots.txt keeps this crawler from is fetched at all is the core's
+:class:`policies.plan.OriginPlan`; this module performs the fetches and keeps them fresh.
 
 Freshness (RFC 9309 section 2.4): each file lives ``cache_lifetime(headers)`` seconds,
 at most 24 hours; a stale file is revalidated with ``If-None-Match``/``If-Modified-Since``.
@@ -23,27 +25,13 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
-from urllib.parse import urljoin
 
-from policies.fetching import (
-    Availability,
-    cache_lifetime,
-    retry_after,
-    robots_outcome,
-    signal_file_outcome,
-)
+from policies.fetching import robots_outcome, signal_file_outcome
+from policies.freshness import cache_lifetime, retry_after
 from policies.headers import header_values
-from policies.removals import REMOVALS_PATH
-from policies.site import (
-    AI_TXT_PATH,
-    ROBOTS_PATH,
-    TDMREP_PATH,
-    SignalFile,
-    SiteSignals,
-    license_urls,
-    read_site,
-    with_licenses,
-)
+from policies.plan import OriginPlan, PlanError, Purpose
+from policies.site import SignalFile, SiteSignals, read_site
+from policies.statuses import Availability
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +39,6 @@ MIN_FRESH_SECONDS: Final = 1.0
 """A ``no-cache`` file still serves the requests that waited for it, and those within a second:
 without a floor a burst would revalidate once per request (RFC 9111 allows a cache to serve
 what it just fetched to the requests waiting on it)."""
-
-SITE_FILES: Final[Mapping[str, str]] = {
-    "robots": ROBOTS_PATH,
-    "tdmrep": TDMREP_PATH,
-    "ai-txt": AI_TXT_PATH,
-    "removals": REMOVALS_PATH,
-}
-"""The files read once per origin before any page (docs/crawler.md)."""
 
 Fetch = Callable[[str, Mapping[str, str]], Awaitable[SignalFile]]
 """``fetch(url, extra_headers)``: one bounded GET following redirects; never raises."""
@@ -174,34 +154,27 @@ class OriginCache:
             return state
 
     async def _read(self, origin: str) -> OriginSignals:
-        urls = {kind: urljoin(origin, path) for kind, path in SITE_FILES.items()}
-        await self._ensure(urls["robots"], origin=origin, kind="robots")
-        robots_only = read_site(origin, robots=self._files[urls["robots"]].file)
-        # The other files are fetched only where robots.txt lets this crawler go: a site that
-        # disallows everything (or is unreachable, which means the same) sees no other request
-        # from us (RFC 9309 2.2.2 applies to every URL but /robots.txt itself).
-        allowed = [
-            kind
-            for kind, url in urls.items()
-            if kind != "robots" and _may_fetch(robots_only, url, self._agent)
-        ]
-        await asyncio.gather(*(self._ensure(urls[k], origin=origin, kind=k) for k in allowed))
-        files = {
-            kind: self._files[url].file if kind == "robots" or kind in allowed else None
-            for kind, url in urls.items()
-        }
-        first = read_site(
-            origin,
-            robots=files["robots"],
-            tdmrep=files["tdmrep"],
-            ai_txt=files["ai-txt"],
-            removals=files["removals"],
-        )
-        named = [u for u in license_urls(first) if _may_fetch(robots_only, u, self._agent)]
-        licenses = await self.files(named, origin=origin, kind="rsl") if named else {}
-        site = with_licenses(first, licenses) if named else first
-        urls = {kind: url for kind, url in urls.items() if kind == "robots" or kind in allowed}
-        used = [*urls.values(), *named]
+        # The plan says which files to fetch and when (robots.txt first, the others and the
+        # licences only where it lets this crawler go); this cache only fetches, through its
+        # per-file entries, and hands the answers in.
+        plan = OriginPlan(origin, gate_agent=self._agent)
+        asked: dict[str, Purpose] = {}
+        while not plan.done:
+            requests = plan.next_requests()
+            if not requests:
+                raise PlanError(f"the plan for {origin} waits for answers it never asked for")
+            for request in requests:
+                asked.setdefault(request.url, request.purpose)
+            await asyncio.gather(
+                *(self._ensure(r.url, origin=origin, kind=str(r.purpose)) for r in requests)
+            )
+            for request in requests:
+                found = self._files[request.url].file
+                if found is None:
+                    plan.fail(request, "not fetched")
+                else:
+                    plan.receive(request, found)
+        site = plan.site
         now = self._clock()
         for note in site.notes:
             entry = self._files.get(note.source)
@@ -209,14 +182,18 @@ class OriginCache:
                 # It answered whole, but its reader could read nothing: like a failure, it is
                 # fetched again after the backoff, not kept for its freshness lifetime.
                 entry.expires = min(entry.expires, now + max(self._backoff, MIN_FRESH_SECONDS))
-        entries = [self._files[url] for url in used]
+        entries = [self._files[url] for url in asked]
         state = OriginSignals(
             origin=origin,
             site=site,
             snapshots=tuple(e.snapshot for e in entries if e.snapshot),
             crawl_delay=site.robots.crawl_delay(self._agent) if site.robots is not None else None,
             expires=min(e.expires for e in entries),
-            files={kind: f for kind, f in files.items() if f is not None},
+            files={
+                str(purpose): file
+                for url, purpose in asked.items()
+                if purpose is not Purpose.LICENSE and (file := self._files[url].file) is not None
+            },
         )
         self._origins[origin] = state
         return state
@@ -288,16 +265,3 @@ class OriginCache:
         entry.snapshot = self._record(origin, kind, url, got, not_modified, lifetime)
         entry.file = current
         entry.expires = self._clock() + lifetime
-
-
-def _may_fetch(robots_only: SiteSignals, url: str, agent: str) -> bool:
-    """Whether robots.txt lets ``agent`` fetch ``url`` (another origin's URL: its own rules
-    apply, which this origin cannot see; such documents are fetched)."""
-    if not url.lower().startswith(robots_only.origin.lower().rstrip("/") + "/"):
-        return True
-    outcome = robots_only.robots_outcome.availability
-    if outcome is Availability.UNAVAILABLE:
-        return True
-    if outcome is Availability.UNREACHABLE or robots_only.robots is None:
-        return False
-    return robots_only.robots.access(url, agent).allowed

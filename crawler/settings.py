@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any, Final
 from scrapy.exceptions import NotConfigured
 
 from policies.agents import HEEDFUL_TOKEN
-from policies.fetching import MAX_CACHE_SECONDS, MAX_SIGNAL_BYTES
+from policies.crawlplan import Question
+from policies.fetching import MAX_SIGNAL_BYTES
+from policies.freshness import MAX_CACHE_SECONDS
 from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Mode, Use
 
 if TYPE_CHECKING:
@@ -86,6 +88,18 @@ class HeedfulConfig:
     crawl_id: str
     media: bool
     """Read what downloaded images, audio, video and documents say about their own use."""
+
+    def question(self) -> Question:
+        """What this crawl asks of every URL (:mod:`policies.crawlplan`)."""
+        return Question(
+            agent=self.token,
+            use=self.use,
+            mode=self.mode,
+            tdm_covers_search=self.tdm_covers_search,
+            strict=self.strict,
+            aipref_draft=self.aipref_draft,
+            media=self.media,
+        )
 
 
 def default_user_agent(token: str, info_url: str, use: str) -> str:

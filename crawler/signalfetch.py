@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.http.request import NO_CALLBACK
 
-from policies.fetching import MAX_REDIRECTS, next_hop
+from policies.redirects import MAX_REDIRECTS, next_hop
 from policies.site import FILE_LIMITS, LICENSE_LIMIT, SignalFile
 
 if TYPE_CHECKING:

@@ -11,18 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urldefrag
 
 import scrapy
 from scrapy.http import Response, TextResponse
 
-FROM_PAGE_META = "heedful_from_page"
-IMAGES_RESERVED_META = "heedful_images_reserved"
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
+from crawler.middlewares import FROM_PAGE_META, IMAGES_RESERVED_META, url_origin
 
 
 class SiteSpider(scrapy.Spider):
@@ -34,7 +28,7 @@ class SiteSpider(scrapy.Spider):
         super().__init__(**kw)
         seeds = urls.split(",") if isinstance(urls, str) else list(urls)
         self.start_urls = [u.strip() for u in seeds if u.strip()]
-        self.origins = {_origin(u) for u in self.start_urls}
+        self.origins = {url_origin(u) for u in self.start_urls} - {""}
         self.max_pages = int(max_pages or 0)
         self.scheduled = 0
         self.seen: set[str] = set()
@@ -68,10 +62,10 @@ class SiteSpider(scrapy.Spider):
         }
         for href in response.css("a::attr(href)").getall():
             url = urldefrag(response.urljoin(href))[0]
-            if _origin(url) in self.origins and self._budget(url):
+            if url_origin(url) in self.origins and self._budget(url):
                 yield scrapy.Request(url, callback=self.parse)
         for url in images:
-            if _origin(url) in self.origins and self._budget(url):
+            if url_origin(url) in self.origins and self._budget(url):
                 yield scrapy.Request(
                     url, callback=self.parse_image, meta={FROM_PAGE_META: response.url}
                 )

@@ -122,7 +122,9 @@ def test_disabled_addon_crawl_still_obeys_robots_txt(tmp_path: Path) -> None:
     """A real crawl with Heedful off: Scrapy's RobotsTxtMiddleware refuses the disallowed page."""
     sites = build()
     with serve({"redirects": sites["redirects"]}) as running:
-        info, _items = _run_project(tmp_path, [running.urls["redirects"] + "/"], enabled=False)
+        home = running.urls["redirects"]
+        # One disallowed page is a seed, the other is reached through redirects.
+        info, _items = _run_project(tmp_path, [home + "/", home + "/private/seed"], enabled=False)
     mws = info["middlewares"]
     assert isinstance(mws, dict)
     assert mws["scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] == 100
@@ -130,6 +132,7 @@ def test_disabled_addon_crawl_still_obeys_robots_txt(tmp_path: Path) -> None:
     assert "/robots.txt" in paths
     assert "/final" in paths
     assert "/private/target" not in paths  # "Disallow: /private/", obeyed by Scrapy itself
+    assert "/private/seed" not in paths
     assert not (tmp_path / "out" / "ledger.sqlite").exists()
 
 
