@@ -124,13 +124,19 @@ def robots_form(text: str) -> str:
     return text.translate(_FOLD).replace("%3D", "=")
 
 
+_AS_WRITTEN: Final = re.compile(r"[A-Za-z0-9\-._~/=*]*\$?")
+"""A value every normalisation leaves as it is: most values of a large file."""
+
+
 def _compile(text: str, *, fold: bool) -> PathPattern:
     anchored = text.endswith("$")
     body = text[:-1] if anchored else text
-    normalised = [normalise_percent(piece) for piece in body.split("*")]
-    if fold:
-        # Both sides spell a literal "*" or "$" %2A and %24 in this form (RFC 9309 2.2.3).
-        normalised = [robots_form(piece) for piece in normalised]
+    normalised = body.split("*")
+    if _AS_WRITTEN.fullmatch(text) is None:
+        normalised = [normalise_percent(piece) for piece in normalised]
+        if fold:
+            # Both sides spell a literal "*" or "$" %2A and %24 in this form (RFC 9309 2.2.3).
+            normalised = [robots_form(piece) for piece in normalised]
     priority = sum(len(piece) for piece in normalised) + len(normalised) - 1 + int(anchored)
     pieces = tuple(normalised) if fold else tuple(_unescape_specials(p) for p in normalised)
     plain = len(pieces) == 1 and not anchored

@@ -19,13 +19,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Final
+from typing import Final, NamedTuple
 from urllib.parse import urljoin
 
 from policies.content_signal import parse_content_signal
 from policies.content_usage import parse_content_usage
 from policies.diagnostics import Diagnostic, ParseResult, Severity
-from policies.model import Permission, Signal, Statement, Use
+from policies.model import Permission, Reason, Signal, Statement, Use, Verdict
 from policies.patterns import (
     PathPattern,
     compile_pattern,
@@ -65,6 +65,9 @@ class Access:
     statement: Statement
     wildcard_replaced: bool
     """A named group was chosen, so the ``*`` group's rules were ignored (RFC 9309 2.2.1)."""
+    reason: Reason
+    """The statement as the decision's access reason (effect ``access allow``/``access deny``),
+    built with the rule so every URL the rule decides shares it."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True, eq=False)
@@ -82,9 +85,9 @@ class _UseRule:
         return self.pattern.priority if self.pattern is not None else 0
 
 
-@dataclass(frozen=True, kw_only=True, slots=True, eq=False)
-class _Rule:
-    """One Allow/Disallow pattern of a crawler's groups, ready to match."""
+class _Rule(NamedTuple):
+    """One Allow/Disallow pattern of a crawler's groups, ready to match (a named tuple: a large
+    file has thousands)."""
 
     pattern: PathPattern
     allow: bool
@@ -97,12 +100,18 @@ class _View:
 
     Built when the file is read, one per product token the file names (and one for the
     crawlers that fall to ``*``): the rules sorted most specific first and compiled into one
-    matcher, the answer each rule gives, and the preference statements. Deciding a URL is then
-    one match and an index into :attr:`accesses`.
+    matcher, and the preference statements. Deciding a URL is then one match and the answer of
+    the rule it names. That answer (statement, reason) is made the first time its rule decides
+    and kept in the rule's slot: a 500 KiB file has thousands of rules, a crawl meets a few, and
+    making every answer up front would cost more than protego's whole parse.
     """
 
     __slots__ = (
-        "accesses",
+        "_answers",
+        "_note",
+        "_replaced",
+        "_rules",
+        "_source",
         "itself",
         "matcher",
         "no_match",
@@ -144,44 +153,31 @@ class _View:
         rules.sort(key=lambda r: (r.pattern.priority, r.allow), reverse=True)
         self.matcher = pattern_list([rule.pattern for rule in rules])
         replaced = selection.wildcard_replaced
-        self.accesses = tuple(
-            Access(
-                allowed=rule.allow,
-                statement=Statement(
-                    signal=Signal.ROBOTS,
-                    source=source,
-                    location=f"line {rule.line.number}",
-                    rule=rule.line.text,
-                    note=_join(note, rule.why),
-                ),
-                wildcard_replaced=replaced,
-            )
-            for rule in rules
-        )
-        """The answer of each rule, in matcher order."""
+        self._rules = tuple(rules)
+        self._note = note
+        self._source = source
+        self._replaced = selection.wildcard_replaced
+        self._answers: list[Access | None] = [None] * len(rules)
+        replaced = self._replaced
         text = f"no rule matches this path for {describe(selection)}"
-        self.no_match = Access(
-            allowed=True,
-            statement=Statement(
+        self.no_match = _answer(
+            True,
+            Statement(
                 signal=Signal.ROBOTS, source=source, location="robots.txt", rule=text, note=note
             ),
-            wildcard_replaced=replaced,
+            replaced=replaced,
         )
-        self.itself = Access(
-            allowed=True,
-            statement=Statement(
+        self.itself = _answer(
+            True,
+            Statement(
                 signal=Signal.ROBOTS,
                 source=source,
                 location="robots.txt",
                 rule="/robots.txt is always allowed",
                 note="RFC 9309 2.2.2",
             ),
-            wildcard_replaced=replaced,
+            replaced=replaced,
         )
-        self.training = tuple(
-            training_statement(access.statement, allowed=access.allowed) for access in self.accesses
-        )
-        """The training preference each rule states, when this is the shared token's view."""
         in_groups = [
             rules_by_line[line.number]
             for group in selection.groups
@@ -203,7 +199,22 @@ class _View:
         if _is_robots_txt(path):
             return self.itself
         found = self.matcher.first(path)
-        return self.no_match if found is None else self.accesses[found]
+        return self.no_match if found is None else self.answer(found)
+
+    def answer(self, index: int) -> Access:
+        """The answer of the rule at ``index`` of the matcher."""
+        answer = self._answers[index]
+        if answer is None:
+            rule = self._rules[index]
+            statement = Statement(
+                signal=Signal.ROBOTS,
+                source=self._source,
+                location=f"line {rule.line.number}",
+                rule=rule.line.text,
+                note=_join(self._note, rule.why),
+            )
+            answer = self._answers[index] = _answer(rule.allow, statement, replaced=self._replaced)
+        return answer
 
 
 class RobotsTxt:
@@ -269,10 +280,8 @@ class RobotsTxt:
         found = view.access(robots_form(canonical_path(url)))
         if found is view.no_match and not view.selection.groups:
             # The one answer that names the crawler as asked: no group binds it at all.
-            return replace(
-                found,
-                statement=replace(found.statement, rule=f"no group for {agent} and no * group"),
-            )
+            statement = replace(found.statement, rule=f"no group for {agent} and no * group")
+            return _answer(True, statement, replaced=False)
         return found
 
     def use_statements(
@@ -312,7 +321,10 @@ class RobotsTxt:
             return None
         path = robots_form(canonical_path(url))
         found = None if _is_robots_txt(path) else view.matcher.first(path)
-        return None if found is None else view.training[found]
+        if found is None:
+            return None
+        access = view.answer(found)
+        return training_statement(access.statement, allowed=access.allowed)
 
     def crawl_delay(self, agent: str) -> float | None:
         """The largest ``Crawl-delay`` in the crawler's groups (non-standard, RFC 9309 section 2.2.4)."""
@@ -327,6 +339,19 @@ class RobotsTxt:
     def named_agents(self) -> tuple[str, ...]:
         """Every ``user-agent`` value as written, first occurrence order."""
         return tuple(dict.fromkeys(a.value for g in self._groups for a in g.agents))
+
+
+def _answer(allowed: bool, statement: Statement, *, replaced: bool) -> Access:
+    effect = f"access {Verdict.ALLOW if allowed else Verdict.DENY}"
+    reason = Reason(
+        signal=statement.signal,
+        source=statement.source,
+        location=statement.location,
+        rule=statement.rule,
+        effect=effect,
+        note=statement.note,
+    )
+    return Access(allowed=allowed, statement=statement, wildcard_replaced=replaced, reason=reason)
 
 
 def _is_robots_txt(path: str) -> bool:
