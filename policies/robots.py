@@ -224,6 +224,9 @@ class RobotsTxt:
         "_groups",
         "_index",
         "_others",
+        "_outside",
+        "_patterns",
+        "_use_rules",
         "_views",
         "discovery",
         "license_urls",
@@ -251,28 +254,35 @@ class RobotsTxt:
         ``llm-context:``), in file order: recorded for reports, never a permission."""
         self._groups = groups
         self._index = MappingProxyType(index)
-        # A value repeated across groups (``Disallow: /`` for fifty crawlers) is compiled once.
-        patterns: dict[str, PathPattern] = {}
+        self._use_rules = MappingProxyType(rules)
+        self._outside = outside
+        self._patterns: dict[str, PathPattern] = {}
+        """Compiled values by text: ``Disallow: /`` written for fifty crawlers compiles once."""
+        self._others = self._compile_view(None)
+        """The view of every crawler the file does not name (the ``*`` groups, or none),
+        compiled with the file: most crawlers that read it are among them."""
+        self._views: dict[str, _View] = {}
+        """The view of each product token the file names, compiled the first time a crawler
+        of that name asks: a file may name a hundred crawlers and a crawl is one of them
+        (protego builds its rule index on first use for the same reason)."""
 
-        def view(token: str | None) -> _View:
-            return _View(
-                selection(groups, index, token),
-                source=source,
-                rules_by_line=rules,
-                outside=outside,
-                patterns=patterns,
-            )
-
-        self._views: Mapping[str, _View] = MappingProxyType(
-            {name: view(name) for name in index if name != "*"}
+    def _compile_view(self, token: str | None) -> _View:
+        return _View(
+            selection(self._groups, self._index, token),
+            source=self.source,
+            rules_by_line=self._use_rules,
+            outside=self._outside,
+            patterns=self._patterns,
         )
-        """The view of each product token the file names."""
-        self._others = view(None)
-        """The view of every crawler the file does not name: the ``*`` groups, or none."""
 
     def _view(self, agent: str) -> _View:
         token = named_token(agent, self._index)
-        return self._others if token is None else self._views[token]
+        if token is None:
+            return self._others
+        view = self._views.get(token)
+        if view is None:
+            view = self._views[token] = self._compile_view(token)
+        return view
 
     def access(self, url: str, agent: str) -> Access:
         """The RFC 9309 decision for ``url``, with the line that decides it."""
@@ -316,9 +326,9 @@ class RobotsTxt:
     def training_preference(self, url: str) -> Statement | None:
         """What the shared training-preference token's group says about ``url``, if a line of it
         matches (robots_training; draft-kelley-aipref-training-preference-signal-00)."""
-        view = self._views.get(_TRAINING_KEY)
-        if view is None:
+        if _TRAINING_KEY not in self._index:
             return None
+        view = self._view(TRAINING_PREFERENCE_TOKEN)
         path = robots_form(canonical_path(url))
         found = None if _is_robots_txt(path) else view.matcher.first(path)
         if found is None:

@@ -82,3 +82,14 @@ def test_a_final_dollar_only_anchors() -> None:
     robots = parse_robots("User-agent: *\nDisallow: /a$\n").value
     assert not robots.access("https://example.test/a", "ExampleBot").allowed
     assert robots.access("https://example.test/a$x", "ExampleBot").allowed
+
+
+def test_reserved_characters_compare_alike_encoded_or_not() -> None:
+    """The creator's reading: ``%26`` is the ``&`` the site's server decodes it to."""
+    robots = parse_robots("User-agent: *\nDisallow: /*%26sort\nDisallow: /a%2Fb\n").value
+    denied = robots.access("https://example.test/list?a=1&sort=up", "ExampleBot")
+    assert not denied.allowed
+    assert denied.statement.rule == "Disallow: /*%26sort"
+    # An encoded slash is not the separator (RFC 3986 section 2.2).
+    assert robots.access("https://example.test/a/b", "ExampleBot").allowed
+    assert not robots.access("https://example.test/a%2fb", "ExampleBot").allowed
