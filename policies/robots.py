@@ -400,12 +400,11 @@ def parse_robots(data: str | bytes, *, source: str = "/robots.txt") -> ParseResu
 
     rules: dict[int, _UseRule] = {}
     outside: list[_UseRule] = []
-    usage, signal, delay = Key.CONTENT_USAGE, Key.CONTENT_SIGNAL, Key.CRAWL_DELAY
     lines = [(line, True) for group in scanned.groups for line in group.lines]
     lines.extend((line, False) for line in scanned.outside)
     for line, grouped in lines:
         key = line.key
-        if key is usage or key is signal:
+        if key is Key.CONTENT_USAGE or key is Key.CONTENT_SIGNAL:
             if not grouped:
                 note(
                     Severity.WARNING,
@@ -419,7 +418,7 @@ def parse_robots(data: str | bytes, *, source: str = "/robots.txt") -> ParseResu
                 rules[line.number] = rule
             else:
                 outside.append(rule)
-        elif key is delay and _delay(line.value) is None:
+        elif key is Key.CRAWL_DELAY and _delay(line.value) is None:
             note(
                 Severity.WARNING,
                 line.number,

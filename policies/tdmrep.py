@@ -447,9 +447,12 @@ def tdmrep_meta_statement(
     )
 
 
+_RESERVATION_OF: Final = {Permission.ALLOW: 0, Permission.DENY: 1, Permission.LICENSE: 1}
+"""The ``tdm-reservation`` value a statement's TDM answer stands for."""
+
+
 def _pair_of(statement: Statement) -> tuple[int | None, str]:
-    permission = statement.uses.get(Use.TDM, Permission.UNKNOWN)
-    reservation = {Permission.ALLOW: 0, Permission.DENY: 1, Permission.LICENSE: 1}.get(permission)
+    reservation = _RESERVATION_OF.get(statement.uses.get(Use.TDM, Permission.UNKNOWN))
     policy = statement.offer.url if statement.offer is not None else ""
     return reservation, policy
 
