@@ -98,9 +98,9 @@ class _Rule(NamedTuple):
 class _View:
     """Everything one selection of groups says that does not depend on the URL.
 
-    Built when the file is read, one per product token the file names (and one for the
-    crawlers that fall to ``*``): the rules sorted most specific first and compiled into one
-    matcher, and the preference statements. Deciding a URL is then one match and the answer of
+    One per product token the file names and one for the crawlers that fall to ``*``
+    (:class:`RobotsTxt` says when each is compiled): the rules sorted most specific first and
+    compiled into one matcher, and the preference statements. Deciding a URL is then one match and the answer of
     the rule it names. That answer (statement, reason) is made the first time its rule decides
     and kept in the rule's slot: a 500 KiB file has thousands of rules, a crawl meets a few, and
     making every answer up front would cost more than protego's whole parse.
@@ -117,7 +117,6 @@ class _View:
         "no_match",
         "selection",
         "signals",
-        "training",
         "usage",
     )
 
@@ -152,13 +151,12 @@ class _View:
         # Longest pattern first; at equal length Allow first (RFC 9309 2.2.2: ties allow).
         rules.sort(key=lambda r: (r.pattern.priority, r.allow), reverse=True)
         self.matcher = pattern_list([rule.pattern for rule in rules])
-        replaced = selection.wildcard_replaced
         self._rules = tuple(rules)
         self._note = note
         self._source = source
         self._replaced = selection.wildcard_replaced
         self._answers: list[Access | None] = [None] * len(rules)
-        replaced = self._replaced
+        replaced = selection.wildcard_replaced
         text = f"no rule matches this path for {describe(selection)}"
         self.no_match = _answer(
             True,
