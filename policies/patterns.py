@@ -132,12 +132,15 @@ def _compile(text: str, *, fold: bool) -> PathPattern:
     anchored = text.endswith("$")
     body = text[:-1] if anchored else text
     normalised = body.split("*")
-    if _AS_WRITTEN.fullmatch(text) is None:
+    if _AS_WRITTEN.fullmatch(text) is not None:
+        # Nothing to normalise: the length is the written length (each "*" counts one).
+        priority = len(text)
+    else:
         normalised = [normalise_percent(piece) for piece in normalised]
         if fold:
             # Both sides spell a literal "*" or "$" %2A and %24 in this form (RFC 9309 2.2.3).
             normalised = [robots_form(piece) for piece in normalised]
-    priority = sum(len(piece) for piece in normalised) + len(normalised) - 1 + int(anchored)
+        priority = sum(map(len, normalised)) + len(normalised) - 1 + anchored
     pieces = tuple(normalised) if fold else tuple(_unescape_specials(p) for p in normalised)
     plain = len(pieces) == 1 and not anchored
     return PathPattern(text, priority, pieces, anchored, pieces[0] if plain else None)

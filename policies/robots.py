@@ -221,7 +221,6 @@ class RobotsTxt:
     __slots__ = (
         "_groups",
         "_index",
-        "_others",
         "_outside",
         "_patterns",
         "_use_rules",
@@ -256,13 +255,12 @@ class RobotsTxt:
         self._outside = outside
         self._patterns: dict[str, PathPattern] = {}
         """Compiled values by text: ``Disallow: /`` written for fifty crawlers compiles once."""
-        self._others = self._compile_view(None)
-        """The view of every crawler the file does not name (the ``*`` groups, or none),
-        compiled with the file: most crawlers that read it are among them."""
-        self._views: dict[str, _View] = {}
-        """The view of each product token the file names, compiled the first time a crawler
-        of that name asks: a file may name a hundred crawlers and a crawl is one of them
-        (protego builds its rule index on first use for the same reason)."""
+        self._views: dict[str | None, _View] = {}
+        """The view of each product token the file names, and under None the view of every
+        crawler it does not name (the ``*`` groups, or none). Each is compiled the first time
+        a crawler of that name asks, and kept: a file may name a hundred crawlers and a crawl
+        is one of them, and a crawler that never asks costs nothing (protego builds its rule
+        index on first use for the same reason)."""
 
     def _compile_view(self, token: str | None) -> _View:
         return _View(
@@ -275,8 +273,6 @@ class RobotsTxt:
 
     def _view(self, agent: str) -> _View:
         token = named_token(agent, self._index)
-        if token is None:
-            return self._others
         view = self._views.get(token)
         if view is None:
             view = self._views[token] = self._compile_view(token)
