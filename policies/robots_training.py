@@ -35,7 +35,7 @@ TRAINING_USES: Final = {
 
 def training_statement(decided: Statement, *, allowed: bool) -> Statement:
     """The training preference a line of the token's group states, from that line's access
-    statement (built once per line, when the file is read)."""
+    statement (:meth:`policies.robots.RobotsTxt.training_preference`)."""
     verb = "allows" if allowed else "reserves"
     return Statement(
         signal=Signal.TRAINING_PREFERENCE,
