@@ -4,16 +4,16 @@ The resolution follows docs/decisions.md: access first (robots.txt, then the res
 then each mechanism's own precedence (done by its reader), then the use hierarchy per statement,
 then "most restrictive wins" across statements, then the mode's default for what stays unknown.
 
-This runs once or twice per URL of a crawl, so the work that does not depend on the URL is done
-once elsewhere (readers cache per-agent views, :func:`policies.site.read_page` parses headers) and
-the hierarchy of a statement's answers is computed once per distinct answer set.
+Everything that does not depend on the URL is prepared when the origin's files and the page are
+read (:func:`policies.site.read_site`, :func:`policies.site.read_page`): rules are compiled and
+statements built there, so deciding a URL only matches paths and combines the statements found.
 """
 
 from __future__ import annotations
 
-import operator
+import itertools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
@@ -31,6 +31,7 @@ from policies.model import (
     Reason,
     Signal,
     Statement,
+    Strictness,
     Use,
     Verdict,
     apply_hierarchy,
@@ -56,36 +57,39 @@ _USES: Final = tuple(Use)
 _BY_STRICTNESS: Final = tuple(sorted(STRICTNESS, key=STRICTNESS.__getitem__))
 """Permissions indexed by their strictness."""
 _HIERARCHY_NOTE: Final = "through the use hierarchy (docs/decisions.md, Uses and their hierarchy)"
-
-
-_LICENSE_LEVEL: Final = STRICTNESS[Permission.LICENSE]
-_ALLOW_LEVEL: Final = STRICTNESS[Permission.ALLOW]
-_ACCESS_DENY, _ACCESS_LICENSE, _ASKED_DENY = Verdict.DENY, Verdict.LICENSE, Permission.DENY
-_FOUND: Final = Availability.FOUND
-_CRAWLABLE: Final = {True: Verdict.ALLOW, False: Verdict.DENY}
-"""The access verdict for robots.txt's answer: a lookup costs less than enum member access."""
 _EFFECTS: Final = {verdict: f"access {verdict}" for verdict in Verdict}
-"""Each access verdict's reason effect, formatted once instead of once per URL."""
-_VECTORS: dict[tuple[int, bool], tuple[Statement, tuple[int, ...]]] = {}
-"""Statement answers after the hierarchy, by statement identity (kept alive with the entry),
-as strictness per use in ``Use`` order: readers hand out the same statements URL after URL."""
-_MAX_CACHED: Final = 4096
+"""Each access verdict's reason effect."""
+_UNKNOWNS: Final = (Permission.UNKNOWN,) * len(_USES)
+
+
+def _spread_table(
+    *, exact: bool, tdm_covers_search: bool
+) -> Mapping[tuple[Permission, ...], tuple[int, ...]]:
+    """Strictness per use, hierarchy applied, for every answer a statement can give.
+
+    A statement answers each of the few uses with one of four permissions, so the hierarchy
+    (:func:`policies.model.apply_hierarchy`) is a finite table: built here once, looked up per
+    statement instead of recomputed per URL.
+    """
+    table: dict[tuple[Permission, ...], tuple[int, ...]] = {}
+    for answers in itertools.product(tuple(Permission), repeat=len(_USES)):
+        given = dict(zip(_USES, answers, strict=True))
+        spread = given if exact else apply_hierarchy(given, tdm_covers_search=tdm_covers_search)
+        table[answers] = tuple(STRICTNESS[spread[use]] for use in _USES)
+    return MappingProxyType(table)
+
+
+_SPREAD: Final = {
+    (exact, covers): _spread_table(exact=exact, tdm_covers_search=covers)
+    for exact in (False, True)
+    for covers in (False, True)
+}
+"""``(exact, tdm_covers_search)`` -> the hierarchy table for statements of that kind."""
 
 
 def _vector(stmt: Statement, tdm_covers_search: bool) -> tuple[int, ...]:
-    key = (id(stmt), tdm_covers_search)
-    hit = _VECTORS.get(key)
-    if hit is not None and hit[0] is stmt:
-        return hit[1]
-    if stmt.exact:
-        spread = {use: stmt.uses.get(use, Permission.UNKNOWN) for use in _USES}
-    else:
-        spread = apply_hierarchy(stmt.uses, tdm_covers_search=tdm_covers_search)
-    vector = tuple(STRICTNESS[spread[use]] for use in _USES)
-    if len(_VECTORS) >= _MAX_CACHED:
-        _VECTORS.clear()
-    _VECTORS[key] = (stmt, vector)
-    return vector
+    answers = tuple(map(stmt.uses.get, _USES, _UNKNOWNS))
+    return _SPREAD[stmt.exact, tdm_covers_search][answers]
 
 
 def evaluate(
@@ -133,7 +137,7 @@ def evaluate(
     outcome = _outcome(access, access_reason, statements, notes, use, mode, tdm_covers_search)
     offers = outcome.offers
     control = page.access_control if page is not None else None
-    if access is _ACCESS_LICENSE and control is not None and control.offer is not None:
+    if access is Verdict.LICENSE and control is not None and control.offer is not None:
         # docs/decisions.md, HTTP 402 dialects: the page's own 402 (or RSL challenge) is an offer
         # too; it is listed first, with its dialect and terms, so a checker sees what was asked.
         offers = tuple(dict.fromkeys((control.offer, *offers)))
@@ -180,37 +184,9 @@ class _Outcome:
     reasons: tuple[Reason, ...]
     offers: tuple[LicenseOffer, ...]
     terms: tuple[LicenseOffer, ...]
-    inputs: tuple[object, ...]
-    """The reason and statements it was computed from, kept so their identities stay theirs."""
-
-
-_OUTCOMES: dict[tuple[object, ...], _Outcome] = {}
-"""Outcomes by the identities of what they were computed from: most URLs of a site are decided
-by the same few statements, which readers hand out as the same objects."""
 
 
 def _outcome(
-    access: Verdict,
-    access_reason: Reason,
-    statements: list[Statement],
-    notes: tuple[Statement, ...],
-    use: Use,
-    mode: Mode,
-    tdm_covers_search: bool,
-) -> _Outcome:
-    inputs = (access_reason, *statements, *notes)
-    key = (access, use, mode, tdm_covers_search, len(statements), *map(id, inputs))
-    hit = _OUTCOMES.get(key)
-    if hit is not None and all(map(operator.is_, hit.inputs, inputs)):
-        return hit
-    outcome = _combine(access, access_reason, statements, notes, use, mode, tdm_covers_search)
-    if len(_OUTCOMES) >= _MAX_CACHED:
-        _OUTCOMES.clear()
-    _OUTCOMES[key] = replace(outcome, inputs=inputs)
-    return _OUTCOMES[key]
-
-
-def _combine(
     access: Verdict,
     access_reason: Reason,
     statements: list[Statement],
@@ -239,23 +215,24 @@ def _combine(
         _reason(stmt, _BY_STRICTNESS[level].value, inherited=use not in stmt.uses)
         for level, stmt in deciding
     )
-    offers = _offers(stmt for level, stmt in deciding if level == _LICENSE_LEVEL)
+    offers = _offers(stmt for level, stmt in deciding if level == Strictness.LICENSE)
 
     unread = [
         note
         for note in notes
         if use in reached_uses(note.uses, tdm_covers_search=tdm_covers_search)
     ]
-    if access is Verdict.FAILED or access is _ACCESS_DENY:
+    verdict: Verdict
+    if access is Verdict.FAILED or access is Verdict.DENY:
         verdict = access
-    elif asked is _ASKED_DENY:
+    elif asked is Permission.DENY:
         verdict = Verdict.DENY
     elif unread:
         # docs/decisions.md, Signal files that cannot be read: a file that may reserve this use
         # could not be read, so the use is neither allowed nor denied until it can be.
         verdict = Verdict.UNKNOWN
-    elif access is _ACCESS_LICENSE:
-        verdict = _ACCESS_LICENSE
+    elif access is Verdict.LICENSE:
+        verdict = Verdict.LICENSE
     elif asked is Permission.UNKNOWN:
         default = DEFAULTS[mode]
         verdict = _TO_VERDICT[default]
@@ -278,11 +255,11 @@ def _combine(
             dict.fromkeys(
                 offer
                 for level, stmt in deciding
-                if level == _ALLOW_LEVEL
+                if level == Strictness.ALLOW
                 for offer in stmt.terms.get(use, ())
             )
         )
-    return _Outcome(verdict, MappingProxyType(uses), tuple(reasons), offers, terms, ())
+    return _Outcome(verdict, MappingProxyType(uses), tuple(reasons), offers, terms)
 
 
 def site_statements(
@@ -361,12 +338,12 @@ def _access(
     """Access verdict, its reason, and whether robots.txt lets the crawler fetch ``url``."""
     outcome = site.robots_outcome
     robots = site.robots
-    if outcome.availability is not _FOUND or robots is None:
+    if outcome.availability is not Availability.FOUND or robots is None:
         crawlable = outcome.availability is Availability.UNAVAILABLE
         # No answer at all (refused, timed out, no such host) is the host failing, not the site
         # saying no: RFC 9309 section 2.3.1.4's complete disallow still keeps the crawler out,
         # and the verdict says ``failed`` so a checker does not report it as the site's refusal.
-        verdict = _CRAWLABLE[crawlable] if outcome.answered else Verdict.FAILED
+        verdict = _crawlable(crawlable) if outcome.answered else Verdict.FAILED
         reason = Reason(
             signal=Signal.ROBOTS,
             source=site.origin.rstrip("/") + "/robots.txt",
@@ -377,8 +354,8 @@ def _access(
     else:
         result = robots.access(url, agent)
         crawlable = result.allowed
-        verdict = _CRAWLABLE[crawlable]
-        reason = _reason(result.statement, _EFFECTS[verdict])
+        verdict = _crawlable(crawlable)
+        reason = result.reason
     if not crawlable or page is None:
         return verdict, reason, crawlable
     if page_must_answer and (failure := page_failure(page.status, page.error)):
@@ -402,8 +379,8 @@ def _page_failed(page: PageSignals, failure: str) -> Reason:
     )
 
 
-_REASONS: dict[tuple[int, str, bool], tuple[Statement, Reason]] = {}
-"""Reasons already built, by statement identity, like ``_VECTORS``."""
+def _crawlable(allowed: bool) -> Verdict:
+    return Verdict.ALLOW if allowed else Verdict.DENY
 
 
 def _strictest_first(pair: tuple[int, Statement]) -> int:
@@ -411,18 +388,6 @@ def _strictest_first(pair: tuple[int, Statement]) -> int:
 
 
 def _reason(stmt: Statement, effect: str, *, inherited: bool = False) -> Reason:
-    key = (id(stmt), effect, inherited)
-    hit = _REASONS.get(key)
-    if hit is not None and hit[0] is stmt:
-        return hit[1]
-    reason = _build_reason(stmt, effect, inherited=inherited)
-    if len(_REASONS) >= _MAX_CACHED:
-        _REASONS.clear()
-    _REASONS[key] = (stmt, reason)
-    return reason
-
-
-def _build_reason(stmt: Statement, effect: str, *, inherited: bool) -> Reason:
     note = stmt.note
     if inherited and effect != "unknown" and not effect.startswith("access"):
         note = f"{note}; {_HIERARCHY_NOTE}" if note else _HIERARCHY_NOTE

@@ -1,10 +1,10 @@
 """robots.txt: the RFC 9309 access decision plus the rules Heedful reads inside groups.
 
-The access boolean comes from protego, fed a normalised file holding only the selected groups'
-``Allow``/``Disallow`` lines: group selection follows RFC 9309 token *equality* here (protego
-matches by substring), and protego does the path matching it is known for. The reason names the
-deciding line, found with :mod:`policies.patterns` (RFC 9309 section 2.2.2; google/robotstxt
-robots.cc).
+One matcher decides access and names the deciding line in the same step
+(:class:`policies.patterns.PatternList`; RFC 9309 sections 2.2.2 and 2.2.3; docs/decisions.md,
+One robots.txt matcher). Group selection follows RFC 9309 token *equality*
+(:mod:`policies.robots_groups`). protego, Scrapy's parser, is the differential oracle in the
+tests and benchmarks, not a second opinion at run time.
 
 Inside groups this module also reads ``Content-Usage`` (aipref attach, draft-ietf-aipref-attach-05
 section 3),
@@ -16,27 +16,32 @@ RSL 1.0 section 4) and ``Sitemap`` are site-wide.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Final
+from types import MappingProxyType
+from typing import Final, NamedTuple
 from urllib.parse import urljoin
-
-from protego import Protego
 
 from policies.content_signal import parse_content_signal
 from policies.content_usage import parse_content_usage
 from policies.diagnostics import Diagnostic, ParseResult, Severity
-from policies.model import Permission, Signal, Statement, Use
-from policies.patterns import PathPattern, compile_pattern, pattern_list
+from policies.model import Permission, Reason, Signal, Statement, Use, Verdict
+from policies.patterns import (
+    PathPattern,
+    compile_pattern,
+    compile_robots_pattern,
+    pattern_list,
+    robots_form,
+)
 from policies.robots_checks import check_agent, check_training_group, check_wildcard_drops
-from policies.robots_groups import Selection, describe, index_groups, select_groups
+from policies.robots_groups import Selection, describe, index_groups, named_token, selection
 from policies.robots_lines import MAX_ROBOTS_BYTES, Group, Key, Line, scan
 from policies.robots_render import RobotsGroupSpec, RobotsSpec, render_robots
-from policies.robots_training import TRAINING_PREFERENCE_TOKEN
+from policies.robots_training import TRAINING_PREFERENCE_TOKEN, training_statement
 from policies.urlpath import canonical_path
 
 __all__ = [
     "MAX_ROBOTS_BYTES",
-    "PROTEGO_OVERRIDE",
     "Access",
     "RobotsGroupSpec",
     "RobotsSpec",
@@ -47,14 +52,9 @@ __all__ = [
 ]
 
 KIND: Final = "robots.txt"
-_ROBOTS_ITSELF: Final = -2
-_NO_MATCH: Final = -1
 _INDEX: Final = "/index.html"
 _INDEX_NOTE: Final = "an Allow for .../index.html also allows the directory (Google's parser, google/robotstxt robots.cc)"
-_PLACEHOLDER_ORIGIN: Final = "http://robots.invalid"
-"""RFC 2606 section 2: a name that is never a real host."""
-PROTEGO_OVERRIDE: Final = "protego's answer is used"
-"""Ends the note of an access statement whose line disagrees with protego (should not happen)."""
+_TRAINING_KEY: Final = TRAINING_PREFERENCE_TOKEN.lower()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -65,6 +65,9 @@ class Access:
     statement: Statement
     wildcard_replaced: bool
     """A named group was chosen, so the ``*`` group's rules were ignored (RFC 9309 2.2.1)."""
+    reason: Reason
+    """The statement as the decision's access reason (effect ``access allow``/``access deny``),
+    built with the rule so every URL the rule decides shares it."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True, eq=False)
@@ -82,9 +85,9 @@ class _UseRule:
         return self.pattern.priority if self.pattern is not None else 0
 
 
-@dataclass(frozen=True, kw_only=True, slots=True, eq=False)
-class _Rule:
-    """One Allow/Disallow pattern of a crawler's groups, ready to match."""
+class _Rule(NamedTuple):
+    """One Allow/Disallow pattern of a crawler's groups, ready to match (a named tuple: a large
+    file has thousands)."""
 
     pattern: PathPattern
     allow: bool
@@ -93,87 +96,134 @@ class _Rule:
 
 
 class _View:
-    """Everything about one crawler token that does not depend on the URL, built once.
+    """Everything one selection of groups says that does not depend on the URL.
 
-    Deciding a URL then costs protego's match plus a scan of pre-sorted rules that stops at the
-    first hit (the longest pattern, ties to Allow), and statements that are built only once.
+    One per product token the file names and one for the crawlers that fall to ``*``
+    (:class:`RobotsTxt` says when each is compiled): the rules sorted most specific first and
+    compiled into one matcher, and the preference statements. Deciding a URL is then one match and the answer of
+    the rule it names. That answer (statement, reason) is made the first time its rule decides
+    and kept in the rule's slot: a 500 KiB file has thousands of rules, a crawl meets a few, and
+    making every answer up front would cost more than protego's whole parse.
     """
 
     __slots__ = (
-        "accesses",
+        "_answers",
+        "_note",
+        "_replaced",
+        "_rules",
+        "_source",
+        "itself",
         "matcher",
         "no_match",
-        "note",
-        "protego",
-        "rules",
         "selection",
         "signals",
         "usage",
     )
 
-    def __init__(self, robots: RobotsTxt, agent: str) -> None:
-        selection = select_groups(robots._groups, agent, index=robots._index)
+    def __init__(
+        self,
+        selection: Selection,
+        *,
+        source: str,
+        rules_by_line: Mapping[int, _UseRule],
+        outside: tuple[_UseRule, ...],
+        patterns: dict[str, PathPattern],
+    ) -> None:
         self.selection = selection
-        self.note = _replaced_note(selection)
-        self.protego = robots._protego(selection)
+        note = _replaced_note(selection)
         rules: list[_Rule] = []
         for group in selection.groups:
             for line in group.lines:
                 if line.key not in (Key.ALLOW, Key.DISALLOW) or not line.value:
                     continue
                 allow = line.key is Key.ALLOW
-                rules.append(_Rule(pattern=robots._pattern(line.value), allow=allow, line=line))
+                rules.append(_Rule(pattern=_pattern(patterns, line.value), allow=allow, line=line))
                 if allow and line.value.endswith(_INDEX):
                     implied = line.value.removesuffix(_INDEX[1:]) + "$"
                     rules.append(
                         _Rule(
-                            pattern=robots._pattern(implied), allow=True, line=line, why=_INDEX_NOTE
+                            pattern=_pattern(patterns, implied),
+                            allow=True,
+                            line=line,
+                            why=_INDEX_NOTE,
                         )
                     )
         # Longest pattern first; at equal length Allow first (RFC 9309 2.2.2: ties allow).
         rules.sort(key=lambda r: (r.pattern.priority, r.allow), reverse=True)
-        self.rules = tuple(rules)
         self.matcher = pattern_list([rule.pattern for rule in rules])
-        if selection.groups:
-            text = f"no rule matches this path for {describe(selection)}"
-        else:
-            text = f"no group for {agent} and no * group"
-        self.no_match = Statement(
-            signal=Signal.ROBOTS,
-            source=robots.source,
-            location="robots.txt",
-            rule=text,
-            note=self.note,
+        self._rules = tuple(rules)
+        self._note = note
+        self._source = source
+        self._replaced = selection.wildcard_replaced
+        self._answers: list[Access | None] = [None] * len(rules)
+        replaced = selection.wildcard_replaced
+        text = f"no rule matches this path for {describe(selection)}"
+        self.no_match = _answer(
+            True,
+            Statement(
+                signal=Signal.ROBOTS, source=source, location="robots.txt", rule=text, note=note
+            ),
+            replaced=replaced,
         )
-        self.accesses: dict[tuple[int, bool], Access] = {}
-        """Answers by deciding rule index and protego's boolean: every URL one rule decides
-        shares one answer."""
+        self.itself = _answer(
+            True,
+            Statement(
+                signal=Signal.ROBOTS,
+                source=source,
+                location="robots.txt",
+                rule="/robots.txt is always allowed",
+                note="RFC 9309 2.2.2",
+            ),
+            replaced=replaced,
+        )
         in_groups = [
-            robots._rules[line.number]
+            rules_by_line[line.number]
             for group in selection.groups
             for line in group.lines
-            if line.number in robots._rules
+            if line.number in rules_by_line
         ]
-        usage = [r for r in (*robots._outside, *in_groups) if r.signal is Signal.CONTENT_USAGE]
+        usage = [r for r in (*outside, *in_groups) if r.signal is Signal.CONTENT_USAGE]
         usage.sort(key=lambda r: r.priority, reverse=True)
-        self.usage = tuple((r, robots._statement(r, self.note)) for r in usage)
+        self.usage = tuple(
+            (r, _use_statement(r, source, "" if r in outside else note)) for r in usage
+        )
         self.signals = tuple(
-            robots._statement(r, self.note)
-            for r in (*robots._outside, *in_groups)
+            _use_statement(r, source, "" if r in outside else note)
+            for r in (*outside, *in_groups)
             if r.signal is Signal.CONTENT_SIGNAL
         )
 
+    def access(self, path: str) -> Access:
+        if _is_robots_txt(path):
+            return self.itself
+        found = self.matcher.first(path)
+        return self.no_match if found is None else self.answer(found)
+
+    def answer(self, index: int) -> Access:
+        """The answer of the rule at ``index`` of the matcher."""
+        answer = self._answers[index]
+        if answer is None:
+            rule = self._rules[index]
+            statement = Statement(
+                signal=Signal.ROBOTS,
+                source=self._source,
+                location=f"line {rule.line.number}",
+                rule=rule.line.text,
+                note=_join(self._note, rule.why),
+            )
+            answer = self._answers[index] = _answer(rule.allow, statement, replaced=self._replaced)
+        return answer
+
 
 class RobotsTxt:
-    """A parsed robots.txt. Build it with :func:`parse_robots`."""
+    """A parsed robots.txt, every group's matcher compiled. Build it with :func:`parse_robots`."""
 
     __slots__ = (
-        "_cache",
         "_groups",
         "_index",
         "_outside",
         "_patterns",
-        "_rules",
+        "_use_rules",
         "_views",
         "discovery",
         "license_urls",
@@ -200,75 +250,43 @@ class RobotsTxt:
         """``(name, absolute URL)`` of each discovery record (``Agentmap:``, ``LLM-policy:``,
         ``llm-context:``), in file order: recorded for reports, never a permission."""
         self._groups = groups
-        self._index = index
-        self._rules = rules
-        """In-group Content-Usage/Content-Signal rules by line number."""
+        self._index = MappingProxyType(index)
+        self._use_rules = MappingProxyType(rules)
         self._outside = outside
-        """Content-Usage/Content-Signal lines before any group: they bind every crawler."""
-        self._cache: dict[tuple[int, ...], Protego] = {}
         self._patterns: dict[str, PathPattern] = {}
-        """Compiled Allow/Disallow values: a big file would thrash compile_pattern's LRU cache."""
-        self._views: dict[str, _View] = {}
+        """Compiled values by text: ``Disallow: /`` written for fifty crawlers compiles once."""
+        self._views: dict[str | None, _View] = {}
+        """The view of each product token the file names, and under None the view of every
+        crawler it does not name (the ``*`` groups, or none). Each is compiled the first time
+        a crawler of that name asks, and kept: a file may name a hundred crawlers and a crawl
+        is one of them, and a crawler that never asks costs nothing (protego builds its rule
+        index on first use for the same reason)."""
+
+    def _compile_view(self, token: str | None) -> _View:
+        return _View(
+            selection(self._groups, self._index, token),
+            source=self.source,
+            rules_by_line=self._use_rules,
+            outside=self._outside,
+            patterns=self._patterns,
+        )
 
     def _view(self, agent: str) -> _View:
-        view = self._views.get(agent)
+        token = named_token(agent, self._index)
+        view = self._views.get(token)
         if view is None:
-            view = self._views[agent] = _View(self, agent)
+            view = self._views[token] = self._compile_view(token)
         return view
 
     def access(self, url: str, agent: str) -> Access:
-        """The RFC 9309 decision for ``url``; the boolean is protego's (see module docstring)."""
+        """The RFC 9309 decision for ``url``, with the line that decides it."""
         view = self._view(agent)
-        path = canonical_path(url)
-        if "/." in url or "%2e" in url or "%2E" in url:
-            # protego does not remove dot segments: it is asked about the normalised path
-            # (policies.urlpath), on a placeholder origin so a "//" path stays a path.
-            allowed = view.protego.can_fetch(_PLACEHOLDER_ORIGIN + path, "*")
-        else:
-            allowed = view.protego.can_fetch(url, "*")
-        if path == "/robots.txt" or path.startswith("/robots.txt?"):
-            index = _ROBOTS_ITSELF
-        else:
-            first = view.matcher.first(path)
-            index = _NO_MATCH if first is None else first
-        key = (index, allowed)
-        found = view.accesses.get(key)
-        if found is None:
-            found = view.accesses[key] = self._access(view, index, allowed)
+        found = view.access(robots_form(canonical_path(url)))
+        if found is view.no_match and not view.selection.groups:
+            # The one answer that names the crawler as asked: no group binds it at all.
+            statement = replace(found.statement, rule=f"no group for {agent} and no * group")
+            return _answer(True, statement, replaced=False)
         return found
-
-    def _access(self, view: _View, index: int, allowed: bool) -> Access:
-        """The answer for one deciding rule (or none), built once per crawler and rule."""
-        if index == _ROBOTS_ITSELF:
-            statement = Statement(
-                signal=Signal.ROBOTS,
-                source=self.source,
-                location="robots.txt",
-                rule="/robots.txt is always allowed",
-                note="RFC 9309 2.2.2",
-            )
-            mine = True
-        elif index == _NO_MATCH:
-            statement, mine = view.no_match, True
-        else:
-            best = view.rules[index]
-            statement = Statement(
-                signal=Signal.ROBOTS,
-                source=self.source,
-                location=f"line {best.line.number}",
-                rule=best.line.text,
-                note=_join(view.note, best.why),
-            )
-            mine = best.allow
-        if mine != allowed:
-            verdict = "allows" if allowed else "disallows"
-            statement = replace(
-                statement,
-                note=_join(statement.note, f"protego {verdict} this URL; {PROTEGO_OVERRIDE}"),
-            )
-        return Access(
-            allowed=allowed, statement=statement, wildcard_replaced=view.selection.wildcard_replaced
-        )
 
     def use_statements(
         self, url: str, agent: str, *, allowed: bool | None = None
@@ -280,11 +298,11 @@ class RobotsTxt:
         any group bind every crawler (lenient, logged).
         ``allowed`` is the caller's access answer for ``url``, when it already has one.
         """
+        view = self._view(agent)
         if allowed is None:
-            allowed = self.access(url, agent).allowed
+            allowed = view.access(robots_form(canonical_path(url))).allowed
         if not allowed:
             return []
-        view = self._view(agent)
         out: list[Statement] = []
         if view.usage:
             path = canonical_path(url)
@@ -298,6 +316,19 @@ class RobotsTxt:
                     out.append(statement)
         out.extend(view.signals)
         return out
+
+    def training_preference(self, url: str) -> Statement | None:
+        """What the shared training-preference token's group says about ``url``, if a line of it
+        matches (robots_training; draft-kelley-aipref-training-preference-signal-00)."""
+        if _TRAINING_KEY not in self._index:
+            return None
+        view = self._view(TRAINING_PREFERENCE_TOKEN)
+        path = robots_form(canonical_path(url))
+        found = None if _is_robots_txt(path) else view.matcher.first(path)
+        if found is None:
+            return None
+        access = view.answer(found)
+        return training_statement(access.statement, allowed=access.allowed)
 
     def crawl_delay(self, agent: str) -> float | None:
         """The largest ``Crawl-delay`` in the crawler's groups (non-standard, RFC 9309 section 2.2.4)."""
@@ -313,36 +344,42 @@ class RobotsTxt:
         """Every ``user-agent`` value as written, first occurrence order."""
         return tuple(dict.fromkeys(a.value for g in self._groups for a in g.agents))
 
-    def _pattern(self, value: str) -> PathPattern:
-        pattern = self._patterns.get(value)
-        if pattern is None:
-            pattern = self._patterns[value] = compile_pattern(value)
-        return pattern
 
-    def _statement(self, rule: _UseRule, note: str) -> Statement:
-        return Statement(
-            signal=rule.signal,
-            source=self.source,
-            location=f"line {rule.line.number}",
-            rule=rule.line.text,
-            uses=dict(rule.uses),
-            note="" if rule in self._outside else note,
-        )
+def _answer(allowed: bool, statement: Statement, *, replaced: bool) -> Access:
+    effect = f"access {Verdict.ALLOW if allowed else Verdict.DENY}"
+    reason = Reason(
+        signal=statement.signal,
+        source=statement.source,
+        location=statement.location,
+        rule=statement.rule,
+        effect=effect,
+        note=statement.note,
+    )
+    return Access(allowed=allowed, statement=statement, wildcard_replaced=replaced, reason=reason)
 
-    def _protego(self, selection: Selection) -> Protego:
-        """protego over the selected groups' Allow/Disallow lines, under ``User-agent: *``."""
-        parser = self._cache.get(selection.indices)
-        if parser is None:
-            lines = ["User-agent: *"]
-            lines.extend(
-                f"{line.key.value.capitalize()}: {_escape(line.value)}"
-                for group in selection.groups
-                for line in group.lines
-                if line.key in (Key.ALLOW, Key.DISALLOW)
-            )
-            parser = Protego.parse("\n".join(lines) + "\n")
-            self._cache[selection.indices] = parser
-        return parser
+
+def _is_robots_txt(path: str) -> bool:
+    """RFC 9309 2.2.2: the /robots.txt URI itself is implicitly allowed (``path`` in
+    :func:`policies.patterns.robots_form`, where the query's "?" is "%3F")."""
+    return path == "/robots.txt" or path.startswith("/robots.txt%3F")
+
+
+def _pattern(patterns: dict[str, PathPattern], value: str) -> PathPattern:
+    pattern = patterns.get(value)
+    if pattern is None:
+        pattern = patterns[value] = compile_robots_pattern(value)
+    return pattern
+
+
+def _use_statement(rule: _UseRule, source: str, note: str) -> Statement:
+    return Statement(
+        signal=rule.signal,
+        source=source,
+        location=f"line {rule.line.number}",
+        rule=rule.line.text,
+        uses=dict(rule.uses),
+        note=note,
+    )
 
 
 def parse_robots(data: str | bytes, *, source: str = "/robots.txt") -> ParseResult[RobotsTxt]:
@@ -357,12 +394,11 @@ def parse_robots(data: str | bytes, *, source: str = "/robots.txt") -> ParseResu
 
     rules: dict[int, _UseRule] = {}
     outside: list[_UseRule] = []
-    usage, signal, delay = Key.CONTENT_USAGE, Key.CONTENT_SIGNAL, Key.CRAWL_DELAY
     lines = [(line, True) for group in scanned.groups for line in group.lines]
     lines.extend((line, False) for line in scanned.outside)
     for line, grouped in lines:
         key = line.key
-        if key is usage or key is signal:
+        if key is Key.CONTENT_USAGE or key is Key.CONTENT_SIGNAL:
             if not grouped:
                 note(
                     Severity.WARNING,
@@ -376,7 +412,7 @@ def parse_robots(data: str | bytes, *, source: str = "/robots.txt") -> ParseResu
                 rules[line.number] = rule
             else:
                 outside.append(rule)
-        elif key is delay and _delay(line.value) is None:
+        elif key is Key.CRAWL_DELAY and _delay(line.value) is None:
             note(
                 Severity.WARNING,
                 line.number,
@@ -474,15 +510,3 @@ def _delay(value: str) -> float | None:
     except ValueError:
         return None
     return delay if math.isfinite(delay) and delay >= 0 else None
-
-
-def _escape(value: str) -> str:
-    """Percent-encode whitespace protego's ``splitlines``/``strip`` would treat as line breaks or
-    trim; both matchers percent-encode such characters anyway, so the meaning is unchanged.
-    """
-    if all(not ch.isspace() or ch in " \t" for ch in value):
-        return value
-    return "".join(
-        "".join(f"%{b:02X}" for b in ch.encode("utf-8")) if ch.isspace() and ch not in " \t" else ch
-        for ch in value
-    )

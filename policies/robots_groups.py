@@ -76,13 +76,20 @@ def select_groups(
     """
     if index is None:
         index = index_groups(groups)
-    token = ""
-    named: tuple[int, ...] = ()
-    for key in crawler_keys(agent):
-        named = index.get(key, ())
-        if named:
-            token = key
-            break
+    return selection(groups, index, named_token(agent, index))
+
+
+def named_token(agent: str, index: Mapping[str, tuple[int, ...]]) -> str | None:
+    """The crawler's own name, or its first fallback, that names a group; None sends the
+    crawler to the ``*`` groups."""
+    return next((key for key in crawler_keys(agent) if key in index), None)
+
+
+def selection(
+    groups: tuple[Group, ...], index: Mapping[str, tuple[int, ...]], token: str | None
+) -> Selection:
+    """The groups for ``token`` (from :func:`named_token`), or the ``*`` groups for None."""
+    named = index.get(token, ()) if token is not None else ()
     wildcard = index.get("*", ())
     chosen = named or wildcard
     return Selection(
@@ -90,7 +97,7 @@ def select_groups(
         named=bool(named),
         wildcard_replaced=bool(named) and bool(wildcard),
         indices=chosen,
-        token=token if named else "*",
+        token=token if named and token is not None else "*",
     )
 
 

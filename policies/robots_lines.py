@@ -76,6 +76,10 @@ _EXTENSIONS: Final = {
     "llm-policy": Key.DISCOVERY,
     "llm-context": Key.DISCOVERY,
 }
+_RULES: Final = frozenset({Key.ALLOW, Key.DISALLOW})
+"""The lines that close a group's ``user-agent`` run (google/robotstxt robots.cc)."""
+_SITE_WIDE: Final = frozenset({Key.SITEMAP, Key.LICENSE, Key.DISCOVERY})
+"""Lines not tied to a group (RFC 9309 section 2.2.4; RSL 1.0 section 4)."""
 NON_STANDARD_KEYS: Final = frozenset(
     # Known in the wild but outside RFC 9309 (RFC 9309 section 2.2.4; Google's reporter list).
     {
@@ -97,7 +101,7 @@ class Line(NamedTuple):
     """One directive line: its number, what it is, the key and value as written.
 
     A named tuple rather than a frozen dataclass: a large robots.txt has tens of thousands of
-    lines, and a tuple is built several times faster.
+    lines, and a tuple is the lighter value.
     """
 
     number: int
@@ -228,13 +232,6 @@ def scan(data: str | bytes, *, kind: str) -> Scan:
         if agents:
             groups.append(Group(agents=tuple(agents), lines=tuple(members)))
 
-    user_agent, sitemap, license_, allow, disallow = (
-        Key.USER_AGENT,
-        Key.SITEMAP,
-        Key.LICENSE,
-        Key.ALLOW,
-        Key.DISALLOW,
-    )
     for number, raw_line in enumerate(_NEWLINE.split(text), start=1):
         # A character is at most 4 bytes: only a long line needs encoding to measure it.
         if len(raw_line) * 4 > MAX_LINE_BYTES and (
@@ -250,14 +247,11 @@ def scan(data: str | bytes, *, kind: str) -> Scan:
         line = (raw_line.split("#", 1)[0] if "#" in raw_line else raw_line).strip(_WS)
         if not line:
             continue
-        if ":" in line:  # the usual shape, split here rather than in a call per line
-            name, _, value = line.partition(":")
-            name, value, had_colon = name.strip(_WS), value.strip(_WS), True
-        elif (parts := split_key_value(line)) is not None:
-            name, value, had_colon = parts
-        else:
+        parts = split_key_value(line)
+        if parts is None:
             note(Severity.WARNING, number, "unparseable-line", f"no key and value in {line!r}")
             continue
+        name, value, had_colon = parts
         if not name:
             note(Severity.WARNING, number, "empty-key", f"no key before ':' in {line!r}")
             continue
@@ -274,18 +268,16 @@ def scan(data: str | bytes, *, kind: str) -> Scan:
             note(finding[0], number, finding[1], finding[2])
         entry = Line(number=number, key=key, name=name, value=value, text=line)
         directives += 1
-        if key is user_agent:
+        if key is Key.USER_AGENT:
             if last_was_rule:
                 close()
                 agents, members = [], []
                 last_was_rule = False
             agents.append(entry)
-        elif key is sitemap or key is license_ or key is Key.DISCOVERY:
-            outside.append(
-                entry
-            )  # site-wide lines, not tied to a group (RFC 9309 section 2.2.4; RSL 1.0 section 4)
+        elif key in _SITE_WIDE:
+            outside.append(entry)
         elif not agents:
-            if key is allow or key is disallow:
+            if key in _RULES:
                 note(
                     Severity.WARNING,
                     number,
@@ -295,7 +287,7 @@ def scan(data: str | bytes, *, kind: str) -> Scan:
             outside.append(entry)
         else:
             members.append(entry)
-            last_was_rule = last_was_rule or key is allow or key is disallow
+            last_was_rule = last_was_rule or key in _RULES
     close()
     if not directives:
         note(Severity.INFO, 0, "empty-file", "no directives at all")

@@ -292,6 +292,15 @@ def robots_tag_statements(
     return ParseResult(statements, tuple(diagnostics))
 
 
+def addressed_tokens(headers: Headers, metas: Sequence[HeadMeta]) -> frozenset[str]:
+    """The product tokens a response addresses by name: every other crawler reads it alike,
+    so a reader can prepare one answer per token and one for the rest."""
+    tokens = {meta.name for meta in metas if meta.name != META_GLOBAL}
+    for _, _, _, groups, _, _ in _sources(headers, (), ""):
+        tokens.update(group.token for group in groups if group.token is not None)
+    return frozenset(tokens)
+
+
 def images_reserved(
     headers: Headers, metas: Sequence[HeadMeta], *, agent: str, source: str = ""
 ) -> Statement | None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from policies.model import Permission, Signal, Statement, Use
-from policies.product_names import group_key, name_key
 
 if TYPE_CHECKING:
     from policies.robots import RobotsTxt
@@ -33,22 +32,23 @@ TRAINING_USES: Final = {
 }
 """robots.txt answer for the token -> what it says about the training uses."""
 
-_NAMED: dict[int, tuple[RobotsTxt, bool]] = {}
-"""Whether a parsed robots.txt has a group for the token, by identity (kept alive)."""
-_STATEMENTS: dict[tuple[int, str, str], tuple[Statement, Statement]] = {}
 
-
-def has_training_group(robots: RobotsTxt) -> bool:
-    """Whether some ``User-agent`` line names the policy token."""
-    hit = _NAMED.get(id(robots))
-    if hit is not None and hit[0] is robots:
-        return hit[1]
-    wanted = name_key(TRAINING_PREFERENCE_TOKEN)
-    named = any(group_key(value) == wanted for value in robots.named_agents())
-    if len(_NAMED) >= 1024:
-        _NAMED.clear()
-    _NAMED[id(robots)] = (robots, named)
-    return named
+def training_statement(decided: Statement, *, allowed: bool) -> Statement:
+    """The training preference a line of the token's group states, from that line's access
+    statement (:meth:`policies.robots.RobotsTxt.training_preference`)."""
+    verb = "allows" if allowed else "reserves"
+    return Statement(
+        signal=Signal.TRAINING_PREFERENCE,
+        source=decided.source,
+        location=decided.location,
+        rule=decided.rule,
+        uses=dict(TRAINING_USES[allowed]),
+        note=(
+            f"the User-agent: {TRAINING_PREFERENCE_TOKEN} group {verb} AI training here, for"
+            " every crawler that supports the shared token"
+            " (draft-kelley-aipref-training-preference-signal-00)"
+        ),
+    )
 
 
 def training_preference_statements(robots: RobotsTxt, url: str) -> list[Statement]:
@@ -58,30 +58,5 @@ def training_preference_statements(robots: RobotsTxt, url: str) -> list[Statemen
     training unknown (RFC 9309's "no match means allowed" is an access default, and an access
     default is not a grant of training).
     """
-    if not has_training_group(robots):
-        return []
-    access = robots.access(url, TRAINING_PREFERENCE_TOKEN)
-    decided = access.statement
-    if not decided.location.startswith("line "):
-        return []
-    key = (id(decided), decided.location, decided.rule)
-    hit = _STATEMENTS.get(key)
-    if hit is not None and hit[0] is decided:
-        return [hit[1]]
-    verb = "allows" if access.allowed else "reserves"
-    stmt = Statement(
-        signal=Signal.TRAINING_PREFERENCE,
-        source=decided.source,
-        location=decided.location,
-        rule=decided.rule,
-        uses=dict(TRAINING_USES[access.allowed]),
-        note=(
-            f"the User-agent: {TRAINING_PREFERENCE_TOKEN} group {verb} AI training here, for"
-            " every crawler that supports the shared token"
-            " (draft-kelley-aipref-training-preference-signal-00)"
-        ),
-    )
-    if len(_STATEMENTS) >= 4096:
-        _STATEMENTS.clear()
-    _STATEMENTS[key] = (decided, stmt)
-    return [stmt]
+    stmt = robots.training_preference(url)
+    return [] if stmt is None else [stmt]

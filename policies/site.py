@@ -8,7 +8,7 @@ parses an origin's files once, :func:`read_page` a response's headers and HTML h
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from types import MappingProxyType
@@ -29,13 +29,13 @@ from policies.fetching import (
     signal_file_outcome,
 )
 from policies.headers import Headers, header_values
-from policies.html import HtmlHead, parse_html_head
+from policies.html import HeadMeta, HtmlHead, parse_html_head
 from policies.model import Permission, Signal, Statement, Use
 from policies.removals import MAX_REMOVALS_BYTES, REMOVALS_PATH, Removals, parse_removals
 from policies.removals import UNREADABLE_CODES as REMOVALS_UNREADABLE
 from policies.robots import RobotsTxt, parse_robots
 from policies.robots_lines import MAX_ROBOTS_BYTES
-from policies.robots_tag import robots_tag_statements
+from policies.robots_tag import addressed_tokens, product_token, robots_tag_statements
 from policies.rsl import MAX_RSL_BYTES, RslDocument, parse_rsl, rsl_link_urls
 from policies.rsl import UNREADABLE_CODES as RSL_UNREADABLE
 from policies.tdmrep import (
@@ -135,36 +135,36 @@ class PageSignals:
     tdmrep_meta: Statement | None = None
     access_control: Statement | None = None
     """401/402/403 or ``WWW-Authenticate: License``: access needs a licence or is refused."""
-    _by_agent: dict[str, tuple[Statement, ...]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
-    _tdmrep: dict[int, tuple[Statement | None, Statement | None]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    _robots_tags: Mapping[str, tuple[Statement, ...]] = field(init=False, repr=False, compare=False)
+    """``X-Robots-Tag`` and meta robots statements by the product token they address; ``""``
+    holds what every other crawler reads."""
+
+    def __post_init__(self) -> None:
+        # Derived once from the headers and head, never changed: a frozen dataclass sets it
+        # this way, so the agent-independent work is done when the response is read.
+        metas = self.head.metas if self.head is not None else ()
+        by_token = {
+            token: self._read_robots_tags(token, metas)
+            for token in (*addressed_tokens(self.headers, metas), "")
+        }
+        object.__setattr__(self, "_robots_tags", MappingProxyType(by_token))
+
+    def _read_robots_tags(self, agent: str, metas: Sequence[HeadMeta]) -> tuple[Statement, ...]:
+        result = robots_tag_statements(
+            self.headers, metas, agent=agent, source=self.url, image=self.image
+        )
+        return tuple(result.value)
 
     def tdmrep_over(self, file_rule: Statement | None) -> Statement | None:
         """The TDMRep value for this response: the site file's rule, then this response's
-        header, then its meta, each superseding the last (TDMRep, section Processing priority). Read
-        once per file rule.
+        header, then its meta, each superseding the last (TDMRep, section Processing priority).
         """
-        key = id(file_rule)
-        cached = self._tdmrep.get(key)
-        if cached is not None and cached[0] is file_rule:
-            return cached[1]
-        resolved = resolve_tdmrep(file_rule, self.tdmrep_header, self.tdmrep_meta)
-        self._tdmrep[key] = (file_rule, resolved)
-        return resolved
+        return resolve_tdmrep(file_rule, self.tdmrep_header, self.tdmrep_meta)
 
     def agent_statements(self, agent: str) -> tuple[Statement, ...]:
-        """``X-Robots-Tag`` and meta robots directives that bind ``agent`` (read once per agent)."""
-        found = self._by_agent.get(agent)
-        if found is None:
-            metas = self.head.metas if self.head is not None else ()
-            result = robots_tag_statements(
-                self.headers, metas, agent=agent, source=self.url, image=self.image
-            )
-            found = self._by_agent[agent] = tuple(result.value)
-        return found
+        """``X-Robots-Tag`` and meta robots directives that bind ``agent``."""
+        found = self._robots_tags.get(product_token(agent))
+        return self._robots_tags[""] if found is None else found
 
 
 def read_site(

@@ -19,7 +19,7 @@ from typing import Final
 from policies.diagnostics import Diagnostic, ParseResult, Severity
 from policies.headers import Headers, header_values
 from policies.model import LicenseOffer, Permission, Signal, Statement, Use
-from policies.patterns import compile_pattern
+from policies.patterns import PathPattern, compile_pattern
 from policies.urlpath import canonical_path
 
 MAX_TDMREP_BYTES: Final = 500 * 1024
@@ -95,19 +95,25 @@ class TdmRepFile:
     partial: str = ""
     """Why only the file's leading rules were read (cut off, too large, malformed after them);
     empty when the file was read whole. Shown on every statement those rules make."""
-    _statements: dict[int, Statement] = field(default_factory=dict, compare=False, repr=False)
-    """One statement per rule, built on first use: every URL a rule covers shares it."""
+    _prepared: tuple[tuple[PathPattern, Statement], ...] = field(
+        init=False, repr=False, compare=False
+    )
+    """Each rule's compiled location and the statement it makes, in file order."""
+
+    def __post_init__(self) -> None:
+        # Derived once from the rules, never changed: a frozen dataclass sets it this way.
+        prepared = tuple(
+            (compile_pattern(rule.location), self._statement(rule, position))
+            for position, rule in enumerate(self.rules)
+        )
+        object.__setattr__(self, "_prepared", prepared)
 
     def statement(self, url: str) -> Statement | None:
         """The first rule whose location matches ``url`` (TDMRep, section TDM File on the Origin Server: first match, not longest)."""
+        if not self._prepared:
+            return None
         path = canonical_path(url)
-        for position, rule in enumerate(self.rules):
-            if compile_pattern(rule.location).matches(path):
-                found = self._statements.get(position)
-                if found is None:
-                    found = self._statements[position] = self._statement(rule, position)
-                return found
-        return None
+        return next((stmt for pattern, stmt in self._prepared if pattern.matches(path)), None)
 
     def _statement(self, rule: TdmRule, position: int) -> Statement:
         uses, offer, note = _meaning(rule.reservation, rule.policy)
@@ -441,9 +447,12 @@ def tdmrep_meta_statement(
     )
 
 
+_RESERVATION_OF: Final = {Permission.ALLOW: 0, Permission.DENY: 1, Permission.LICENSE: 1}
+"""The ``tdm-reservation`` value a statement's TDM answer stands for."""
+
+
 def _pair_of(statement: Statement) -> tuple[int | None, str]:
-    permission = statement.uses.get(Use.TDM, Permission.UNKNOWN)
-    reservation = {Permission.ALLOW: 0, Permission.DENY: 1, Permission.LICENSE: 1}.get(permission)
+    reservation = _RESERVATION_OF.get(statement.uses.get(Use.TDM, Permission.UNKNOWN))
     policy = statement.offer.url if statement.offer is not None else ""
     return reservation, policy
 

@@ -86,8 +86,8 @@ def remove_dot_segments(path: str) -> str:
     Written over segments rather than as the RFC's input/output buffer loop; the result is the
     same: ``/a/b/c/./../../g`` -> ``/a/g``, ``/../x`` -> ``/x``, ``/a/..`` -> ``/``.
     """
-    if "." not in path:
-        return path
+    if "/." not in path and not path.startswith("."):
+        return path  # a dot segment is "." or ".." after a "/" (or at the start)
     segments = path.split("/")
     out: list[str] = []
     for i, segment in enumerate(segments):
