@@ -21,10 +21,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy policies heedful crawler signalserver
+	$(BIN)/mypy heedful
 
 typecheck: $(STAMP)
-	$(BIN)/mypy policies heedful crawler signalserver
+	$(BIN)/mypy heedful
 
 demo: $(STAMP)
 	$(BIN)/python -m heedful.demo

@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from heedful.audit import gather
-from policies.agents import known_agents
-from policies.audit import audit
+from heedful.client.audit import gather
+from heedful.policies.agents import known_agents
+from heedful.policies.audit.analysis import audit
 from tests.audit.sites import LOCAL, TEXT, Page, page, serve
 
 TARGET_SECONDS = 5.0

@@ -139,7 +139,7 @@ def worker(args: argparse.Namespace) -> None:
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.spiders.site import SiteSpider
+    from heedful.crawler.spiders.site import SiteSpider
 
     gc_time = [0.0, 0.0]
 
@@ -163,14 +163,14 @@ def worker(args: argparse.Namespace) -> None:
     else:
         settings.update(
             {
-                "ADDONS": {"crawler.addon.HeedfulAddon": 0},
+                "ADDONS": {"heedful.crawler.addon.HeedfulAddon": 0},
                 "HEEDFUL_OUT_DIR": args.out,
                 "HEEDFUL_CRAWL_ID": args.crawl_id,
                 "HEEDFUL_LEDGER_URL": args.db,
             }
         )
     if args.redis:
-        from crawler.distributed import redis_settings
+        from heedful.crawler.distributed import redis_settings
 
         settings.update(redis_settings(args.redis, args.redis_key, idle_seconds=1.0))
     process = CrawlerProcess(settings)
@@ -286,7 +286,7 @@ class Bench:
         served = _process_cpu(nginx) - served
         span = time.perf_counter() - span
         if redis:
-            from crawler.distributed import clear
+            from heedful.crawler.distributed import clear
 
             clear(redis, key)
         time.sleep(0.3)

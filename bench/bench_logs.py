@@ -11,7 +11,7 @@ In one run (each the best of three), over the same file (read once beforehand so
 
 * ``wc -l``: the floor for reading lines at all;
 * a plain Python loop, ``for line in open(path, "rb"): n += 1``;
-* :func:`heedful.cmd_logs.read_log` with ``examples/news-publisher.toml`` (everything
+* :func:`heedful.cli.logs.read_log` with ``examples/news-publisher.toml`` (everything
   ``heedful logs`` does except printing the report).
 
 Run with ``.venv/bin/python bench/bench_logs.py [--mb N] [--keep PATH]``; it prints MB/s and the
@@ -30,10 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from heedful.cmd_logs import read_log
-from policies.identity import IpRanges
-from policies.logs import LogAnalyzer
-from policies.sitepolicy import load_site_policy
+from heedful.cli.logs import read_log
+from heedful.policies.identity import IpRanges
+from heedful.policies.logs import LogAnalyzer
+from heedful.policies.sitepolicy import load_site_policy
 
 TARGET_MB_S = 50.0
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,7 +3,7 @@
 1. Metadata: a folder of ``--images`` generated JPEGs of about 5 MB each (random pixels at
    quality 95, so nothing compresses away; each with an XMP packet holding IPTC
    ``plus:DataMining``) is read by ``exiftool -XMP-plus:DataMining FOLDER`` and by Heedful
-   (``policies.media.read_media`` on every file, the C2PA check included), each as one
+   (``heedful.policies.signals.media.read_media`` on every file, the C2PA check included), each as one
    subprocess over the whole folder, start-up included for both, alternately ``--repeats``
    times; the medians are compared. Target: Heedful <= 1.5x exiftool.
 2. Crawl: nginx serves ``--pages`` pages, each with ``--images-per-page`` JPEGs (about 40 KB,
@@ -75,7 +75,7 @@ def noise_jpeg(width: int, height: int) -> bytes:
 
 def reader_worker(folder: str) -> None:
     """Heedful's side of part 1: every file read and decided, one line per file."""
-    from policies.media import read_media
+    from heedful.policies.signals.media import read_media
 
     lines = []
     for path in sorted(Path(folder).iterdir()):
@@ -170,8 +170,8 @@ def crawl_worker(args: argparse.Namespace) -> None:
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
-    from crawler import signals as heedful_signals
-    from crawler.spiders.site import SiteSpider
+    from heedful.crawler import signals as heedful_signals
+    from heedful.crawler.spiders.site import SiteSpider
 
     process = CrawlerProcess(
         {
@@ -181,7 +181,7 @@ def crawl_worker(args: argparse.Namespace) -> None:
             "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
             "COOKIES_ENABLED": False,
             "RETRY_ENABLED": False,
-            "ADDONS": {"crawler.addon.HeedfulAddon": 0},
+            "ADDONS": {"heedful.crawler.addon.HeedfulAddon": 0},
             "HEEDFUL_OUT_DIR": args.out,
             "HEEDFUL_MEDIA": args.media == "on",
         }

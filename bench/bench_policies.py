@@ -29,10 +29,10 @@ from pathlib import Path
 
 from protego import Protego
 
-from policies.evaluate import evaluate
-from policies.model import Use
-from policies.robots import parse_robots
-from policies.site import SignalFile, read_page, read_site
+from heedful.policies.evaluate import evaluate
+from heedful.policies.model import Use
+from heedful.policies.signals.read import SignalFile, read_page, read_site
+from heedful.policies.signals.robots.document import parse_robots
 
 TEST_DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 AGENT = "GPTBot"

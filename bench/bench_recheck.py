@@ -113,8 +113,8 @@ def serve(ports: list[int]) -> None:
 
 async def synthesise(out: Path, ports: list[int], items: int) -> set[str]:
     """The ledger and WARC of a crawl that kept ``items`` pages; returns the expected withdrawals."""
-    from crawler.ledger import CrawlRun, Ledger, UrlEvent, database_url, utcnow
-    from crawler.warc import WarcFiles
+    from heedful.crawler.ledger import CrawlRun, Ledger, UrlEvent, database_url, utcnow
+    from heedful.crawler.warc import WarcFiles
 
     crawl_id = uuid.uuid4().hex
     ledger = Ledger(database_url("", out), batch=2000)

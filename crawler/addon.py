@@ -1,7 +1,7 @@
 """``HeedfulAddon``: enable Heedful in any Scrapy project with one line.
 
 ```python
-ADDONS = {"crawler.addon.HeedfulAddon": 0}
+ADDONS = {"heedful.crawler.addon.HeedfulAddon": 0}
 HEEDFUL_PRODUCT_TOKEN = "ExampleBot"
 HEEDFUL_USE = "ai-train"
 ```
@@ -22,16 +22,19 @@ from typing import TYPE_CHECKING
 
 from scrapy.exceptions import NotConfigured
 
-from crawler.settings import DEFAULTS, default_user_agent
+from heedful.crawler.settings import DEFAULTS, default_user_agent
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
 
 ROBOTS_MIDDLEWARE = "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"
-MIDDLEWARE = "crawler.middlewares.PolicyDownloaderMiddleware"
+MIDDLEWARE = "heedful.crawler.middlewares.PolicyDownloaderMiddleware"
 MIDDLEWARE_ORDER = 100
 """The slot of Scrapy's RobotsTxtMiddleware."""
-PIPELINES = {"crawler.pipelines.UsePolicyPipeline": 100, "crawler.pipelines.LedgerPipeline": 900}
+PIPELINES = {
+    "heedful.crawler.pipelines.UsePolicyPipeline": 100,
+    "heedful.crawler.pipelines.LedgerPipeline": 900,
+}
 PRIORITY = "addon"
 
 
@@ -49,13 +52,13 @@ class HeedfulAddon:
         # can still move or disable Heedful's components.
         from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 
-        from crawler.middlewares import PolicyDownloaderMiddleware
-        from crawler.pipelines import LedgerPipeline, UsePolicyPipeline
+        from heedful.crawler.middlewares import PolicyDownloaderMiddleware
+        from heedful.crawler.pipelines import LedgerPipeline, UsePolicyPipeline
 
         settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", RobotsTxtMiddleware, None)
         if settings.get("HEEDFUL_SIGNING_KEY"):
-            from crawler.signing import MIDDLEWARE_ORDER as SIGNING_ORDER
-            from crawler.signing import WebBotAuthMiddleware
+            from heedful.crawler.signing import MIDDLEWARE_ORDER as SIGNING_ORDER
+            from heedful.crawler.signing import WebBotAuthMiddleware
 
             settings.setdefault_in_component_priority_dict(
                 "DOWNLOADER_MIDDLEWARES", WebBotAuthMiddleware, SIGNING_ORDER
@@ -64,10 +67,12 @@ class HeedfulAddon:
             "DOWNLOADER_MIDDLEWARES", PolicyDownloaderMiddleware, MIDDLEWARE_ORDER
         )
         settings.setdefault_in_component_priority_dict(
-            "ITEM_PIPELINES", UsePolicyPipeline, PIPELINES["crawler.pipelines.UsePolicyPipeline"]
+            "ITEM_PIPELINES",
+            UsePolicyPipeline,
+            PIPELINES["heedful.crawler.pipelines.UsePolicyPipeline"],
         )
         settings.setdefault_in_component_priority_dict(
-            "ITEM_PIPELINES", LedgerPipeline, PIPELINES["crawler.pipelines.LedgerPipeline"]
+            "ITEM_PIPELINES", LedgerPipeline, PIPELINES["heedful.crawler.pipelines.LedgerPipeline"]
         )
         # Heedful decides robots.txt itself; Scrapy's own check would fail open.
         settings.set("ROBOTSTXT_OBEY", False, priority=PRIORITY)

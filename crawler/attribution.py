@@ -22,8 +22,8 @@ from urllib.parse import urljoin
 from lxml import html as lxml_html  # type: ignore[import-untyped]
 
 if TYPE_CHECKING:
-    from policies.html import HtmlHead
-    from policies.model import Decision
+    from heedful.policies.html import HtmlHead
+    from heedful.policies.model import Decision
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def _from_head(body: bytes, url: str, head: HtmlHead | None) -> dict[str, str] |
 def extract_attribution(body: bytes, url: str, *, head: HtmlHead | None = None) -> dict[str, str]:
     """The attribution fields of an HTML page (empty strings for what it does not say).
 
-    ``head`` is the page's head as ``policies.html.parse_html_head`` read it, when the caller
+    ``head`` is the page's head as ``heedful.policies.html.parse_html_head`` read it, when the caller
     has it: a page whose head says everything is then not parsed again."""
     out = dict.fromkeys(FIELDS, "")
     if not body:

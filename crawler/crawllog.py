@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Final
 
-from crawler.settings import DEFAULTS
+from heedful.crawler.settings import DEFAULTS
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
-    from crawler.settings import HeedfulConfig
-    from policies.model import Decision, Reason
+    from heedful.crawler.settings import HeedfulConfig
+    from heedful.policies.model import Decision, Reason
 
 log = logging.getLogger(__name__)
 DRIVER_LOGGERS: Final = ("sqlalchemy", "aiosqlite", "asyncpg")

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 IDLE_SECONDS: Final = 2.0
 IDLE_POLL: Final = 0.25
-SCHEDULER: Final = "crawler.distributed.BatchedScheduler"
+SCHEDULER: Final = "heedful.crawler.distributed.BatchedScheduler"
 PUSH_BATCH: Final = 256
 """Requests buffered before a push is forced (normally a push happens once per loop turn)."""
 POP_BATCH: Final = 8
@@ -71,7 +71,7 @@ def redis_settings(
         "SCHEDULER_DUPEFILTER_KEY": f"{key_prefix}:dupefilter",
         "REDIS_URL": redis_url,
         "HEEDFUL_REDIS_IDLE_SECONDS": idle_seconds,
-        "EXTENSIONS": {"crawler.distributed.IdleCloser": 500},
+        "EXTENSIONS": {"heedful.crawler.distributed.IdleCloser": 500},
     }
 
 

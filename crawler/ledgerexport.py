@@ -3,7 +3,7 @@
 Defined here, beside the tables it is read from, so the CLI only prints: one
 :class:`LedgerEntry` per URL event (the signal files it was decided on inlined as
 :class:`SignalRef`, and what was kept only for kept items), or every
-:class:`~crawler.ledger.SignalSnapshot` as stored.
+:class:`~heedful.crawler.ledger.SignalSnapshot` as stored.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
-from crawler.ledger import Ledger
+from heedful.crawler.ledger import Ledger
 
 
 class SignalRef(SQLModel):
@@ -67,7 +67,7 @@ class LedgerEntry(SQLModel):
     def of(
         cls, event: Mapping[str, Any], snapshots: Mapping[str, Mapping[str, Any]]
     ) -> LedgerEntry:
-        """The entry for one :class:`~crawler.ledger.UrlEvent` row (as plain values)."""
+        """The entry for one :class:`~heedful.crawler.ledger.UrlEvent` row (as plain values)."""
         fields = {name: event[name] for name in cls.model_fields if name in event}
         fields["signals"] = [
             SignalRef.model_validate(snapshot)

@@ -1,9 +1,9 @@
 """The downloader middleware that stands in front of every fetch (docs/crawler.md).
 
 It only translates: a Scrapy request or response becomes the core's inputs (the origin's
-:class:`~policies.site.SiteSignals` from :mod:`crawler.origincache`, a
-:class:`~policies.site.PageSignals` read from the response), and the core's step
-(:mod:`policies.crawlplan`) becomes a Scrapy action -- the request goes on, ``HeedfulRefused``
+:class:`~heedful.policies.signals.read.SiteSignals` from :mod:`heedful.crawler.origincache`, a
+:class:`~heedful.policies.signals.read.PageSignals` read from the response), and the core's step
+(:mod:`heedful.policies.fetch.crawlplan`) becomes a Scrapy action -- the request goes on, ``HeedfulRefused``
 (an ``IgnoreRequest``) drops it with a ledger row, the URL is scheduled again, or the response
 passes through. Content that may not be used is dropped here, before any pipeline, spider or
 WARC sees it.
@@ -20,21 +20,27 @@ from typing import TYPE_CHECKING, Any, Final
 from scrapy import signals as scrapy_signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 
-from crawler import signals
-from crawler.attribution import extract_attribution, licence_entries
-from crawler.crawllog import log_refusal, undecided_line
-from crawler.evidence import Provenance
-from crawler.ledger import utcnow
-from crawler.origincache import OriginCache, OriginSignals
-from crawler.settings import HeedfulConfig, read_config
-from crawler.signalfetch import POLICY_META, ScrapyFetcher, header_pairs
-from crawler.snapshots import sha256
-from policies.crawlplan import Action, after_fetch, before_fetch, media_type, url_refusal
-from policies.media.layer import credits_attribution
-from policies.origin import BadURL, origin_of
-from policies.plan import PagePlan, PlanError, Purpose
-from policies.redirects import REDIRECT_STATUSES
-from policies.site import SignalFile
+from heedful.crawler import signals
+from heedful.crawler.attribution import extract_attribution, licence_entries
+from heedful.crawler.crawllog import log_refusal, undecided_line
+from heedful.crawler.ledger import utcnow
+from heedful.crawler.origincache import OriginCache, OriginSignals
+from heedful.crawler.provenance import Provenance
+from heedful.crawler.settings import HeedfulConfig, read_config
+from heedful.crawler.signalfetch import POLICY_META, ScrapyFetcher, header_pairs
+from heedful.crawler.snapshots import sha256
+from heedful.policies.fetch.crawlplan import (
+    Action,
+    after_fetch,
+    before_fetch,
+    media_type,
+    url_refusal,
+)
+from heedful.policies.fetch.plan import PagePlan, PlanError, Purpose
+from heedful.policies.fetch.redirects import REDIRECT_STATUSES
+from heedful.policies.origin import BadURL, origin_of
+from heedful.policies.signals.media.layer import credits_attribution
+from heedful.policies.signals.read import SignalFile
 
 if TYPE_CHECKING:
     from typing import Self
@@ -43,17 +49,17 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
-    from policies.html import HtmlHead
-    from policies.media import MediaSignals
-    from policies.model import Decision, Statement
-    from policies.site import PageSignals
+    from heedful.policies.html import HtmlHead
+    from heedful.policies.model import Decision, Statement
+    from heedful.policies.signals.media import MediaSignals
+    from heedful.policies.signals.read import PageSignals
 
 log = logging.getLogger(__name__)
 LEDGER_UNAVAILABLE = "heedful_ledger_unavailable"
 """The finish reason of a crawl whose ledger could not be opened."""
 
 DECISION_META: Final = "heedful_decision"
-"""``response.meta`` key holding the after-fetch :class:`~policies.model.Decision`."""
+"""``response.meta`` key holding the after-fetch :class:`~heedful.policies.model.Decision`."""
 IMAGES_RESERVED_META: Final = "heedful_images_reserved"
 FROM_PAGE_META: Final = "heedful_from_page"
 """Set on requests for a page's images: they are refused when that page reserved its images."""
@@ -511,7 +517,7 @@ class PolicyDownloaderMiddleware:
 
 
 def url_origin(url: str) -> str:
-    """:func:`policies.origin.origin_of`, or ``""`` for a URL that has none (not an absolute
+    """:func:`heedful.policies.origin.origin_of`, or ``""`` for a URL that has none (not an absolute
     http(s) URL): for ledger rows of URLs refused at the gate, and the spider's links."""
     try:
         return origin_of(url)

@@ -6,7 +6,7 @@ The first request for an origin starts one refresh *task*; every other request f
 awaits the same task (style.md C: cache the task, not the result, so a burst makes one fetch and
 no request leaves before the files are decided). Which files are read, in which order, and
 whether a file robots.txt keeps this crawler from is fetched at all is the core's
-:class:`policies.plan.OriginPlan`; this module performs the fetches and keeps them fresh.
+:class:`heedful.policies.fetch.plan.OriginPlan`; this module performs the fetches and keeps them fresh.
 
 Freshness (RFC 9309 section 2.4): each file lives ``cache_lifetime(headers)`` seconds,
 at most 24 hours; a stale file is revalidated with ``If-None-Match``/``If-Modified-Since``.
@@ -26,12 +26,12 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from policies.fetching import robots_outcome, signal_file_outcome
-from policies.freshness import cache_lifetime, retry_after
-from policies.headers import header_values
-from policies.plan import OriginPlan, PlanError, Purpose
-from policies.site import SignalFile, SiteSignals, read_site
-from policies.statuses import Availability
+from heedful.policies.fetch.freshness import cache_lifetime, retry_after
+from heedful.policies.fetch.outcomes import robots_outcome, signal_file_outcome
+from heedful.policies.fetch.plan import OriginPlan, PlanError, Purpose
+from heedful.policies.fetch.statuses import Availability
+from heedful.policies.headers import header_values
+from heedful.policies.signals.read import SignalFile, SiteSignals, read_site
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from crawler.evidence import Provenance
-from crawler.settings import read_config
+from heedful.crawler.provenance import Provenance
+from heedful.crawler.settings import read_config
 
 if TYPE_CHECKING:
     from typing import Self

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 from scrapy.exceptions import NotConfigured
 
-from policies.agents import HEEDFUL_TOKEN
-from policies.crawlplan import Question
-from policies.fetching import MAX_SIGNAL_BYTES
-from policies.freshness import MAX_CACHE_SECONDS
-from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Mode, Use
+from heedful.policies.agents import HEEDFUL_TOKEN
+from heedful.policies.fetch.crawlplan import Question
+from heedful.policies.fetch.freshness import MAX_CACHE_SECONDS
+from heedful.policies.fetch.outcomes import MAX_SIGNAL_BYTES
+from heedful.policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Mode, Use
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -90,7 +90,7 @@ class HeedfulConfig:
     """Read what downloaded images, audio, video and documents say about their own use."""
 
     def question(self) -> Question:
-        """What this crawl asks of every URL (:mod:`policies.crawlplan`)."""
+        """What this crawl asks of every URL (:mod:`heedful.policies.fetch.crawlplan`)."""
         return Question(
             agent=self.token,
             use=self.use,

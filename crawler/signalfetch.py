@@ -3,7 +3,7 @@
 The request goes through ``crawler.engine.download_async`` at a high priority, marked with
 :data:`POLICY_META` so Heedful's middleware lets it through (the documented way to download from
 a downloader middleware without deadlock). Redirects are followed here, hop by hop, so the
-RFC 9309 2.3.1.2 count and loops are visible to ``policies.fetching``; retries are Heedful's
+RFC 9309 2.3.1.2 count and loops are visible to ``heedful.policies.fetch.outcomes``; retries are Heedful's
 (after backoff, in the origin cache), not Scrapy's. Size and time are bounded per request:
 ``download_maxsize`` (which Scrapy also applies to the decompressed body, stopping compression
 bombs), ``download_timeout`` for the whole download, and the body is cut at the parse limit.
@@ -19,14 +19,14 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.http.request import NO_CALLBACK
 
-from policies.redirects import MAX_REDIRECTS, next_hop
-from policies.site import FILE_LIMITS, LICENSE_LIMIT, SignalFile
+from heedful.policies.fetch.redirects import MAX_REDIRECTS, next_hop
+from heedful.policies.signals.read import FILE_LIMITS, LICENSE_LIMIT, SignalFile
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
-    from crawler.settings import HeedfulConfig
+    from heedful.crawler.settings import HeedfulConfig
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Signals Heedful sends (Scrapy convention: sentinels, documented in docs/crawler.md).
 
-Connect with ``crawler.signals.connect(handler, signal=crawler.signals_module.policy_decided)``.
+Connect with ``heedful.crawler.signals.connect(handler, signal=crawler.signals_module.policy_decided)``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ generate``) and ``HEEDFUL_SIGNATURE_AGENT`` (the ``https://`` origin that publis
 directory ``heedful keys directory`` writes). The signer is prepared once per crawl; each
 request, Heedful's own signal-file fetches included, gets ``Signature-Agent``,
 ``Signature-Input`` and ``Signature`` over its authority, signed at the time it leaves. The
-signing is :mod:`policies.identity.signing`'s; this middleware only puts the headers on.
+signing is :mod:`heedful.policies.identity.signing`'s; this middleware only puts the headers on.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from scrapy.exceptions import NotConfigured
 
-from policies.identity.signing import RequestSigner, SigningKeyError, load_private_key
+from heedful.policies.identity.signing import RequestSigner, SigningKeyError, load_private_key
 
 if TYPE_CHECKING:
     from typing import Self

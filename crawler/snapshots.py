@@ -1,6 +1,6 @@
 """Signal files kept as evidence: the body in the WARC, the fetch in the ledger.
 
-Shared by crawls (:mod:`crawler.evidence`) and re-checks (:mod:`crawler.transparency`), which
+Shared by crawls (:mod:`heedful.crawler.provenance`) and re-checks (:mod:`heedful.crawler.transparency`), which
 must record a fetch the same way; this module does not import Scrapy, which a re-check does not
 need.
 """
@@ -11,10 +11,10 @@ import hashlib
 import uuid
 from collections.abc import Mapping
 
-from crawler.ledger import Ledger, SignalSnapshot, utcnow
-from crawler.warc import WarcFiles
-from policies.fetching import robots_outcome, signal_file_outcome
-from policies.site import SignalFile
+from heedful.crawler.ledger import Ledger, SignalSnapshot, utcnow
+from heedful.crawler.warc import WarcFiles
+from heedful.policies.fetch.outcomes import robots_outcome, signal_file_outcome
+from heedful.policies.signals.read import SignalFile
 
 
 def sha256(body: bytes) -> str:

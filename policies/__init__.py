@@ -4,10 +4,10 @@ Bytes, header lists and status codes go in; :class:`Decision` values with their 
 out. Nothing here touches the network, the file system or the clock (style.md B).
 """
 
-from policies.decide import decide
-from policies.diagnostics import Diagnostic, ParseResult, Severity
-from policies.evaluate import evaluate
-from policies.model import (
+from heedful.policies.decide import decide
+from heedful.policies.diagnostics import Diagnostic, ParseResult, Severity
+from heedful.policies.evaluate import evaluate
+from heedful.policies.model import (
     Decision,
     LicenseOffer,
     Mode,
@@ -18,8 +18,8 @@ from policies.model import (
     Use,
     Verdict,
 )
-from policies.robots import parse_robots, robots_allowed
-from policies.site import PageSignals, SignalFile, SiteSignals, read_page, read_site
+from heedful.policies.signals.read import PageSignals, SignalFile, SiteSignals, read_page, read_site
+from heedful.policies.signals.robots.document import parse_robots, robots_allowed
 
 __all__ = [
     "Decision",

@@ -7,7 +7,7 @@ so each appears once). Its fields, and :class:`KnownAgent`'s:
     The crawler's name as its operator (or, for list-only entries, the ai-robots-txt list)
     writes it: what a robots.txt ``User-agent`` line names and a User-Agent header carries.
     Usually an RFC 9309 product token; ``AI2Bot``, ``img2dataset`` and ``bigsur.ai`` are
-    product names with digits or dots, matched whole (:mod:`policies.product_names`). A list
+    product names with digits or dots, matched whole (:mod:`heedful.policies.signals.robots.product_names`). A list
     name with a space (``ChatGPT Agent``) is kept as written; no ``User-agent`` line can name
     it (a reader would see ``ChatGPT``), so it is never rendered (:attr:`KnownAgent.addressable`).
 ``names``
@@ -24,7 +24,7 @@ so each appears once). Its fields, and :class:`KnownAgent`'s:
     A crawler obeys the groups of the first of its token and fallbacks that has one, else ``*``.
 ``signature_agents``
     The ``Signature-Agent`` URLs (Web Bot Auth) the operator documents for the crawler: a valid
-    signature from one of them verifies the claim (:mod:`policies.identity`). Optional.
+    signature from one of them verifies the claim (:mod:`heedful.policies.identity`). Optional.
 ``control_only``
     True for tokens never sent as a User-Agent (``Google-Extended``, ``Applebot-Extended``,
     ``Webzio-Extended``): they appear only in robots.txt, so they never match a request.
@@ -49,7 +49,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Final
 
-from policies.product_names import is_product_name, name_key
+from heedful.policies.signals.robots.product_names import is_product_name, name_key
 
 HEEDFUL_TOKEN: Final = "HeedfulBot"  # noqa: S105 - a product token, not a secret
 """Heedful's own crawler's product token (RFC 9309 section 2.2.1: letters, ``-`` and ``_``)."""
@@ -90,7 +90,7 @@ class KnownAgent:
 @cache
 def known_agents() -> tuple[KnownAgent, ...]:
     """Every catalogued agent, in file order."""
-    text = resources.files("policies").joinpath(DATA_FILE).read_text(encoding="utf-8")
+    text = resources.files("heedful.policies").joinpath(DATA_FILE).read_text(encoding="utf-8")
     agents = []
     for raw in json.loads(text)["agents"]:
         agent = KnownAgent(
@@ -184,7 +184,7 @@ def crawler_keys(agent: str) -> tuple[str, ...]:
     which is read as the known agent it names, else as its first product. A spelling the
     sources give for a known agent (``panscient.com`` for ``Panscient``) is followed by that
     agent's token; then come its documented fallbacks. The crawler obeys the groups of the first
-    name that has any, else ``*`` (Google's crawler documentation; :mod:`policies.robots_groups`).
+    name that has any, else ``*`` (Google's crawler documentation; :mod:`heedful.policies.signals.robots.groups`).
     """
     own = name_key(agent)
     spelled = agent.strip().lower()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
-from policies.model import LicenseOffer
+from heedful.policies.model import LicenseOffer
 
 _MONEY: Final = re.compile(r"^\s*([A-Za-z]{3})\s+(\d+(?:\.\d+)?)\s*$")
 

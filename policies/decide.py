@@ -1,7 +1,7 @@
 """One call from already-fetched bytes to an explained decision, for tools that fetch themselves.
 
-:func:`decide` wraps :func:`policies.site.read_site`, :func:`policies.site.read_page` and
-:func:`policies.evaluate.evaluate`; callers deciding many URLs of one origin should call those
+:func:`decide` wraps :func:`heedful.policies.signals.read.read_site`, :func:`heedful.policies.signals.read.read_page` and
+:func:`heedful.policies.evaluate.evaluate`; callers deciding many URLs of one origin should call those
 directly so the origin's files are parsed once.
 """
 
@@ -10,11 +10,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urljoin, urlsplit
 
-from policies.agents import HEEDFUL_TOKEN
-from policies.evaluate import evaluate
-from policies.headers import Headers
-from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Decision, Mode, Use
-from policies.site import AI_TXT_PATH, ROBOTS_PATH, TDMREP_PATH, SignalFile, read_page, read_site
+from heedful.policies.agents import HEEDFUL_TOKEN
+from heedful.policies.evaluate import evaluate
+from heedful.policies.headers import Headers
+from heedful.policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Decision, Mode, Use
+from heedful.policies.signals.read import (
+    AI_TXT_PATH,
+    ROBOTS_PATH,
+    TDMREP_PATH,
+    SignalFile,
+    read_page,
+    read_site,
+)
 
 
 def decide(

@@ -1,6 +1,6 @@
 """Does the policy in force deny this crawler this request? One rule, for the logs and the server.
 
-``heedful logs`` (:mod:`policies.logs.analyze`) and ``heedful serve``'s enforcement
+``heedful logs`` (:mod:`heedful.policies.logs.analyze`) and ``heedful serve``'s enforcement
 (``signalserver/enforcement.py``) both call :func:`denial`, so a request is a violation in the
 server exactly when it would be one in the access log of the same site.
 
@@ -8,11 +8,11 @@ A request from a catalogued agent is denied when
 
 * ``access``: the policy keeps the agent out of the path (robots.txt ``Disallow``);
 * a use: the agent's declared purpose (its catalogue ``purposes``, :data:`PURPOSE_USES`) is
-  denied for the path (:func:`policies.sitepolicy_resolve.intended` says ``deny``), or needs a
+  denied for the path (:func:`heedful.policies.sitepolicy.resolve.intended` says ``deny``), or needs a
   licence the request is known not to hold (``licensed=False``: the server sees whether an
   ``Authorization: License`` token was sent, RSL CAP; a log cannot, so it passes ``None`` and a
   licensed use is never counted there);
-* a removal: an approved removal (policies/removals.py) covers the URL and withdraws a use the
+* a removal: an approved removal (policies/signals/removals.py) covers the URL and withdraws a use the
   agent declares.
 
 The always-free paths (:data:`FREE_PATHS`: robots.txt, ai.txt, tdmrep.json, the licence and
@@ -25,14 +25,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from policies.agents import KnownAgent
-from policies.model import Permission, Use, Verdict
-from policies.removals import REMOVALS_PATH, Removal
-from policies.site import AI_TXT_PATH, ROBOTS_PATH, TDMREP_PATH
-from policies.sitepolicy_model import SitePolicy
-from policies.sitepolicy_render import LICENSE_PATH
-from policies.sitepolicy_resolve import index_of, intended
-from policies.urlpath import canonical_path
+from heedful.policies.agents import KnownAgent
+from heedful.policies.model import Permission, Use, Verdict
+from heedful.policies.signals.read import AI_TXT_PATH, ROBOTS_PATH, TDMREP_PATH
+from heedful.policies.signals.removals import REMOVALS_PATH, Removal
+from heedful.policies.sitepolicy.model import SitePolicy
+from heedful.policies.sitepolicy.render import LICENSE_PATH
+from heedful.policies.sitepolicy.resolve import index_of, intended
+from heedful.policies.urlpath import canonical_path
 
 PURPOSE_USES: Final = {
     "training": (Use.AI_TRAIN,),

@@ -1,6 +1,6 @@
 """What ``heedful serve`` does about one request: the ``[enforcement]`` table applied (sans-IO).
 
-The server identifies the client (:mod:`policies.identity`), asks :func:`policies.denial.denial`
+The server identifies the client (:mod:`heedful.policies.identity`), asks :func:`heedful.policies.denial.denial`
 whether the policy in force denies it (the same rule ``heedful logs`` applies), and then this
 module says what to answer. Nothing here reads a clock, a socket or a database.
 
@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from policies.agents import KnownAgent, crawler_keys
-from policies.denial import Denial
-from policies.product_names import name_key
-from policies.sitepolicy_model import Action, Enforcement, SitePolicy
+from heedful.policies.agents import KnownAgent, crawler_keys
+from heedful.policies.denial import Denial
+from heedful.policies.signals.robots.product_names import name_key
+from heedful.policies.sitepolicy.model import Action, Enforcement, SitePolicy
 
 AI_INPUT_PURPOSES: Final = frozenset({"search", "user-triggered", "agent"})
 _BOT: Final = re.compile(r"bot|crawl|spider|scrap|slurp|fetcher|archiver", re.IGNORECASE)

@@ -17,7 +17,7 @@ class HeedfulError(Exception):
     status_hint: int = 400
     """HTTP status an API should answer with."""
     exit_code: int = 2
-    """Exit status a command should end with (2 = bad input, see heedful/cli.py)."""
+    """Exit status a command should end with (2 = bad input, see heedful/cli/main.py)."""
 
 
 @dataclass(frozen=True, slots=True)

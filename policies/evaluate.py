@@ -5,7 +5,7 @@ then each mechanism's own precedence (done by its reader), then the use hierarch
 then "most restrictive wins" across statements, then the mode's default for what stays unknown.
 
 Everything that does not depend on the URL is prepared when the origin's files and the page are
-read (:func:`policies.site.read_site`, :func:`policies.site.read_page`): rules are compiled and
+read (:func:`heedful.policies.signals.read.read_site`, :func:`heedful.policies.signals.read.read_page`): rules are compiled and
 statements built there, so deciding a URL only matches paths and combines the statements found.
 """
 
@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
-from policies.agents import training_agents
-from policies.content_usage import under_draft
-from policies.fetching import Availability, page_failure
-from policies.model import (
+from heedful.policies.agents import training_agents
+from heedful.policies.fetch.outcomes import Availability, page_failure
+from heedful.policies.model import (
     DEFAULT_AIPREF_DRAFT,
     STRICTNESS,
     AiprefDraft,
@@ -37,9 +36,10 @@ from policies.model import (
     apply_hierarchy,
     reached_uses,
 )
-from policies.product_names import group_key, name_key
-from policies.robots_training import training_preference_statements
-from policies.site import PageSignals, SiteSignals
+from heedful.policies.signals.content_usage import under_draft
+from heedful.policies.signals.read import PageSignals, SiteSignals
+from heedful.policies.signals.robots.product_names import group_key, name_key
+from heedful.policies.signals.robots.training import training_preference_statements
 
 DEFAULTS: Final = {Mode.OPT_OUT: Permission.ALLOW, Mode.CONSENT: Permission.DENY}
 """What an unknown use means in each mode (docs/decisions.md, Combining statements)."""
@@ -68,7 +68,7 @@ def _spread_table(
     """Strictness per use, hierarchy applied, for every answer a statement can give.
 
     A statement answers each of the few uses with one of four permissions, so the hierarchy
-    (:func:`policies.model.apply_hierarchy`) is a finite table: built here once, looked up per
+    (:func:`heedful.policies.model.apply_hierarchy`) is a finite table: built here once, looked up per
     statement instead of recomputed per URL.
     """
     table: dict[tuple[Permission, ...], tuple[int, ...]] = {}

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Final
 
-from policies.diagnostics import Diagnostic, ParseResult, Severity
+from heedful.policies.diagnostics import Diagnostic, ParseResult, Severity
 
 MAX_HEAD_BYTES: Final = 512 * 1024
 """Never read past this many bytes (characters for ``str`` input) looking for the head's end."""

@@ -10,11 +10,11 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Final
 
-from policies.aitxt import parse_ai_txt
-from policies.diagnostics import Diagnostic
-from policies.robots import parse_robots
-from policies.rsl import parse_rsl
-from policies.tdmrep import parse_tdmrep
+from heedful.policies.diagnostics import Diagnostic
+from heedful.policies.signals.aitxt import parse_ai_txt
+from heedful.policies.signals.robots.document import parse_robots
+from heedful.policies.signals.rsl.document import parse_rsl
+from heedful.policies.signals.tdmrep import parse_tdmrep
 
 
 class FileKind(StrEnum):

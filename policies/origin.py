@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Final, NamedTuple
 from urllib.parse import urlsplit
 
-from policies.urlpath import hides_dot_segment
+from heedful.policies.urlpath import hides_dot_segment
 
 DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 """The schemes whose origins Heedful reads, with their default ports (RFC 9110 sections 4.2.1-2)."""

@@ -4,7 +4,7 @@ robots.txt ``Allow``/``Disallow`` and ``Content-Usage`` rules, TDMRep ``location
 ai.txt globs and RSL ``<content url>`` all use the robots.txt matching rules (RFC 9309 sections
 2.2.2 and 2.2.3; TDMRep, section TDM File on the Origin Server; draft-ietf-aipref-attach-05
 section 3; RSL 1.0 section 3). They live here once so that every reader matches a path the same
-way. The URL side is normalised once, in :mod:`policies.urlpath`.
+way. The URL side is normalised once, in :mod:`heedful.policies.urlpath`.
 
 :class:`PatternList` matches many rules at once and names the most specific one
 (docs/decisions.md, One robots.txt matcher).
@@ -19,7 +19,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Final
 
-from policies.urlpath import normalise_percent
+from heedful.policies.urlpath import normalise_percent
 
 _UNRESERVED_OR_KEPT: Final = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/%="
@@ -57,7 +57,7 @@ class PathPattern:
         return self.pieces[0]
 
     def matches(self, path: str) -> bool:
-        """Whether the canonical ``path`` (see :func:`policies.urlpath.canonical_path`) matches."""
+        """Whether the canonical ``path`` (see :func:`heedful.policies.urlpath.canonical_path`) matches."""
         if self._prefix is not None:
             return path.startswith(self._prefix)
         pieces = self.pieces

@@ -13,7 +13,7 @@ unresolved path against a policy would give ``/index.html``'s content the header
    unreserved characters decoded, reserved characters (``%2F``) kept encoded;
 3. dot segments removed from the path (not the query), RFC 3986 section 5.2.4.
 
-Robots.txt *patterns* are normalised by step 2 only (``policies.patterns``): RFC 9309 section
+Robots.txt *patterns* are normalised by step 2 only (``heedful.policies.patterns``): RFC 9309 section
 2.2.2 defines no dot-segment step for them, and a URL that reaches a matcher never holds one.
 
 An encoded slash (``%2F``) is a reserved character, so ``..%2Findex.html`` is one segment and not

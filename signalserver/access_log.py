@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Final, TextIO
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractAccessLogger
 
-from policies.agents import agent_for_user_agent
+from heedful.policies.agents import agent_for_user_agent
 
 if TYPE_CHECKING:
     from aiohttp.web_request import BaseRequest

@@ -19,17 +19,22 @@ import aiohttp
 from aiohttp import web
 from aiohttp.web_log import AccessLogger
 
-from policies.errors import PolicyFormatError
-from policies.identity import IpRanges, RangeFileError
-from policies.identity.proxies import trusted_networks
-from policies.identity.ranges import parse_snapshot
-from signalserver import store
-from signalserver.access_log import ACCESS_LOG, AccessLog, access_logger_class, flush_on_cleanup
-from signalserver.checking import Checker
-from signalserver.config import ServerConfig
-from signalserver.db import Database, make_engine, migrate
-from signalserver.enforcement import Enforcer, KeyDirectories
-from signalserver.keys import (
+from heedful.policies.errors import PolicyFormatError
+from heedful.policies.identity import IpRanges, RangeFileError
+from heedful.policies.identity.proxies import trusted_networks
+from heedful.policies.identity.ranges import parse_snapshot
+from heedful.signalserver import store
+from heedful.signalserver.access_log import (
+    ACCESS_LOG,
+    AccessLog,
+    access_logger_class,
+    flush_on_cleanup,
+)
+from heedful.signalserver.checking import Checker
+from heedful.signalserver.config import ServerConfig
+from heedful.signalserver.db import Database, make_engine, migrate
+from heedful.signalserver.enforcement import Enforcer, KeyDirectories
+from heedful.signalserver.keys import (
     ADMIN,
     CHECKER,
     CONFIG,
@@ -45,16 +50,16 @@ from signalserver.keys import (
     AdminSecret,
     Startup,
 )
-from signalserver.live import PolicyState
-from signalserver.middlewares import error_middleware
-from signalserver.models import PolicyVersion
-from signalserver.openapi import openapi_document
-from signalserver.publishing import refresh_removals, to_live, validate
-from signalserver.ratelimit import RateLimiter
-from signalserver.routes import admin, api, files, pages, removals
-from signalserver.routes.content import content
-from signalserver.security import HashedSecret, Signer, hash_secret, new_token, sha256_hex
-from signalserver.violations import IP_MODES, IpMode, Recorder
+from heedful.signalserver.live import PolicyState
+from heedful.signalserver.middlewares import error_middleware
+from heedful.signalserver.models import PolicyVersion
+from heedful.signalserver.openapi import openapi_document
+from heedful.signalserver.publishing import refresh_removals, to_live, validate
+from heedful.signalserver.ratelimit import RateLimiter
+from heedful.signalserver.routes import admin, api, files, pages, removals
+from heedful.signalserver.routes.content import content
+from heedful.signalserver.security import HashedSecret, Signer, hash_secret, new_token, sha256_hex
+from heedful.signalserver.violations import IP_MODES, IpMode, Recorder
 
 DIRECTORY_TIMEOUT: Final = aiohttp.ClientTimeout(total=5, connect=3)
 DIRECTORY_USER_AGENT: Final = "Heedful key-directory fetcher (+https://github.com/heedful)"

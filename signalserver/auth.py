@@ -15,10 +15,10 @@ from typing import Final
 
 from aiohttp import web
 
-from policies.plural import counted
-from signalserver.errors import ApiError
-from signalserver.keys import ADMIN, LIMITER, SIGNER
-from signalserver.security import CSRF_SECONDS, SESSION_SECONDS, verify_secret
+from heedful.policies.plural import counted
+from heedful.signalserver.errors import ApiError
+from heedful.signalserver.keys import ADMIN, LIMITER, SIGNER
+from heedful.signalserver.security import CSRF_SECONDS, SESSION_SECONDS, verify_secret
 
 SESSION_COOKIE: Final = "heedful_admin"
 CSRF_COOKIE: Final = "heedful_csrf"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from signalserver.templating import Safe, escape
+from heedful.signalserver.templating import Safe, escape
 
 PALETTE: Final = (
     "#1565c0", "#c62828", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#6d4c41", "#9e9e9e",

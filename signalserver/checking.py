@@ -1,6 +1,6 @@
 """``GET /api/v1/check``: the decision ``heedful check --json`` would print, computed in process.
 
-The same fetch plan ``heedful check`` runs (``policies.plan``) is answered from the server's own
+The same fetch plan ``heedful check`` runs (``heedful.policies.fetch.plan``) is answered from the server's own
 published state: the rendered site files at the URLs a crawler would fetch them from (the asked
 URL's origin), so every reason's ``source`` matches what ``heedful check`` prints, and the
 site's approved removals (``/.well-known/heedful/removals.json``). The page is what
@@ -18,13 +18,21 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urljoin, urlsplit
 
-from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Decision, Mode, Use
-from policies.origin import BadURL, origin_of
-from policies.plan import Answer, FetchRequest, OriginPlan, PagePlan, Purpose, decide, run
-from policies.site import SignalFile, SiteSignals
-from signalserver.content import served_path, simulate
-from signalserver.errors import ApiError
-from signalserver.live import PolicyState, Published, Rendering
+from heedful.policies.fetch.plan import (
+    Answer,
+    FetchRequest,
+    OriginPlan,
+    PagePlan,
+    Purpose,
+    decide,
+    run,
+)
+from heedful.policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Decision, Mode, Use
+from heedful.policies.origin import BadURL, origin_of
+from heedful.policies.signals.read import SignalFile, SiteSignals
+from heedful.signalserver.content import served_path, simulate
+from heedful.signalserver.errors import ApiError
+from heedful.signalserver.live import PolicyState, Published, Rendering
 
 MAX_CACHED: Final = 4096
 NOT_FETCHED: Final = "not fetched by the signal server"

@@ -1,6 +1,6 @@
 """What one signal server is started with: plain values, read once, built into nothing.
 
-``heedful serve`` (or a test) builds a :class:`ServerConfig`; :func:`signalserver.app.create_app`
+``heedful serve`` (or a test) builds a :class:`ServerConfig`; :func:`heedful.signalserver.app.create_app`
 turns it into an application. Nothing here opens a file, a socket or a database (style.md D:
 nothing is built at import time).
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
-from policies.identity.proxies import trusted_networks
+from heedful.policies.identity.proxies import trusted_networks
 
 DEFAULT_DB_SUFFIX: Final = ".heedful.db"
 """The SQLite file used when no ``--db`` is given is ``<policy stem>.heedful.db`` beside the policy
@@ -109,7 +109,7 @@ class ServerConfig:
     them has its ``X-Forwarded-For`` believed (policies.identity.proxies)."""
     migrate: bool = True
     """Bring the database schema up to date at start; off in worker processes, whose parent
-    migrated once before starting them (:func:`signalserver.app.prepare`)."""
+    migrated once before starting them (:func:`heedful.signalserver.app.prepare`)."""
     session_key: bytes | None = None
     """The key that signs admin sessions and CSRF tokens; ``None`` = a new one per process.
     Worker processes share one, so a login made through one is valid at every other."""

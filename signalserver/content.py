@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import unquote
 
-from policies.urlpath import has_encoded_separator, normalise_path
-from signalserver.errors import ApiError
-from signalserver.live import Rendering
+from heedful.policies.urlpath import has_encoded_separator, normalise_path
+from heedful.signalserver.errors import ApiError
+from heedful.signalserver.live import Rendering
 
 MAX_INJECT_BYTES: Final = 10 * 1024 * 1024
 """HTML larger than this is served unchanged (headers only)."""
@@ -30,7 +30,7 @@ def served_path(raw_path: str) -> str:
     """The one path a request for ``raw_path`` is served, matched and checked as.
 
     Percent-normalised with its dot segments removed (RFC 3986 sections 6.2.2.2 and 5.2.4), as
-    every policy matcher sees it (:func:`policies.urlpath.canonical_path`), so the file, the
+    every policy matcher sees it (:func:`heedful.policies.urlpath.canonical_path`), so the file, the
     upstream request and the policy headers all belong to it. A path holding an encoded slash or
     a backslash is refused: the file system (and many origins) would read it as a separator and
     serve another path's file than the one the policy was matched for

@@ -6,12 +6,12 @@ reach it (the always-free paths, docs/enforcement.md). Per request:
 
 1. the claimed identity: the User-Agent against the catalogue, plus a Web Bot Auth signature
    verified against the signer's key directory (:class:`KeyDirectories`, cached per signer),
-   plus the published IP ranges (:func:`policies.identity.verify_claim`);
-2. the judgement: :func:`policies.denial.denial`, the rule ``heedful logs`` applies too;
-3. the answer: the ``[enforcement]`` action (:mod:`policies.enforcement`), and the crawl delay
+   plus the published IP ranges (:func:`heedful.policies.identity.verify_claim`);
+2. the judgement: :func:`heedful.policies.denial.denial`, the rule ``heedful logs`` applies too;
+3. the answer: the ``[enforcement]`` action (:mod:`heedful.policies.enforcement`), and the crawl delay
    (429 with ``Retry-After``);
 4. the record: every violation and the per-day counts, written in batches
-   (:class:`~signalserver.violations.Recorder`).
+   (:class:`~heedful.signalserver.violations.Recorder`).
 
 Browsers cost one cached User-Agent lookup: a client that names no catalogued agent, sends no
 signature and does not call itself a bot is served at once.
@@ -32,27 +32,27 @@ import aiohttp
 from aiohttp import hdrs, web
 from multidict import istr
 
-from policies.agents import KnownAgent, agent_for_user_agent
-from policies.denial import Denial, denial
-from policies.enforcement import SPOOFED, UNKNOWN_BOT, Answer, action_for, answer, is_bot
-from policies.identity import (
+from heedful.policies.agents import KnownAgent, agent_for_user_agent
+from heedful.policies.denial import Denial, denial
+from heedful.policies.enforcement import SPOOFED, UNKNOWN_BOT, Answer, action_for, answer, is_bot
+from heedful.policies.identity import (
     Identity,
     IpRanges,
     signature_agent,
     verify_claim,
     verify_web_bot_auth,
 )
-from policies.identity.identify import Claims
-from policies.identity.proxies import client_address
-from policies.identity.ranges import IPNetwork
-from policies.identity.webbotauth import MAX_DIRECTORY_BYTES
-from policies.sitepolicy import VERSION_HEADER
-from policies.sitepolicy_model import Enforcement
-from signalserver.live import LivePolicy, PolicyState, Rendering
-from signalserver.middlewares import error_body
-from signalserver.ratelimit import RateLimiter
-from signalserver.templating import page
-from signalserver.violations import Recorder
+from heedful.policies.identity.identify import Claims
+from heedful.policies.identity.proxies import client_address
+from heedful.policies.identity.ranges import IPNetwork
+from heedful.policies.identity.webbotauth import MAX_DIRECTORY_BYTES
+from heedful.policies.sitepolicy import VERSION_HEADER
+from heedful.policies.sitepolicy.model import Enforcement
+from heedful.signalserver.live import LivePolicy, PolicyState, Rendering
+from heedful.signalserver.middlewares import error_body
+from heedful.signalserver.ratelimit import RateLimiter
+from heedful.signalserver.templating import page
+from heedful.signalserver.violations import Recorder
 
 SIGNATURE_INPUT: Final = istr("Signature-Input")
 AUTHORIZATION: Final = hdrs.AUTHORIZATION

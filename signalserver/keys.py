@@ -8,14 +8,14 @@ from typing import Final
 import aiohttp
 from aiohttp import web
 
-from signalserver.checking import Checker
-from signalserver.config import ServerConfig
-from signalserver.db import Database
-from signalserver.enforcement import Enforcer
-from signalserver.live import PolicyState
-from signalserver.ratelimit import RateLimiter
-from signalserver.security import HashedSecret, Signer
-from signalserver.violations import Recorder
+from heedful.signalserver.checking import Checker
+from heedful.signalserver.config import ServerConfig
+from heedful.signalserver.db import Database
+from heedful.signalserver.enforcement import Enforcer
+from heedful.signalserver.live import PolicyState
+from heedful.signalserver.ratelimit import RateLimiter
+from heedful.signalserver.security import HashedSecret, Signer
+from heedful.signalserver.violations import Recorder
 
 
 @dataclass(slots=True)

@@ -19,9 +19,9 @@ from typing import Final
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from policies.removals import REMOVALS_PATH, Removal, render_removals
-from policies.sitepolicy import VERSION_HEADER, RenderedSite, SitePolicy, render_site
-from signalserver.store import aware, iso_seconds
+from heedful.policies.signals.removals import REMOVALS_PATH, Removal, render_removals
+from heedful.policies.sitepolicy import VERSION_HEADER, RenderedSite, SitePolicy, render_site
+from heedful.signalserver.store import aware, iso_seconds
 
 MAX_AGE: Final = 300
 CACHE_CONTROL: Final = f"public, max-age={MAX_AGE}, must-revalidate"

@@ -15,9 +15,9 @@ from typing import Final
 from aiohttp import web
 from pydantic import ValidationError
 
-from policies.errors import HeedfulError, PolicyFormatError
-from signalserver.errors import ApiError
-from signalserver.templating import page
+from heedful.policies.errors import HeedfulError, PolicyFormatError
+from heedful.signalserver.errors import ApiError
+from heedful.signalserver.templating import page
 
 log = logging.getLogger(__name__)
 

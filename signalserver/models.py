@@ -9,7 +9,7 @@ visitors who send them.
 Tables are append-only where history matters: a policy version is never updated or deleted, so
 "which policy was live at time T" always has an answer (issue 3 section 3). A removal request
 keeps the requester's personal data here, and only here: the published list carries URLs and
-times (policies/removals.py).
+times (policies/signals/removals.py).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from sqlalchemy import Column, DateTime, Text
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
-from policies.agents import HEEDFUL_TOKEN
-from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Mode, Use, Verdict
+from heedful.policies.agents import HEEDFUL_TOKEN
+from heedful.policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Mode, Use, Verdict
 
 MAX_URLS: Final = 50
 MAX_URL_CHARS: Final = 2048
@@ -91,7 +91,7 @@ class RemovalRequest(SQLModel, table=True):
     """JSON array of URLs (one URL prefix when ``prefix``)."""
     prefix: bool = False
     uses: str = SQLField(default=WITHDRAWN_BEFORE_USES, sa_column=Column(Text(), nullable=False))
-    """JSON array of the withdrawn uses, narrower ones included (policies/removals.py)."""
+    """JSON array of the withdrawn uses, narrower ones included (policies/signals/removals.py)."""
     requester_name: str = SQLField(max_length=MAX_NAME_CHARS)
     contact: str = SQLField(max_length=MAX_CONTACT_CHARS)
     relation: str = SQLField(max_length=MAX_RELATION_CHARS)

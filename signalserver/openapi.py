@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
-from signalserver import models
+from heedful.signalserver import models
 
 JSON = "application/json"
 REF = "#/components/schemas/{model}"

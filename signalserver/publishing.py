@@ -11,12 +11,12 @@ from typing import Final
 
 from aiohttp import web
 
-from policies.sitepolicy import load_site_policy, render_site
-from signalserver import store
-from signalserver.errors import ApiError
-from signalserver.keys import DATABASE, STATE
-from signalserver.live import LivePolicy
-from signalserver.models import PolicyVersion
+from heedful.policies.sitepolicy import load_site_policy, render_site
+from heedful.signalserver import store
+from heedful.signalserver.errors import ApiError
+from heedful.signalserver.keys import DATABASE, STATE
+from heedful.signalserver.live import LivePolicy
+from heedful.signalserver.models import PolicyVersion
 
 MAX_POLICY_CHARS: Final = 60_000
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
 
-from policies.model import Use
-from policies.origin import BadURL, Origin, parse_origin
-from policies.removals import AI_USES, withdrawn_uses
-from signalserver import models
-from signalserver.errors import ApiError
+from heedful.policies.model import Use
+from heedful.policies.origin import BadURL, Origin, parse_origin
+from heedful.policies.signals.removals import AI_USES, withdrawn_uses
+from heedful.signalserver import models
+from heedful.signalserver.errors import ApiError
 
 FIELDS: Final = ("urls", "url_prefix", "uses", "name", "contact", "relation", "text")
 USE_WORDS: Final = {
@@ -32,7 +32,7 @@ USE_WORDS: Final = {
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RemovalIn:
-    """A request that passed every check: what :func:`signalserver.store.add_removal` stores."""
+    """A request that passed every check: what :func:`heedful.signalserver.store.add_removal` stores."""
 
     urls: tuple[str, ...]
     prefix: bool
@@ -57,7 +57,7 @@ class RemovalRefused(ApiError):
 
 
 def origin_of(url: str) -> Origin | None:
-    """``url``'s origin as :func:`policies.origin.parse_origin` reads it; ``None`` for no
+    """``url``'s origin as :func:`heedful.policies.origin.parse_origin` reads it; ``None`` for no
     http(s) origin (the caller says so in a sentence)."""
     try:
         return parse_origin(url)

@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text as sql_text
 from sqlmodel import col, select
 
-from policies.model import Use
-from policies.removals import EVERY_USE, Removal, withdrawn_uses
-from signalserver.db import Database
-from signalserver.errors import Conflict, NotFound
-from signalserver.models import (
+from heedful.policies.model import Use
+from heedful.policies.signals.removals import EVERY_USE, Removal, withdrawn_uses
+from heedful.signalserver.db import Database
+from heedful.signalserver.errors import Conflict, NotFound
+from heedful.signalserver.models import (
     CrawlerDay,
     Credential,
     DecisionIn,
@@ -24,8 +24,8 @@ from signalserver.models import (
     RemovalRequest,
     Violation,
 )
-from signalserver.removal_input import RemovalIn
-from signalserver.security import HashedSecret, new_id, new_token, sha256_hex
+from heedful.signalserver.removal_input import RemovalIn
+from heedful.signalserver.security import HashedSecret, new_id, new_token, sha256_hex
 
 ADMIN_TOKEN = "admin-token"  # noqa: S105 -- the credential's name, not a secret
 MAX_LIST = 500

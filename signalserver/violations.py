@@ -24,10 +24,10 @@ import time
 from datetime import UTC, datetime
 from typing import Final, Literal
 
-from policies.identity import Identity
-from signalserver import store
-from signalserver.db import Database
-from signalserver.models import MAX_USER_AGENT_CHARS, Violation
+from heedful.policies.identity import Identity
+from heedful.signalserver import store
+from heedful.signalserver.db import Database
+from heedful.signalserver.models import MAX_USER_AGENT_CHARS, Violation
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 :func:`serve` runs one application until SIGINT or SIGTERM. :class:`Workers` starts N processes
 that each run it on the same address with ``SO_REUSEPORT`` (``web.TCPSite(reuse_port=True)``),
 so the kernel spreads connections over them and each uses its own CPU. The parent serves
-nothing: it migrates the database once (:func:`signalserver.app.prepare`), starts the workers,
+nothing: it migrates the database once (:func:`heedful.signalserver.app.prepare`), starts the workers,
 waits until each listens, and then watches them. A signal stops every worker cleanly; a worker
 that dies stops the others, so the site never runs on part of its processes unnoticed.
 """
@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING, Final
 
 from aiohttp import web
 
-from signalserver.app import StartupError, create_app, make_runner, prepare, startup_problem
-from signalserver.keys import STARTUP, Startup
+from heedful.signalserver.app import StartupError, create_app, make_runner, prepare, startup_problem
+from heedful.signalserver.keys import STARTUP, Startup
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
-    from signalserver.config import ServerConfig
+    from heedful.signalserver.config import ServerConfig
 
 START_SECONDS: Final = 60.0
 """How long the workers may take to listen, all together."""

@@ -47,7 +47,7 @@ def test_the_scan_sees_the_shipped_files() -> None:
     assert {
         "README.md",
         "docs/decisions.md",
-        "policies/tdmrep.py",
+        "policies/signals/tdmrep.py",
         "policies/data/agents.json",
     } <= names
 

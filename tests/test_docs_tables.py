@@ -21,10 +21,10 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 import heedful
-from heedful import cli_common
-from heedful.cli import COMMANDS, EXIT_CLOSED_PIPE, cli
-from policies.audit_model import RULES
-from policies.sitepolicy_model import USE_KEYS, SitePolicy
+from heedful.cli import common as cli_common
+from heedful.cli.main import COMMANDS, EXIT_CLOSED_PIPE, cli
+from heedful.policies.audit.findings import RULES
+from heedful.policies.sitepolicy.model import USE_KEYS, SitePolicy
 from tests.conftest import ROOT
 
 DOCS = ROOT / "docs"
@@ -116,8 +116,8 @@ def documented_routes(first_cell: str) -> set[tuple[str, str]]:
 def app_routes(tmp_path: Path) -> tuple[set[tuple[str, str]], bool]:
     """The router's ``(method, path)`` pairs (HEAD beside GET left out: aiohttp adds it), and
     whether a catch-all route answers every other path."""
-    from signalserver.app import create_app
-    from signalserver.config import ServerConfig
+    from heedful.signalserver.app import create_app
+    from heedful.signalserver.config import ServerConfig
 
     app = create_app(ServerConfig(database_url=f"sqlite+aiosqlite:///{tmp_path / 'docs.db'}"))
     pairs: set[tuple[str, str]] = set()
@@ -184,7 +184,7 @@ def test_every_setting_the_crawler_reads_is_documented() -> None:
 
 EVERY_COMMAND = "every command"
 GENERIC = frozenset({0, 1, cli_common.Failure.exit_code, EXIT_CLOSED_PIPE})
-"""What every command can exit with (heedful/cli.py): success, anything unexpected, bad usage or
+"""What every command can exit with (heedful/cli/main.py): success, anything unexpected, bad usage or
 input, and a reader that went away."""
 
 

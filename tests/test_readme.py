@@ -6,7 +6,7 @@ import doctest
 import itertools
 import re
 
-from heedful.cli import COMMANDS
+from heedful.cli.main import COMMANDS
 from tests.conftest import ROOT
 
 README = ROOT / "README.md"
@@ -67,8 +67,8 @@ def test_path_rule_sees_a_missing_folder() -> None:
 
 
 def test_exit_statuses_are_unique_across_commands() -> None:
-    # heedful/cli_common.py: a script can tell every command's exit statuses apart.
-    from heedful import cli_common
+    # heedful/cli/common.py: a script can tell every command's exit statuses apart.
+    from heedful.cli import common as cli_common
 
     codes = {name: value for name, value in vars(cli_common).items() if name.startswith("EXIT_")}
     assert len(set(codes.values())) == len(codes), codes

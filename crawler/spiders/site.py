@@ -16,7 +16,7 @@ from urllib.parse import urldefrag
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from crawler.middlewares import FROM_PAGE_META, IMAGES_RESERVED_META, url_origin
+from heedful.crawler.middlewares import FROM_PAGE_META, IMAGES_RESERVED_META, url_origin
 
 
 class SiteSpider(scrapy.Spider):

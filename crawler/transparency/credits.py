@@ -20,8 +20,8 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any, Final
 
-from crawler.transparency.domains import domain_of
-from crawler.transparency.ledgerdata import LedgerData, item_key
+from heedful.crawler.transparency.domains import domain_of
+from heedful.crawler.transparency.ledgerdata import LedgerData, item_key
 
 FORMAT: Final = "heedful-credits/2"
 EXCLUDED_STATES: Final = frozenset({"withdrawn", "purged"})

@@ -6,7 +6,7 @@ sources": the crawlers' names and purposes, the collection period, the types of 
 top domain names by size of content collected (the top 10% of domains by default; the share is
 a parameter, ``--top-share``) and the measures taken to respect reservations of rights (the
 Copyright chapter of the GPAI Code of Practice), with counts of items
-excluded per signal. Every number is one of :mod:`crawler.transparency.figures`.
+excluded per signal. Every number is one of :mod:`heedful.crawler.transparency.figures`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from policies.plural import counted
+from heedful.policies.plural import counted
 
 FORMAT: Final = "heedful-eu-summary/1"
 PURPOSES: Final[Mapping[str, str]] = {

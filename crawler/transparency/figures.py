@@ -2,7 +2,7 @@
 
 The HTML report, the JSON report and the EU summary all read this dictionary, so a number shown
 anywhere is the number here (issue 6 section 1); the tests recompute each with SQL. Counting
-rules are in :mod:`crawler.transparency.ledgerdata` and docs/transparency.md.
+rules are in :mod:`heedful.crawler.transparency.ledgerdata` and docs/transparency.md.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from crawler.transparency.credits import item_licences, work_credit
-from crawler.transparency.domains import domain_of
-from crawler.transparency.eusummary import eu_summary
-from crawler.transparency.ledgerdata import LedgerData, as_utc, deciding_reason
+from heedful.crawler.transparency.credits import item_licences, work_credit
+from heedful.crawler.transparency.domains import domain_of
+from heedful.crawler.transparency.eusummary import eu_summary
+from heedful.crawler.transparency.ledgerdata import LedgerData, as_utc, deciding_reason
 
 FORMAT: Final = "heedful-report/1"
 STATUSES: Final = ("kept", "refused", "failed")

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any, Final
 
-from crawler.transparency import charts
-from policies.plural import plural
+from heedful.crawler.transparency import charts
+from heedful.policies.plural import plural
 
 CSS: Final = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:64rem;padding:0 1rem;color:#222}

@@ -3,7 +3,7 @@
 What counts (docs/transparency.md): a *considered item* is one ``crawl`` event (a URL decided
 during a crawl); a *kept item* is a ``crawl`` event with status ``kept`` and is identified by
 where its WARC record was first written (``warc_file``, ``warc_offset``), which never changes in
-the ledger even after a purge moves the record (see :class:`~crawler.ledger.WarcRelocation`).
+the ledger even after a purge moves the record (see :class:`~heedful.crawler.ledger.WarcRelocation`).
 A kept item's *current state* is its latest ``recheck`` event (or ``kept`` when never
 re-checked), or ``purged`` once a purge removed its record.
 """
@@ -124,7 +124,7 @@ def as_utc(value: Any) -> datetime | None:
 
 def resolve_db(directory: Path, db: str = "") -> str:
     """The ledger URL for ``directory`` (``DIRECTORY/ledger.sqlite`` unless ``db`` names one)."""
-    from crawler.ledger import DEFAULT_DB_NAME, database_url
+    from heedful.crawler.ledger import DEFAULT_DB_NAME, database_url
 
     if not db and not (directory / DEFAULT_DB_NAME).is_file():
         raise LedgerMissing(f"no ledger at {directory / DEFAULT_DB_NAME}")
@@ -134,7 +134,7 @@ def resolve_db(directory: Path, db: str = "") -> str:
 async def load_async(url: str) -> LedgerData:
     # Imported here: the table classes register on SQLModel's shared metadata, which the
     # pure helpers above (and whoever imports them) have no reason to touch.
-    from crawler.ledger import (
+    from heedful.crawler.ledger import (
         CrawlRun,
         Ledger,
         PurgeAction,

@@ -18,9 +18,9 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
-from crawler.transparency.credits import item_licences, work_credit
-from crawler.transparency.ledgerdata import LedgerData, deciding_reason, item_key
-from policies.model import Permission, Use
+from heedful.crawler.transparency.credits import item_licences, work_credit
+from heedful.crawler.transparency.ledgerdata import LedgerData, deciding_reason, item_key
+from heedful.policies.model import Permission, Use
 
 FORMAT: Final = "heedful-manifest/1"
 FILES: Final = {"json": "manifest.json", "csv": "manifest.csv"}

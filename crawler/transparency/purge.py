@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from crawler.ledger import Ledger, PurgeAction, PurgedItem, WarcRelocation, utcnow
-from crawler.transparency.ledgerdata import load_async
-from crawler.transparency.warcrecords import Locations, read_at, spans
+from heedful.crawler.ledger import Ledger, PurgeAction, PurgedItem, WarcRelocation, utcnow
+from heedful.crawler.transparency.ledgerdata import load_async
+from heedful.crawler.transparency.warcrecords import Locations, read_at, spans
 
 SUPERSEDED: Final = "superseded"
 SUFFIX: Final = ".warc.gz"

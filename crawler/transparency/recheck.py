@@ -2,10 +2,10 @@
 
 Creators change their minds: a path reserved after the crawl, a removal request approved. Per
 origin in the ledger, the site-level files are fetched again the way the crawler fetches them
-(:class:`crawler.origincache.OriginCache`: robots.txt first, then tdmrep.json, ai.txt, the
+(:class:`heedful.crawler.origincache.OriginCache`: robots.txt first, then tdmrep.json, ai.txt, the
 removals list and the RSL licences, only where robots.txt lets the crawler go), each fetch kept
 as evidence (a ``SignalSnapshot`` under the re-check's id and a WARC record). Each kept item is
-then decided again with ``policies.evaluate`` for the crawl's own agent, use, mode and
+then decided again with ``heedful.policies.evaluate`` for the crawl's own agent, use, mode and
 strictness, with the page's own signals read from its stored WARC record or, with ``pages``,
 from a conditional GET of the page (docs/crawler.md).
 
@@ -30,22 +30,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from crawler.ledger import Ledger, RecheckRun, utcnow
-from crawler.origincache import OriginCache
-from crawler.transparency.ledgerdata import item_key, load_async
-from crawler.transparency.recheck_fetch import fetch_signal_file
-from crawler.transparency.recheck_item import (
+from heedful.client.fetch import make_session
+from heedful.crawler.ledger import Ledger, RecheckRun, utcnow
+from heedful.crawler.origincache import OriginCache
+from heedful.crawler.transparency.ledgerdata import item_key, load_async
+from heedful.crawler.transparency.recheck_fetch import fetch_signal_file
+from heedful.crawler.transparency.recheck_item import (
     SOFTWARE,
     RecheckOptions,
     Run,
     crawl_settings,
     decide_item,
 )
-from crawler.transparency.warcrecords import Locations, RecordReader
-from crawler.warc import WarcFiles
-from heedful.fetch import make_session
-from policies.agents import HEEDFUL_TOKEN
-from policies.site import SignalFile
+from heedful.crawler.transparency.warcrecords import Locations, RecordReader
+from heedful.crawler.warc import WarcFiles
+from heedful.policies.agents import HEEDFUL_TOKEN
+from heedful.policies.signals.read import SignalFile
 
 __all__ = ["PURGE_LIST", "RecheckOptions", "RecheckResult", "purge_line", "recheck"]
 

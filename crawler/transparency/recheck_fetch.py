@@ -1,4 +1,4 @@
-"""Bounded fetches for a re-check: signal files through :func:`heedful.fetch.fetch`, kept pages
+"""Bounded fetches for a re-check: signal files through :func:`heedful.client.fetch.fetch`, kept pages
 with a conditional GET (RFC 9110 13.1: ``If-None-Match`` from the stored ``ETag``, else
 ``If-Modified-Since`` from the stored ``Last-Modified``) so an unchanged page costs a 304.
 
@@ -15,11 +15,11 @@ from typing import Final
 
 import aiohttp
 
-from heedful.fetch import describe_error, fetch
-from policies.fetching import MAX_SIGNAL_BYTES
-from policies.html import MAX_HEAD_BYTES
-from policies.removals import MAX_REMOVALS_BYTES, REMOVALS_PATH
-from policies.site import SignalFile
+from heedful.client.fetch import describe_error, fetch
+from heedful.policies.fetch.outcomes import MAX_SIGNAL_BYTES
+from heedful.policies.html import MAX_HEAD_BYTES
+from heedful.policies.signals.read import SignalFile
+from heedful.policies.signals.removals import MAX_REMOVALS_BYTES, REMOVALS_PATH
 
 CHUNK: Final = 64 * 1024
 

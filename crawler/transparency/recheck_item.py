@@ -1,6 +1,6 @@
 """One re-check's shared state, its evidence, and the decision for one kept item.
 
-Split from :mod:`crawler.transparency.recheck` (which runs the whole re-check); see its
+Split from :mod:`heedful.crawler.transparency.recheck` (which runs the whole re-check); see its
 docstring for what the outcomes mean.
 """
 
@@ -13,18 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from crawler.ledger import Ledger, UrlEvent, utcnow
-from crawler.origincache import OriginCache, OriginSignals
-from crawler.snapshots import store_signal
-from crawler.transparency.ledgerdata import BLOCKING_EFFECTS, item_key
-from crawler.transparency.recheck_fetch import fetch_page
-from crawler.transparency.warcrecords import Locations, RecordReader
-from crawler.warc import WarcFiles
-from policies.agents import HEEDFUL_TOKEN
-from policies.evaluate import evaluate
-from policies.fetching import Availability
-from policies.model import Decision, Mode, Use, Verdict
-from policies.site import SignalFile, page_license_urls, read_page
+from heedful.crawler.ledger import Ledger, UrlEvent, utcnow
+from heedful.crawler.origincache import OriginCache, OriginSignals
+from heedful.crawler.snapshots import store_signal
+from heedful.crawler.transparency.ledgerdata import BLOCKING_EFFECTS, item_key
+from heedful.crawler.transparency.recheck_fetch import fetch_page
+from heedful.crawler.transparency.warcrecords import Locations, RecordReader
+from heedful.crawler.warc import WarcFiles
+from heedful.policies.agents import HEEDFUL_TOKEN
+from heedful.policies.evaluate import evaluate
+from heedful.policies.fetch.outcomes import Availability
+from heedful.policies.model import Decision, Mode, Use, Verdict
+from heedful.policies.signals.read import SignalFile, page_license_urls, read_page
 
 SOFTWARE: Final = "Heedful re-check"
 """(crawler.settings is not imported: it pulls in Scrapy, which a re-check does not need.)"""

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Final
 
-from crawler.transparency.eusummary import render_markdown
-from crawler.transparency.figures import report_data
-from crawler.transparency.html import render_html
-from crawler.transparency.ledgerdata import load, resolve_db
+from heedful.crawler.transparency.eusummary import render_markdown
+from heedful.crawler.transparency.figures import report_data
+from heedful.crawler.transparency.html import render_html
+from heedful.crawler.transparency.ledgerdata import load, resolve_db
 
 FILES: Final = {
     "html": "report.html",

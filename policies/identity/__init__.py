@@ -1,17 +1,17 @@
 """Who is this crawler? Claimed identity and its verification (issue 12 section 1).
 
-* :mod:`policies.identity.webbotauth` — :func:`verify_web_bot_auth`, RFC 9421 signatures as
+* :mod:`heedful.policies.identity.webbotauth` — :func:`verify_web_bot_auth`, RFC 9421 signatures as
   profiled by Web Bot Auth, against key-directory bytes and a clock value the caller passes;
-* :mod:`policies.identity.ranges` — vendors' published IP ranges as dated snapshots,
+* :mod:`heedful.policies.identity.ranges` — vendors' published IP ranges as dated snapshots,
   prepared once into :class:`IpRanges`;
-* :mod:`policies.identity.identify` — :func:`identify`: the catalogue entry a User-Agent
+* :mod:`heedful.policies.identity.identify` — :func:`identify`: the catalogue entry a User-Agent
   claims and its level (``signature``, ``ip-range``, ``unverified``; ``spoofed``).
 """
 
 from __future__ import annotations
 
-from policies.identity.identify import Identity, Verification, identify, verify_claim
-from policies.identity.ranges import (
+from heedful.policies.identity.identify import Identity, Verification, identify, verify_claim
+from heedful.policies.identity.ranges import (
     IpRanges,
     RangeFileError,
     RangeMatch,
@@ -20,7 +20,7 @@ from policies.identity.ranges import (
     parse_address,
     parse_prefixes,
 )
-from policies.identity.webbotauth import (
+from heedful.policies.identity.webbotauth import (
     DIRECTORY_PATH,
     SignatureAgent,
     WebBotAuthResult,

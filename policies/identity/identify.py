@@ -1,11 +1,11 @@
 """Who is this crawler, and how far is that verified? One model for the server and the logs.
 
 The *claimed* identity is the catalogue entry the ``User-Agent`` names
-(:func:`policies.agents.agent_for_user_agent`: the longest known product name standing alone).
+(:func:`heedful.policies.agents.agent_for_user_agent`: the longest known product name standing alone).
 The claim is then checked, strongest evidence first:
 
 ``signature``
-    A valid Web Bot Auth signature (:func:`policies.identity.webbotauth.verify_web_bot_auth`)
+    A valid Web Bot Auth signature (:func:`heedful.policies.identity.webbotauth.verify_web_bot_auth`)
     whose ``Signature-Agent`` the catalogue lists for the claimed agent
     (``signature_agents``), or any valid signature when the User-Agent claims no known agent
     (the identity is then the catalogue entry listing the signer, else the signer alone). A valid signature from a signer the catalogue does not
@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from policies.agents import KnownAgent, agent_for_user_agent, known_agents
-from policies.identity.ranges import IpRanges, RangeMatch
-from policies.identity.webbotauth import WebBotAuthResult
+from heedful.policies.agents import KnownAgent, agent_for_user_agent, known_agents
+from heedful.policies.identity.ranges import IpRanges, RangeMatch
+from heedful.policies.identity.webbotauth import WebBotAuthResult
 
 
 class Verification(StrEnum):

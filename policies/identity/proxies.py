@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Sequence
 
-from policies.identity.ranges import IPNetwork, parse_address
+from heedful.policies.identity.ranges import IPNetwork, parse_address
 
 
 def trusted_networks(values: Iterable[str]) -> tuple[IPNetwork, ...]:

@@ -164,7 +164,7 @@ def is_snapshot_name(name: str) -> bool:
 
 def bundled_snapshots() -> tuple[RangeSnapshot, ...]:
     """Every snapshot shipped in ``policies/data/ranges``, by name."""
-    folder = resources.files("policies").joinpath(RANGES_DIR)
+    folder = resources.files("heedful.policies").joinpath(RANGES_DIR)
     files = sorted((p for p in folder.iterdir() if p.name.endswith(".json")), key=lambda p: p.name)
     return tuple(parse_snapshot(p.name[:-5], p.read_text(encoding="utf-8")) for p in files)
 

@@ -1,6 +1,6 @@
 """Sign a crawler's requests for Web Bot Auth, and publish the key directory (sans-IO, no clock).
 
-The signing side of :mod:`policies.identity.webbotauth`: a request carries ``Signature-Agent``
+The signing side of :mod:`heedful.policies.identity.webbotauth`: a request carries ``Signature-Agent``
 (where the keys are), ``Signature-Input`` and ``Signature`` (RFC 9421), tagged
 ``web-bot-auth``, with ``created``/``expires`` and ``keyid`` = the key's JWK SHA-256
 thumbprint (RFC 7638), covering ``@authority`` and the ``Signature-Agent`` member
@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from http_message_signatures import HTTPMessageSigner, HTTPSignatureKeyResolver, algorithms
 
-from policies.identity.webbotauth import MAX_VALIDITY, TAG, jwk_thumbprint
+from heedful.policies.identity.webbotauth import MAX_VALIDITY, TAG, jwk_thumbprint
 
 LABEL: Final = "sig1"
 DEFAULT_VALIDITY: Final = 300

@@ -1,17 +1,17 @@
 """Access logs: which AI crawlers came, what they fetched, and what the policy denied them.
 
-* :mod:`policies.logs.lines` — :func:`parse_line` (combined/common, Caddy JSON) and
+* :mod:`heedful.policies.logs.lines` — :func:`parse_line` (combined/common, Caddy JSON) and
   :func:`split_lines` (bounded line splitting of a byte stream);
-* :mod:`policies.logs.analyze` — :class:`LogAnalyzer`: per-agent counters and violations.
+* :mod:`heedful.policies.logs.analyze` — :class:`LogAnalyzer`: per-agent counters and violations.
 
 Reading files (and gzip) is the adapter's job (``heedful logs``).
 """
 
 from __future__ import annotations
 
-from policies.denial import Denial, denial
-from policies.logs.analyze import AgentStats, LogAnalyzer, LogSummary, Violation
-from policies.logs.lines import (
+from heedful.policies.denial import Denial, denial
+from heedful.policies.logs.analyze import AgentStats, LogAnalyzer, LogSummary, Violation
+from heedful.policies.logs.lines import (
     MAX_LINE_BYTES,
     LogRecord,
     Unreadable,

@@ -6,8 +6,8 @@ with the log. Violations are returned to the caller one by one, never kept, so t
 stream or spool them.
 
 A request is attributed to the catalogue agent its User-Agent names and identified as in
-:mod:`policies.identity` (IP ranges; logs carry no signatures). It is a *violation* when the
-site policy denies it (:func:`policies.denial.denial`, the rule the server's enforcement
+:mod:`heedful.policies.identity` (IP ranges; logs carry no signatures). It is a *violation* when the
+site policy denies it (:func:`heedful.policies.denial.denial`, the rule the server's enforcement
 uses too):
 
 * ``access``: the policy keeps the agent out of the path (robots.txt ``Disallow``);
@@ -29,11 +29,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
-from policies.agents import KnownAgent, agent_for_user_agent
-from policies.denial import FREE_PATHS, Denial, denial
-from policies.identity.identify import Claims, Identity
-from policies.identity.ranges import IpRanges
-from policies.logs.lines import (
+from heedful.policies.agents import KnownAgent, agent_for_user_agent
+from heedful.policies.denial import FREE_PATHS, Denial, denial
+from heedful.policies.identity.identify import Claims, Identity
+from heedful.policies.identity.ranges import IpRanges
+from heedful.policies.logs.lines import (
     LogRecord,
     Unreadable,
     clf_match,
@@ -43,11 +43,11 @@ from policies.logs.lines import (
     record_of,
     user_agent_of,
 )
-from policies.patterns import PathPattern, compile_pattern
-from policies.site import ROBOTS_PATH
-from policies.sitepolicy_model import SitePolicy
-from policies.sitepolicy_resolve import extension_pattern, index_of
-from policies.urlpath import canonical_path
+from heedful.policies.patterns import PathPattern, compile_pattern
+from heedful.policies.signals.read import ROBOTS_PATH
+from heedful.policies.sitepolicy.model import SitePolicy
+from heedful.policies.sitepolicy.resolve import extension_pattern, index_of
+from heedful.policies.urlpath import canonical_path
 
 BLOCKED_STATUSES: Final = frozenset({401, 402, 403, 429, 451})
 """Statuses that mean the server refused the request: the violation was attempted, not served."""
@@ -63,7 +63,7 @@ def _decisive_patterns(policy: SitePolicy) -> tuple[PathPattern, ...]:
 
     What a policy decides for a path depends on the path only through which ``[[paths]]``
     and ``[[agents]]`` prefixes and which media extensions match it
-    (:meth:`policies.sitepolicy_resolve.PolicyIndex.resolve`, ``media_rules``, ``floor``), so
+    (:meth:`heedful.policies.sitepolicy.resolve.PolicyIndex.resolve`, ``media_rules``, ``floor``), so
     the vector of these matches, with the agent, is an exact memo key: crawlers rarely fetch a
     path twice, but paths share few distinct vectors.
     """

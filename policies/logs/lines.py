@@ -105,7 +105,7 @@ def match_line(line: bytes) -> re.Match[bytes] | Unreadable | None:
 
 
 clf_match: Final = _CLF.match
-"""The CLF regex's ``match``, for callers' fast paths (:class:`policies.logs.LogAnalyzer`)."""
+"""The CLF regex's ``match``, for callers' fast paths (:class:`heedful.policies.logs.LogAnalyzer`)."""
 
 
 def user_agent_of(match: re.Match[bytes]) -> bytes:

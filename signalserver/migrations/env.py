@@ -15,9 +15,9 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from signalserver import models
-from signalserver.config import async_database_url
-from signalserver.db import make_engine
+from heedful.signalserver import models
+from heedful.signalserver.config import async_database_url
+from heedful.signalserver.db import make_engine
 
 target_metadata = SQLModel.metadata
 

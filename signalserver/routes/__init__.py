@@ -1,1 +1,1 @@
-"""One ``web.RouteTableDef`` per module; :func:`signalserver.app.create_app` adds them in order."""
+"""One ``web.RouteTableDef`` per module; :func:`heedful.signalserver.app.create_app` adds them in order."""

@@ -7,11 +7,11 @@ from datetime import datetime
 
 from aiohttp import web
 
-from signalserver import store
-from signalserver.auth import rate_limit, require_admin
-from signalserver.errors import ApiError, NotFound
-from signalserver.keys import DATABASE, RECORDER
-from signalserver.models import (
+from heedful.signalserver import store
+from heedful.signalserver.auth import rate_limit, require_admin
+from heedful.signalserver.errors import ApiError, NotFound
+from heedful.signalserver.keys import DATABASE, RECORDER
+from heedful.signalserver.models import (
     CrawlerDay,
     DecisionIn,
     PolicyIn,
@@ -21,8 +21,8 @@ from signalserver.models import (
     RemovalsQueryIn,
     Violation,
 )
-from signalserver.publishing import refresh_removals, replace_policy
-from signalserver.routes.removals import admin_view, json_object
+from heedful.signalserver.publishing import refresh_removals, replace_policy
+from heedful.signalserver.routes.removals import admin_view, json_object
 
 routes = web.RouteTableDef()
 

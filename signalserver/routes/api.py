@@ -5,12 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import ValidationError
 
-from signalserver.checking import BadCheckURL, CheckQuery
-from signalserver.errors import ApiError
-from signalserver.keys import CHECKER, OPENAPI, STATE
-from signalserver.middlewares import validation_errors
-from signalserver.models import CheckIn, HealthOut
-from signalserver.store import iso
+from heedful.signalserver.checking import BadCheckURL, CheckQuery
+from heedful.signalserver.errors import ApiError
+from heedful.signalserver.keys import CHECKER, OPENAPI, STATE
+from heedful.signalserver.middlewares import validation_errors
+from heedful.signalserver.models import CheckIn, HealthOut
+from heedful.signalserver.store import iso
 
 routes = web.RouteTableDef()
 

@@ -2,9 +2,9 @@
 
 Each answer carries the policy's headers for its path (docs/site-policy.md), so a site can put
 Heedful in front of its content; HTML also gets the policy's ``<head>`` elements. The path is
-normalised once (:func:`signalserver.content.served_path`) and that one path picks the file, is
+normalised once (:func:`heedful.signalserver.content.served_path`) and that one path picks the file, is
 forwarded upstream and chooses the headers, so content and policy never belong to two paths. The
-:func:`signalserver.content.simulate` twin of this module tells the check API what is served.
+:func:`heedful.signalserver.content.simulate` twin of this module tells the check API what is served.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
-from signalserver.content import (
+from heedful.signalserver.content import (
     MAX_INJECT_BYTES,
     NOT_FOUND_TYPE,
     inject_head,
@@ -26,10 +26,10 @@ from signalserver.content import (
     served_path,
     static_path,
 )
-from signalserver.errors import ApiError
-from signalserver.keys import CONFIG, ENFORCER, STATE, UPSTREAM
-from signalserver.live import Rendering
-from signalserver.middlewares import error_body
+from heedful.signalserver.errors import ApiError
+from heedful.signalserver.keys import CONFIG, ENFORCER, STATE, UPSTREAM
+from heedful.signalserver.live import Rendering
+from heedful.signalserver.middlewares import error_body
 
 HOP_BY_HOP: Final = frozenset(
     {

@@ -11,10 +11,10 @@ from typing import Final
 
 from aiohttp import hdrs, web
 
-from policies.removals import REMOVALS_PATH
-from signalserver.errors import NotFound
-from signalserver.live import AI_TXT, ROBOTS, TDMREP, PolicyState, Published, not_modified
-from signalserver.middlewares import Handler
+from heedful.policies.signals.removals import REMOVALS_PATH
+from heedful.signalserver.errors import NotFound
+from heedful.signalserver.live import AI_TXT, ROBOTS, TDMREP, PolicyState, Published, not_modified
+from heedful.signalserver.middlewares import Handler
 
 CONDITIONAL_1: Final = hdrs.IF_NONE_MATCH
 CONDITIONAL_2: Final = hdrs.IF_MODIFIED_SINCE
@@ -56,7 +56,7 @@ def rendered_file(state: PolicyState, path: str) -> Handler:
 
 
 def removals_json(state: PolicyState) -> Handler:
-    """The handler of the approved removals: URLs and approval times only (policies/removals.py)."""
+    """The handler of the approved removals: URLs and approval times only (policies/signals/removals.py)."""
 
     async def handler(request: web.Request) -> web.Response:
         return respond(request, state.removals_file)

@@ -12,10 +12,10 @@ from aiohttp import web
 from multidict import MultiDict
 from pydantic import ValidationError
 
-from policies.model import Use
-from policies.removals import AI_USES
-from signalserver import models, store
-from signalserver.auth import (
+from heedful.policies.model import Use
+from heedful.policies.signals.removals import AI_USES
+from heedful.signalserver import models, store
+from heedful.signalserver.auth import (
     CSRF_FIELD,
     check_csrf,
     csrf_token,
@@ -25,20 +25,20 @@ from signalserver.auth import (
     start_session,
     token_valid,
 )
-from signalserver.charts import stacked_days
-from signalserver.errors import ApiError
-from signalserver.keys import DATABASE, RECORDER
-from signalserver.middlewares import validation_errors
-from signalserver.models import DecisionIn, RemovalRequest
-from signalserver.removal_input import (
+from heedful.signalserver.charts import stacked_days
+from heedful.signalserver.errors import ApiError
+from heedful.signalserver.keys import DATABASE, RECORDER
+from heedful.signalserver.middlewares import validation_errors
+from heedful.signalserver.models import DecisionIn, RemovalRequest
+from heedful.signalserver.removal_input import (
     USE_WORDS,
     RemovalRefused,
     origin_text,
     read_removal,
 )
-from signalserver.routes.admin import decide
-from signalserver.routes.removals import lookup, own_origins
-from signalserver.templating import Safe, escape, page
+from heedful.signalserver.routes.admin import decide
+from heedful.signalserver.routes.removals import lookup, own_origins
+from heedful.signalserver.templating import Safe, escape, page
 
 routes = web.RouteTableDef()
 

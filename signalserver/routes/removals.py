@@ -7,14 +7,14 @@ import json
 
 from aiohttp import web
 
-from policies.origin import Origin
-from signalserver import store
-from signalserver.auth import rate_limit
-from signalserver.errors import ApiError, NotFound
-from signalserver.keys import DATABASE, STATE
-from signalserver.models import RemovalAdmin, RemovalPublic, RemovalRequest
-from signalserver.removal_input import read_removal, site_origins
-from signalserver.security import sha256_hex
+from heedful.policies.origin import Origin
+from heedful.signalserver import store
+from heedful.signalserver.auth import rate_limit
+from heedful.signalserver.errors import ApiError, NotFound
+from heedful.signalserver.keys import DATABASE, STATE
+from heedful.signalserver.models import RemovalAdmin, RemovalPublic, RemovalRequest
+from heedful.signalserver.removal_input import read_removal, site_origins
+from heedful.signalserver.security import sha256_hex
 
 routes = web.RouteTableDef()
 NO_SUCH_REQUEST = "There is no removal request with that number and receipt."

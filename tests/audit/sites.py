@@ -340,7 +340,7 @@ the policy opens to everyone (except GPTBot, which the policy keeps out anyway).
 def policy_sites() -> dict[str, dict[str, Page]]:
     """``policy-faithful`` publishes exactly what :data:`DIFF_POLICY` renders to;
     ``policy-drifted`` is the same with :data:`FORGOTTEN_HEADER` on ``/press/1``."""
-    from policies.sitepolicy import load_site_policy, render_site
+    from heedful.policies.sitepolicy import load_site_policy, render_site
 
     rendered = render_site(load_site_policy(DIFF_POLICY), version="1")
     files = {

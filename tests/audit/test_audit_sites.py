@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from heedful.audit import gather, links_of, sitemap_entries
-from policies.audit import audit
-from policies.audit_model import Finding
+from heedful.client.audit import gather, links_of, sitemap_entries
+from heedful.policies.audit.analysis import audit
+from heedful.policies.audit.findings import Finding
 from tests.audit.sites import EXPECTED, LOCAL, SINGLE_STATEMENT, SITES, Served, serve
 
 

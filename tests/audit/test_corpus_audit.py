@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from heedful.audit import gather
-from policies.audit import audit
+from heedful.client.audit import gather
+from heedful.policies.audit.analysis import audit
 from tests.audit.sites import LOCAL, TEXT, Page, Served, serve
 from tests.conftest import TEST_DATA
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from heedful.audit import gather
-from heedful.cmd_audit import EXIT_DIFFERENCES
-from policies.gaps import WELL_KNOWN_TRAINERS
-from policies.model import Use, Verdict
-from policies.policy_diff import diff_agents, policy_diff
-from policies.sitepolicy import load_site_policy
+from heedful.cli.audit import EXIT_DIFFERENCES
+from heedful.client.audit import gather
+from heedful.policies.audit.diff import diff_agents, policy_diff
+from heedful.policies.audit.gaps import WELL_KNOWN_TRAINERS
+from heedful.policies.model import Use, Verdict
+from heedful.policies.sitepolicy import load_site_policy
 from tests.audit.sites import DIFF_POLICY, LOCAL, Served, policy_sites, serve
 from tests.e2e.conftest import heedful
 

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from heedful.audit import gather
-from policies.audit import audit
-from policies.diagnostics import Severity
+from heedful.client.audit import gather
+from heedful.policies.audit.analysis import audit
+from heedful.policies.diagnostics import Severity
 from tests.audit.sites import LOCAL, SOFT_404, Page, Served, page, robots, serve
 
 SITE = {

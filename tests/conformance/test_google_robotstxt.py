@@ -1,6 +1,6 @@
 """google/robotstxt and robotstxt-spec-test cases against Heedful's robots.txt reader.
 
-Every case runs through :func:`policies.robots.parse_robots` (bytes for the three bodies that are
+Every case runs through :func:`heedful.policies.signals.robots.document.parse_robots` (bytes for the three bodies that are
 not UTF-8, so BOM skipping happens at byte level) and ``RobotsTxt.access``, which is what
 :func:`policies.robots_allowed` returns. Cases where Heedful follows RFC 9309 rather than Google's
 API contract are strict xfails citing the RFC section; xfail_strict makes a fixed one loud.
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from policies.robots import parse_robots, robots_allowed
+from heedful.policies.signals.robots.document import parse_robots, robots_allowed
 from tests.conftest import TEST_DATA
 from tests.helpers.protego_oracle import protego_allows
 

@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from policies.aitxt import parse_ai_txt
-from policies.diagnostics import Diagnostic
-from policies.robots import parse_robots
+from heedful.policies.diagnostics import Diagnostic
+from heedful.policies.signals.aitxt import parse_ai_txt
+from heedful.policies.signals.robots.document import parse_robots
 from tests.conftest import TEST_DATA
 
 CORPUS = TEST_DATA / "corpus"

@@ -17,11 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from policies.diagnostics import Diagnostic
-from policies.html import parse_html_head
-from policies.model import Permission, Use
-from policies.rsl import parse_rsl
-from policies.tdmrep import parse_tdmrep, tdmrep_header_statement, tdmrep_meta_statement
+from heedful.policies.diagnostics import Diagnostic
+from heedful.policies.html import parse_html_head
+from heedful.policies.model import Permission, Use
+from heedful.policies.signals.rsl.document import parse_rsl
+from heedful.policies.signals.tdmrep import (
+    parse_tdmrep,
+    tdmrep_header_statement,
+    tdmrep_meta_statement,
+)
 from tests.conftest import data_path
 
 KINDS = ("tdmrep.json", "tdmrep-http-header", "tdmrep-html-meta", "tdmrep-policy", "rsl-xml")

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from policies.media import ManifestState, combined_uses, read_media
-from policies.model import Permission
+from heedful.policies.model import Permission
+from heedful.policies.signals.media import ManifestState, combined_uses, read_media
 from tests.conftest import data_path
 
 EXPECTED: dict[str, dict[str, Any]] = json.loads(

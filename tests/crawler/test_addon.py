@@ -18,7 +18,7 @@ from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 from scrapy.utils.test import get_crawler
 
-from crawler.addon import HeedfulAddon
+from heedful.crawler.addon import HeedfulAddon
 from tests.conftest import ROOT
 from tests.crawler.sites import build, serve
 
@@ -41,7 +41,7 @@ PROJECT = textwrap.dedent("""
             yield from response.follow_all(css="a", callback=self.parse)
 
     SETTINGS = {
-        "ADDONS": {"crawler.addon.HeedfulAddon": 0},
+        "ADDONS": {"heedful.crawler.addon.HeedfulAddon": 0},
         "HEEDFUL_PRODUCT_TOKEN": "ExampleBot",
         "HEEDFUL_USE": "ai-train",
         "HEEDFUL_OUT_DIR": sys.argv[1],
@@ -146,7 +146,7 @@ def test_addon_turns_a_plain_project_compliant(tmp_path: Path) -> None:
         mws = info["middlewares"]
         assert isinstance(mws, dict)
         assert mws["scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] is None
-        assert mws["crawler.middlewares.PolicyDownloaderMiddleware"] == 100
+        assert mws["heedful.crawler.middlewares.PolicyDownloaderMiddleware"] == 100
         assert "ExampleBot/" in str(info["user_agent"])
         # ExampleBot falls under "User-agent: * / Disallow: /" on the groups site.
         assert sites["groups"].paths() == ["/robots.txt"]

@@ -41,7 +41,7 @@ PROJECT = textwrap.dedent("""
             yield from response.follow_all(css="a", callback=self.parse)
 
     settings = {
-        "ADDONS": {"crawler.addon.HeedfulAddon": 0},
+        "ADDONS": {"heedful.crawler.addon.HeedfulAddon": 0},
         "HEEDFUL_USE": "ai-train",
         "HEEDFUL_OUT_DIR": sys.argv[1],
         "LOG_LEVEL": "DEBUG",

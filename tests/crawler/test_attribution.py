@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from crawler import attribution
-from crawler.attribution import extract_attribution, has_structured_data
-from policies.html import parse_html_head
+from heedful.crawler import attribution
+from heedful.crawler.attribution import extract_attribution, has_structured_data
+from heedful.policies.html import parse_html_head
 
 URL = "http://site.test/articles/1.html"
 

@@ -17,7 +17,7 @@ import scrapy
 from scrapy.utils.test import get_crawler
 from scrapy_redis.dupefilter import RFPDupeFilter
 
-from crawler.distributed import POP_BATCH, BatchedScheduler, clear, redis_settings
+from heedful.crawler.distributed import POP_BATCH, BatchedScheduler, clear, redis_settings
 from tests.helpers.services import redis_url
 
 

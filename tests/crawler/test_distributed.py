@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from crawler.distributed import clear
+from heedful.crawler.distributed import clear
 from tests.conftest import ROOT
 from tests.crawler.sites import Site, page, serve
 from tests.helpers.services import database_url, redis_url

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from crawler.settings import DEFAULTS
+from heedful.crawler.settings import DEFAULTS
 from tests.conftest import ROOT
 
 DOC = (ROOT / "docs" / "crawler.md").read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from policies.urlpath import normalise_path
+from heedful.policies.urlpath import normalise_path
 from tests.crawler.conftest import run_heedful
 from tests.crawler.sites import Site, page, serve
 

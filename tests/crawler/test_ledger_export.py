@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.ledger import Ledger, SignalSnapshot, UrlEvent
-from crawler.ledgerexport import KEPT_ONLY, export
+from heedful.crawler.ledger import Ledger, SignalSnapshot, UrlEvent
+from heedful.crawler.ledgerexport import KEPT_ONLY, export
 
 WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 DECISION = {

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.ledger import SCHEMA_VERSION, Ledger, SignalSnapshot, UrlEvent, utcnow
+from heedful.crawler.ledger import SCHEMA_VERSION, Ledger, SignalSnapshot, UrlEvent, utcnow
 from tests.helpers.databases import (
     create_database_sync,
     drop_database_sync,

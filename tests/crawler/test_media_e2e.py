@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from policies.media import read_media
+from heedful.policies.signals.media import read_media
 from tests.crawler.conftest import RETRY_BACKOFF, read_warcs, run_heedful
 from tests.crawler.sites import Site, page, serve
 from tests.helpers.media_files import CORPUS, image, xmp_packet

@@ -21,9 +21,9 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 
-from crawler import signals
-from crawler.addon import HeedfulAddon
-from crawler.middlewares import (
+from heedful.crawler import signals
+from heedful.crawler.addon import HeedfulAddon
+from heedful.crawler.middlewares import (
     DECISION_META,
     FROM_PAGE_META,
     IMAGES_RESERVED_META,
@@ -31,10 +31,10 @@ from crawler.middlewares import (
     HeedfulRefused,
     PolicyDownloaderMiddleware,
 )
-from crawler.origincache import OriginCache
-from crawler.signalfetch import POLICY_META
-from policies.model import Permission, Use, Verdict
-from policies.site import SignalFile
+from heedful.crawler.origincache import OriginCache
+from heedful.crawler.signalfetch import POLICY_META
+from heedful.policies.model import Permission, Use, Verdict
+from heedful.policies.signals.read import SignalFile
 from tests.helpers.media_files import image, xmp_packet
 
 ORIGIN = "http://site.test"

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 
 import pytest
 
-from crawler.origincache import OriginCache
-from policies.fetching import Availability
-from policies.site import SignalFile
+from heedful.crawler.origincache import OriginCache
+from heedful.policies.fetch.outcomes import Availability
+from heedful.policies.signals.read import SignalFile
 
 ORIGIN = "http://site.test"
 

@@ -1,7 +1,7 @@
 """What keeps the ledger cheap for a crawl changes nothing a user or an auditor can see.
 
 * The ledger's JSON columns written from cached encodings are exactly what
-  ``crawler.ledger.dumps`` writes for the same values.
+  ``heedful.crawler.ledger.dumps`` writes for the same values.
 * A queued row holds only strings, numbers and times, so the garbage collector does not track
   it: a batch waiting to be written adds nothing to the collector's passes. The crawl leaves
   the collector as it found it (no ``gc.freeze``).
@@ -16,11 +16,11 @@ from pathlib import Path
 import scrapy
 from scrapy.utils.test import get_crawler
 
-from crawler.evidence import Provenance
-from crawler.ledger import UrlEvent, dumps
-from crawler.middlewares import PolicyDownloaderMiddleware
-from crawler.settings import read_config
-from policies.model import (
+from heedful.crawler.ledger import UrlEvent, dumps
+from heedful.crawler.middlewares import PolicyDownloaderMiddleware
+from heedful.crawler.provenance import Provenance
+from heedful.crawler.settings import read_config
+from heedful.policies.model import (
     Decision,
     LicenseOffer,
     Mode,
@@ -39,7 +39,11 @@ class _Spider(scrapy.Spider):
 def _middleware(tmp_path: Path, **settings: object) -> PolicyDownloaderMiddleware:
     crawler = get_crawler(
         _Spider,
-        {"ADDONS": {"crawler.addon.HeedfulAddon": 0}, "HEEDFUL_OUT_DIR": str(tmp_path), **settings},
+        {
+            "ADDONS": {"heedful.crawler.addon.HeedfulAddon": 0},
+            "HEEDFUL_OUT_DIR": str(tmp_path),
+            **settings,
+        },
     )
     return PolicyDownloaderMiddleware.from_crawler(crawler)
 
@@ -85,7 +89,8 @@ REASONS = (
 
 def test_encoded_rows_equal_the_ledger_encoding(tmp_path: Path) -> None:
     crawler = get_crawler(
-        _Spider, {"ADDONS": {"crawler.addon.HeedfulAddon": 0}, "HEEDFUL_OUT_DIR": str(tmp_path)}
+        _Spider,
+        {"ADDONS": {"heedful.crawler.addon.HeedfulAddon": 0}, "HEEDFUL_OUT_DIR": str(tmp_path)},
     )
     provenance = Provenance(read_config(crawler.settings), crawl_id="c")
     rows = provenance.ledger._pending.setdefault(UrlEvent, [])

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from policies.identity.webbotauth import verify_web_bot_auth
+from heedful.policies.identity.webbotauth import verify_web_bot_auth
 from tests.crawler.conftest import run_heedful
 from tests.crawler.sites import Site, page, serve
 

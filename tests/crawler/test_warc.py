@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.warc import WarcFiles
+from heedful.crawler.warc import WarcFiles
 
 WHEN = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 BODY = b"<html><head><title>t</title></head><body>caf\xc3\xa9</body></html>"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from heedful.cli import COMMANDS
-from heedful.cmd_audit import EXIT_FINDINGS
+from heedful.cli.audit import EXIT_FINDINGS
+from heedful.cli.main import COMMANDS
 from tests.audit.sites import SITES, Served, serve
 from tests.conftest import ROOT
 from tests.e2e.conftest import heedful
@@ -34,7 +34,7 @@ def _audit(served: Served, site: str, *args: str) -> tuple[int, str, str]:
 
 
 def test_audit_is_registered() -> None:
-    assert COMMANDS["audit"] == "heedful.cmd_audit:audit_command"
+    assert COMMANDS["audit"] == "heedful.cli.audit:audit_command"
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from heedful.cli import COMMANDS
+from heedful.cli.main import COMMANDS
 from tests.e2e.conftest import heedful, requested
 from tests.helpers.servers import DemoProcess
 

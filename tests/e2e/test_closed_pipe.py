@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.ledger import DEFAULT_DB_NAME, Ledger, UrlEvent, database_url
+from heedful.crawler.ledger import DEFAULT_DB_NAME, Ledger, UrlEvent, database_url
 
 pytestmark = pytest.mark.e2e
 

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from heedful.database import sqlite_file
+from heedful.cli.database import sqlite_file
 from tests.e2e.conftest import heedful
 from tests.signalserver.conftest import POLICY
 
 pytestmark = pytest.mark.e2e
 
 READERS = ("ledger", "report", "credits", "recheck", "purge")
-"""Every command reading an existing ledger through ``--db`` (heedful/cli.py ``COMMANDS``)."""
+"""Every command reading an existing ledger through ``--db`` (heedful/cli/main.py ``COMMANDS``)."""
 
 
 def _blocked(tmp_path: Path) -> Path:

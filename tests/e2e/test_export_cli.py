@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from policies.site import SignalFile
-from policies.sitepolicy import load_site_policy, render_site
+from heedful.policies.signals.read import SignalFile
+from heedful.policies.sitepolicy import load_site_policy, render_site
 from tests.conftest import ROOT
 from tests.e2e.conftest import heedful
 from tests.helpers.sitepolicy_check import mismatches, protego_mismatches, read_rendered_site

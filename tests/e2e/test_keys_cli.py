@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from heedful.cli import cli
-from policies.identity.signing import key_id, load_private_key
+from heedful.cli.main import cli
+from heedful.policies.identity.signing import key_id, load_private_key
 
 
 def test_generate_writes_a_private_key_for_its_owner_only(tmp_path: Path) -> None:

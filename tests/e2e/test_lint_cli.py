@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from heedful.cli import cli
+from heedful.cli.main import cli
 
 NOTE_ONLY = "User-agent: *\nNoindex: /x\n"
 """An unknown directive Google once read: one info finding."""

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import policies
-from heedful.cli import cli
-from heedful.cli_common import EXIT_VIOLATIONS
+from heedful import policies
+from heedful.cli.common import EXIT_VIOLATIONS
+from heedful.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "examples" / "news-publisher.toml"
@@ -93,7 +93,7 @@ def test_json_report(logs: list[Path], tmp_path: Path) -> None:
 
 
 def test_fail_on_violation_has_its_own_status(logs: list[Path]) -> None:
-    assert EXIT_VIOLATIONS == 9, "unique across commands (heedful/cli_common.py)"
+    assert EXIT_VIOLATIONS == 9, "unique across commands (heedful/cli/common.py)"
     assert (
         _run(str(logs[0]), "--policy", str(POLICY), "--fail-on", "violation").exit_code
         == EXIT_VIOLATIONS
@@ -169,7 +169,7 @@ def test_bad_input_is_exit_2(tmp_path: Path, problem: str) -> None:
 
 def test_refreshed_real_ranges_mark_spoofers(tmp_path: Path, logs: list[Path]) -> None:
     data = tmp_path / "ranges"
-    shutil.copytree(Path(str(resources.files("policies").joinpath("data/ranges"))), data)
+    shutil.copytree(Path(str(resources.files("heedful.policies").joinpath("data/ranges"))), data)
     vendor = tmp_path / "gptbot.json"
     vendor.write_text(
         json.dumps(
@@ -215,7 +215,7 @@ def test_refresh_refuses_bad_input_and_keeps_the_file(
     tmp_path: Path, vendor: str, content: str
 ) -> None:
     data = tmp_path / "ranges"
-    shutil.copytree(Path(str(resources.files("policies").joinpath("data/ranges"))), data)
+    shutil.copytree(Path(str(resources.files("heedful.policies").joinpath("data/ranges"))), data)
     before = (data / "openai-gptbot.json").read_text()
     file = tmp_path / "v.json"
     file.write_text(content)

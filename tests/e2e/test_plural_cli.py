@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from heedful.cli import cli
+from heedful.cli.main import cli
 
 POLICY = """\
 [site]

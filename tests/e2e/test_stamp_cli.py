@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from heedful.cli import cli
-from heedful.cli_common import EXIT_NOT_STAMPED
-from policies.media import read_media, verdicts
-from policies.media.stamp_plan import plan_stamp
-from policies.model import Use, Verdict
-from policies.sitepolicy import load_site_policy
+from heedful.cli.common import EXIT_NOT_STAMPED
+from heedful.cli.main import cli
+from heedful.policies.model import Use, Verdict
+from heedful.policies.signals.media import read_media, verdicts
+from heedful.policies.signals.media.stamp_plan import plan_stamp
+from heedful.policies.sitepolicy import load_site_policy
 from tests.helpers.media_files import flac, image, jpeg_with_exif_and_iim, mp3, xmp_packet
 
 ROOT = Path(__file__).resolve().parents[2]

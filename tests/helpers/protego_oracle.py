@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from protego import Protego
 
-from policies.robots_groups import select_groups
-from policies.robots_lines import Key, scan
-from policies.urlpath import canonical_path
+from heedful.policies.signals.robots.groups import select_groups
+from heedful.policies.signals.robots.lines import Key, scan
+from heedful.policies.urlpath import canonical_path
 
 PLACEHOLDER_ORIGIN = "http://robots.invalid"
 """RFC 2606 section 2: a name that is never a real host, so a ``//`` path stays a path."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from policies.agents import known_agents
-from policies.model import Permission, Signal, Use
-from policies.robots import RobotsTxt, parse_robots
-from policies.sitepolicy import SitePolicy
-from policies.sitepolicy_files import robots_txt
-from policies.sitepolicy_resolve import index_of
+from heedful.policies.agents import known_agents
+from heedful.policies.model import Permission, Signal, Use
+from heedful.policies.signals.robots.document import RobotsTxt, parse_robots
+from heedful.policies.sitepolicy import SitePolicy
+from heedful.policies.sitepolicy.files import robots_txt
+from heedful.policies.sitepolicy.resolve import index_of
 
 RANDOM_AGENTS = ("RandomCrawler", "crawler3", "AI", "Mozilla/5.0 (compatible; NewBot/0.1)")
 

@@ -1,4 +1,4 @@
-"""The demo sites as a subprocess: ``python -m heedful.demosite``, as ``make demo`` runs it."""
+"""The demo sites as a subprocess: ``python -m heedful.demo.sites``, as ``make demo`` runs it."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def _first_line(stream: IO[str], timeout: float) -> str:
 @contextmanager
 def demo_process(*names: str) -> Iterator[DemoProcess]:
     """Start the named sites (all when none are named) and stop them on exit."""
-    args = [sys.executable, "-m", "heedful.demosite"]
+    args = [sys.executable, "-m", "heedful.demo.sites"]
     if names:
         args += ["--sites", ",".join(names)]
     with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:

@@ -13,10 +13,10 @@ from urllib.parse import urljoin
 
 from protego import Protego
 
-from policies.evaluate import evaluate
-from policies.model import Mode, Use, Verdict
-from policies.site import SignalFile, SiteSignals, read_page, read_site
-from policies.sitepolicy import RenderedSite, SitePolicy, intended, may_fetch
+from heedful.policies.evaluate import evaluate
+from heedful.policies.model import Mode, Use, Verdict
+from heedful.policies.signals.read import SignalFile, SiteSignals, read_page, read_site
+from heedful.policies.sitepolicy import RenderedSite, SitePolicy, intended, may_fetch
 
 HTML_TYPES = ("text/html", None)
 

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import NameOID
 
-from policies.identity import DIRECTORY_PATH, jwk_thumbprint
+from heedful.policies.identity import DIRECTORY_PATH, jwk_thumbprint
 
 
 def self_signed(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from heedful.demosite import ServedSites, serve_sites
-from heedful.fetch import make_session
+from heedful.client.fetch import make_session
+from heedful.demo.sites import ServedSites, serve_sites
 from tests.helpers.servers import USER_AGENT
 
 

@@ -9,10 +9,10 @@ import urllib.request
 import aiohttp
 import pytest
 
-from heedful.demosite import ServedSites, create_app
-from heedful.demosite_data import AI_BOTS, SITES, Behaviour
-from heedful.fetch import fetch
-from policies.fetching import MAX_SIGNAL_BYTES
+from heedful.client.fetch import fetch
+from heedful.demo.site_data import AI_BOTS, SITES, Behaviour
+from heedful.demo.sites import ServedSites, create_app
+from heedful.policies.fetch.outcomes import MAX_SIGNAL_BYTES
 from tests.helpers.servers import USER_AGENT, demo_process
 
 ORDINARY = sorted(name for name in SITES if name != "hostile")

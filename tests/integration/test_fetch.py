@@ -14,9 +14,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from heedful.demosite import ServedSites
-from heedful.fetch import FetchResult, fetch
-from policies.fetching import (
+from heedful.client.fetch import FetchResult, fetch
+from heedful.demo.sites import ServedSites
+from heedful.policies.fetch.outcomes import (
     MAX_SIGNAL_BYTES,
     Availability,
     robots_outcome,

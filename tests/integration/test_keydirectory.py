@@ -14,8 +14,8 @@ import pytest
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from heedful.keydirectory import verify_request
-from policies.identity import DIRECTORY_PATH, IpRanges, identify, jwk_thumbprint
+from heedful.client.keydirectory import verify_request
+from heedful.policies.identity import DIRECTORY_PATH, IpRanges, identify, jwk_thumbprint
 from tests.helpers.webbotauth import self_signed
 
 

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from heedful.audit import gather
-from heedful.check import check_urls
-from policies.audit import audit
-from policies.model import Mode, Use, Verdict
+from heedful.client.audit import gather
+from heedful.client.check import check_urls
+from heedful.policies.audit.analysis import audit
+from heedful.policies.model import Mode, Use, Verdict
 
 X402 = {
     "x402Version": 2,

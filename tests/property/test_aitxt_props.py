@@ -9,10 +9,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policies.aitxt import AiTxtSpec, parse_ai_txt, render_ai_txt
-from policies.model import Permission, Use
-from policies.patterns import compile_pattern
-from policies.urlpath import canonical_path
+from heedful.policies.model import Permission, Use
+from heedful.policies.patterns import compile_pattern
+from heedful.policies.signals.aitxt import AiTxtSpec, parse_ai_txt, render_ai_txt
+from heedful.policies.urlpath import canonical_path
 
 GLOBS = ["*.jpg", "*.jpeg", "*.png", "*.txt", "*.pdf", "*.html", "*.jp", "*", "/img/", "*.tar.gz"]
 PATHS = [

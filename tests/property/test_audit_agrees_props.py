@@ -12,16 +12,16 @@ from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
 
-from heedful.audit import gather
-from policies.audit import audit
-from policies.diagnostics import Severity
-from policies.evaluate import evaluate
-from policies.matrix import cell_value
-from policies.model import Mode, Use, Verdict
-from policies.site import SignalFile, read_site
-from policies.sitepolicy import intended, render_site
-from policies.sitepolicy_model import SitePolicy
-from policies.sitepolicy_resolve import may_fetch
+from heedful.client.audit import gather
+from heedful.policies.audit.analysis import audit
+from heedful.policies.audit.matrix import cell_value
+from heedful.policies.diagnostics import Severity
+from heedful.policies.evaluate import evaluate
+from heedful.policies.model import Mode, Use, Verdict
+from heedful.policies.signals.read import SignalFile, read_site
+from heedful.policies.sitepolicy import intended, render_site
+from heedful.policies.sitepolicy.model import SitePolicy
+from heedful.policies.sitepolicy.resolve import may_fetch
 from tests.audit.sites import LOCAL, Page, page, serve
 from tests.property.test_sitepolicy_props import SAMPLE_PATHS, _publishable, _toml, policies
 

@@ -1,13 +1,13 @@
-"""policies.audit never raises, whatever the site's files say, and every finding is located."""
+"""heedful.policies.audit.analysis never raises, whatever the site's files say, and every finding is located."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policies.audit import audit
-from policies.audit_model import RULES, AuditInput
-from policies.site import SignalFile, read_page, read_site
+from heedful.policies.audit.analysis import audit
+from heedful.policies.audit.findings import RULES, AuditInput
+from heedful.policies.signals.read import SignalFile, read_page, read_site
 
 ORIGIN = "https://example.org"
 LINES = st.sampled_from(

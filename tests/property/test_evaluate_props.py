@@ -10,8 +10,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policies import decide
-from policies.model import Mode, Use, Verdict
+from heedful.policies import decide
+from heedful.policies.model import Mode, Use, Verdict
 
 ORDER = {Verdict.ALLOW: 0, Verdict.LICENSE: 1, Verdict.DENY: 2}
 URL = "https://pub.example/articles/1"

@@ -7,7 +7,7 @@ import html
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policies.html import parse_html_head
+from heedful.policies.html import parse_html_head
 
 CHARSETS = st.sampled_from([None, "utf-8", "latin-1", "shift_jis", "utf-16", "bogus", "base64", ""])
 MARKUP = st.lists(

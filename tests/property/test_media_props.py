@@ -10,10 +10,10 @@ from functools import cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policies.media import MediaSignals, combined_uses, read_media
-from policies.media.plus import DATA_MINING, VOCAB_PREFIX, DataMiningValue
-from policies.media.xmp import read_packets
-from policies.model import Permission, Use
+from heedful.policies.model import Permission, Use
+from heedful.policies.signals.media import MediaSignals, combined_uses, read_media
+from heedful.policies.signals.media.plus import DATA_MINING, VOCAB_PREFIX, DataMiningValue
+from heedful.policies.signals.media.xmp import read_packets
 from tests.conftest import data_path
 from tests.helpers.media_files import xmp_packet
 

@@ -9,9 +9,9 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.fetching import page_access
-from policies.model import Permission, Use
-from policies.payment import parse_x402
+from heedful.policies.fetch.outcomes import page_access
+from heedful.policies.model import Permission, Use
+from heedful.policies.signals.payment import parse_x402
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

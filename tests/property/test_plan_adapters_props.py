@@ -2,8 +2,8 @@
 its own published files decide alike when they are given the same bytes.
 
 For random file sets the same bytes are served by a real aiohttp site on 127.0.0.1 (read by
-:class:`heedful.check.Checker` through aiohttp) and handed to the server's adapter as
-published files (:class:`signalserver.checking.ServedSite`). Any difference in which files
+:class:`heedful.client.check.Checker` through aiohttp) and handed to the server's adapter as
+published files (:class:`heedful.signalserver.checking.ServedSite`). Any difference in which files
 are read, in which order, with which limits, or in whether the page is looked at shows up as
 a difference in some decision.
 """
@@ -22,14 +22,14 @@ from aiohttp import web
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from heedful.check import check_urls
-from policies.model import Decision, Mode, Use
-from policies.origin import origin_of
-from policies.plan import FetchRequest
-from policies.removals import REMOVALS_PATH, Removal, render_removals
-from policies.site import AI_TXT_PATH, ROBOTS_PATH, TDMREP_PATH, SignalFile
-from signalserver.checking import CheckQuery, ServedSite, decide_served, read_served_site
-from signalserver.live import Published, publish
+from heedful.client.check import check_urls
+from heedful.policies.fetch.plan import FetchRequest
+from heedful.policies.model import Decision, Mode, Use
+from heedful.policies.origin import origin_of
+from heedful.policies.signals.read import AI_TXT_PATH, ROBOTS_PATH, TDMREP_PATH, SignalFile
+from heedful.policies.signals.removals import REMOVALS_PATH, Removal, render_removals
+from heedful.signalserver.checking import CheckQuery, ServedSite, decide_served, read_served_site
+from heedful.signalserver.live import Published, publish
 
 LICENSE_PATH = "/license.xml"
 MODIFIED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

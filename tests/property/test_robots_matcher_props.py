@@ -12,9 +12,9 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from policies.patterns import compile_pattern, pattern_list
-from policies.robots import parse_robots
-from policies.urlpath import canonical_path
+from heedful.policies.patterns import compile_pattern, pattern_list
+from heedful.policies.signals.robots.document import parse_robots
+from heedful.policies.urlpath import canonical_path
 from tests.helpers.protego_oracle import protego_allows
 
 PIECES = ["/", "a", "b", "ab", "/a", "/b/", ".", "-", "~", "=", "?", "&", "%61", "%2F", "%2f",

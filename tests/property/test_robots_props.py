@@ -12,12 +12,17 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policies.content_signal import parse_content_signal
-from policies.content_usage import parse_content_usage
-from policies.model import Permission, Signal, Use
-from policies.patterns import compile_pattern
-from policies.robots import RobotsGroupSpec, RobotsSpec, parse_robots, render_robots
-from policies.urlpath import canonical_path
+from heedful.policies.model import Permission, Signal, Use
+from heedful.policies.patterns import compile_pattern
+from heedful.policies.signals.content_signal import parse_content_signal
+from heedful.policies.signals.content_usage import parse_content_usage
+from heedful.policies.signals.robots.document import (
+    RobotsGroupSpec,
+    RobotsSpec,
+    parse_robots,
+    render_robots,
+)
+from heedful.policies.urlpath import canonical_path
 
 AGENTS = ["*", "AlphaBot", "beta-bot", "GPTBot", "Gamma_Bot", "ChatGPT Agent", "Delta/1.0", "42bot",
           "AI2Bot", "crawler1"]  # fmt: skip

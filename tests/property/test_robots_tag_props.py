@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policies.html import HeadMeta, parse_html_head
-from policies.model import Permission, Statement, Use, apply_hierarchy, most_restrictive
-from policies.robots_tag import (
+from heedful.policies.html import HeadMeta, parse_html_head
+from heedful.policies.model import Permission, Statement, Use, apply_hierarchy, most_restrictive
+from heedful.policies.signals.robots_tag import (
     images_reserved,
     render_robots_meta,
     render_robots_tag,

@@ -5,7 +5,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policies.rsl import RslContent, RslDocument, RslLicense, parse_rsl, render_rsl
+from heedful.policies.signals.rsl.document import (
+    RslContent,
+    RslDocument,
+    RslLicense,
+    parse_rsl,
+    render_rsl,
+)
 
 TEXT = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zs", "Zl", "Zp")),

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from policies.errors import PolicyFormatError
-from policies.sitepolicy import SitePolicy, load_site_policy, render_site
-from policies.sitepolicy_checks import policy_problems
+from heedful.policies.errors import PolicyFormatError
+from heedful.policies.sitepolicy import SitePolicy, load_site_policy, render_site
+from heedful.policies.sitepolicy.checks import policy_problems
 from tests.helpers.robots_compact import compact_differences
 from tests.helpers.sitepolicy_check import mismatches, protego_mismatches
 

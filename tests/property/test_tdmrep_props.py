@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policies.model import Permission, Use
-from policies.tdmrep import (
+from heedful.policies.model import Permission, Use
+from heedful.policies.signals.tdmrep import (
     TdmRepFile,
     TdmRule,
     parse_tdmrep,
@@ -17,7 +17,7 @@ from policies.tdmrep import (
     tdmrep_header_statement,
     tdmrep_meta_statement,
 )
-from policies.urlpath import canonical_path
+from heedful.policies.urlpath import canonical_path
 
 SEGMENT = st.text(alphabet="abc-%2F.é", min_size=0, max_size=4)
 LOCATION = st.builds(

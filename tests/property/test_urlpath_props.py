@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.robots import parse_robots
-from policies.urlpath import normalise_path
+from heedful.policies.signals.robots.document import parse_robots
+from heedful.policies.urlpath import normalise_path
 
 _SEGMENT = st.sampled_from(["", ".", "..", "%2e", "%2E%2e", "a", "b.", ".c", "%41", "%2F", "..%2f"])
 _PATHS = st.lists(_SEGMENT, max_size=8).map(lambda parts: "/" + "/".join(parts))

@@ -17,9 +17,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from signalserver.app import create_app
-from signalserver.config import ServerConfig, async_database_url
-from signalserver.keys import STARTUP
+from heedful.signalserver.app import create_app
+from heedful.signalserver.config import ServerConfig, async_database_url
+from heedful.signalserver.keys import STARTUP
 from tests.helpers.databases import create_database, drop_database
 from tests.helpers.services import database_url as postgres_url
 

@@ -20,7 +20,7 @@ from aiohttp.abc import AbstractAccessLogger
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from signalserver.access_log import (
+from heedful.signalserver.access_log import (
     ACCESS_LOG,
     FLUSH_SECONDS,
     MAX_AGENT_CHARS,

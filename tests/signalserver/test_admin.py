@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from signalserver.keys import DATABASE
-from signalserver.models import Credential
+from heedful.signalserver.keys import DATABASE
+from heedful.signalserver.models import Credential
 from tests.signalserver.conftest import BAD_POLICY, OTHER_POLICY, POLICY, Served, assert_error
 
 ADMIN_ROUTES = [

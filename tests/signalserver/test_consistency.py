@@ -2,7 +2,7 @@
 
 For a sample of paths, agents and uses: ``heedful check --json`` (a real subprocess fetching
 from the server over loopback) returns exactly the policy's intended decision
-(:func:`policies.sitepolicy.intended`), the server's ``/api/v1/check`` returns the very same
+(:func:`heedful.policies.sitepolicy.intended`), the server's ``/api/v1/check`` returns the very same
 JSON, and protego reading the served robots.txt agrees on access.
 """
 
@@ -22,8 +22,8 @@ import pytest
 from PIL import Image
 from protego import Protego
 
-from policies.model import Use
-from policies.sitepolicy import intended, load_site_policy
+from heedful.policies.model import Use
+from heedful.policies.sitepolicy import intended, load_site_policy
 from tests.conftest import ROOT
 from tests.signalserver.conftest import POLICY
 from tests.signalserver.processes import ServeProcess, serve_process

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from signalserver.keys import STATE
+from heedful.signalserver.keys import STATE
 from tests.signalserver.conftest import Served, ServeFactory
 
 

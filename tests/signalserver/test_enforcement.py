@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from signalserver import store
-from signalserver.keys import DATABASE, ENFORCER, RECORDER
+from heedful.signalserver import store
+from heedful.signalserver.keys import DATABASE, ENFORCER, RECORDER
 from tests.helpers.webbotauth import key_directory
 from tests.signalserver.conftest import POLICY, Served, ServeFactory
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator  # type: ignore[import-untyped]
 
-from signalserver.keys import RECORDER
+from heedful.signalserver.keys import RECORDER
 from tests.signalserver.conftest import OTHER_POLICY, ServeFactory
 from tests.signalserver.test_enforcement import GPTBOT
 

@@ -7,13 +7,13 @@ from email.utils import format_datetime, parsedate_to_datetime
 
 import pytest
 
-from policies.aitxt import parse_ai_txt
-from policies.removals import REMOVALS_PATH
-from policies.robots import parse_robots
-from policies.rsl import parse_rsl
-from policies.tdmrep import parse_tdmrep
-from signalserver.keys import STATE
-from signalserver.live import CACHE_CONTROL, MAX_HOSTS
+from heedful.policies.signals.aitxt import parse_ai_txt
+from heedful.policies.signals.removals import REMOVALS_PATH
+from heedful.policies.signals.robots.document import parse_robots
+from heedful.policies.signals.rsl.document import parse_rsl
+from heedful.policies.signals.tdmrep import parse_tdmrep
+from heedful.signalserver.keys import STATE
+from heedful.signalserver.live import CACHE_CONTROL, MAX_HOSTS
 from tests.signalserver.conftest import OTHER_POLICY, Served, ServeFactory
 
 FILES = [

@@ -8,9 +8,9 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from signalserver import models
-from signalserver.config import async_database_url
-from signalserver.db import make_engine, migrate
+from heedful.signalserver import models
+from heedful.signalserver.config import async_database_url
+from heedful.signalserver.db import make_engine, migrate
 
 
 def _differences(connection: Connection) -> list[object]:
@@ -48,7 +48,7 @@ async def test_migrations_match_models(backend: str) -> None:
 
 
 async def test_other_packages_tables_do_not_disturb_the_check(backend: str) -> None:
-    import crawler.ledger  # noqa: F401 -- puts the ledger's tables on the shared metadata
+    import heedful.crawler.ledger  # noqa: F401 -- puts the ledger's tables on the shared metadata
 
     await test_migrations_match_models(backend)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from policies.removals import REMOVALS_PATH
+from heedful.policies.signals.removals import REMOVALS_PATH
 from tests.signalserver.conftest import Served, ServeFactory
 
 FORM = {

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from policies.evaluate import evaluate
-from policies.model import Use, Verdict
-from policies.removals import REMOVALS_PATH
-from policies.site import SignalFile, read_site
-from signalserver import models
+from heedful.policies.evaluate import evaluate
+from heedful.policies.model import Use, Verdict
+from heedful.policies.signals.read import SignalFile, read_site
+from heedful.policies.signals.removals import REMOVALS_PATH
+from heedful.signalserver import models
 from tests.signalserver.conftest import Served, ServeFactory, assert_error
 from tests.signalserver.test_pages import FORM, hidden
 

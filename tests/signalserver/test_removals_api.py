@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from policies.removals import REMOVALS_PATH, parse_removals
-from signalserver import models
-from signalserver.keys import DATABASE
-from signalserver.models import RemovalRequest
+from heedful.policies.signals.removals import REMOVALS_PATH, parse_removals
+from heedful.signalserver import models
+from heedful.signalserver.keys import DATABASE
+from heedful.signalserver.models import RemovalRequest
 from tests.signalserver.conftest import Served, ServeFactory, assert_error
 
 REQUEST = {

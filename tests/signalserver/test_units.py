@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from signalserver.config import ConfigError, async_database_url, check_base_url
-from signalserver.content import inject_head, media_type_of
-from signalserver.ratelimit import RateLimiter
-from signalserver.security import Signer, hash_secret, new_token, verify_secret
+from heedful.signalserver.config import ConfigError, async_database_url, check_base_url
+from heedful.signalserver.content import inject_head, media_type_of
+from heedful.signalserver.ratelimit import RateLimiter
+from heedful.signalserver.security import Signer, hash_secret, new_token, verify_secret
 
 URLS = [
     ("sqlite file", "sqlite:///data/h.db", "sqlite+aiosqlite:///data/h.db"),

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from signalserver.keys import RECORDER
+from heedful.signalserver.keys import RECORDER
 from tests.signalserver.conftest import ServeFactory
 from tests.signalserver.test_enforcement import GPTBOT
 

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from crawler.transparency.manifest import manifest_item
+from heedful.crawler.transparency.manifest import manifest_item
 from tests.transparency.conftest import World
 from tests.transparency.test_recheck_purge import kept_count, withdraw
 

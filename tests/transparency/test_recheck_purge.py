@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.transparency.warcrecords import records
+from heedful.crawler.transparency.warcrecords import records
 from tests.transparency.conftest import ETAG_PAGE, World, heedful, json_lines
 
 pytestmark = pytest.mark.e2e

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from crawler.transparency.domains import domain_of
+from heedful.crawler.transparency.domains import domain_of
 from tests.transparency.conftest import World, heedful, sql
 
 pytestmark = pytest.mark.e2e
@@ -168,7 +168,7 @@ def test_html_report_is_self_contained(crawled_world: World, tmp_path: Path) -> 
 def test_write_reports_for_the_demo(crawled_world: World, tmp_path: Path) -> None:
     import shutil
 
-    from crawler.transparency.reports import write_reports  # imports the ledger's tables
+    from heedful.crawler.transparency.reports import write_reports  # imports the ledger's tables
 
     out = tmp_path / "crawl"
     shutil.copytree(crawled_world.out, out)

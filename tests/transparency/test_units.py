@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from crawler.transparency import charts
-from crawler.transparency.credits import credits
-from crawler.transparency.domains import registrable_domain
-from crawler.transparency.eusummary import eu_summary, top_domains
-from crawler.transparency.ledgerdata import LedgerData, deciding_reason
-from crawler.transparency.warcrecords import Locations
+from heedful.crawler.transparency import charts
+from heedful.crawler.transparency.credits import credits
+from heedful.crawler.transparency.domains import registrable_domain
+from heedful.crawler.transparency.eusummary import eu_summary, top_domains
+from heedful.crawler.transparency.ledgerdata import LedgerData, deciding_reason
+from heedful.crawler.transparency.warcrecords import Locations
 
 
 @pytest.mark.parametrize(
@@ -93,7 +93,7 @@ def test_eu_summary_rejects_bad_shares(share: float) -> None:
     ids=["first", "again"],
 )
 def test_new_name(old: str, new: str) -> None:
-    from crawler.transparency.purge import new_name  # imports the ledger's tables
+    from heedful.crawler.transparency.purge import new_name  # imports the ledger's tables
 
     assert new_name(old, "abcdefabcdef0123") == new
 

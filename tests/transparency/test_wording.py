@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.transparency import charts
+from heedful.crawler.transparency import charts
 from tests.transparency.conftest import World, heedful
 
 pytestmark = pytest.mark.e2e

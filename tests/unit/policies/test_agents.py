@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from policies.agents import (
+from heedful.policies.agents import (
     HEEDFUL_TOKEN,
     PURPOSES,
     agent_for_user_agent,

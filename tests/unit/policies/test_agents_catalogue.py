@@ -8,8 +8,14 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
-from policies.agents import DATA_FILE, HEEDFUL_TOKEN, find_agent, known_agents, published_agents
-from policies.product_names import is_product_name, name_key
+from heedful.policies.agents import (
+    DATA_FILE,
+    HEEDFUL_TOKEN,
+    find_agent,
+    known_agents,
+    published_agents,
+)
+from heedful.policies.signals.robots.product_names import is_product_name, name_key
 
 ROOT = Path(__file__).resolve().parents[3]
 LIST_SOURCE = (
@@ -19,7 +25,7 @@ LIST_SOURCE = (
 
 
 def _raw() -> list[dict[str, object]]:
-    text = resources.files("policies").joinpath(DATA_FILE).read_text(encoding="utf-8")
+    text = resources.files("heedful.policies").joinpath(DATA_FILE).read_text(encoding="utf-8")
     entries: list[dict[str, object]] = json.loads(text)["agents"]
     return entries
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies import decide
-from policies.content_usage import parse_content_usage, preference_of
-from policies.model import AiprefDraft, Mode, Permission, Use
+from heedful.policies import decide
+from heedful.policies.model import AiprefDraft, Mode, Permission, Use
+from heedful.policies.signals.content_usage import parse_content_usage, preference_of
 from tests.conftest import ROOT
 
 DOC = (ROOT / "docs" / "decisions.md").read_text(encoding="utf-8")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from policies.aitxt import AiTxtSpec, parse_ai_txt, render_ai_txt
-from policies.model import Permission, Signal, Use
+from heedful.policies.model import Permission, Signal, Use
+from heedful.policies.signals.aitxt import AiTxtSpec, parse_ai_txt, render_ai_txt
 
 EXAMPLE_A = """# Spawning AI
 # Prevent datasets from using the following file types

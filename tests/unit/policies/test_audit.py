@@ -1,4 +1,4 @@
-"""policies.audit: contradictions, gaps, legacy directives and the score, from in-memory files.
+"""heedful.policies.audit.analysis: contradictions, gaps, legacy directives and the score, from in-memory files.
 
 Each case builds an origin from file bodies (no network) and names the rule that must fire and
 the locations it must quote; sources are issue 5 section 1 and the standards.md sections cited.
@@ -11,13 +11,13 @@ from collections.abc import Mapping
 
 import pytest
 
-from policies.audit import audit, matrix_agents, policy_urls
-from policies.audit_model import RULES, AuditInput, Finding, evidence_of, line_of
-from policies.audit_probe import concrete_path
-from policies.diagnostics import Severity
-from policies.legacy import is_ai_word, words_of
-from policies.model import Signal, Statement, Use
-from policies.site import SignalFile, read_page, read_site
+from heedful.policies.audit.analysis import audit, matrix_agents, policy_urls
+from heedful.policies.audit.findings import RULES, AuditInput, Finding, evidence_of, line_of
+from heedful.policies.audit.probe import concrete_path
+from heedful.policies.diagnostics import Severity
+from heedful.policies.model import Signal, Statement, Use
+from heedful.policies.signals.legacy import is_ai_word, words_of
+from heedful.policies.signals.read import SignalFile, read_page, read_site
 
 ORIGIN = "https://example.org"
 PAGE = ORIGIN + "/articles/1"

@@ -1,4 +1,4 @@
-"""policies.budget: does a budget cover an offer? Only a readable price in its own currency."""
+"""heedful.policies.budget: does a budget cover an offer? Only a readable price in its own currency."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.budget import BadMoney, covers, parse_money
-from policies.model import LicenseOffer
+from heedful.policies.budget import BadMoney, covers, parse_money
+from heedful.policies.model import LicenseOffer
 
 BUDGET = parse_money("USD 5.00")
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.content_signal import SIGNAL_USES, parse_content_signal
-from policies.model import Permission, Use
+from heedful.policies.model import Permission, Use
+from heedful.policies.signals.content_signal import SIGNAL_USES, parse_content_signal
 
 CASES = [
     # value, uses read, diagnostic code, fragment of its message

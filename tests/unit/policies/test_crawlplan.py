@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from policies.crawlplan import (
+from heedful.policies.fetch.crawlplan import (
     AFTER_FETCH,
     Action,
     AfterFetch,
@@ -18,9 +18,9 @@ from policies.crawlplan import (
     url_refusal,
     yields_to_response,
 )
-from policies.model import Decision, Permission, Signal, Use, Verdict
-from policies.robots_tag import images_reserved
-from policies.site import PageSignals, SignalFile, SiteSignals, read_page, read_site
+from heedful.policies.model import Decision, Permission, Signal, Use, Verdict
+from heedful.policies.signals.read import PageSignals, SignalFile, SiteSignals, read_page, read_site
+from heedful.policies.signals.robots_tag import images_reserved
 from tests.helpers.media_files import image, xmp_packet
 
 ORIGIN = "http://site.test"

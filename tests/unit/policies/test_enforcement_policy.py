@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from policies.agents import find_agent
-from policies.denial import denial
-from policies.enforcement import action_for, answer, class_of, is_bot
-from policies.errors import PolicyFormatError
-from policies.removals import Removal
-from policies.sitepolicy import load_site_policy
+from heedful.policies.agents import find_agent
+from heedful.policies.denial import denial
+from heedful.policies.enforcement import action_for, answer, class_of, is_bot
+from heedful.policies.errors import PolicyFormatError
+from heedful.policies.signals.removals import Removal
+from heedful.policies.sitepolicy import load_site_policy
 
 BASE = """\
 [site]

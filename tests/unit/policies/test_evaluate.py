@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from policies import decide
-from policies.model import Mode, Permission, Signal, Use, Verdict
+from heedful.policies import decide
+from heedful.policies.model import Mode, Permission, Signal, Use, Verdict
 
 URL = "https://pub.example/articles/1"
 RSL_PAID = """<rsl xmlns="https://rslstandard.org/rsl"><content url="/" server="https://lic.example/">
@@ -424,8 +424,8 @@ def test_deny_reasons_come_before_allow_reasons() -> None:
 def test_tdm_covers_search_option() -> None:
     site = {"tdmrep_json": '[{"location": "/", "tdm-reservation": 1}]'}
     assert decide(URL, use=Use.SEARCH, **site).uses[Use.SEARCH] is Permission.UNKNOWN
-    from policies.evaluate import evaluate
-    from policies.site import SignalFile, read_site
+    from heedful.policies.evaluate import evaluate
+    from heedful.policies.signals.read import SignalFile, read_site
 
     parsed = read_site(
         "https://pub.example",
@@ -443,8 +443,8 @@ def test_tdm_covers_search_option() -> None:
 
 
 def test_unreadable_signal_file_is_listed_not_trusted() -> None:
-    from policies.evaluate import evaluate
-    from policies.site import SignalFile, read_site
+    from heedful.policies.evaluate import evaluate
+    from heedful.policies.signals.read import SignalFile, read_site
 
     site = read_site(
         "https://pub.example",
@@ -460,8 +460,8 @@ def test_unreadable_signal_file_is_listed_not_trusted() -> None:
 
 
 def test_strict_mode_reads_a_training_crawler_block_as_a_reservation() -> None:
-    from policies.evaluate import evaluate
-    from policies.site import SignalFile, read_site
+    from heedful.policies.evaluate import evaluate
+    from heedful.policies.signals.read import SignalFile, read_site
 
     robots = b"User-agent: GPTBot\nDisallow: /\n\nUser-agent: *\nAllow: /\n"
     site = read_site(
@@ -480,8 +480,8 @@ def test_strict_mode_reads_a_training_crawler_block_as_a_reservation() -> None:
 
 
 def test_published_removal_denies_every_use() -> None:
-    from policies.evaluate import evaluate
-    from policies.site import SignalFile, read_site
+    from heedful.policies.evaluate import evaluate
+    from heedful.policies.signals.read import SignalFile, read_site
 
     removals = (
         b'{"version": 1, "removals": [{"url": "https://pub.example/articles/", "prefix": true}]}'
@@ -511,8 +511,8 @@ def test_published_removal_withdraws_exactly_the_named_uses(
     tdm_covers_search: bool, search_named: bool
 ) -> None:
     """A removal says itself whether search goes: ``tdm_covers_search`` adds nothing to it."""
-    from policies.evaluate import evaluate
-    from policies.site import SignalFile, read_site
+    from heedful.policies.evaluate import evaluate
+    from heedful.policies.signals.read import SignalFile, read_site
 
     uses = ["tdm", "ai-train", "genai-train", "ai-input"] + (["search"] if search_named else [])
     entry = {"url": "https://pub.example/articles/", "prefix": True, "uses": uses}

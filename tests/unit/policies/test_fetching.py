@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from policies import fetching, freshness, redirects, statuses
-from policies import page_access as page_access_module
-from policies.fetching import (
+from heedful.policies import fetching, freshness, redirects, statuses
+from heedful.policies.fetch import page_access as page_access_module
+from heedful.policies.fetch.outcomes import (
     MAX_CACHE_SECONDS,
     MAX_REDIRECTS,
     STATUS_MEANINGS,
@@ -21,7 +21,7 @@ from policies.fetching import (
     signal_file_outcome,
     status_meaning,
 )
-from policies.model import LicenseOffer, Permission, Signal, Use
+from heedful.policies.model import LicenseOffer, Permission, Signal, Use
 
 FOUND, UNAVAILABLE, UNREACHABLE = (
     Availability.FOUND,
@@ -409,7 +409,7 @@ def test_rsl_link(value: str, expected: str) -> None:
 def test_retry_after(
     status: int, headers: tuple[tuple[str, str], ...], seconds: int | None
 ) -> None:
-    from policies.fetching import retry_after
+    from heedful.policies.fetch.outcomes import retry_after
 
     # RFC 9110 section 10.2.3: delta-seconds or an HTTP-date.
     assert retry_after(status, headers) == seconds

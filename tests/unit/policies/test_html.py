@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policies.html import MAX_HEAD_BYTES, HeadLink, HeadMeta, parse_html_head
+from heedful.policies.html import MAX_HEAD_BYTES, HeadLink, HeadMeta, parse_html_head
 from tests.conftest import data_path
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.identity import (
+from heedful.policies.identity import (
     IpRanges,
     RangeSnapshot,
     SignatureAgent,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from policies.evaluate import evaluate
-from policies.model import Decision, Use, Verdict
-from policies.site import SignalFile, inline_rsl, read_page, read_site
+from heedful.policies.evaluate import evaluate
+from heedful.policies.model import Decision, Use, Verdict
+from heedful.policies.signals.read import SignalFile, inline_rsl, read_page, read_site
 
 ORIGIN = "https://pub.example"
 URL = f"{ORIGIN}/articles/1"

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policies.agents import find_agent
-from policies.identity import IpRanges, RangeSnapshot
-from policies.logs import LogAnalyzer, denial, split_batches
-from policies.logs.analyze import PathKey, _decisive_patterns
-from policies.sitepolicy import load_site_policy
-from policies.urlpath import canonical_path
+from heedful.policies.agents import find_agent
+from heedful.policies.identity import IpRanges, RangeSnapshot
+from heedful.policies.logs import LogAnalyzer, denial, split_batches
+from heedful.policies.logs.analyze import PathKey, _decisive_patterns
+from heedful.policies.sitepolicy import load_site_policy
+from heedful.policies.urlpath import canonical_path
 
 ROOT = Path(__file__).resolve().parents[3]
 POLICY = load_site_policy((ROOT / "examples" / "news-publisher.toml").read_bytes())

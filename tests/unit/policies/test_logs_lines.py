@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.logs.lines import (
+from heedful.policies.logs.lines import (
     TOO_LONG,
     LogRecord,
     Unreadable,

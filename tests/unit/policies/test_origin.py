@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from policies.origin import BadURL, Origin, origin_of, page_origin, parse_origin, same_origin
+from heedful.policies.origin import (
+    BadURL,
+    Origin,
+    origin_of,
+    page_origin,
+    parse_origin,
+    same_origin,
+)
 
 # (url, origin): RFC 3986 section 6.2.2.1 (case), 6.2.3 (default port), RFC 5890 (A-labels)
 CASES = [

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from policies.patterns import compile_pattern, compile_robots_pattern, pattern_list, robots_form
+from heedful.policies.patterns import (
+    compile_pattern,
+    compile_robots_pattern,
+    pattern_list,
+    robots_form,
+)
 
 # RFC 9309 section 2.2.3 and Google's documented examples: (pattern, path, matches).
 CASES = [

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from policies.fetching import MAX_REDIRECTS, Availability
-from policies.model import Mode, Signal, Use, Verdict
-from policies.plan import (
+from heedful.policies.fetch.outcomes import MAX_REDIRECTS, Availability
+from heedful.policies.fetch.plan import (
     PAGE_LIMIT,
     SITE_FILES,
     FetchRequest,
@@ -17,8 +16,9 @@ from policies.plan import (
     Purpose,
     run,
 )
-from policies.removals import REMOVALS_PATH
-from policies.site import FILE_LIMITS, LICENSE_LIMIT, SignalFile
+from heedful.policies.model import Mode, Signal, Use, Verdict
+from heedful.policies.signals.read import FILE_LIMITS, LICENSE_LIMIT, SignalFile
+from heedful.policies.signals.removals import REMOVALS_PATH
 
 ORIGIN = "https://site.example"
 PAGE = f"{ORIGIN}/articles/one.html"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policies.plural import counted, plural
+from heedful.policies.plural import counted, plural
 
 
 @pytest.mark.parametrize(

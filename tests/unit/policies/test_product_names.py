@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import pytest
 
-from policies.aitxt import parse_ai_txt
-from policies.audit_probe import classify
-from policies.model import Permission, Use
-from policies.product_names import group_key, is_product_name, is_product_token
-from policies.robots import parse_robots
-from policies.robots_groups import names_crawler
-from policies.robots_lines import scan
-from policies.robots_tag import robots_tag_statements
-from policies.sitepolicy import load_site_policy
-from policies.sitepolicy_resolve import EVERYONE, index_of
+from heedful.policies.audit.probe import classify
+from heedful.policies.model import Permission, Use
+from heedful.policies.signals.aitxt import parse_ai_txt
+from heedful.policies.signals.robots.document import parse_robots
+from heedful.policies.signals.robots.groups import names_crawler
+from heedful.policies.signals.robots.lines import scan
+from heedful.policies.signals.robots.product_names import (
+    group_key,
+    is_product_name,
+    is_product_token,
+)
+from heedful.policies.signals.robots_tag import robots_tag_statements
+from heedful.policies.sitepolicy import load_site_policy
+from heedful.policies.sitepolicy.resolve import EVERYONE, index_of
 
 GPTBOT_UA = (
     "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.1; "

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.identity.proxies import client_address, trusted_networks
+from heedful.policies.identity.proxies import client_address, trusted_networks
 
 TRUSTED = trusted_networks(["10.0.0.0/8", "::1"])
 

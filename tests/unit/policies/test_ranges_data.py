@@ -7,8 +7,8 @@ from importlib import resources
 
 import pytest
 
-from policies.agents import find_agent
-from policies.identity.ranges import (
+from heedful.policies.agents import find_agent
+from heedful.policies.identity.ranges import (
     RANGES_DIR,
     IpRanges,
     RangeFileError,
@@ -55,7 +55,7 @@ def test_bundled_prepares_without_overlap_of_agents() -> None:
 
 
 def test_files_are_in_the_vendors_shape() -> None:
-    folder = resources.files("policies").joinpath(RANGES_DIR)
+    folder = resources.files("heedful.policies").joinpath(RANGES_DIR)
     for path in folder.iterdir():
         data = json.loads(path.read_text(encoding="utf-8"))
         assert set(data["ranges"]) <= {"creationTime", "prefixes"}
@@ -84,7 +84,7 @@ def test_bad_vendor_files_are_refused(bad: object) -> None:
 
 def test_refreshed_keeps_metadata_and_clears_placeholder() -> None:
     old = (
-        resources.files("policies")
+        resources.files("heedful.policies")
         .joinpath(RANGES_DIR, "openai-gptbot.json")
         .read_text(encoding="utf-8")
     )

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from policies.diagnostics import Severity
-from policies.model import Permission, Signal, Use
-from policies.removals import (
+from heedful.policies.diagnostics import Severity
+from heedful.policies.model import Permission, Signal, Use
+from heedful.policies.signals.removals import (
     AI_USES,
     MAX_REMOVALS_BYTES,
     REMOVALS_PATH,

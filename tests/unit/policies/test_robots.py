@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from policies.model import Permission, Signal, Use
-from policies.robots import MAX_ROBOTS_BYTES, parse_robots, robots_allowed
+from heedful.policies.model import Permission, Signal, Use
+from heedful.policies.signals.robots.document import MAX_ROBOTS_BYTES, parse_robots, robots_allowed
 
 EXAMPLE_A = """User-agent: *
 Disallow: /private/

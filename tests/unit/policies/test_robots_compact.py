@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from policies.errors import PolicyFormatError
-from policies.robots import parse_robots
-from policies.robots_training import TRAINING_PREFERENCE_TOKEN
-from policies.sitepolicy import load_site_policy, render_site
-from policies.sitepolicy_files import robots_txt
-from policies.sitepolicy_resolve import index_of
+from heedful.policies.errors import PolicyFormatError
+from heedful.policies.signals.robots.document import parse_robots
+from heedful.policies.signals.robots.training import TRAINING_PREFERENCE_TOKEN
+from heedful.policies.sitepolicy import load_site_policy, render_site
+from heedful.policies.sitepolicy.files import robots_txt
+from heedful.policies.sitepolicy.resolve import index_of
 from tests.helpers.robots_compact import compact_differences
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[3] / "examples").glob("*.toml"))

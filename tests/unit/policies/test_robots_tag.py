@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from policies.html import HeadMeta, parse_html_head
-from policies.model import Permission, Signal, Use
-from policies.robots_tag import (
+from heedful.policies.html import HeadMeta, parse_html_head
+from heedful.policies.model import Permission, Signal, Use
+from heedful.policies.signals.robots_tag import (
     images_reserved,
     product_token,
     render_robots_meta,

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.html import HeadMeta
-from policies.model import Permission, Use
-from policies.robots_tag import robots_tag_statements
+from heedful.policies.html import HeadMeta
+from heedful.policies.model import Permission, Use
+from heedful.policies.signals.robots_tag import robots_tag_statements
 
 URL = "https://pub.example/a"
 

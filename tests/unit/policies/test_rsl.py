@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from policies.model import LicenseOffer, Permission, Signal, Use
-from policies.rsl import (
+from heedful.policies.model import LicenseOffer, Permission, Signal, Use
+from heedful.policies.signals.rsl.document import (
     MAX_RSL_BYTES,
     RSL_NS,
     RslContent,

@@ -1,11 +1,11 @@
-"""policies.served: comparing what each agent probe was served (docs/audit.md, HF401-HF404)."""
+"""heedful.policies.audit.served: comparing what each agent probe was served (docs/audit.md, HF401-HF404)."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.served import (
+from heedful.policies.audit.served import (
     ProbeClass,
     Served,
     managed_robots_findings,
@@ -13,7 +13,7 @@ from policies.served import (
     probe_user_agent,
     served_findings,
 )
-from policies.site import SignalFile
+from heedful.policies.signals.read import SignalFile
 
 ROBOTS = "https://pub.example/robots.txt"
 PAGE = "https://pub.example/a"

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.identity.signing import (
+from heedful.policies.identity.signing import (
     RequestSigner,
     SigningKeyError,
     key_directory,
@@ -23,7 +23,7 @@ from policies.identity.signing import (
     load_private_key,
     private_pem,
 )
-from policies.identity.webbotauth import verify_web_bot_auth
+from heedful.policies.identity.webbotauth import verify_web_bot_auth
 
 NOW = 1_796_000_000
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))

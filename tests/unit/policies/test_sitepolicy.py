@@ -9,20 +9,20 @@ from pathlib import Path
 import pytest
 from protego import Protego
 
-from policies.agents import published_agents
-from policies.aitxt import parse_ai_txt
-from policies.errors import HeedfulError, PolicyFormatError, PolicyProblem
-from policies.model import Permission, Use, Verdict
-from policies.robots import parse_robots
-from policies.rsl import parse_rsl
-from policies.sitepolicy import (
+from heedful.policies.agents import published_agents
+from heedful.policies.errors import HeedfulError, PolicyFormatError, PolicyProblem
+from heedful.policies.model import Permission, Use, Verdict
+from heedful.policies.signals.aitxt import parse_ai_txt
+from heedful.policies.signals.robots.document import parse_robots
+from heedful.policies.signals.rsl.document import parse_rsl
+from heedful.policies.signals.tdmrep import parse_tdmrep
+from heedful.policies.sitepolicy import (
     VERSION_HEADER,
     intended,
     load_site_policy,
     may_fetch,
     render_site,
 )
-from policies.tdmrep import parse_tdmrep
 from tests.conftest import ROOT
 from tests.helpers.sitepolicy_check import mismatches, protego_mismatches
 

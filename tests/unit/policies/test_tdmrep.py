@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from policies.diagnostics import Severity
-from policies.model import LicenseOffer, Permission, Signal, Use
-from policies.tdmrep import (
+from heedful.policies.diagnostics import Severity
+from heedful.policies.model import LicenseOffer, Permission, Signal, Use
+from heedful.policies.signals.tdmrep import (
     MAX_TDMREP_BYTES,
     TdmRule,
     parse_tdmrep,

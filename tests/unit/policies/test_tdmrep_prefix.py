@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from policies.tdmrep import parse_tdmrep, readable_prefix
+from heedful.policies.signals.tdmrep import parse_tdmrep, readable_prefix
 
 FIRST = {"location": "/*", "tdm-reservation": 1}
 

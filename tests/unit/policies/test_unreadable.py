@@ -12,10 +12,10 @@ import json
 
 import pytest
 
-from policies.evaluate import evaluate
-from policies.model import Decision, Mode, Use, Verdict
-from policies.site import PageSignals, SignalFile, read_page, read_site
-from policies.tdmrep import MAX_TDMREP_BYTES
+from heedful.policies.evaluate import evaluate
+from heedful.policies.model import Decision, Mode, Use, Verdict
+from heedful.policies.signals.read import PageSignals, SignalFile, read_page, read_site
+from heedful.policies.signals.tdmrep import MAX_TDMREP_BYTES
 
 ORIGIN = "https://pub.example"
 URL = f"{ORIGIN}/articles/1"
@@ -193,7 +193,7 @@ def test_malformed_removals_list_leaves_every_use_unknown(use: Use) -> None:
 
 
 def test_malformed_rsl_document_leaves_every_use_unknown() -> None:
-    from policies.site import with_licenses
+    from heedful.policies.signals.read import with_licenses
 
     robots = SignalFile(
         url=f"{ORIGIN}/robots.txt",

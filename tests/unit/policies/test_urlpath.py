@@ -1,4 +1,4 @@
-"""policies.urlpath: one normalised path for every matcher (RFC 3986 sections 5.2.4, 6.2.2)."""
+"""heedful.policies.urlpath: one normalised path for every matcher (RFC 3986 sections 5.2.4, 6.2.2)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.robots import parse_robots
-from policies.sitepolicy import load_site_policy
-from policies.urlpath import (
+from heedful.policies.signals.robots.document import parse_robots
+from heedful.policies.sitepolicy import load_site_policy
+from heedful.policies.urlpath import (
     canonical_path,
     has_encoded_separator,
     hides_dot_segment,

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.identity.webbotauth import (
+from heedful.policies.identity.webbotauth import (
     DIRECTORY_PATH,
     _ClockFreeVerifier,
     _HeaderView,

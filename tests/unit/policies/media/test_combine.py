@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from policies.media import narrowed, verdicts
-from policies.media.xmp import read_packets
-from policies.model import Mode, Use, Verdict
+from heedful.policies.model import Mode, Use, Verdict
+from heedful.policies.signals.media import narrowed, verdicts
+from heedful.policies.signals.media.xmp import read_packets
 from tests.helpers.media_files import xmp_packet
 
 AIML = read_packets([xmp_packet()], source="a").statements

@@ -7,9 +7,9 @@ import io
 import pytest
 from PIL import Image
 
-from policies.media import ManifestState, combined_uses, read_media
-from policies.media.credentials import might_hold_manifest, read_credentials
-from policies.model import Permission, Signal, Use
+from heedful.policies.model import Permission, Signal, Use
+from heedful.policies.signals.media import ManifestState, combined_uses, read_media
+from heedful.policies.signals.media.credentials import might_hold_manifest, read_credentials
 from tests.helpers.media_files import ManifestSigner, training_mining
 
 D, A, L, U = Permission.DENY, Permission.ALLOW, Permission.LICENSE, Permission.UNKNOWN

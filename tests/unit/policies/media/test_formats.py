@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from policies.media import combined_uses, read_media, sniff
-from policies.media.epub import MAX_OPF_BYTES
-from policies.media.signals import MAX_MEDIA_BYTES
-from policies.model import Permission, Use
+from heedful.policies.model import Permission, Use
+from heedful.policies.signals.media import combined_uses, read_media, sniff
+from heedful.policies.signals.media.epub import MAX_OPF_BYTES
+from heedful.policies.signals.media.signals import MAX_MEDIA_BYTES
 from tests.helpers.media_files import (
     epub,
     flac,
@@ -199,7 +199,7 @@ def test_a_pdf_metadata_bomb_is_not_parsed() -> None:
 
 
 def test_a_jpeg_is_searched_only_up_to_its_first_scan() -> None:
-    from policies.media.sniff import jpeg_metadata_end
+    from heedful.policies.signals.media.sniff import jpeg_metadata_end
 
     data = image("JPEG", xmp_packet())
     end = jpeg_metadata_end(data)
@@ -210,6 +210,6 @@ def test_a_jpeg_is_searched_only_up_to_its_first_scan() -> None:
 
 @given(st.binary(max_size=256))
 def test_jpeg_metadata_end_is_total(data: bytes) -> None:
-    from policies.media.sniff import jpeg_metadata_end
+    from heedful.policies.signals.media.sniff import jpeg_metadata_end
 
     assert 0 <= jpeg_metadata_end(b"\xff\xd8" + data) <= len(data) + 2

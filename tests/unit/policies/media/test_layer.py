@@ -7,11 +7,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.diagnostics import Severity
-from policies.media import read_media
-from policies.media.layer import credits_attribution, is_media_type, layer
-from policies.media.signals import MediaSignals, diagnostic
-from policies.model import Decision, Mode, Permission, Reason, Signal, Use, Verdict
+from heedful.policies.diagnostics import Severity
+from heedful.policies.model import Decision, Mode, Permission, Reason, Signal, Use, Verdict
+from heedful.policies.signals.media import read_media
+from heedful.policies.signals.media.layer import credits_attribution, is_media_type, layer
+from heedful.policies.signals.media.signals import MediaSignals, diagnostic
 from tests.helpers.media_files import image, xmp_packet
 
 URL = "https://photos.example/a.jpg"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from policies.diagnostics import Severity
-from policies.media import read_media
-from policies.media.lint import lint_media
-from policies.sitepolicy import load_site_policy
+from heedful.policies.diagnostics import Severity
+from heedful.policies.signals.media import read_media
+from heedful.policies.signals.media.lint import lint_media
+from heedful.policies.sitepolicy import load_site_policy
 from tests.helpers.media_files import image, xmp_packet
 
 POLICY = load_site_policy(

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.media.stamp_plan import data_mining_code, reserved_by
-from policies.model import Use, Verdict
+from heedful.policies.model import Use, Verdict
+from heedful.policies.signals.media.stamp_plan import data_mining_code, reserved_by
 
 A, D, L = Verdict.ALLOW, Verdict.DENY, Verdict.LICENSE
 

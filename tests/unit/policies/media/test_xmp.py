@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from policies.diagnostics import Severity
-from policies.media import combined_uses, read_media
-from policies.media.plus import DATA_MINING, VOCAB_PREFIX, lookup
-from policies.media.signals import MAX_XML_DEPTH, MAX_XMP_BYTES
-from policies.media.xmp import find_packets, read_packets
-from policies.model import Permission, Signal, Use
+from heedful.policies.diagnostics import Severity
+from heedful.policies.model import Permission, Signal, Use
+from heedful.policies.signals.media import combined_uses, read_media
+from heedful.policies.signals.media.plus import DATA_MINING, VOCAB_PREFIX, lookup
+from heedful.policies.signals.media.signals import MAX_XML_DEPTH, MAX_XMP_BYTES
+from heedful.policies.signals.media.xmp import find_packets, read_packets
 from tests.helpers.media_files import image, tdm_packet, xmp_packet
 
 D, A, L, U = Permission.DENY, Permission.ALLOW, Permission.LICENSE, Permission.UNKNOWN

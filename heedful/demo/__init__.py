@@ -1,0 +1,1 @@
+"""``python -m heedful.demo``: the example sites, served, checked and crawled end to end."""

@@ -1,0 +1,5 @@
+"""``python -m heedful.demo``."""
+
+from heedful.demo.run import main
+
+main()

@@ -1,0 +1,1 @@
+"""What ``heedful audit`` and ``heedful diff`` find in what a site publishes."""

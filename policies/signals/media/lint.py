@@ -1,0 +1,94 @@
+"""``heedful lint`` on a media file: what its readers noticed, and where its own statements
+contradict the site policy for the path it is published at.
+
+A file's statements and the site's are layered (docs/decisions.md, Media-embedded signals,
+Layering on the site's signals), so Heedful itself acts on the stricter. But the file travels
+alone: a copy found elsewhere is read by its metadata only. An IPTC ``DMI-ALLOWED`` on a photo
+whose site reserves AI training hands the permission to everyone who finds the copy, which is
+why it is an error; the other directions are warnings, as ``heedful audit`` grades a conflict
+that only a licence or a narrowing stands behind (docs/audit.md, HF100/HF106).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Final
+
+from heedful.policies.diagnostics import Diagnostic, Severity
+from heedful.policies.model import Permission, Use, Verdict
+from heedful.policies.signals.media.combine import spread
+from heedful.policies.signals.media.plus import VOCAB_PREFIX
+from heedful.policies.signals.media.signals import MediaSignals, diagnostic
+from heedful.policies.sitepolicy.resolve import intended
+
+if TYPE_CHECKING:
+    from heedful.policies.model import Statement
+    from heedful.policies.sitepolicy.model import SitePolicy
+
+KIND: Final = "media"
+EVERY_CRAWLER: Final = "*"
+
+CONTRADICTIONS: Final[Mapping[tuple[Permission, Verdict], tuple[str, Severity, str]]] = {
+    (Permission.ALLOW, Verdict.DENY): (
+        "media-allows-reserved",
+        Severity.ERROR,
+        (
+            "the site policy reserves {uses} at {path}; a copy of the file found elsewhere is "
+            "read as allowed"
+        ),
+    ),
+    (Permission.ALLOW, Verdict.LICENSE): (
+        "media-allows-licensed",
+        Severity.WARNING,
+        (
+            "the site policy asks for a licence for {uses} at {path}; a copy of the file found "
+            "elsewhere is read as free to use"
+        ),
+    ),
+    (Permission.DENY, Verdict.ALLOW): (
+        "media-reserves-allowed",
+        Severity.WARNING,
+        "the site policy allows {uses} at {path}; the file's reservation wins wherever it is read",
+    ),
+    (Permission.LICENSE, Verdict.ALLOW): (
+        "media-licenses-allowed",
+        Severity.WARNING,
+        "the site policy allows {uses} at {path}; the file's licence terms win wherever it is read",
+    ),
+}
+"""(what the file says, what the policy means) -> rule code, severity, explanation."""
+
+
+def lint_media(
+    signals: MediaSignals,
+    policy: SitePolicy | None = None,
+    *,
+    path: str = "/",
+    tdm_covers_search: bool = False,
+) -> tuple[Diagnostic, ...]:
+    """The readers' diagnostics, then one finding per embedded statement and kind of
+    contradiction with ``policy`` at ``path`` (every crawler without an override, ``*``)."""
+    found = list(signals.diagnostics)
+    if policy is None:
+        return tuple(found)
+    site = {
+        use: intended(
+            policy, path=path, agent=EVERY_CRAWLER, use=use, media_type=signals.media_type
+        )
+        for use in Use
+    }
+    for stmt in signals.statements:
+        grouped: dict[tuple[Permission, Verdict], list[Use]] = {}
+        for use, permission in spread(stmt, tdm_covers_search=tdm_covers_search).items():
+            if (permission, site[use]) in CONTRADICTIONS:
+                grouped.setdefault((permission, site[use]), []).append(use)
+        for key, uses in grouped.items():
+            code, severity, why = CONTRADICTIONS[key]
+            names = ", ".join(str(u) for u in uses)
+            message = f"{_said(stmt)} {key[0]} {names}, but " + why.format(uses=names, path=path)
+            found.append(diagnostic(KIND, code, message, severity=severity))
+    return tuple(found)
+
+
+def _said(stmt: Statement) -> str:
+    return f"{stmt.location} = {stmt.rule.removeprefix(VOCAB_PREFIX)[:120]}:"

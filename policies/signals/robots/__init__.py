@@ -1,0 +1,1 @@
+"""robots.txt (RFC 9309): lines, groups, the access document, checks and the writer."""

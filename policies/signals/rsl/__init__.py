@@ -1,0 +1,1 @@
+"""Really Simple Licensing (RSL) 1.0: the document and its licence terms."""
