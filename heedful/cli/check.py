@@ -18,9 +18,9 @@ from heedful.cli.common import (
     EXIT_UNKNOWN,
     Failure,
 )
-from heedful.cli.output import Budget, decision_json, print_decision, print_matrix
+from heedful.cli.output import Budget, decision_json, print_decision, print_matrix, print_media
 from heedful.client.check import check_urls
-from heedful.client.media import MediaCheck, is_local_file, media_of, print_media, read_local
+from heedful.client.media import MediaCheck, is_local_file, media_of, read_local
 from heedful.policies.agents import HEEDFUL_TOKEN, published_agents
 from heedful.policies.budget import BadMoney, Money, parse_money
 from heedful.policies.model import AiprefDraft, Decision, Mode, Use, Verdict

@@ -11,9 +11,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from heedful.client.media import NOT_FETCHED_WHOLE, MediaCheck
 from heedful.policies.budget import Coverage, Money, covers
 from heedful.policies.diagnostics import Diagnostic
-from heedful.policies.model import Decision, LicenseOffer, Use
+from heedful.policies.model import Decision, LicenseOffer, Mode, Use
 
 STYLE: Final = {
     "allow": "green",
@@ -120,3 +121,50 @@ def diagnostic_line(path: str, diagnostic: Diagnostic) -> str:
     return (
         f"{path}:{diagnostic.line}: {diagnostic.severity} {diagnostic.code}: {diagnostic.message}"
     )
+
+
+def print_media(
+    console: Console, check: MediaCheck, use: Use, *, mode: Mode, tdm_covers_search: bool
+) -> None:
+    """What the file says, where it says it, and the verdict per use."""
+    from heedful.policies.signals.media import combined_uses
+
+    signals = check.signals
+    verdict = str(check.verdict(use, mode=mode, tdm_covers_search=tdm_covers_search))
+    media_type = signals.media_type if signals is not None else ""
+    console.print(
+        f"[bold]{escape(check.target)}[/bold]  {media_type or 'unknown type'}  use {use}"
+        f"  mode {mode}  ->  [{STYLE[verdict]}]{verdict.upper()}[/]"
+    )
+    if check.decision is not None:
+        console.print(
+            f"  site verdict {check.decision.verdict} (see above); the file can only narrow it"
+        )
+    if signals is None:
+        console.print(f"  [{STYLE['unknown']}]{escape(NOT_FETCHED_WHOLE)}[/]")
+        console.print()
+        return
+    if signals.manifest:
+        console.print(f"  C2PA manifest: {signals.manifest}")
+    own = combined_uses(signals.statements, tdm_covers_search=tdm_covers_search)
+    console.print(
+        "  file says  " + "  ".join(f"{u}: [{STYLE[str(p)]}]{p}[/]" for u, p in own.items())
+    )
+    if not signals.statements:
+        console.print("  [dim]no embedded statement about AI or TDM use[/dim]")
+    for stmt in signals.statements:
+        said = ", ".join(f"{u} {p}" for u, p in stmt.uses.items()) or "nothing"
+        console.print(
+            f"  {stmt.signal!s:<8} {escape(stmt.location)}: [bold]{escape(stmt.rule[:160])}[/bold] -> {said}"
+        )
+        if stmt.note:
+            console.print(f"  {'':<8} [dim]{escape(stmt.note)}[/dim]")
+        if stmt.offer is not None:
+            console.print(f"  {'':<8} licence offered: {escape(stmt.offer.url)}")
+    for credit in signals.credits:
+        console.print(
+            f"  credit   {credit.field}: {escape(credit.value)} [dim]({escape(credit.location)})[/dim]"
+        )
+    for found in signals.diagnostics:
+        console.print(f"  {found.severity}  {found.code}: {escape(found.message)}")
+    console.print()
