@@ -42,5 +42,5 @@ def test_install_check_installs_without_extras_and_runs_outside_the_repo() -> No
     assert installs
     assert all("[" not in line and "-e " not in line for line in installs)
     assert 'cd "$work/outside"' in text
-    for command in ("--help", "serve", "crawl", "ledger", "report", "heedful.demo.run"):
+    for command in ("--help", "serve", "crawl", "ledger", "report", "-m heedful.demo"):
         assert command in text

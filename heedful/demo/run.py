@@ -32,7 +32,7 @@ from heedful.crawler.transparency.reports import write_reports
 from heedful.policies.agents import HEEDFUL_TOKEN
 from heedful.policies.model import Mode, Use
 
-EXAMPLES = Path(__file__).resolve().parent / "examples"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 """The example policies and sites, shipped in the wheel so an installed Heedful runs the demo
 (the repository's ``examples/`` links here)."""
 OUT = Path(os.environ.get("HEEDFUL_DEMO_OUT", "demo-out")).resolve()

@@ -110,6 +110,6 @@ def test_no_artefact_tokens_are_published() -> None:
 def test_shipped_as_package_data() -> None:
     """The wheel carries the file: pyproject's package-data names it."""
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    patterns = pyproject["tool"]["setuptools"]["package-data"]["policies"]
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["heedful.policies"]
     assert any(fnmatch.fnmatch(DATA_FILE, pattern) for pattern in patterns)
     assert (ROOT / "policies" / DATA_FILE).is_file()
