@@ -18,7 +18,8 @@ from types import MappingProxyType
 from typing import Final
 
 from heedful.policies.agents import training_agents
-from heedful.policies.fetch.outcomes import Availability, page_failure
+from heedful.policies.fetch.page_access import page_failure
+from heedful.policies.fetch.statuses import Availability
 from heedful.policies.model import (
     DEFAULT_AIPREF_DRAFT,
     STRICTNESS,

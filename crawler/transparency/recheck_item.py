@@ -22,7 +22,7 @@ from heedful.crawler.transparency.warcrecords import Locations, RecordReader
 from heedful.crawler.warc import WarcFiles
 from heedful.policies.agents import HEEDFUL_TOKEN
 from heedful.policies.evaluate import evaluate
-from heedful.policies.fetch.outcomes import Availability
+from heedful.policies.fetch.statuses import Availability
 from heedful.policies.model import Decision, Mode, Use, Verdict
 from heedful.policies.signals.read import SignalFile, page_license_urls, read_page
 

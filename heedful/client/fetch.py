@@ -19,12 +19,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from heedful.policies.fetch.outcomes import (
-    MAX_REDIRECTS,
-    MAX_SIGNAL_BYTES,
-    REDIRECT_STATUSES,
-    next_hop,
-)
+from heedful.policies.fetch.outcomes import MAX_SIGNAL_BYTES
+from heedful.policies.fetch.redirects import MAX_REDIRECTS, REDIRECT_STATUSES, next_hop
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 from heedful.policies.audit.findings import RULES, AuditInput, Evidence, Finding
 from heedful.policies.audit.probe import Probe
 from heedful.policies.diagnostics import Severity
-from heedful.policies.fetch.outcomes import Availability
+from heedful.policies.fetch.statuses import Availability
 from heedful.policies.headers import header_values
 from heedful.policies.plural import counted
 from heedful.policies.signals.read import SignalFile

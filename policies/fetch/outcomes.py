@@ -11,10 +11,8 @@ module says what that means for robots.txt and for the signal files (style.md B.
   mechanism's own rules). A 2xx whose body was cut (over the size limit, or ended early) is
   "unreadable": never "no statement", the uses it governs stay unknown until it can be read.
 
-The neighbouring ideas live in their own modules and are re-exported here, so existing imports
-keep working: the status table (``heedful.policies.fetch.statuses``), redirects (``heedful.policies.fetch.redirects``),
-freshness and ``Retry-After`` (``heedful.policies.fetch.freshness``), and what a content response's status
-says, 401/402/403 included (``heedful.policies.fetch.page_access``).
+Its neighbours in :mod:`heedful.policies.fetch` hold the status table (``statuses``), redirects,
+freshness and ``Retry-After``, and what a content response's status says (``page_access``).
 """
 
 from __future__ import annotations
@@ -23,49 +21,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from heedful.policies.fetch.freshness import (
-    MAX_CACHE_SECONDS,
-    RETRY_AFTER_STATUSES,
-    cache_lifetime,
-    retry_after,
-)
-from heedful.policies.fetch.page_access import STATUS_NAMES, page_access, page_failure, rsl_link
-from heedful.policies.fetch.redirects import MAX_REDIRECTS, REDIRECT_STATUSES, next_hop
+from heedful.policies.fetch.redirects import MAX_REDIRECTS
 from heedful.policies.fetch.statuses import (
-    OTHER_STATUS,
-    STATUS_MEANINGS,
     Availability,
-    StatusMeaning,
     status_meaning,
 )
-
-__all__ = [
-    "MAX_CACHE_SECONDS",
-    "MAX_REDIRECTS",
-    "MAX_ROBOTS_PARSE_BYTES",
-    "MAX_SIGNAL_BYTES",
-    "OTHER_STATUS",
-    "REDIRECT_STATUSES",
-    "RETRY_AFTER_STATUSES",
-    "ROBOTS_CONSEQUENCES",
-    "SIGNAL_CITES",
-    "SIGNAL_CONSEQUENCES",
-    "STATUS_MEANINGS",
-    "STATUS_NAMES",
-    "Availability",
-    "Outcome",
-    "StatusMeaning",
-    "cache_lifetime",
-    "malformed_outcome",
-    "next_hop",
-    "page_access",
-    "page_failure",
-    "retry_after",
-    "robots_outcome",
-    "rsl_link",
-    "signal_file_outcome",
-    "status_meaning",
-]
 
 MAX_SIGNAL_BYTES: Final = 500 * 1024
 """RFC 9309 2.5: the parsing limit MUST be at least 500 KiB. Also the limit of tdmrep.json,

@@ -18,13 +18,13 @@ from urllib.parse import urljoin
 from heedful.policies.diagnostics import Diagnostic, ParseResult
 from heedful.policies.fetch.outcomes import (
     MAX_SIGNAL_BYTES,
-    Availability,
     Outcome,
     malformed_outcome,
-    page_access,
     robots_outcome,
     signal_file_outcome,
 )
+from heedful.policies.fetch.page_access import page_access
+from heedful.policies.fetch.statuses import Availability
 from heedful.policies.headers import Headers, header_values
 from heedful.policies.html import HeadMeta, HtmlHead, parse_html_head
 from heedful.policies.model import Permission, Signal, Statement, Use

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import pytest
 
 from heedful.crawler.origincache import OriginCache
-from heedful.policies.fetch.outcomes import Availability
+from heedful.policies.fetch.statuses import Availability
 from heedful.policies.signals.read import SignalFile
 
 ORIGIN = "http://site.test"

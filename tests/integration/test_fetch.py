@@ -16,12 +16,8 @@ from aiohttp import web
 
 from heedful.client.fetch import FetchResult, fetch
 from heedful.demo.sites import ServedSites
-from heedful.policies.fetch.outcomes import (
-    MAX_SIGNAL_BYTES,
-    Availability,
-    robots_outcome,
-    signal_file_outcome,
-)
+from heedful.policies.fetch.outcomes import MAX_SIGNAL_BYTES, robots_outcome, signal_file_outcome
+from heedful.policies.fetch.statuses import Availability
 from tests.helpers.servers import FAST, USER_AGENT
 
 SLACK = 0.75

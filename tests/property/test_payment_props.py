@@ -9,7 +9,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from heedful.policies.fetch.outcomes import page_access
+from heedful.policies.fetch.page_access import page_access
 from heedful.policies.model import Permission, Use
 from heedful.policies.signals.payment import parse_x402
 

@@ -6,21 +6,11 @@ from typing import Any
 
 import pytest
 
-from heedful.policies import fetching, freshness, redirects, statuses
-from heedful.policies.fetch import page_access as page_access_module
-from heedful.policies.fetch.outcomes import (
-    MAX_CACHE_SECONDS,
-    MAX_REDIRECTS,
-    STATUS_MEANINGS,
-    Availability,
-    cache_lifetime,
-    next_hop,
-    page_access,
-    robots_outcome,
-    rsl_link,
-    signal_file_outcome,
-    status_meaning,
-)
+from heedful.policies.fetch.freshness import MAX_CACHE_SECONDS, cache_lifetime
+from heedful.policies.fetch.outcomes import robots_outcome, signal_file_outcome
+from heedful.policies.fetch.page_access import page_access, rsl_link
+from heedful.policies.fetch.redirects import MAX_REDIRECTS, next_hop
+from heedful.policies.fetch.statuses import STATUS_MEANINGS, Availability, status_meaning
 from heedful.policies.model import LicenseOffer, Permission, Signal, Use
 
 FOUND, UNAVAILABLE, UNREACHABLE = (
@@ -409,28 +399,7 @@ def test_rsl_link(value: str, expected: str) -> None:
 def test_retry_after(
     status: int, headers: tuple[tuple[str, str], ...], seconds: int | None
 ) -> None:
-    from heedful.policies.fetch.outcomes import retry_after
+    from heedful.policies.fetch.freshness import retry_after
 
     # RFC 9110 section 10.2.3: delta-seconds or an HTTP-date.
     assert retry_after(status, headers) == seconds
-
-
-def test_the_split_modules_are_still_importable_from_policies_fetching() -> None:
-    """The status table, redirects, freshness and page access have their own modules; the old
-    names resolve to the very same objects, for callers not yet moved."""
-    moved = {
-        "status_meaning": statuses,
-        "STATUS_MEANINGS": statuses,
-        "Availability": statuses,
-        "next_hop": redirects,
-        "MAX_REDIRECTS": redirects,
-        "cache_lifetime": freshness,
-        "retry_after": freshness,
-        "page_access": page_access_module,
-        "page_failure": page_access_module,
-        "rsl_link": page_access_module,
-    }
-    for name, module in moved.items():
-        assert name in fetching.__all__
-        assert getattr(fetching, name) is getattr(module, name), name
-    assert all(hasattr(fetching, name) for name in fetching.__all__)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from heedful.policies.fetch.outcomes import MAX_REDIRECTS, Availability
 from heedful.policies.fetch.plan import (
     PAGE_LIMIT,
     SITE_FILES,
@@ -16,6 +15,8 @@ from heedful.policies.fetch.plan import (
     Purpose,
     run,
 )
+from heedful.policies.fetch.redirects import MAX_REDIRECTS
+from heedful.policies.fetch.statuses import Availability
 from heedful.policies.model import Mode, Signal, Use, Verdict
 from heedful.policies.signals.read import FILE_LIMITS, LICENSE_LIMIT, SignalFile
 from heedful.policies.signals.removals import REMOVALS_PATH
