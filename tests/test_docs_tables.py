@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import pkgutil
 import re
 from pathlib import Path
@@ -20,7 +21,7 @@ import pytest
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-import heedful
+import heedful.cli
 from heedful.cli import common as cli_common
 from heedful.cli.main import COMMANDS, EXIT_CLOSED_PIPE, cli
 from heedful.policies.audit.findings import RULES
@@ -200,13 +201,16 @@ def readme_exit_rows() -> set[tuple[int, str]]:
 
 
 def module_source(module: str) -> str:
-    return read(ROOT / (module.replace(".", "/") + ".py"))
+    spec = importlib.util.find_spec(module)
+    assert spec is not None, module
+    assert spec.origin is not None, module
+    return read(Path(spec.origin))
 
 
 def exit_constants() -> dict[tuple[str, str], int]:
-    """``(module, name)`` -> status for every ``EXIT_*`` int a heedful module defines."""
+    """``(module, name)`` -> status for every ``EXIT_*`` int a command-line module defines."""
     out = {}
-    for info in pkgutil.iter_modules(heedful.__path__, "heedful."):
+    for info in pkgutil.iter_modules(heedful.cli.__path__, "heedful.cli."):
         for node in ast.parse(module_source(info.name)).body:
             targets: list[ast.expr] = [node.target] if isinstance(node, ast.AnnAssign) else []
             targets += node.targets if isinstance(node, ast.Assign) else []
