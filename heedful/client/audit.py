@@ -55,12 +55,16 @@ class AuditChecker(Checker):
         self._hosts = hosts
         """When set, URLs on other hosts are not fetched (tests and benchmarks stay local)."""
 
-    async def _get(self, url: str, *, max_bytes: int = MAX_SIGNAL_BYTES) -> SignalFile:
+    async def _get(
+        self, url: str, *, max_bytes: int = MAX_SIGNAL_BYTES, follow_redirects: bool = True
+    ) -> SignalFile:
         task = self._files.get(url)
         if task is None:
             if self._hosts is not None and urlsplit(url).hostname not in self._hosts:
                 return SignalFile(url=url, status=None, error="host outside the audit's scope")
-            task = self._files[url] = asyncio.ensure_future(super()._get(url, max_bytes=max_bytes))
+            task = self._files[url] = asyncio.ensure_future(
+                super()._get(url, max_bytes=max_bytes, follow_redirects=follow_redirects)
+            )
         return await task
 
     async def file(self, url: str) -> SignalFile:

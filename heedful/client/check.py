@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import aiohttp
 
@@ -49,6 +49,8 @@ class Checked:
     url: str
     site: SiteSignals
     page: PageSignals | None
+    final_url: str = ""
+    """Where ``url``'s redirects led (its decision is that URL's); ``""`` when not redirected."""
 
     def decide(
         self,
@@ -63,7 +65,7 @@ class Checked:
         return decide(
             self.site,
             self.page,
-            url=self.url,
+            url=self.final_url or self.url,
             agent=agent,
             use=use,
             mode=mode,
@@ -81,9 +83,14 @@ class Checker:
         self._sites: dict[str, asyncio.Task[SiteSignals]] = {}
         self._licenses: dict[str, asyncio.Task[SignalFile]] = {}
 
-    async def _get(self, url: str, *, max_bytes: int) -> SignalFile:
+    async def _get(self, url: str, *, max_bytes: int, follow_redirects: bool = True) -> SignalFile:
         result = await fetch(
-            self._session, url, timeout=self._timeout, max_bytes=max_bytes, user_agent=USER_AGENT
+            self._session,
+            url,
+            timeout=self._timeout,
+            max_bytes=max_bytes,
+            user_agent=USER_AGENT,
+            follow_redirects=follow_redirects,
         )
         return as_signal_file(result)
 
@@ -98,7 +105,12 @@ class Checker:
     async def _answer(self, request: FetchRequest) -> SignalFile:
         if request.purpose is Purpose.LICENSE:
             return await self._license(request)
-        return await self._get(request.url, max_bytes=request.max_bytes)
+        # The plan follows a page's redirects itself, only where the target may be fetched.
+        return await self._get(
+            request.url,
+            max_bytes=request.max_bytes,
+            follow_redirects=request.purpose is not Purpose.PAGE,
+        )
 
     async def _drive(self, plan: OriginPlan | PagePlan) -> None:
         """Perform what ``plan`` asks for, each batch concurrently, until it is done."""
@@ -120,11 +132,16 @@ class Checker:
             self._sites[origin] = asyncio.ensure_future(self._read_site(origin))
         return await self._sites[origin]
 
-    async def check(self, url: str, *, agents: Sequence[str]) -> Checked:
-        """Read ``url``'s signals, and its page when the plan says some agent may fetch it."""
-        plan = PagePlan(await self.site(url), url, agents=agents)
+    async def check(self, url: str, *, agents: Sequence[str], hops: int = 0) -> Checked:
+        """Read ``url``'s signals, and its page when the plan says some agent may fetch it; a
+        redirect to another origin is checked under that origin's signals."""
+        plan = PagePlan(await self.site(url), url, agents=agents, hops=hops)
         await self._drive(plan)
-        return Checked(url, plan.site, plan.page)
+        if plan.redirected_to is not None:
+            followed = await self.check(plan.redirected_to, agents=agents, hops=plan.hops)
+            return replace(followed, url=url, final_url=followed.final_url or followed.url)
+        final = plan.final_url if plan.final_url != url else ""
+        return Checked(url, plan.site, plan.page, final_url=final)
 
 
 async def check_urls(

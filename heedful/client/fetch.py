@@ -95,11 +95,14 @@ async def fetch(
     read_body: bool = True,
     user_agent: str,
     accept: str = "",
+    follow_redirects: bool = True,
 ) -> FetchResult:
     """Fetch ``url`` within ``timeout`` seconds in total; never raise on server behaviour.
 
     Redirects are followed by hand (``next_hop``), up to ``max_redirects``; one more is counted
     so the caller sees the overrun (RFC 9309 2.3.1.2). A target already visited is a loop.
+    ``follow_redirects=False`` returns a redirect as it came, for a caller whose plan decides
+    whether its target may be fetched (a page: :class:`heedful.policies.fetch.plan.PagePlan`).
     """
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -123,6 +126,7 @@ async def fetch(
                 max_redirects=max_redirects,
                 read_body=read_body,
                 accept=accept,
+                follow_redirects=follow_redirects,
             )
     except TimeoutError:
         state.error = f"timed out after {timeout} s"
@@ -169,6 +173,7 @@ async def _exchange(
     max_redirects: int,
     read_body: bool,
     accept: str = "",
+    follow_redirects: bool = True,
 ) -> None:
     current = state.url
     headers = {"User-Agent": user_agent, **({"Accept": accept} if accept else {})}
@@ -180,7 +185,7 @@ async def _exchange(
         ) as response:
             state.status = response.status
             state.headers = tuple(response.headers.items())
-            if response.status in REDIRECT_STATUSES:
+            if response.status in REDIRECT_STATUSES and follow_redirects:
                 target = next_hop(
                     current, response.status, response.headers.get("Location"), state.redirects
                 )

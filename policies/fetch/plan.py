@@ -38,7 +38,7 @@ from heedful.policies.fetch.statuses import Availability
 from heedful.policies.headers import header_values
 from heedful.policies.html import MAX_HEAD_BYTES
 from heedful.policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Decision, Mode, Use, Verdict
-from heedful.policies.origin import same_origin
+from heedful.policies.origin import origin_of, same_origin
 from heedful.policies.signals.read import (
     AI_TXT_PATH,
     FILE_LIMITS,
@@ -120,6 +120,21 @@ class _Requests:
     def waiting(self) -> bool:
         return bool(self._pending)
 
+    @staticmethod
+    def redirect_target(request: FetchRequest, file: SignalFile) -> str | None:
+        """Where ``file`` redirects to (``next_hop``), or ``None`` when it is a final answer."""
+        if file.status not in REDIRECT_STATUSES or file.error:
+            return None
+        location = next(iter(header_values(file.headers, "Location")), None)
+        return next_hop(
+            file.url or request.url, file.status or 0, location, request.hops + file.redirects
+        )
+
+    def drop(self, request: FetchRequest) -> None:
+        """Stop waiting for ``request``: its answer ended the plan without being taken in."""
+        if self._pending.pop(request, None) is None:
+            raise PlanError(f"no request for {request.url} ({request.purpose}) is pending")
+
     def answer(
         self, request: FetchRequest, file: SignalFile
     ) -> tuple[FetchRequest, SignalFile] | None:
@@ -130,17 +145,15 @@ class _Requests:
         if len(file.body) > request.max_bytes:
             file = replace(file, body=file.body[: request.max_bytes], truncated=True)
         hops = request.hops + file.redirects
-        if file.status in REDIRECT_STATUSES and not file.error:
-            location = next(iter(header_values(file.headers, "Location")), None)
-            target = next_hop(file.url or request.url, file.status or 0, location, hops)
-            if target is not None:
-                if hops + 1 > MAX_REDIRECTS:
-                    # RFC 9309 2.3.1.2: reported as one more than the limit; the reader fails closed.
-                    return original, replace(file, redirects=hops + 1)
-                hop = replace(request, url=target, hops=hops + 1, first_url=original.url)
-                self._new.append(hop)
-                self._pending[hop] = original
-                return None
+        target = self.redirect_target(request, file)
+        if target is not None:
+            if hops + 1 > MAX_REDIRECTS:
+                # RFC 9309 2.3.1.2: reported as one more than the limit; the reader fails closed.
+                return original, replace(file, redirects=hops + 1)
+            hop = replace(request, url=target, hops=hops + 1, first_url=original.url)
+            self._new.append(hop)
+            self._pending[hop] = original
+            return None
         return original, replace(file, redirects=hops)
 
 
@@ -263,7 +276,9 @@ class PagePlan:
     When none may, :attr:`refusal` is the decision that says why, and the page stays unfetched.
     """
 
-    def __init__(self, site: SiteSignals, url: str, *, agents: Sequence[str]) -> None:
+    def __init__(
+        self, site: SiteSignals, url: str, *, agents: Sequence[str], hops: int = 0
+    ) -> None:
         self.site = site
         self.url = url
         self._requests = _Requests()
@@ -272,10 +287,22 @@ class PagePlan:
         self._licenses: dict[str, SignalFile] = {}
         self._page: PageSignals | None = None
         self._done = False
+        self.agents = tuple(agents)
         self.refusal = page_refusal(site, url, agents=agents)
-        """The access decision that kept the page unfetched; ``None`` when it is fetched."""
+        """The access decision that kept the page (or the URL it redirected to) unfetched;
+        ``None`` when it is fetched."""
+        self.final_url = url
+        """The URL whose answer the page is: ``url``, or where its redirects led."""
+        self.hops = hops
+        """Redirects followed to reach :attr:`final_url`, those before this plan included."""
+        self.redirected_to: str | None = None
+        """Another origin's URL the page redirected to. That origin's own signals decide whether
+        it may be fetched, so this plan ends here and the adapter checks the target with a plan
+        of that origin (:meth:`Plan.receive` does it for one-URL adapters)."""
         if self.refusal is None:
-            self._requests.ask(FetchRequest(url=url, purpose=Purpose.PAGE, max_bytes=PAGE_LIMIT))
+            self._requests.ask(
+                FetchRequest(url=url, purpose=Purpose.PAGE, max_bytes=PAGE_LIMIT, hops=hops)
+            )
         else:
             self._done = True
 
@@ -299,7 +326,15 @@ class PagePlan:
         self.receive(request, SignalFile(url=request.url, status=None, error=error))
 
     def receive(self, request: FetchRequest, file: SignalFile) -> None:
-        """Take the answer to ``request`` in; may make the page's licences due."""
+        """Take the answer to ``request`` in; may make the page's licences due.
+
+        A redirect of the page is followed only where the next URL may be fetched: robots.txt
+        binds every URL a crawler requests, the redirect's target included (RFC 9309 section
+        2.2.2), so a hop to a disallowed path ends the plan with that refusal, and a hop to
+        another origin ends it with :attr:`redirected_to`.
+        """
+        if request.purpose is Purpose.PAGE and self._gate_hop(request, file):
+            return
         answered = self._requests.answer(request, file)
         if answered is None:
             return
@@ -318,6 +353,8 @@ class PagePlan:
                 self._requests.ask(
                     FetchRequest(url=url, purpose=Purpose.LICENSE, max_bytes=LICENSE_LIMIT)
                 )
+            self.final_url = final.url or request.url
+            self.hops = final.redirects
         if self._requests.waiting:
             return
         if self._response is not None:
@@ -327,6 +364,24 @@ class PagePlan:
                 else self._first
             )
         self._done = True
+
+    def _gate_hop(self, request: FetchRequest, file: SignalFile) -> bool:
+        """End the plan at a page redirect whose target this plan may not follow."""
+        target = self._requests.redirect_target(request, file)
+        if target is None or request.hops + file.redirects + 1 > MAX_REDIRECTS:
+            return False
+        if same_origin(target, self.site.origin):
+            refusal = page_refusal(self.site, target, agents=self.agents)
+            if refusal is None:
+                return False
+            self.refusal = refusal
+        else:
+            self.redirected_to = target
+        self._requests.drop(request)
+        self.final_url = target
+        self.hops = request.hops + file.redirects + 1
+        self._done = True
+        return True
 
 
 def decide(
@@ -374,6 +429,9 @@ class Plan:
     ) -> None:
         self.url = url
         self.agents = tuple(agents)
+        self.gate_agent = gate_agent
+        self._target = url
+        self._hops = 0
         self.stage: OriginPlan | PagePlan = (
             OriginPlan(origin, gate_agent=gate_agent)
             if site is None
@@ -389,7 +447,13 @@ class Plan:
         """Take the answer to ``request`` in; the page stage starts once the site is read."""
         self.stage.receive(request, file)
         if isinstance(self.stage, OriginPlan) and self.stage.done:
-            self.stage = PagePlan(self.stage.site, self.url, agents=self.agents)
+            self.stage = PagePlan(
+                self.stage.site, self._target, agents=self.agents, hops=self._hops
+            )
+        elif isinstance(self.stage, PagePlan) and self.stage.redirected_to is not None:
+            # Another origin's URL is fetched under that origin's signals: read them first.
+            self._target, self._hops = self.stage.redirected_to, self.stage.hops
+            self.stage = OriginPlan(origin_of(self._target), gate_agent=self.gate_agent)
 
     def fail(self, request: FetchRequest, error: str) -> None:
         """No answer came for ``request``: ``error`` says why."""
@@ -409,6 +473,11 @@ class Plan:
         """Why the page is not fetched (:attr:`PagePlan.refusal`); ``None`` while the site files
         are read and when it is fetched."""
         return self.stage.refusal if isinstance(self.stage, PagePlan) else None
+
+    @property
+    def final_url(self) -> str:
+        """The URL the decision is about: :attr:`url`, or where its redirects led."""
+        return self.stage.final_url if isinstance(self.stage, PagePlan) else self._target
 
     @property
     def page(self) -> PageSignals | None:
@@ -433,7 +502,7 @@ class Plan:
         return decide(
             self.site,
             self.page,
-            url=self.url,
+            url=self.final_url,
             agent=agent,
             use=use,
             mode=mode,

@@ -297,3 +297,81 @@ def test_a_page_plan_needs_an_agent() -> None:
     site = _site(b"").site
     with pytest.raises(ValueError, match="at least one agent"):
         PagePlan(site, PAGE, agents=[])
+
+
+def moved(url: str, location: str, status: int = 301) -> SignalFile:
+    return SignalFile(url=url, status=status, headers=(("Location", location),))
+
+
+def test_a_page_redirect_to_an_allowed_path_is_followed_and_decided_there() -> None:
+    site = _site(b"User-agent: *\nDisallow: /private/\n").site
+    plan = PagePlan(site, PAGE, agents=["ExampleBot"])
+    (request,) = plan.next_requests()
+    plan.receive(request, moved(PAGE, "/articles/two.html"))
+    (hop,) = plan.next_requests()
+    assert (hop.url, hop.purpose, hop.hops) == (f"{ORIGIN}/articles/two.html", Purpose.PAGE, 1)
+    plan.receive(hop, ok(hop.url, b"<html><head></head></html>", "text/html"))
+    assert plan.done
+    assert plan.final_url == f"{ORIGIN}/articles/two.html"
+    assert plan.page is not None
+
+
+def test_a_page_redirect_to_a_disallowed_path_is_not_followed_and_says_why() -> None:
+    """RFC 9309 2.2.2 binds every URL a crawler requests, a redirect's target included."""
+    site = _site(b"User-agent: *\nDisallow: /private/\n").site
+    plan = PagePlan(site, PAGE, agents=["ExampleBot"])
+    (request,) = plan.next_requests()
+    plan.receive(request, moved(PAGE, "/private/secret.html", status=302))
+    assert plan.done
+    assert plan.next_requests() == ()
+    assert plan.page is None
+    assert plan.final_url == f"{ORIGIN}/private/secret.html"
+    assert plan.refusal is not None
+    assert plan.refusal.access is Verdict.DENY
+    assert any("Disallow: /private/" in reason.rule for reason in plan.refusal.reasons)
+
+
+def test_a_page_redirect_to_another_origin_ends_the_page_plan_there() -> None:
+    site = _site(b"User-agent: *\nAllow: /\n").site
+    plan = PagePlan(site, PAGE, agents=["ExampleBot"])
+    (request,) = plan.next_requests()
+    plan.receive(request, moved(PAGE, "https://other.example/x.html"))
+    assert plan.done
+    assert plan.redirected_to == "https://other.example/x.html"
+    assert plan.hops == 1
+    assert plan.page is None
+    assert plan.refusal is None
+
+
+def test_a_whole_plan_reads_the_redirect_targets_origin_before_fetching_it() -> None:
+    other = "https://other.example"
+    files = {
+        f"{ORIGIN}/robots.txt": ok(f"{ORIGIN}/robots.txt", b"User-agent: *\nAllow: /\n"),
+        PAGE: moved(PAGE, f"{other}/x.html"),
+        f"{other}/robots.txt": ok(f"{other}/robots.txt", b"User-agent: *\nDisallow: /x\n"),
+    }
+    plan = Plan(PAGE, origin=ORIGIN, agents=["ExampleBot"])
+    asked = answer_all(plan, files)
+    assert f"{other}/robots.txt" in asked
+    assert f"{other}/x.html" not in asked
+    assert plan.final_url == f"{other}/x.html"
+    decision = plan.decide(agent="ExampleBot", use=Use.AI_TRAIN, mode=Mode.OPT_OUT)
+    assert decision.verdict is Verdict.DENY
+    assert decision.url == f"{other}/x.html"
+    assert any("Disallow: /x" in reason.rule for reason in decision.reasons)
+
+
+def test_redirects_across_origins_count_toward_one_limit() -> None:
+    """Two origins bouncing a page between them stop at MAX_REDIRECTS hops in all."""
+    other = "https://other.example"
+    files: dict[str, SignalFile] = {}
+    for host, there in ((ORIGIN, other), (other, ORIGIN)):
+        files[f"{host}/robots.txt"] = ok(f"{host}/robots.txt", b"User-agent: *\nAllow: /\n")
+        for n in range(MAX_REDIRECTS + 2):
+            files[f"{host}/p{n}"] = moved(f"{host}/p{n}", f"{there}/p{n + 1}")
+    plan = Plan(f"{ORIGIN}/p0", origin=ORIGIN, agents=["ExampleBot"])
+    asked = answer_all(plan, files)
+    pages = [url for url in asked if "/p" in url]
+    assert len(pages) == MAX_REDIRECTS + 1
+    decision = plan.decide(agent="ExampleBot", use=Use.AI_TRAIN, mode=Mode.OPT_OUT)
+    assert decision.verdict is not Verdict.ALLOW
