@@ -10,7 +10,8 @@ MP3). Vorbis comments (FLAC, Ogg): ``ARTIST``, ``COPYRIGHT``, ``LICENSE``
 Vorbis comments have no field for an AI-use reservation and no home for XMP, so ``heedful
 stamp`` writes the IPTC Data Mining value as the comment ``DATAMINING`` (a PLUS vocabulary URI,
 read exactly as ``plus:DataMining``; the linked rights expression, when the value refers to
-one, is the ``LICENSE`` URL): docs/decisions.md, Writing the reservation.
+one, is the ``LICENSE`` URL): docs/decisions.md, Media-embedded signals, Writing the
+reservation.
 """
 
 from __future__ import annotations
