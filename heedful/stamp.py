@@ -18,6 +18,7 @@ then renamed over the original (``os.replace``, atomic on POSIX and Windows).
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import os
 import re
@@ -26,6 +27,7 @@ import struct
 import tempfile
 import warnings
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +58,9 @@ XMP_UUID: Final = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
 TDM_NS: Final = "http://www.w3.org/ns/tdmrep/"
 """TDMRep, section TDM Reservation in PDF: the XMP namespace (with a slash)."""
 TDM_EPUB_PREFIX: Final = "tdm: http://www.w3.org/ns/tdmrep#"
+MAX_INFLATED: Final = 1024 * 1024 * 1024
+"""The most an EPUB's members may inflate to in all while they are copied."""
+COPY_CHUNK: Final = 1024 * 1024
 """TDMRep, section TDM Reservation in EPUB: the EPUB 3 ``prefix`` declaration."""
 _EMPTY_PACKET: Final = (
     b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>'
@@ -288,7 +293,18 @@ def stamp_pdf_bytes(data: bytes, plan: StampPlan) -> bytes:
             writer.write(out)
     except StampError:
         raise
-    except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (
+        PyPdfError,
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+        NotImplementedError,  # a filter pypdf does not decode
+        zlib.error,
+    ) as exc:
         raise StampError(f"pypdf cannot rewrite this PDF ({type(exc).__name__})") from None
     return out.getvalue()
 
@@ -361,12 +377,14 @@ def _escape(value: str) -> str:
 
 def stamp_epub_bytes(data: bytes, plan: StampPlan) -> bytes:
     """``data`` with only its package document (OPF) rewritten: every other member is copied
-    with its name, order, dates, attributes and compression (EPUB 3.3 OCF: ``mimetype`` stays
-    first and stored)."""
+    with its name, order, dates, attributes, compression and content (EPUB 3.3 OCF: ``mimetype``
+    stays first and stored). Members are streamed, and their inflated total is bounded, so a
+    ZIP bomb is refused rather than inflated."""
     from policies.media.epub import CONTAINER_NS, MAX_MEMBERS, MAX_OPF_BYTES
     from policies.media.safexml import parse_xml
 
     out = io.BytesIO()
+    inflated = 0
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
@@ -383,13 +401,35 @@ def stamp_epub_bytes(data: bytes, plan: StampPlan) -> bytes:
             with zipfile.ZipFile(out, "w") as rewritten:
                 rewritten.comment = archive.comment
                 for info in members:
-                    body = opf if info.filename == path else archive.read(info)
-                    rewritten.writestr(info, body, compress_type=info.compress_type)
+                    # Writing fills in offsets and sizes: the copy's, not the entry being read.
+                    entry = copy.copy(info)
+                    if info.filename == path or info.is_dir():
+                        rewritten.writestr(entry, opf if info.filename == path else b"")
+                        continue
+                    large = info.file_size > MAX_INFLATED
+                    with (
+                        archive.open(info) as source,
+                        rewritten.open(entry, "w", force_zip64=large) as sink,
+                    ):
+                        while chunk := source.read(COPY_CHUNK):
+                            inflated += len(chunk)
+                            if inflated > MAX_INFLATED:
+                                raise StampError(f"its members inflate past {MAX_INFLATED} bytes")
+                            sink.write(chunk)
     except StampError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, EOFError) as exc:
-        raise StampError(f"not a readable EPUB container ({type(exc).__name__})") from None
-    except (ValueError, NotImplementedError, RuntimeError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        KeyError,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+        IndexError,  # zipfile on a member with an empty name
+        zlib.error,
+    ) as exc:
         raise StampError(f"not a readable EPUB container ({type(exc).__name__})") from None
     return out.getvalue()
 

@@ -4,6 +4,7 @@ media data kept (issue 13 s. 3); HEIF/AVIF reported as not stamped, with the rea
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import struct
@@ -292,3 +293,28 @@ def test_each_format_reads_back_to_the_decision_of_the_stamped_image(
         for use, verdict in plan.verdicts.items():
             if verdict is not Verdict.ALLOW and use in said:
                 assert got[use] is not Verdict.ALLOW, (name, use, choices)
+
+
+@st.composite
+def _mutated(draw: st.DrawFn) -> tuple[str, bytes]:
+    name = draw(st.sampled_from(sorted(ROUND_TRIP)))
+    data = bytearray(ROUND_TRIP[name])
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(data) - 1))
+        data[at] = draw(st.integers(0, 255))
+    if draw(st.booleans()):
+        data = data[: draw(st.integers(0, len(data)))]
+    return name, bytes(data)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_mutated())
+def test_a_damaged_file_is_stamped_and_reads_back_or_refused(case: tuple[str, bytes]) -> None:
+    """A writer never raises anything but :class:`StampError` (the file is then left as it was),
+    and what it returns reads back with the planned reservation (``stamp_bytes`` checks)."""
+    name, data = case
+    policy = load_site_policy(PHOTOGRAPHER.read_bytes())
+    media_type = sniff(data, name)
+    plan = plan_stamp(policy, path="/" + name, media_type=media_type)
+    with contextlib.suppress(StampError):
+        stamp_bytes(data, media_type, plan)
