@@ -20,15 +20,15 @@ import aiohttp
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from heedful.check import USER_AGENT, BadURL, Checker, as_signal_file, origin_of
+from heedful.check import USER_AGENT, Checker, as_signal_file
 from heedful.fetch import fetch, make_session
 from policies.agents import HEEDFUL_TOKEN
 from policies.audit import policy_urls
 from policies.audit_model import AuditInput
-from policies.evaluate import evaluate
 from policies.fetching import MAX_SIGNAL_BYTES
 from policies.html import MAX_HEAD_BYTES
-from policies.model import Use, Verdict
+from policies.origin import BadURL, page_origin
+from policies.plan import page_refusal
 from policies.served import MARKDOWN, is_markdown, markdown_alternates
 from policies.site import PageSignals, SignalFile, SiteSignals
 
@@ -90,7 +90,7 @@ async def gather(
     ``extra`` are further pages to fetch (``heedful diff``'s media probes, whose response
     headers carry what the site-wide files cannot say about a file type).
     """
-    origin_of(url)  # raises BadURL before anything is fetched
+    page_origin(url)  # raises BadURL before anything is fetched
     if not 0 <= sample <= MAX_SAMPLE:
         raise BadURL(f"--sample must be between 0 and {MAX_SAMPLE}")
     async with make_session(user_agent=USER_AGENT) as session:
@@ -126,10 +126,7 @@ async def markdown_of(
         if linked:
             site = await checker.site(linked[0])
             # Only where robots.txt lets the auditor go, as for every other page.
-            if (
-                evaluate(site, None, url=linked[0], agent=HEEDFUL_TOKEN, use=Use.SEARCH).access
-                is Verdict.ALLOW
-            ):
+            if page_refusal(site, linked[0], agents=[HEEDFUL_TOKEN]) is None:
                 out[url] = await checker.file(linked[0])
         elif index == 0:
             got = as_signal_file(
@@ -155,7 +152,7 @@ async def sample_urls(
     checker: AuditChecker, site: SiteSignals, url: str, count: int, *, sitemap: bool = True
 ) -> list[str]:
     """Up to ``count`` same-origin URLs HeedfulBot may fetch: sitemap first, then links."""
-    origin = origin_of(url)
+    origin = page_origin(url)
     found: dict[str, None] = {}
 
     def take(candidates: Sequence[str]) -> None:
@@ -164,7 +161,7 @@ async def sample_urls(
                 return
             target = urldefrag(urljoin(url, candidate.strip()))[0]
             try:
-                same = origin_of(target) == origin
+                same = page_origin(target) == origin
             except BadURL:
                 continue
             if not same or target == url or target in found:
@@ -244,6 +241,6 @@ def links_of(body: bytes) -> list[str]:
 
 def _same_origin(url: str, origin: str) -> bool:
     try:
-        return origin_of(url) == origin
+        return page_origin(url) == origin
     except BadURL:
         return False

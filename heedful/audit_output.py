@@ -16,11 +16,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from heedful.output import print_decision
+from heedful.output import STYLE, clip, print_decision
 from policies.audit import AuditReport
 from policies.audit_model import RULES, Evidence, Finding
 from policies.diagnostics import Severity
-from policies.model import Use
+from policies.model import Use, Verdict
 from policies.plural import counted, plural
 from policies.policy_diff import Difference
 
@@ -28,13 +28,12 @@ SARIF_SCHEMA: Final = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION: Final = "2.1.0"
 _LEVEL: Final = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _STYLE: Final = {
-    "allow": "green",
-    "deny": "bold red",
-    "license": "yellow",
-    "unknown": "dim",
-    "error": "bold red",
-    "warning": "yellow",
-    "info": "cyan",
+    **STYLE,
+    # A matrix cell is unknown when only the mode's default decided: quiet, not a warning.
+    str(Verdict.UNKNOWN): "dim",
+    str(Severity.ERROR): "bold red",
+    str(Severity.WARNING): "yellow",
+    str(Severity.INFO): "cyan",
 }
 INFORMATION_URI: Final = "https://heedful.invalid/docs/audit"
 
@@ -134,7 +133,7 @@ def print_finding(console: Console, finding: Finding) -> None:
     for evidence in finding.evidence:
         line = f":{evidence.line}" if evidence.line else ""
         console.print(f"         {escape(evidence.source)}{line} ({escape(evidence.location)})")
-        console.print(f"           [bold]{escape(_clip(evidence.rule))}[/bold]")
+        console.print(f"           [bold]{escape(clip(evidence.rule, 200))}[/bold]")
     extra = []
     if finding.uses:
         extra.append("uses " + ", ".join(str(u) for u in finding.uses))
@@ -188,17 +187,6 @@ def explain(console: Console, report: AuditReport, agent: str, use: Use) -> bool
     return True
 
 
-def _clip(text: str, limit: int = 200) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def worst(findings: Sequence[Finding]) -> Severity | None:
-    order = [Severity.ERROR, Severity.WARNING, Severity.INFO]
-    present = {f.severity for f in findings}
-    return next((s for s in order if s in present), None)
-
-
 def diff_json(url: str, differences: Sequence[Difference]) -> str:
     """The JSON object of ``heedful diff --json``."""
     return json.dumps(
@@ -227,7 +215,7 @@ def print_differences(console: Console, url: str, differences: Sequence[Differen
         line = cells[0].because.line
         where = source + (f":{line}" if line else "")
         console.print(f"\n  because {escape(where)} ({escape(location)})")
-        console.print(f"    [bold]{escape(_clip(rule))}[/bold]")
+        console.print(f"    [bold]{escape(clip(rule, 200))}[/bold]")
         for d in cells:
             console.print(
                 f"    {escape(d.path)}  {d.agent}  {d.use}: live "

@@ -29,13 +29,13 @@ from heedful.audit_media import MAX_FILES as MAX_MEDIA_FILES
 from heedful.audit_media import audit_media, print_media_audit, with_media
 from heedful.audit_output import diff_json, print_differences, print_report, report_json, sarif
 from heedful.audit_output import explain as explain_cell
-from heedful.check import BadURL, origin_of
 from heedful.cli_common import AIPREF_DRAFT_OPTION, Failure, fail_on_option
 from heedful.served import DEFAULT_MAX_REQUESTS
 from heedful.served import probe_agents as probe
 from policies.audit import audit
 from policies.diagnostics import Severity, reaches
 from policies.model import AiprefDraft, Mode, Use
+from policies.origin import BadURL, page_origin
 from policies.plural import counted
 from policies.policy_diff import media_probes, policy_diff
 from policies.sitepolicy import PolicyFormatError, load_site_policy
@@ -259,7 +259,7 @@ def diff_command(
         more = f" (and {counted(len(rest), 'more problem')})" if rest else ""
         raise Failure(f"{first}{more}") from None
     try:
-        probes = [urljoin(origin_of(url), path) for path in media_probes(policy)]
+        probes = [urljoin(page_origin(url), path) for path in media_probes(policy)]
         data = asyncio.run(gather(url, sample=sample, fetch_timeout=timeout, extra=probes))
     except BadURL as exc:
         raise Failure(str(exc)) from None

@@ -10,7 +10,7 @@ import sys
 import click
 from rich.console import Console
 
-from heedful.check import BadURL, check_urls
+from heedful.check import check_urls
 from heedful.check_media import MediaCheck, is_local_file, media_of, print_media, read_local
 from heedful.cli_common import (
     AIPREF_DRAFT_OPTION,
@@ -24,6 +24,7 @@ from heedful.output import Budget, decision_json, print_decision, print_matrix
 from policies.agents import HEEDFUL_TOKEN, published_agents
 from policies.budget import BadMoney, Money, parse_money
 from policies.model import AiprefDraft, Decision, Mode, Use, Verdict
+from policies.origin import BadURL
 
 
 @click.command()

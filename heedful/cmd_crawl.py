@@ -21,6 +21,7 @@ import click
 from heedful.cli_common import AIPREF_DRAFT_OPTION, EXIT_FAILED, Failure
 from policies.agents import HEEDFUL_TOKEN
 from policies.model import Mode, Use
+from policies.origin import BadURL, origin_of
 from policies.plural import counted
 
 
@@ -204,14 +205,13 @@ def crawl(
     Nothing a site reserves for the declared use is requested or stored; every considered
     URL gets a ledger row with the decision and its reasons.
     """
-    from urllib.parse import urlsplit
-
     from heedful.database import prepare_database
 
     for url in urls:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise Failure(f"not an absolute http(s) URL: {url!r}")
+        try:
+            origin_of(url)
+        except BadURL as exc:
+            raise Failure(str(exc)) from None
     extra = _parse_set(sets)
     if signing_key is not None or signature_agent:
         extra.update(_signing(signing_key, signature_agent))

@@ -7,9 +7,6 @@ is stored) or a note that it was set before. Access log lines go to stderr as JS
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,12 +18,16 @@ from policies.plural import counted
 
 if TYPE_CHECKING:
     from signalserver.config import ServerConfig
+    from signalserver.keys import Startup
 
-SHUTDOWN_SECONDS = 5.0
-MAX_LINE_BYTES = 64 * 1024
-"""Request-line limit: a check URL of 4096 characters, percent-encoded, fits."""
 TOKEN_LABEL = "admin token (shown once; only its hash is stored)"  # noqa: S105 -- a label
 TOKEN_KEPT = "admin token: unchanged (set on first start; only its hash is stored)"  # noqa: S105
+
+
+class WorkerFailure(click.ClickException):
+    """A worker process died while serving; the others were stopped (exit status 1)."""
+
+    exit_code = 1
 
 
 @click.command()
@@ -44,6 +45,13 @@ TOKEN_KEPT = "admin token: unchanged (set on first start; only its hash is store
     default=8080,
     show_default=True,
     help="Port; 0 picks a free one.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes serving the port together (SO_REUSEPORT); about one per CPU.",
 )
 @click.option(
     "--db",
@@ -111,6 +119,7 @@ def serve(
     policy_path: Path,
     host: str,
     port: int,
+    workers: int,
     database: str | None,
     static_dir: Path | None,
     upstream: str | None,
@@ -126,7 +135,8 @@ def serve(
 ) -> None:
     """Serve robots.txt, ai.txt, TDMRep, RSL and headers from one policy; take removal requests.
 
-    Exit status: 0 after SIGINT/SIGTERM, 2 for a bad policy or option (every problem listed).
+    Exit status: 0 after SIGINT/SIGTERM, 2 for a bad policy or option (every problem listed),
+    1 when one of the --workers processes dies (the others are stopped).
     """
     from heedful.database import prepare_database
     from policies.sitepolicy import load_site_policy
@@ -185,52 +195,29 @@ def serve(
         )
     except ConfigError as exc:
         raise Failure(str(exc)) from None
-    asyncio.run(_serve(config, host, port))
+    _run(config, host, port, workers)
 
 
-async def _serve(config: ServerConfig, host: str, port: int) -> None:
-    from aiohttp import web
+def _announce(url: str, startup: Startup) -> None:
+    """The two first lines on stdout: the URL, then the admin token on first start."""
+    token = startup.new_admin_token
+    startup.new_admin_token = None
+    print(url, flush=True)
+    print(f"{TOKEN_LABEL}: {token}" if token else TOKEN_KEPT, flush=True)
 
-    from policies.identity import RangeFileError
-    from signalserver.app import NoPolicy, create_app
-    from signalserver.keys import STARTUP
-    from signalserver.middlewares import JsonAccessLogger
 
-    app = create_app(config)
-    runner = web.AppRunner(
-        app,
-        access_log_class=JsonAccessLogger,
-        access_log=logging.getLogger("heedful.access") if config.access_log else None,
-        shutdown_timeout=SHUTDOWN_SECONDS,
-        max_line_size=MAX_LINE_BYTES,
-    )
+def _run(config: ServerConfig, host: str, port: int, workers: int) -> None:
+    from signalserver.app import StartupError
+    from signalserver.workers import WorkerDied, Workers, run, serve
+
     try:
-        await runner.setup()
-    except NoPolicy as exc:
+        if workers == 1:
+            run(serve(config, host, port, ready=_announce))
+            return
+        group = Workers(config, host, port, workers)
+        _announce(group.url, group.start())
+        group.run()
+    except StartupError as exc:
         raise Failure(str(exc)) from None
-    except PolicyFormatError as exc:
-        raise Failure(f"the stored policy cannot be loaded: {exc}") from None
-    except RangeFileError as exc:
-        raise Failure(f"cannot read the IP ranges: {exc}") from None
-    except OSError as exc:
-        raise Failure(f"cannot open the database: {exc}") from None
-    try:
-        site = web.TCPSite(runner, host, port)
-        try:
-            await site.start()
-        except OSError as exc:
-            raise Failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        bound = runner.addresses[0]
-        shown = f"[{bound[0]}]" if ":" in str(bound[0]) else str(bound[0])
-        startup = app[STARTUP]
-        token = startup.new_admin_token
-        startup.new_admin_token = None
-        print(f"http://{shown}:{bound[1]}", flush=True)
-        print(f"{TOKEN_LABEL}: {token}" if token else TOKEN_KEPT, flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await stop.wait()
-    finally:
-        await runner.cleanup()
+    except WorkerDied as exc:
+        raise WorkerFailure(str(exc)) from None

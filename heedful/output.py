@@ -68,7 +68,7 @@ def print_decision(console: Console, decision: Decision, budget: Budget | None =
         style = STYLE.get(effect.split()[-1], "")
         where = " ".join(filter(None, [reason.source, reason.location]))
         console.print(f"  [{style}]{effect:<14}[/] {reason.signal!s:<15} {escape(where)}")
-        console.print(f"  {'':<14} {'':<15} [bold]{escape(_clip(reason.rule))}[/bold]")
+        console.print(f"  {'':<14} {'':<15} [bold]{escape(clip(reason.rule))}[/bold]")
         if reason.note:
             console.print(f"  {'':<14} {'':<15} [dim]{escape(reason.note)}[/dim]")
     for offer in decision.offers:
@@ -109,7 +109,7 @@ def print_matrix(
     console.print(table)
 
 
-def _clip(text: str, limit: int = 240) -> str:
+def clip(text: str, limit: int = 240) -> str:
     """One line of a long rule (an RSL element can be a page long)."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from typing import Final
 from urllib.parse import urljoin
 
-from heedful.check import as_signal_file, origin_of
+from heedful.check import as_signal_file
 from heedful.fetch import fetch, make_session
 from policies.html import MAX_HEAD_BYTES
+from policies.origin import page_origin
 from policies.robots import parse_robots
 from policies.robots_lines import MAX_ROBOTS_BYTES
 from policies.served import PROBE_TOKENS, ProbeClass, Served, probe_user_agent
@@ -42,7 +43,7 @@ async def probe_agents(
     obeys the file it was served). Requests beyond ``max_requests`` are not made; the probes
     that would have made them report only what they got.
     """
-    robots_url = urljoin(origin_of(url), ROBOTS_PATH)
+    robots_url = urljoin(page_origin(url), ROBOTS_PATH)
     probes: list[tuple[str, str, str]] = [
         (str(probe), PROBE_TOKENS[probe], probe_user_agent(probe, info_url)) for probe in ProbeClass
     ]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from policies.diagnostics import Diagnostic, ParseResult, Severity
+from policies.headers import media_type_of
 from policies.model import Permission, Signal, Statement, Use
 from policies.patterns import PathPattern, compile_pattern
 from policies.robots_groups import describe, index_groups, select_groups
@@ -110,7 +111,7 @@ def parse_ai_txt(
         raise TypeError(f"parse_ai_txt expects str or bytes, got {type(data).__name__}")
     head = data[:512].encode("utf-8", "replace") if isinstance(data, str) else bytes(data[:512])
     head = head.removeprefix(b"\xef\xbb\xbf")
-    is_html = content_type is not None and "html" in content_type.split(";")[0].strip().lower()
+    is_html = content_type is not None and "html" in media_type_of(content_type)
     if is_html or _HTML_START.match(head):
         # A soft 404: many sites answer every unknown path with their HTML page.
         diagnostic = Diagnostic(

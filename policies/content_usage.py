@@ -17,27 +17,25 @@ from http_sfv.types import Token
 from policies.diagnostics import Diagnostic, ParseResult, Severity
 from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Permission, Signal, Statement, Use
 
-_DENY, _ALLOW = Permission.DENY, Permission.ALLOW
-
 _TRAIN_AI: Final[Mapping[str, Mapping[Use, Permission]]] = {
     # vocab-07 and -08 (section 4.1, on section 2's "generative AI model") define train-ai as
     # training a *generative* model. Heedful's ``ai-train`` is training any model, generative ones
     # included, so a reservation reaches it; an allow only reaches ``genai-train``: ``n`` broadly,
     # ``y`` narrowly (docs/decisions.md, aipref revisions).
-    "n": {Use.AI_TRAIN: _DENY},
-    "y": {Use.GENAI_TRAIN: _ALLOW},
+    "n": {Use.AI_TRAIN: Permission.DENY},
+    "y": {Use.GENAI_TRAIN: Permission.ALLOW},
 }
 _SEARCH: Final[Mapping[str, Mapping[Use, Permission]]] = {
-    "n": {Use.SEARCH: _DENY},
-    "y": {Use.SEARCH: _ALLOW},
+    "n": {Use.SEARCH: Permission.DENY},
+    "y": {Use.SEARCH: Permission.ALLOW},
 }
 _AI_USE: Final[Mapping[str, Mapping[Use, Permission]]] = {
     # vocab-08 section 4.2: input to a generative model where the user did not directly provide
     # the asset -- Heedful's ``ai-input`` (RAG, grounding, AI answers). Whether a URL the user
     # pasted is "directly provided" is open (aipref issue 249): ``ai-input`` covers it, so a
     # reservation binds it too (docs/decisions.md, aipref revisions).
-    "n": {Use.AI_INPUT: _DENY},
-    "y": {Use.AI_INPUT: _ALLOW},
+    "n": {Use.AI_INPUT: Permission.DENY},
+    "y": {Use.AI_INPUT: Permission.ALLOW},
 }
 
 LABELS_BY_DRAFT: Final[
@@ -55,15 +53,15 @@ _LEGACY_BEFORE_08: Final[Mapping[str, Mapping[Use, Permission]]] = {
     # Older drafts' labels, honoured only when they deny (the labels of draft-ietf-aipref-vocab-01
     # to -04): a publisher who
     # copied an old example is respected, and an allow is never inferred from one.
-    "bots": {Use.TDM: _DENY, Use.SEARCH: _DENY},
-    "all": {Use.TDM: _DENY, Use.SEARCH: _DENY},
-    "tdm": {Use.TDM: _DENY, Use.SEARCH: _DENY},
-    "ai": {Use.AI_TRAIN: _DENY},
-    "genai": {Use.AI_TRAIN: _DENY},
-    "train-genai": {Use.AI_TRAIN: _DENY},
-    "ai-use": {Use.AI_INPUT: _DENY},
-    "inference": {Use.AI_INPUT: _DENY},
-    "ai-output": {Use.AI_INPUT: _DENY, Use.SEARCH: _DENY},
+    "bots": {Use.TDM: Permission.DENY, Use.SEARCH: Permission.DENY},
+    "all": {Use.TDM: Permission.DENY, Use.SEARCH: Permission.DENY},
+    "tdm": {Use.TDM: Permission.DENY, Use.SEARCH: Permission.DENY},
+    "ai": {Use.AI_TRAIN: Permission.DENY},
+    "genai": {Use.AI_TRAIN: Permission.DENY},
+    "train-genai": {Use.AI_TRAIN: Permission.DENY},
+    "ai-use": {Use.AI_INPUT: Permission.DENY},
+    "inference": {Use.AI_INPUT: Permission.DENY},
+    "ai-output": {Use.AI_INPUT: Permission.DENY, Use.SEARCH: Permission.DENY},
 }
 LEGACY_BY_DRAFT: Final[Mapping[AiprefDraft, Mapping[str, Mapping[Use, Permission]]]] = {
     AiprefDraft.VOCAB_07: _LEGACY_BEFORE_08,

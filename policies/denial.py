@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from policies.agents import KnownAgent
-from policies.model import Use, Verdict
+from policies.model import Permission, Use, Verdict
 from policies.removals import REMOVALS_PATH, Removal
 from policies.site import AI_TXT_PATH, ROBOTS_PATH, TDMREP_PATH
 from policies.sitepolicy_model import SitePolicy
@@ -64,7 +64,9 @@ def declared_uses(agent: KnownAgent) -> tuple[Use, ...]:
     return tuple(dict.fromkeys(u for p in agent.purposes for u in PURPOSE_USES.get(p, ())))
 
 
-def _describe(policy: SitePolicy, origin: str, key: str, value: str = "deny") -> str:
+def _describe(
+    policy: SitePolicy, origin: str, key: str, value: Permission = Permission.DENY
+) -> str:
     if origin == "defaults":
         return f'defaults ({key} = "{value}")'
     kind, _, rest = origin.partition("[")
@@ -105,14 +107,14 @@ def denial(
         verdict = intended(policy, path=target, agent=agent.token, use=use)
         if verdict is Verdict.LICENSE and licensed is False:
             origin = resolved.origin.get(use, "defaults")
-            said = str(resolved.values[use])
+            said = resolved.values[use]
             rule = _describe(policy, origin, str(use), said)
-            if said != "license":
+            if said is not Permission.LICENSE:
                 rule = "tdm reading (the path's TDM reservation offers the licence terms)"
             return Denial(denied=str(use), rule=rule, needs_license=True)
         if verdict is not Verdict.DENY:
             continue
-        if str(resolved.values[use]) == "deny":
+        if resolved.values[use] is Permission.DENY:
             return Denial(denied=str(use), rule=_describe(policy, resolved.origin[use], str(use)))
         media = index.media_rules(path, None)
         if media:

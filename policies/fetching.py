@@ -1,8 +1,8 @@
-"""What a fetch outcome means: RFC 9309 access results, redirects, cache lifetime, 401/402/403.
+"""What fetching a site-level file means: found, unavailable, unreachable or unreadable, and why.
 
-The adapter (``heedful.fetch``) reports what happened on the wire: a status or a network error,
-how many redirects it followed, whether the body was cut at the size cap. This module says what
-that means (style.md B.1), so the crawler, the CLI and the tests read one table.
+The adapter (``heedful.fetch``, the crawler) reports what happened on the wire: a status or a
+network error, how many redirects it followed, whether the body was cut at the size cap. This
+module says what that means for robots.txt and for the signal files (style.md B.1):
 
 * robots.txt: 2xx found; 4xx "unavailable" (allow all); 5xx and network failures "unreachable"
   (complete disallow) -- RFC 9309 sections 2.3.1.1-2.3.1.4.
@@ -10,115 +10,69 @@ that means (style.md B.1), so the crawler, the CLI and the tests read one table.
   network failures mean "unknown for that mechanism, retry later" (docs/decisions.md, Each
   mechanism's own rules). A 2xx whose body was cut (over the size limit, or ended early) is
   "unreadable": never "no statement", the uses it governs stay unknown until it can be read.
-* Responses to a content request: 401/402/403 are access or licence controls, never bypassed
-  (docs/decisions.md, Access comes first; RSL 1.0 sections 5-6; Cloudflare's pay per crawl
-  documentation).
+
+The neighbouring ideas live in their own modules and are re-exported here, so existing imports
+keep working: the status table (``policies.statuses``), redirects (``policies.redirects``),
+freshness and ``Retry-After`` (``policies.freshness``), and what a content response's status
+says, 401/402/403 included (``policies.page_access``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
-from enum import StrEnum
 from typing import Final
-from urllib.parse import urljoin, urlsplit
 
-from policies.headers import Headers, header_values
-from policies.model import Permission, Signal, Statement, Use
-from policies.payment import read_challenge
+from policies.freshness import (
+    MAX_CACHE_SECONDS,
+    RETRY_AFTER_STATUSES,
+    cache_lifetime,
+    retry_after,
+)
+from policies.page_access import STATUS_NAMES, page_access, page_failure, rsl_link
+from policies.redirects import MAX_REDIRECTS, REDIRECT_STATUSES, next_hop
+from policies.statuses import (
+    OTHER_STATUS,
+    STATUS_MEANINGS,
+    Availability,
+    StatusMeaning,
+    status_meaning,
+)
 
-MAX_REDIRECTS: Final = 5
-"""RFC 9309 2.3.1.2: follow at least five consecutive redirects."""
+__all__ = [
+    "MAX_CACHE_SECONDS",
+    "MAX_REDIRECTS",
+    "MAX_ROBOTS_PARSE_BYTES",
+    "MAX_SIGNAL_BYTES",
+    "OTHER_STATUS",
+    "REDIRECT_STATUSES",
+    "RETRY_AFTER_STATUSES",
+    "ROBOTS_CONSEQUENCES",
+    "SIGNAL_CITES",
+    "SIGNAL_CONSEQUENCES",
+    "STATUS_MEANINGS",
+    "STATUS_NAMES",
+    "Availability",
+    "Outcome",
+    "StatusMeaning",
+    "cache_lifetime",
+    "malformed_outcome",
+    "next_hop",
+    "page_access",
+    "page_failure",
+    "retry_after",
+    "robots_outcome",
+    "rsl_link",
+    "signal_file_outcome",
+    "status_meaning",
+]
+
 MAX_SIGNAL_BYTES: Final = 500 * 1024
 """RFC 9309 2.5: the parsing limit MUST be at least 500 KiB. Also the limit of tdmrep.json,
 ai.txt and RSL documents, whose specifications set none (docs/decisions.md, Signal files that
 cannot be read, gives the reasons)."""
 MAX_ROBOTS_PARSE_BYTES: Final = MAX_SIGNAL_BYTES
 """RFC 9309 2.5: robots.txt is parsed up to this many bytes and the rest ignored."""
-MAX_CACHE_SECONDS: Final = 24 * 3600
-"""RFC 9309 2.4: a cached robots.txt SHOULD NOT be used for more than 24 hours."""
-
-REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
-"""The statuses whose ``Location`` is followed (RFC 9110 15.4); 300 and 304 are not redirects."""
-
-
-class Availability(StrEnum):
-    """The three RFC 9309 access results (2.3.1.1 success, 2.3.1.3, 2.3.1.4), and ``unreadable``.
-
-    ``unreadable`` is for signal files only: the server answered 2xx but the body could not be
-    read whole (cut at the size limit, or ended early). robots.txt never gets it: a body over
-    500 KiB is parsed up to the limit, which is RFC 9309 section 2.5's own reading.
-    """
-
-    FOUND = "found"
-    UNAVAILABLE = "unavailable"
-    UNREACHABLE = "unreachable"
-    UNREADABLE = "unreadable"
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class StatusMeaning:
-    """One row of :data:`STATUS_MEANINGS`: a status range, its result and where that is said."""
-
-    statuses: range
-    availability: Availability
-    label: str
-    """Short human label for the range, used in reasons and docs."""
-    cite: str
-    """The section that says so (RFC 9309, Google's robots.txt documentation or docs/decisions.md)."""
-
-
-STATUS_MEANINGS: Final[tuple[StatusMeaning, ...]] = (
-    # First match wins, so the 429 exception precedes the 4xx row. RFC 9309 is silent on 429;
-    # Google treats it as a server error (its robots.txt specification, "Handling of errors and HTTP
-    # status codes") and so do we: a site that asks us to slow down has not said "no robots.txt
-    # here"; a server error is "unreachable" (RFC 9309 section 2.3.1.4).
-    StatusMeaning(
-        statuses=range(429, 430),
-        availability=Availability.UNREACHABLE,
-        label="too many requests",
-        cite="Google's robots.txt specification; RFC 9309 section 2.3.1.4",
-    ),
-    StatusMeaning(
-        statuses=range(200, 300),
-        availability=Availability.FOUND,
-        label="success",
-        cite="RFC 9309 2.3.1.1",
-    ),
-    # A 3xx that reaches the interpreter was not followed: no Location, a non-HTTP target or
-    # a loop. The RFC lets a crawler call an overlong chain "unavailable"; Heedful reads every
-    # unfollowable redirect as unreachable, which fails closed (RFC 9309 section 2.3.1;
-    # docs/decisions.md).
-    StatusMeaning(
-        statuses=range(300, 400),
-        availability=Availability.UNREACHABLE,
-        label="redirect not followed",
-        cite="RFC 9309 2.3.1.2",
-    ),
-    StatusMeaning(
-        statuses=range(400, 500),
-        availability=Availability.UNAVAILABLE,
-        label="client error",
-        cite="RFC 9309 2.3.1.3",
-    ),
-    StatusMeaning(
-        statuses=range(500, 600),
-        availability=Availability.UNREACHABLE,
-        label="server error",
-        cite="RFC 9309 2.3.1.4",
-    ),
-)
-"""Status ranges and what they mean for a site-level file; read by the code and by the docs."""
-
-OTHER_STATUS: Final = StatusMeaning(
-    # 1xx as a final status, or anything outside 100-599, is not a usable answer: fail closed.
-    statuses=range(0),
-    availability=Availability.UNREACHABLE,
-    label="not a final HTTP status",
-    cite="RFC 9309 2.3.1.4",
-)
 
 ROBOTS_CONSEQUENCES: Final[Mapping[Availability, str]] = {
     Availability.FOUND: "parse and follow its rules",
@@ -149,14 +103,6 @@ class Outcome:
     answered: bool = True
     """False when no HTTP response arrived at all (refused, timed out, no such host): the host
     itself failed, which a checker reports as ``failed`` rather than as a site's statement."""
-
-
-def status_meaning(status: int) -> StatusMeaning:
-    """The first :data:`STATUS_MEANINGS` row containing ``status`` (fail closed otherwise)."""
-    for row in STATUS_MEANINGS:
-        if status in row.statuses:
-            return row
-    return OTHER_STATUS
 
 
 def robots_outcome(
@@ -308,217 +254,3 @@ def _outcome(
     elif row.statuses.start == 300 and error:
         what += f" ({error})"
     return out(row.availability, what, row.cite)
-
-
-def next_hop(base_url: str, status: int, location: str | None, hops: int) -> str | None:
-    """The absolute URL a redirect points to, or ``None`` when there is nothing to follow.
-
-    ``None`` for non-redirect statuses, a missing or empty ``Location`` and a target that is
-    not http(s); the caller then hands the 3xx to :func:`robots_outcome`, which fails closed.
-    ``hops`` counts redirects already followed; the caller stops once it passes
-    :data:`MAX_REDIRECTS` (it follows one more hop than the limit only to report the overrun).
-    """
-    if hops < 0:
-        raise ValueError(f"hops must be >= 0, got {hops}")
-    if status not in REDIRECT_STATUSES or not location or not location.strip():
-        return None
-    try:
-        parts = urlsplit(urljoin(base_url, location.strip()))
-    except ValueError:  # a Location the server mangled (e.g. "http://[::1") is not followed
-        return None
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        return None
-    return parts._replace(fragment="").geturl()
-
-
-_DIRECTIVE = re.compile(r"\s*([A-Za-z-]+)\s*(?:=\s*(\"[^\"]*\"|[^,]*))?\s*(?:,|$)")
-
-
-def cache_lifetime(headers: Headers) -> int:
-    """Seconds a site-level file stays fresh (RFC 9309 2.4, RFC 9111 4.2.1, 5.2.2).
-
-    ``no-store``/``no-cache`` mean 0; otherwise the smaller of ``s-maxage`` and ``max-age``
-    (the shorter lifetime re-reads the creator's wishes sooner), else ``Expires`` minus
-    ``Date``; less ``Age``; capped at 24 hours, which is also the default when nothing is said.
-    An unparsable or repeated-and-conflicting value counts as stale (RFC 9111 4.2.1).
-    """
-    directives: dict[str, list[str]] = {}
-    for field in header_values(headers, "Cache-Control"):
-        for match in _DIRECTIVE.finditer(field):
-            if match.group(1):
-                directives.setdefault(match.group(1).lower(), []).append(
-                    (match.group(2) or "").strip().strip('"')
-                )
-    if "no-store" in directives or "no-cache" in directives:
-        return 0
-    ages = [directives[name] for name in ("s-maxage", "max-age") if name in directives]
-    lifetime: int | None = None
-    if ages:
-        values = [_seconds(value) for values in ages for value in values]
-        lifetime = min(values)
-    else:
-        lifetime = _expires_lifetime(headers)
-    if lifetime is None:
-        return MAX_CACHE_SECONDS
-    age_values = header_values(headers, "Age")
-    age = max(_seconds(age_values[0]), 0) if age_values else 0
-    return max(0, min(lifetime - age, MAX_CACHE_SECONDS))
-
-
-RETRY_AFTER_STATUSES: Final = frozenset({429, 503})
-"""The statuses whose ``Retry-After`` says how long to wait (RFC 9110 section 10.2.3; RFC 6585
-section 4)."""
-
-
-def retry_after(status: int | None, headers: Headers) -> int | None:
-    """Seconds a 429 or 503 asks the client to wait before it asks again, or ``None``.
-
-    ``Retry-After`` is delta-seconds or an HTTP-date (RFC 9110 section 10.2.3); a date counts from
-    the response's own ``Date`` (the core reads no clock), and without one it is not used. At most
-    :data:`MAX_CACHE_SECONDS`: a longer wait is still honoured by failing closed for that long.
-    """
-    if status not in RETRY_AFTER_STATUSES:
-        return None
-    values = header_values(headers, "Retry-After")
-    if not values:
-        return None
-    value = values[0].strip()
-    if value.isdigit() and value.isascii():
-        return min(int(value), MAX_CACHE_SECONDS)
-    dates = header_values(headers, "Date")
-    try:
-        until = parsedate_to_datetime(value)
-        now = parsedate_to_datetime(dates[0]) if dates else None
-    except (TypeError, ValueError, IndexError):
-        return None
-    if now is None:
-        return None
-    return max(0, min(int((until - now).total_seconds()), MAX_CACHE_SECONDS))
-
-
-def _seconds(value: str) -> int:
-    """A delta-seconds value; anything unparsable is 0 (stale), per RFC 9111 1.2.2."""
-    value = value.strip()
-    return int(value) if value.isdigit() and value.isascii() else 0
-
-
-def _expires_lifetime(headers: Headers) -> int | None:
-    expires = header_values(headers, "Expires")
-    if not expires:
-        return None
-    dates = header_values(headers, "Date")
-    try:
-        until = parsedate_to_datetime(expires[0])
-    except (TypeError, ValueError, IndexError):
-        return 0  # RFC 9111 5.3: an invalid Expires (e.g. "0") means "already expired"
-    if not dates:
-        # Without the server's Date the lifetime needs a clock, which policies/ never reads.
-        return None
-    try:
-        now = parsedate_to_datetime(dates[0])
-        return int((until - now).total_seconds())
-    except (TypeError, ValueError, IndexError):
-        return None
-
-
-_LICENSE_SCHEME = re.compile(r"(?:^|,)\s*license(?:\s|,|$)", re.IGNORECASE)
-"""The ``License`` auth scheme among the challenges of a ``WWW-Authenticate`` field (RSL 1.0 sections 5-6)."""
-_LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^,;<]*)*)")
-_PARAM = re.compile(r"""([A-Za-z*-]+)\s*=\s*("[^"]*"|[^;,\s]*)""")
-
-STATUS_NAMES: Final = {401: "Unauthorized", 402: "Payment Required", 403: "Forbidden"}
-"""The access-control statuses :func:`page_access` turns into statements."""
-
-
-def page_failure(status: int | None, error: str = "") -> str:
-    """Why a page's response leaves nothing to decide, or ``""`` when it is an answer.
-
-    A 2xx is the page; 401, 402 and 403 are the site's access or licence controls
-    (:func:`page_access`). Anything else -- no response, a redirect that could not be followed,
-    404 and the other 4xx, 429, 5xx -- carries none of the page's own statements (its headers,
-    its ``<head>``), so no verdict is given for it: it is ``failed``, and the reason says which
-    status or error it was (docs/decisions.md, Signal files that cannot be read).
-    """
-    if status is None:
-        return f"the page could not be fetched ({error or 'no response'})"
-    if 200 <= status < 300 or status in STATUS_NAMES:
-        return ""
-    return f"the page answered {status} ({status_meaning(status).label})"
-
-
-def rsl_link(headers: Headers, *, base: str) -> str:
-    """The first ``Link: <...>; rel="license"; type="application/rsl+xml"`` target, absolute."""
-    for field in header_values(headers, "Link"):
-        for match in _LINK.finditer(field):
-            params = {
-                key.lower(): value.strip('"').lower()
-                for key, value in _PARAM.findall(match.group(2))
-            }
-            if "license" in params.get("rel", "").split() and params.get("type") == (
-                "application/rsl+xml"
-            ):
-                return urljoin(base, str(match.group(1)).strip())
-    return ""
-
-
-def page_access(
-    status: int, headers: Headers, *, source: str, inline_rsl: str = ""
-) -> Statement | None:
-    """A 401/402/403 answer as a statement about every use (docs/decisions.md, Access comes first).
-
-    402, or 401/403 with ``WWW-Authenticate: License`` or an RSL ``Link`` (the RSL Crawler
-    Authorization Protocol, RSL 1.0 sections 5-6), is a licence offer: every use needs the licence
-    (9.1 calls a
-    402 an offer, not a refusal); the offer points at the RSL document when one is linked.
-    Without either, 401 and 403 are access controls Heedful never bypasses, so every use is
-    denied. Any other status says nothing here (``None``). ``inline_rsl`` names an RSL document
-    the response carries in its body (its terms are read from there, ``policies.site``).
-    """
-    if status not in STATUS_NAMES:
-        return None
-    challenges = [
-        value
-        for value in header_values(headers, "WWW-Authenticate")
-        if _LICENSE_SCHEME.search(value)
-    ]
-    rule = f"HTTP {status} {STATUS_NAMES[status]}"
-    link = rsl_link(headers, base=source) or inline_rsl
-    if status != 402 and not challenges and not link:
-        return Statement(
-            signal=Signal.HTTP_STATUS,
-            source=source,
-            location=f"status {status}",
-            rule=rule,
-            uses=dict.fromkeys(Use, Permission.DENY),
-            note="an access control; Heedful never bypasses it (docs/decisions.md, Access comes first)",
-        )
-    challenge = read_challenge(
-        status,
-        headers,
-        source=source,
-        rsl_link=link,
-        license_scheme=challenges[0].strip() if challenges else "",
-    )
-    price = next(iter(header_values(headers, "crawler-price")), "").strip()
-    if price:
-        rule += f", crawler-price: {price}"
-    if header_values(headers, "PAYMENT-REQUIRED"):
-        rule += ", PAYMENT-REQUIRED"
-    if challenges:
-        rule += f", WWW-Authenticate: {challenges[0].strip()}"
-    note = (
-        f"a licence is required before any use ({challenge.dialect}; RSL 1.0 sections 5-6;"
-        " Cloudflare's pay per crawl documentation; x402 v2 specification section 5.1);"
-        " the offer is recorded, nothing is paid (docs/decisions.md, HTTP 402 dialects)"
-    )
-    if challenge.problems:
-        note += f"; the challenge is malformed: {'; '.join(challenge.problems)}"
-    return Statement(
-        signal=Signal.HTTP_STATUS,
-        source=source,
-        location=f"status {status}",
-        rule=rule,
-        uses=dict.fromkeys(Use, Permission.LICENSE),
-        offer=challenge.offer,
-        note=note,
-    )

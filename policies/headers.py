@@ -17,3 +17,10 @@ def header_values(headers: Headers, name: str) -> list[str]:
     wanted = name.lower()
     pairs = headers.items() if isinstance(headers, Mapping) else headers
     return [value for key, value in pairs if key.lower() == wanted]
+
+
+def media_type_of(content_type: str) -> str:
+    """The media type of a ``Content-Type`` value without its parameters, lower-cased
+    (``Text/HTML; charset=utf-8`` -> ``text/html``): type and subtype are case-insensitive
+    (RFC 9110 section 8.3.1)."""
+    return content_type.split(";", 1)[0].strip().lower()

@@ -15,24 +15,22 @@ from policies.evaluate import evaluate
 from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Decision, Mode, Signal, Use, Verdict
 from policies.site import PageSignals, SiteSignals
 
-UNKNOWN = "unknown"
-
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Cell:
     """One agent and use: the value shown and the explained decision behind it."""
 
-    value: str
+    value: Verdict
     decision: Decision
 
 
-def cell_value(decision: Decision) -> str:
+def cell_value(decision: Decision) -> Verdict:
     """``unknown`` when the verdict is only the default, else the verdict."""
     if decision.access is not Verdict.ALLOW:
-        return str(decision.verdict)
+        return decision.verdict
     if any(reason.signal is Signal.DEFAULT for reason in decision.reasons):
-        return UNKNOWN
-    return str(decision.verdict)
+        return Verdict.UNKNOWN
+    return decision.verdict
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -49,7 +47,9 @@ class Matrix:
         return None
 
     def as_dict(self) -> dict[str, dict[str, str]]:
-        return {agent: {str(c.decision.use): c.value for c in cells} for agent, cells in self.rows}
+        return {
+            agent: {str(c.decision.use): str(c.value) for c in cells} for agent, cells in self.rows
+        }
 
 
 def build_matrix(

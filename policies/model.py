@@ -66,6 +66,12 @@ def most_restrictive(*permissions: Permission) -> Permission:
     return max(permissions, key=STRICTNESS.__getitem__, default=Permission.UNKNOWN)
 
 
+def least_restrictive(*permissions: Permission) -> Permission:
+    """The loosest of ``permissions`` (``unknown`` when there are none): what a statement read
+    by several audiences can say without denying any of them what it owes them."""
+    return min(permissions, key=STRICTNESS.__getitem__, default=Permission.UNKNOWN)
+
+
 class Verdict(StrEnum):
     """The final answer for one URL, agent, use and mode.
 
@@ -81,6 +87,16 @@ class Verdict(StrEnum):
     LICENSE = "license"
     UNKNOWN = "unknown"
     FAILED = "failed"
+
+
+VERDICT_OF: Final[Mapping[Permission, Verdict]] = MappingProxyType(
+    {
+        Permission.ALLOW: Verdict.ALLOW,
+        Permission.DENY: Verdict.DENY,
+        Permission.LICENSE: Verdict.LICENSE,
+    }
+)
+"""The verdict a stated permission gives; ``unknown`` has none, since the mode decides it."""
 
 
 class Mode(StrEnum):

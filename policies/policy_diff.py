@@ -22,7 +22,7 @@ from policies.agents import HEEDFUL_TOKEN
 from policies.audit_model import AuditInput, Evidence, evidence_of
 from policies.evaluate import evaluate
 from policies.gaps import WELL_KNOWN_TRAINERS
-from policies.headers import header_values
+from policies.headers import header_values, media_type_of
 from policies.model import Decision, Mode, Reason, Signal, Statement, Use, Verdict
 from policies.site import PageSignals
 from policies.sitepolicy import SitePolicy, intended
@@ -155,4 +155,4 @@ def _media_type(page: PageSignals | None) -> str | None:
     if page is None:
         return None
     value = next(iter(header_values(page.headers, "content-type")), "")
-    return value.split(";")[0].strip().lower() or None
+    return media_type_of(value) or None

@@ -25,8 +25,8 @@ from policies.audit_model import Finding
 from policies.audit_probe import WILDCARD, Probe, spread_of
 from policies.contradictions import is_page_level
 from policies.diagnostics import Severity
-from policies.matrix import UNKNOWN, Matrix
-from policies.model import Permission, Signal, Use
+from policies.matrix import Matrix
+from policies.model import Permission, Signal, Use, Verdict
 
 POINTS: Final = 20
 """Each criterion's maximum; five criteria make 100."""
@@ -137,15 +137,15 @@ def _score_use(
     )
 
     cell = matrix.cell(WILDCARD, use)
-    value = cell.value if cell is not None else UNKNOWN
-    if value == UNKNOWN:
+    value = cell.value if cell is not None else Verdict.UNKNOWN
+    if value is Verdict.UNKNOWN:
         act = Criterion(
             name="actionable",
             points=0,
             reason="no answer at the audited URL for a crawler without a group of its own "
             "(matrix row *: only the mode's default decides)",
         )
-    elif value == "license" and any(f.rule in _UNREADABLE_OFFERS for f in findings):
+    elif value is Verdict.LICENSE and any(f.rule in _UNREADABLE_OFFERS for f in findings):
         act = Criterion(
             name="actionable", points=5, reason="licence required but its terms cannot be read"
         )

@@ -24,7 +24,7 @@ from urllib.parse import urljoin
 from policies.agents import HEEDFUL_TOKEN, known_agents
 from policies.audit_model import Evidence, Finding
 from policies.diagnostics import Severity
-from policies.headers import Headers, header_values
+from policies.headers import Headers, header_values, media_type_of
 from policies.html import HeadMeta, parse_html_head
 from policies.robots import parse_robots
 from policies.site import PageSignals, SignalFile
@@ -166,7 +166,7 @@ def markdown_alternates(page: PageSignals) -> tuple[str, ...]:
 def is_markdown(fetched: SignalFile) -> bool:
     """Whether a response is a Markdown representation (``Content-Type: text/markdown``)."""
     content_type = next(iter(header_values(fetched.headers, "content-type")), "")
-    return fetched.status == 200 and content_type.split(";", 1)[0].strip().lower() == MARKDOWN
+    return fetched.status == 200 and media_type_of(content_type) == MARKDOWN
 
 
 def markdown_findings(

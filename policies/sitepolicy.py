@@ -2,7 +2,8 @@
 
 The public API of issue 3 sections 1-2, gathered from the modules that implement it:
 
-* :mod:`policies.sitepolicy_model` — the validated shape (:class:`SitePolicy`, :class:`Choice`);
+* :mod:`policies.sitepolicy_model` — the validated shape (:class:`SitePolicy`; use values are
+  :class:`policies.model.Permission`);
 * :mod:`policies.sitepolicy_load` — :func:`load_site_policy` (every problem, with its line);
 * :mod:`policies.sitepolicy_checks` — constructs no combination of formats can publish;
 * :mod:`policies.sitepolicy_resolve` — :func:`intended`, the ground truth per path/agent/use;
@@ -18,7 +19,6 @@ from policies.errors import HeedfulError, PolicyFormatError, PolicyProblem
 from policies.sitepolicy_load import MAX_POLICY_BYTES, load_site_policy
 from policies.sitepolicy_model import (
     AgentRule,
-    Choice,
     Defaults,
     LicenseTerms,
     MediaRule,
@@ -41,7 +41,6 @@ __all__ = [
     "MAX_POLICY_BYTES",
     "VERSION_HEADER",
     "AgentRule",
-    "Choice",
     "Defaults",
     "HeedfulError",
     "LicenseTerms",

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from policies.errors import PolicyProblem
-from policies.model import Use
+from policies.model import STRICTNESS, Permission, Use
 from policies.product_names import name_key
-from policies.sitepolicy_model import Choice, SitePolicy
-from policies.sitepolicy_resolve import EVERYONE, STRICTNESS, PolicyIndex, Resolved
+from policies.sitepolicy_model import SitePolicy
+from policies.sitepolicy_resolve import EVERYONE, PolicyIndex, Resolved
 
 LineOf = Callable[[str], int]
 """``line_of(key)``: the line of a dotted key in the file, 0 when unknown."""
@@ -109,12 +109,12 @@ def _licence_terms(policy: SitePolicy, problem: _Report) -> None:
     entries = [("defaults", policy.defaults.said())]
     entries += [(f"paths[{i}]", rule.said()) for i, rule in enumerate(policy.paths)]
     licensed = {
-        use for _, said in entries for use, choice in said.items() if choice is Choice.LICENSE
+        use for _, said in entries for use, choice in said.items() if choice is Permission.LICENSE
     }
     if policy.license is None:
         for key, said in entries:
             for use, choice in said.items():
-                if choice is Choice.LICENSE and use is not Use.GENAI_TRAIN:
+                if choice is Permission.LICENSE and use is not Use.GENAI_TRAIN:
                     problem(f"{key}.{use}", "'license' needs a [license] table with the terms")
         return
     if policy.license.uses is not None:
@@ -155,7 +155,7 @@ def _per_class(
     klass: str,
     scope: str,
     row: Resolved,
-    floor: dict[Use, Choice],
+    floor: dict[Use, Permission],
     problem: _Report,
 ) -> None:
     # Formats read by every crawler publish the floor; a class can only be raised above it to
@@ -163,7 +163,7 @@ def _per_class(
     # section 3; Cloudflare's Content Signals Policy).
     for use in (*ROBOTS_CAN_RAISE, Use.AI_INPUT):
         value = row.values[use]
-        if value is floor[use] or value is Choice.DENY:
+        if value is floor[use] or value is Permission.DENY:
             continue
         lower = next(
             k
@@ -183,7 +183,7 @@ def _ai_input(
     index: PolicyIndex,
     klass: str,
     rows: dict[str, Resolved],
-    floors: dict[str, dict[Use, Choice]],
+    floors: dict[str, dict[Use, Permission]],
     problem: _Report,
 ) -> None:
     # Content-Usage has no ai-input label (draft-ietf-aipref-vocab-07, usage categories) and
@@ -193,7 +193,7 @@ def _ai_input(
     usable = [(scope, row) for scope, row in rows.items() if row.access]
     if all(row.values[Use.AI_INPUT] is floors[scope][Use.AI_INPUT] for scope, row in usable):
         return
-    if all(row.values[Use.AI_INPUT] is Choice.DENY for _, row in usable):
+    if all(row.values[Use.AI_INPUT] is Permission.DENY for _, row in usable):
         return
     # Blame the most specific scope where the class is denied while others are not.
     scope, row = next(
@@ -207,11 +207,13 @@ def _ai_input(
     )
 
 
-def _media_tdm(policy: SitePolicy, floors: dict[str, dict[Use, Choice]], problem: _Report) -> None:
+def _media_tdm(
+    policy: SitePolicy, floors: dict[str, dict[Use, Permission]], problem: _Report
+) -> None:
     # A tdm-reservation header without tdm-policy keeps the policy tdmrep.json gave the path
     # (TDMRep, section Processing priority), so a media-type rule cannot turn a licensed path into a
     # plain deny.
-    licensed = [scope for scope, floor in floors.items() if floor[Use.TDM] is Choice.LICENSE]
+    licensed = [scope for scope, floor in floors.items() if floor[Use.TDM] is Permission.LICENSE]
     for i, rule in enumerate(policy.media):
         if rule.types and Use.TDM in rule.said() and licensed:
             problem(
@@ -223,7 +225,7 @@ def _media_tdm(policy: SitePolicy, floors: dict[str, dict[Use, Choice]], problem
 
 
 def _media_reading(
-    index: PolicyIndex, floors: dict[str, dict[Use, Choice]], problem: _Report
+    index: PolicyIndex, floors: dict[str, dict[Use, Permission]], problem: _Report
 ) -> None:
     # Where tdm is allowed but a covered use is licensed, TDMRep publishes a reservation with
     # the terms (tdm_reading). A media-type rule denying a covered use there would need a header
@@ -232,7 +234,8 @@ def _media_reading(
     licensed = [
         scope
         for scope, floor in floors.items()
-        if floor[Use.TDM] is Choice.ALLOW and index.published(scope)[Use.TDM] is Choice.LICENSE
+        if floor[Use.TDM] is Permission.ALLOW
+        and index.published(scope)[Use.TDM] is Permission.LICENSE
     ]
     for i, rule in enumerate(index.policy.media):
         named = [use for use in covered if use in rule.said()]

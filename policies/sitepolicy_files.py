@@ -19,7 +19,7 @@ from policies.patterns import compile_pattern
 from policies.robots_render import RobotsGroupSpec, RobotsSpec, merge_groups, render_robots
 from policies.robots_training import TRAINING_PREFERENCE_TOKEN
 from policies.rsl import RslContent, RslDocument, RslLicense, render_rsl
-from policies.sitepolicy_model import Choice, SitePolicy
+from policies.sitepolicy_model import OWNER_VALUES, SitePolicy
 from policies.sitepolicy_resolve import (
     EVERYONE,
     TDM_COVERS,
@@ -60,19 +60,15 @@ MARKET."""
 
 def plain(values: Vector, uses: tuple[Use, ...]) -> dict[Use, Permission]:
     """Only allow/deny: yes/no formats would write a licence requirement as a deny."""
-    return {
-        use: Permission(str(values[use]))
-        for use in uses
-        if values[use] in (Choice.ALLOW, Choice.DENY)
-    }
+    return {use: values[use] for use in uses if values[use] in (Permission.ALLOW, Permission.DENY)}
 
 
 def tdm_pair(policy: SitePolicy, values: Vector, license_url: str) -> tuple[int, str]:
     """TDMRep values: ``1`` for deny or licence; the policy URL only for a licence (TDMRep, section Declaring the reservation of TDM Rights)."""
     tdm = values[Use.TDM]
-    if tdm is Choice.ALLOW:
+    if tdm is Permission.ALLOW:
         return 0, ""
-    if tdm is Choice.DENY:
+    if tdm is Permission.DENY:
         return 1, ""
     terms = policy.license.terms if policy.license is not None else None
     return 1, terms or license_url
@@ -193,22 +189,22 @@ def training_group(index: PolicyIndex) -> RobotsGroupSpec | None:
     training-preference token).
     """
     narrowed = media_narrowed(index) & {Use.AI_TRAIN, Use.GENAI_TRAIN}
-    states: dict[str, str] = {}
+    states: dict[str, Permission] = {}
     for scope in index.scopes:
         answers = set()
         for klass in index.classes:
             values = index.resolve(scope, klass).values
             values = under_reading(values, index.published(scope)[Use.TDM])
-            if values[Use.AI_TRAIN] is Choice.DENY:
-                answers.add("deny")
+            if values[Use.AI_TRAIN] is Permission.DENY:
+                answers.add(Permission.DENY)
             elif (
-                values[Use.AI_TRAIN] is Choice.ALLOW
-                and values[Use.GENAI_TRAIN] is Choice.ALLOW
+                values[Use.AI_TRAIN] is Permission.ALLOW
+                and values[Use.GENAI_TRAIN] is Permission.ALLOW
                 and not narrowed
             ):
-                answers.add("allow")
+                answers.add(Permission.ALLOW)
             else:
-                answers.add("")
+                answers.add(Permission.UNKNOWN)  # licensed, or narrowed by a media rule
         if len(answers) != 1:
             return None
         states[scope] = answers.pop()
@@ -216,12 +212,12 @@ def training_group(index: PolicyIndex) -> RobotsGroupSpec | None:
     disallow: list[str] = []
     for scope, state in states.items():
         parent = _parent(index, scope)
-        inherited = states[parent] if parent is not None else ""
-        if state == inherited:
+        inherited = states[parent] if parent is not None else Permission.UNKNOWN
+        if state is inherited:
             continue
-        if not state:
+        if state is Permission.UNKNOWN:
             return None  # silence cannot be written under a rule
-        (allow if state == "allow" else disallow).append(scope)
+        (allow if state is Permission.ALLOW else disallow).append(scope)
     if not allow and not disallow:
         return None
     return RobotsGroupSpec(
@@ -276,8 +272,8 @@ def _site_wide(index: PolicyIndex, usable: list[Vector]) -> dict[Use, Permission
             continue
         value = values.pop()
         narrowed = use in media_narrowed(index)
-        if value is Choice.DENY or (value is Choice.ALLOW and not narrowed):
-            out[use] = Permission(str(value))
+        if value is Permission.DENY or (value is Permission.ALLOW and not narrowed):
+            out[use] = value
     return out
 
 
@@ -291,13 +287,15 @@ def _inherited(index: PolicyIndex, scope: str, written: dict[str, str]) -> str:
 def ai_txt(index: PolicyIndex) -> str:
     allow: list[str] = []
     disallow: list[str] = []
-    denied = {scope: index.published(scope)[Use.AI_TRAIN] is Choice.DENY for scope in index.scopes}
+    denied = {
+        scope: index.published(scope)[Use.AI_TRAIN] is Permission.DENY for scope in index.scopes
+    }
     for scope in index.scopes:
         parent = _parent(index, scope)
         if parent is not None and denied[scope] != denied[parent]:
             (disallow if denied[scope] else allow).append(scope)
     for pattern, _, values in ext_scopes(index, (Use.AI_TRAIN,)):
-        (disallow if values[Use.AI_TRAIN] is Choice.DENY else allow).append(pattern)
+        (disallow if values[Use.AI_TRAIN] is Permission.DENY else allow).append(pattern)
     return render_ai_txt(
         AiTxtSpec(disallow=tuple(disallow), allow=tuple(allow), allow_rest=not denied["/"])
     )
@@ -329,7 +327,10 @@ def rsl_xml(index: PolicyIndex, version: str) -> str:
     scopes += ext_scopes(index, tuple(_RSL_USES))
     contents: list[RslContent] = []
     for location, scope, values in scopes:
-        by = {choice: [_RSL_USES[u] for u in _RSL_USES if values[u] is choice] for choice in Choice}
+        by = {
+            choice: [_RSL_USES[u] for u in _RSL_USES if values[u] is choice]
+            for choice in OWNER_VALUES
+        }
         credit = index.attribution(scope)
         common = RslContent(
             url=location,
@@ -338,34 +339,34 @@ def rsl_xml(index: PolicyIndex, version: str) -> str:
             copyright_url=url,
             terms=(terms.terms or "") if terms else "",
         )
-        if by[Choice.LICENSE] and terms is not None:
+        if by[Permission.LICENSE] and terms is not None:
             paid = RslLicense(
-                permits_usage=tuple(by[Choice.LICENSE]),
-                prohibits_usage=tuple(by[Choice.DENY]),
+                permits_usage=tuple(by[Permission.LICENSE]),
+                prohibits_usage=tuple(by[Permission.DENY]),
                 payment_type=terms.payment,
                 amount=terms.amount or "",
                 currency=terms.currency or "",
             )
             contents.append(replace(common, server=terms.server or "", licenses=(paid,)))
-        if by[Choice.ALLOW]:
+        if by[Permission.ALLOW]:
             free = RslLicense(
-                permits_usage=tuple(by[Choice.ALLOW]),
-                prohibits_usage=tuple(by[Choice.DENY]),
+                permits_usage=tuple(by[Permission.ALLOW]),
+                prohibits_usage=tuple(by[Permission.DENY]),
                 payment_type="attribution" if credit else "",
                 legal=(("attribution", credit),) if credit else (),
             )
             contents.append(replace(common, licenses=(free,)))
-        if all(values[u] is Choice.DENY for u in _RSL_USES):
+        if all(values[u] is Permission.DENY for u in _RSL_USES):
             # Every RSL usage denied here: say so, or the broader <content> would answer for
             # it. A <license> without <permits> permits every usage it does not prohibit (RSL
             # 6.3): "all" when mining is denied too, else mining only under the terms.
-            if values[Use.TDM] is Choice.DENY:
+            if values[Use.TDM] is Permission.DENY:
                 denied = RslLicense(permits_usage=(), prohibits_usage=("all",))
                 contents.append(replace(common, licenses=(denied,)))
-            elif values[Use.TDM] is Choice.LICENSE and terms is not None:
+            elif values[Use.TDM] is Permission.LICENSE and terms is not None:
                 mining = RslLicense(
                     permits_usage=(),
-                    prohibits_usage=tuple(by[Choice.DENY]),
+                    prohibits_usage=tuple(by[Permission.DENY]),
                     payment_type=terms.payment,
                     amount=terms.amount or "",
                     currency=terms.currency or "",

@@ -12,12 +12,19 @@ use, optional per-bot overrides, optional licence terms.
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from policies.model import Use
+from policies.model import Permission, Use
 from policies.product_names import is_product_name
 from policies.urlpath import hides_dot_segment, normalise_path, normalise_percent
 
@@ -38,16 +45,34 @@ duty, not a price, and is written with the per-path ``attribution`` key instead.
 USE_KEYS: Final = ("search", "ai-input", "ai-train", "genai-train", "tdm")
 
 
-class Choice(StrEnum):
-    """What the owner says about one use."""
+OWNER_VALUES: Final = (Permission.ALLOW, Permission.DENY, Permission.LICENSE)
+"""What the owner says about one use; ``license`` = allowed only under the licence offered in
+``[license]`` (RSL / TDMRep policy)."""
+_EXPECTED: Final = "'allow', 'deny' or 'license'"
+ACCESS: Final = (Permission.ALLOW, Permission.DENY)
+_EXPECTED_ACCESS: Final = "'allow' or 'deny'"
 
-    ALLOW = "allow"
-    DENY = "deny"
-    LICENSE = "license"
-    """Allowed only under the licence offered in ``[license]`` (RSL / TDMRep policy)."""
+
+def _owner_value(value: object) -> object:
+    """Refuse what the owner cannot say about a use: ``unknown`` is a reader's answer, not a
+    choice (the pydantic ``enum`` error, which the loader words for the owner)."""
+    if value not in OWNER_VALUES:
+        raise PydanticCustomError("enum", "Input should be {expected}", {"expected": _EXPECTED})
+    return value
 
 
-Access = Literal["allow", "deny"]
+def _access_value(value: object) -> object:
+    """``access`` speaks of robots.txt, which can only allow or deny a fetch."""
+    if value not in ACCESS:
+        raise PydanticCustomError(
+            "literal_error", "Input should be {expected}", {"expected": _EXPECTED_ACCESS}
+        )
+    return value
+
+
+OwnerValue = Annotated[Permission, BeforeValidator(_owner_value)]
+"""A use's value in the file, read into the core :class:`~policies.model.Permission`."""
+Access = Annotated[Permission, BeforeValidator(_access_value)]
 
 
 def _model_config() -> ConfigDict:
@@ -59,13 +84,13 @@ class _Uses(BaseModel):
 
     model_config = _model_config()
 
-    search: Choice | None = None
-    ai_input: Choice | None = Field(default=None, alias="ai-input")
-    ai_train: Choice | None = Field(default=None, alias="ai-train")
-    genai_train: Choice | None = Field(default=None, alias="genai-train")
-    tdm: Choice | None = None
+    search: OwnerValue | None = None
+    ai_input: OwnerValue | None = Field(default=None, alias="ai-input")
+    ai_train: OwnerValue | None = Field(default=None, alias="ai-train")
+    genai_train: OwnerValue | None = Field(default=None, alias="genai-train")
+    tdm: OwnerValue | None = None
 
-    def said(self) -> dict[Use, Choice]:
+    def said(self) -> dict[Use, Permission]:
         """The uses this entry speaks about; ``genai-train`` follows ``ai-train`` when unsaid."""
         out = {
             Use.SEARCH: self.search,
@@ -144,10 +169,10 @@ class Defaults(_Uses):
     """``[defaults]``: the value of every use for the whole site; each use must be given, so
     that crawlers in opt-out and in consent mode read the same answer (docs/decisions.md, Combining statements)."""
 
-    search: Choice
-    ai_input: Choice = Field(alias="ai-input")
-    ai_train: Choice = Field(alias="ai-train")
-    tdm: Choice
+    search: OwnerValue
+    ai_input: OwnerValue = Field(alias="ai-input")
+    ai_train: OwnerValue = Field(alias="ai-train")
+    tdm: OwnerValue
     attribution: Annotated[str, Field(min_length=1, max_length=500)] | None = None
     """Credit line users must give for the uses the site allows (RSL ``attribution``)."""
 
@@ -201,7 +226,7 @@ class AgentRule(_Uses):
                 "tdm cannot be set per agent: TDMRep has no per-crawler form; use access = "
                 "'deny' to keep a crawler out entirely"
             )
-        if Choice.LICENSE in said.values():
+        if Permission.LICENSE in said.values():
             # RSL and TDMRep policies are offered to everyone (RSL 1.0 section 3).
             raise ValueError(
                 "an agent override can only allow or deny: licence offers (RSL) apply to "
@@ -245,7 +270,7 @@ class MediaRule(_Uses):
         said = self.said()
         if not said:
             raise ValueError("a media rule must deny at least one use")
-        if any(choice is not Choice.DENY for choice in said.values()):
+        if any(choice is not Permission.DENY for choice in said.values()):
             # Only a deny can be added by a response header alone: a licence or an allow for a
             # media type would need the site-wide files to know the type before the fetch.
             raise ValueError("media rules can only deny uses (they tighten the path's values)")

@@ -22,23 +22,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from policies.agents import crawler_keys
-from policies.model import Use, Verdict
+from policies.headers import media_type_of
+from policies.model import (
+    VERDICT_OF,
+    Permission,
+    Use,
+    Verdict,
+    least_restrictive,
+    most_restrictive,
+)
 from policies.patterns import PathPattern, compile_pattern
 from policies.product_names import name_key
-from policies.sitepolicy_model import AgentRule, Choice, MediaRule, PathRule, SitePolicy
+from policies.sitepolicy_model import AgentRule, MediaRule, PathRule, SitePolicy
 from policies.urlpath import canonical_path
 
-STRICTNESS = {Choice.ALLOW: 1, Choice.LICENSE: 2, Choice.DENY: 3}
 EVERYONE = "*"
-Vector = dict[Use, Choice]
-
-
-def strictest(*choices: Choice) -> Choice:
-    return max(choices, key=STRICTNESS.__getitem__)
-
-
-def loosest(choices: Iterable[Choice]) -> Choice:
-    return min(choices, key=STRICTNESS.__getitem__)
+Vector = dict[Use, Permission]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -46,7 +45,7 @@ class Resolved:
     """One crawler class at one path: may it fetch, and the value of every use."""
 
     access: bool
-    values: dict[Use, Choice]
+    values: dict[Use, Permission]
     origin: dict[Use, str]
     """Which entry gave each value (``defaults``, ``paths[2]``, ``agents[0]``)."""
     access_origin: str
@@ -102,7 +101,7 @@ class PolicyIndex:
             for use, choice in rule.said().items():
                 values[use], origin[use] = choice, key
             if rule.access is not None:
-                access, access_origin = rule.access == "allow", key
+                access, access_origin = rule.access is Permission.ALLOW, key
         return Resolved(access=access, values=values, origin=origin, access_origin=access_origin)
 
     def attribution(self, path: str) -> str | None:
@@ -117,7 +116,7 @@ class PolicyIndex:
 
     def media_rules(self, path: str, media_type: str | None) -> list[MediaRule]:
         """Media rules matching the response's type or the path's extension."""
-        wanted = (media_type or "").split(";", 1)[0].strip().lower()
+        wanted = media_type_of(media_type or "")
         major = wanted.split("/", 1)[0] + "/*"
         return [
             rule
@@ -139,7 +138,7 @@ class PolicyIndex:
         """
         rows = [self.resolve(path, klass) for klass in self.classes]
         usable = [row.values for row in rows if row.access] or [rows[0].values]
-        out = {use: loosest(row[use] for row in usable) for use in Use}
+        out = {use: least_restrictive(*(row[use] for row in usable)) for use in Use}
         return tighten(out, media)
 
     def published(self, path: str, *, media: Iterable[MediaRule] = ()) -> Vector:
@@ -161,7 +160,7 @@ def tighten(values: Vector, media: Iterable[MediaRule]) -> Vector:
     out = dict(values)
     for rule in media:
         for use in rule.said():
-            out[use] = Choice.DENY
+            out[use] = Permission.DENY
     return out
 
 
@@ -180,26 +179,26 @@ def tdm_reading(values: Vector) -> Vector:
     more restrictive reading, licence terms kept where a covered use is only licensed); the
     reservation then also covers the other TDM uses there (docs/site-policy.md "Restrictions").
     """
-    if values[Use.TDM] is not Choice.ALLOW:
+    if values[Use.TDM] is not Permission.ALLOW:
         return values
     covered = [values[use] for use in TDM_COVERS]
-    if all(value is Choice.ALLOW for value in covered):
+    if all(value is Permission.ALLOW for value in covered):
         return values
     # Reserved with the licence terms when a covered use is licensed (a header cannot withdraw
     # the tdm-policy tdmrep.json gives a path, TDMRep section 2.7), plainly reserved otherwise.
-    reading = Choice.LICENSE if Choice.LICENSE in covered else Choice.DENY
+    reading = Permission.LICENSE if Permission.LICENSE in covered else Permission.DENY
     out = dict(values)
     out[Use.TDM] = reading
     for use in TDM_COVERS:
-        out[use] = strictest(out[use], reading)
+        out[use] = most_restrictive(out[use], reading)
     return out
 
 
-def under_reading(values: Vector, reading: Choice) -> Vector:
+def under_reading(values: Vector, reading: Permission) -> Vector:
     """One crawler class's values under the published TDM value of the path (``reading``)."""
     out = dict(values)
     for use in (Use.TDM, *TDM_COVERS):
-        out[use] = strictest(out[use], reading)
+        out[use] = most_restrictive(out[use], reading)
     return out
 
 
@@ -230,4 +229,4 @@ def intended(
     media = index.media_rules(canonical, media_type)
     values = tighten(resolved.values, media)
     values = under_reading(values, index.published(canonical, media=media)[Use.TDM])
-    return Verdict(str(values[Use(use)]))
+    return VERDICT_OF[values[Use(use)]]

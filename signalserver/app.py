@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import logging
 import ssl
+import sys
 from collections.abc import AsyncIterator
-from typing import Final
+from typing import Any, Final, TextIO
 
 import aiohttp
 from aiohttp import web
+from aiohttp.web_log import AccessLogger
 
-from policies.identity import IpRanges
+from policies.errors import PolicyFormatError
+from policies.identity import IpRanges, RangeFileError
 from policies.identity.proxies import trusted_networks
 from policies.identity.ranges import parse_snapshot
 from signalserver import store
+from signalserver.access_log import ACCESS_LOG, AccessLog, access_logger_class, flush_on_cleanup
 from signalserver.checking import Checker
 from signalserver.config import ServerConfig
 from signalserver.db import Database, make_engine, migrate
@@ -30,6 +36,7 @@ from signalserver.keys import (
     DATABASE,
     ENFORCER,
     LIMITER,
+    OPENAPI,
     RECORDER,
     SIGNER,
     STARTUP,
@@ -39,8 +46,9 @@ from signalserver.keys import (
     Startup,
 )
 from signalserver.live import PolicyState
-from signalserver.middlewares import flush_access_log, guarded
+from signalserver.middlewares import error_middleware
 from signalserver.models import PolicyVersion
+from signalserver.openapi import openapi_document
 from signalserver.publishing import refresh_removals, to_live, validate
 from signalserver.ratelimit import RateLimiter
 from signalserver.routes import admin, api, files, pages, removals
@@ -52,63 +60,150 @@ DIRECTORY_TIMEOUT: Final = aiohttp.ClientTimeout(total=5, connect=3)
 DIRECTORY_USER_AGENT: Final = "Heedful key-directory fetcher (+https://github.com/heedful)"
 UPSTREAM_TIMEOUT: Final = aiohttp.ClientTimeout(total=60, connect=10)
 CATCH_ALL: Final = r"/{tail:[\s\S]*}"
+SHUTDOWN_SECONDS: Final = 5.0
+MAX_LINE_BYTES: Final = 64 * 1024
+"""Request-line limit: a check URL of 4096 characters, percent-encoded, fits."""
+
+
+log = logging.getLogger(__name__)
 
 
 class NoPolicy(RuntimeError):
     """The database holds no policy and none was given."""
 
 
-def create_app(config: ServerConfig) -> web.Application:
-    """The signal server for ``config``; resources are made when it starts."""
-    # No application middleware: aiohttp wraps every handler in each one (and in one of its own)
-    # once any exists. Every route but the published files is guarded instead (the one error
-    # shape); the files catch their own errors, so they cost what a bare handler costs.
-    app = web.Application(client_max_size=config.max_body_bytes)
+class StartupError(RuntimeError):
+    """The server cannot start; the message says why on one line (the CLI exits 2)."""
+
+
+def startup_problem(exc: Exception) -> str | None:
+    """The one-line reason a start failed with ``exc``, or ``None`` for a bug."""
+    if isinstance(exc, NoPolicy | StartupError):
+        return str(exc)
+    if isinstance(exc, PolicyFormatError):
+        return f"the stored policy cannot be loaded: {exc}"
+    if isinstance(exc, RangeFileError):
+        return f"cannot read the IP ranges: {exc}"
+    if isinstance(exc, OSError):
+        return f"cannot open the database: {exc}"
+    return None
+
+
+def create_app(config: ServerConfig, *, log_stream: TextIO | None = None) -> web.Application:
+    """The signal server for ``config``; resources are made when it starts.
+
+    Access lines go to ``log_stream`` (stderr when ``None``) unless ``config.access_log`` is off.
+    """
+    app = web.Application(client_max_size=config.max_body_bytes, middlewares=[error_middleware])
     app[CONFIG] = config
     app[STATE] = state = PolicyState(base_url=config.base_url)
     app[STARTUP] = Startup()
     app[LIMITER] = RateLimiter(per_minute=config.rate_per_minute, burst=config.rate_burst)
+    app[OPENAPI] = json.dumps(openapi_document()).encode()
+    if config.access_log:
+        app[ACCESS_LOG] = AccessLog(sys.stderr if log_stream is None else log_stream)
+        app.on_cleanup.append(flush_on_cleanup)
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(upstream_ctx)
     app.cleanup_ctx.append(enforcement_ctx)
-    app.on_cleanup.append(flush_access_log)
+    app.cleanup_ctx.append(sync_ctx)
     app.add_routes(files.routes(state))
     for module in (api, removals, admin, pages):
-        app.add_routes(_guarded(module.routes))
-    # Every path reaches a guarded handler, so the router never answers on its own (its 404
-    # and 405 are plain text); [\s\S] because a decoded path may hold a newline (%0A).
-    app.router.add_route("*", CATCH_ALL, guarded(content))
+        app.add_routes(module.routes)
+    # Every path reaches a handler of ours, so what is not published is the site's content
+    # (or its 404); [\s\S] because a decoded path may hold a newline (%0A).
+    app.router.add_route("*", CATCH_ALL, content)
     return app
 
 
-def _guarded(table: web.RouteTableDef) -> list[web.RouteDef]:
-    """The table's routes with their handlers guarded (one error shape, see middlewares.py)."""
-    out: list[web.RouteDef] = []
-    for route in table:
-        if not isinstance(route, web.RouteDef) or isinstance(route.handler, type):
-            raise TypeError(f"only function routes can be guarded: {route!r}")
-        out.append(web.RouteDef(route.method, route.path, guarded(route.handler), route.kwargs))
-    return out
+def make_runner(app: web.Application, **kwargs: Any) -> web.AppRunner:
+    """The runner ``heedful serve`` uses: the JSON access log, a bounded request line.
+
+    ``kwargs`` go to :class:`aiohttp.web.AppRunner` (``handle_signals`` for instance).
+    """
+    log = app.get(ACCESS_LOG)
+    return web.AppRunner(
+        app,
+        access_log_class=access_logger_class(log) if log is not None else AccessLogger,
+        access_log=logging.getLogger("heedful.access") if log is not None else None,
+        shutdown_timeout=SHUTDOWN_SECONDS,
+        max_line_size=MAX_LINE_BYTES,
+        **kwargs,
+    )
+
+
+async def prepare(config: ServerConfig) -> Startup:
+    """What happens once per start before any process serves: migrations, the admin token on
+    first start, the policy given at start appended when it is new, the address-hashing key.
+
+    ``heedful serve --workers N`` runs this in the parent, then starts its workers with
+    ``migrate=False`` and no policy text, so they only read what it made.
+    """
+    startup = Startup()
+    engine = make_engine(config.database_url)
+    try:
+        await migrate(engine)
+        db = Database(engine)
+        await _admin_secret(startup, db)
+        await _initial_policy(config, startup, db)
+        await store.ip_key(db)
+    finally:
+        await engine.dispose()
+    return startup
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     engine = make_engine(config.database_url)
     try:
-        await migrate(engine)
+        if config.migrate:
+            await migrate(engine)
         db = Database(engine)
         app[DATABASE] = db
-        app[ADMIN] = AdminSecret(await _admin_secret(app, db))
+        app[ADMIN] = AdminSecret(await _admin_secret(app[STARTUP], db))
         state = app[STATE]
-        state.replace(to_live(await _initial_policy(app, db)))
+        state.replace(to_live(await _initial_policy(config, app[STARTUP], db)))
         app[CHECKER] = Checker(
             state, static_dir=config.static_dir, upstream=config.upstream is not None
         )
-        app[SIGNER] = Signer()
+        app[SIGNER] = Signer(config.session_key)
         await refresh_removals(app)
         yield
     finally:
         await engine.dispose()
+
+
+async def sync_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Follow the database: a policy or removal approved through another process is served.
+
+    Only with ``config.sync_seconds`` (several worker processes share one database, each with
+    its own rendered files); a single process changes its own state as it writes.
+    """
+    seconds = app[CONFIG].sync_seconds
+    if seconds is None:
+        yield
+        return
+    follower = asyncio.create_task(_follow(app, seconds))
+    try:
+        yield
+    finally:
+        follower.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await follower
+
+
+async def _follow(app: web.Application, seconds: float) -> None:
+    db, state = app[DATABASE], app[STATE]
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            latest = await store.latest_policy(db)
+            if latest is not None and latest.number != state.live.number:
+                state.replace(to_live(latest))
+            if tuple(await store.approved_removals(db)) != state.removals:
+                await refresh_removals(app)
+        except Exception:  # the next round tries again; serving goes on meanwhile
+            log.exception("cannot read the policy and removals from the database")
 
 
 async def upstream_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -172,7 +267,7 @@ async def enforcement_ctx(app: web.Application) -> AsyncIterator[None]:
             await session.close()
 
 
-async def _admin_secret(app: web.Application, db: Database) -> HashedSecret:
+async def _admin_secret(startup: Startup, db: Database) -> HashedSecret:
     """The stored hash; on first start a new token is made, hashed, and handed out once."""
     existing = await store.credential(db, store.ADMIN_TOKEN)
     if existing is not None:
@@ -180,23 +275,22 @@ async def _admin_secret(app: web.Application, db: Database) -> HashedSecret:
     token = new_token()
     hashed = await asyncio.to_thread(hash_secret, token)
     if await store.set_credential_once(db, store.ADMIN_TOKEN, hashed):
-        app[STARTUP].new_admin_token = token
+        startup.new_admin_token = token
         return hashed
     stored = await store.credential(db, store.ADMIN_TOKEN)  # another process won the race
     assert stored is not None
     return stored
 
 
-async def _initial_policy(app: web.Application, db: Database) -> PolicyVersion:
+async def _initial_policy(config: ServerConfig, startup: Startup, db: Database) -> PolicyVersion:
     """The policy given at start becomes live unless it already is; else the stored one."""
-    config = app[CONFIG]
     latest = await store.latest_policy(db)
     text = config.policy_text
     if text is not None and (latest is None or latest.sha256 != sha256_hex(text)):
         validate(text, filename=config.policy_filename)
         latest = await store.add_policy(db, text, origin=f"file {config.policy_filename}")
-        app[STARTUP].policy_appended = True
+        startup.policy_appended = True
     if latest is None:
         raise NoPolicy("no policy is stored yet: start with --policy FILE")
-    app[STARTUP].policy_number = latest.number
+    startup.policy_number = latest.number
     return latest

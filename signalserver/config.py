@@ -107,6 +107,15 @@ class ServerConfig:
     trusted_proxies: tuple[str, ...] = ()
     """Addresses or networks of the site's own reverse proxies: only a connection from one of
     them has its ``X-Forwarded-For`` believed (policies.identity.proxies)."""
+    migrate: bool = True
+    """Bring the database schema up to date at start; off in worker processes, whose parent
+    migrated once before starting them (:func:`signalserver.app.prepare`)."""
+    session_key: bytes | None = None
+    """The key that signs admin sessions and CSRF tokens; ``None`` = a new one per process.
+    Worker processes share one, so a login made through one is valid at every other."""
+    sync_seconds: float | None = None
+    """Re-read the live policy and the removals from the database this often (worker processes:
+    a change made through one is served by all); ``None`` = never."""
 
     def __post_init__(self) -> None:
         if self.static_dir is not None and self.upstream is not None:

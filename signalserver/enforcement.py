@@ -80,7 +80,6 @@ UNKNOWN_AGENT: Final = KnownAgent(
 """Stands for every uncatalogued bot when the policy judges it (class ``*``, no declared use)."""
 
 
-@lru_cache(maxsize=4096)
 def _agent(user_agent: str) -> tuple[KnownAgent | None, bool]:
     """The catalogue agent a User-Agent names, and whether an unknown client calls itself a bot."""
     found = agent_for_user_agent(user_agent)
@@ -174,6 +173,8 @@ class Enforcer:
         self._recorder = recorder
         self._directories = directories
         self._claims = Claims(ranges, limit=MEMO_LIMIT)
+        self._agent = lru_cache(maxsize=4096)(_agent)
+        """User-Agent -> catalogue agent, memoised with the enforcer (crawlers repeat)."""
         self._denials: dict[tuple[str, str, bool], Denial | None] = {}
         self._generation: tuple[object, int] = (None, -1)
         self._limits: tuple[Enforcement | None, RateLimiter | None] = (None, None)
@@ -191,7 +192,7 @@ class Enforcer:
         (:meth:`served`), or ``None`` to serve it."""
         headers = request.headers
         user_agent = headers.get(hdrs.USER_AGENT, "")
-        agent, bot = _agent(user_agent)
+        agent, bot = self._agent(user_agent)
         signed = SIGNATURE_INPUT in headers
         if agent is None and not bot and not signed:
             return None

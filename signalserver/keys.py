@@ -45,3 +45,5 @@ UPSTREAM: Final = web.AppKey("upstream", aiohttp.ClientSession)
 CHECKER: Final = web.AppKey("checker", Checker)
 ENFORCER: Final = web.AppKey("enforcer", Enforcer)
 RECORDER: Final = web.AppKey("recorder", Recorder)
+OPENAPI: Final = web.AppKey("openapi", bytes)
+"""The OpenAPI document, serialised once when the app is made."""

@@ -30,6 +30,8 @@ MAX_RENDERINGS: Final = 16
 MAX_HEADER_SETS: Final = 4096
 MAX_HOSTS: Final = 1024
 """(scheme, Host header) pairs remembered per version (bounded: Host is untrusted)."""
+MAX_PUBLISHED: Final = MAX_HOSTS * 8
+"""(scheme, Host header, path) triples remembered per version: a few files per host."""
 _HOST: Final = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?"
 )
@@ -167,6 +169,9 @@ class PolicyState:
         self.base_url = base_url
         self._renderings: OrderedDict[str | None, Rendering] = OrderedDict()
         self._by_host: dict[tuple[str, str], Rendering] = {}
+        self.published: dict[tuple[str, str, str], Published] = {}
+        """(scheme, Host header, path) -> the file as served, for the live version: once a
+        client's origin has been seen, answering is this one lookup (issue 11 section 4)."""
         self.removals: tuple[Removal, ...] = ()
         self.removals_generation = 0
 
@@ -175,6 +180,7 @@ class PolicyState:
         self.live = live
         self._renderings = OrderedDict()
         self._by_host = {}
+        self.published = {}
 
     def for_request(self, scheme: str, host: str) -> Rendering:
         """The rendering a request for ``scheme://host`` gets: one dictionary lookup once seen.
@@ -188,6 +194,15 @@ class PolicyState:
             if len(self._by_host) >= MAX_HOSTS:
                 self._by_host.clear()
             self._by_host[scheme, host] = found
+        return found
+
+    def file_for(self, scheme: str, host: str, path: str) -> Published | None:
+        """The file at ``path`` for ``scheme://host``, remembered in :attr:`published`."""
+        found = self.for_request(scheme, host).files.get(path)
+        if found is not None:
+            if len(self.published) >= MAX_PUBLISHED:
+                self.published.clear()
+            self.published[scheme, host, path] = found
         return found
 
     def rendering(self, origin: str | None) -> Rendering:

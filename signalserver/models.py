@@ -1,4 +1,7 @@
-"""The stored tables (SQLModel) and the admin API's input shapes (pydantic).
+"""The stored tables (SQLModel) and the API's input and output shapes (pydantic).
+
+The OpenAPI document is generated from the API shapes (signalserver/openapi.py), so a limit
+is written once, here, and both validation and the document read it.
 
 A removal request is read by signalserver/removal_input.py, which words its refusals for the
 visitors who send them.
@@ -12,12 +15,23 @@ times (policies/removals.py).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final, Literal
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import Column, DateTime, Text
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
+
+from policies.agents import HEEDFUL_TOKEN
+from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Mode, Use, Verdict
 
 MAX_URLS: Final = 50
 MAX_URL_CHARS: Final = 2048
@@ -27,6 +41,8 @@ MAX_RELATION_CHARS: Final = 200
 MAX_TEXT_CHARS: Final = 5000
 MAX_REASON_CHARS: Final = 2000
 MAX_USER_AGENT_CHARS: Final = 512
+MAX_AGENT_CHARS: Final = 200
+MAX_CHECK_URL_CHARS: Final = 4096
 
 WITHDRAWN_BEFORE_USES: Final = '["tdm", "ai-train", "genai-train", "ai-input", "search"]'
 """What a request stored before requests named their uses withdrew: every use."""
@@ -156,6 +172,177 @@ class PolicyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1)
+
+
+_FLAGS: Final = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _flag(value: object) -> object:
+    """A query-string flag: ``true``/``false``/``1``/``0`` in any case, nothing looser."""
+    if isinstance(value, str):
+        found = _FLAGS.get(value.lower())
+        if found is None:
+            raise ValueError("true or false")
+        return found
+    return value
+
+
+Flag = Annotated[
+    bool,
+    BeforeValidator(_flag),
+    WithJsonSchema({"type": "string", "enum": list(_FLAGS)}, mode="validation"),
+]
+
+
+class CheckIn(BaseModel):
+    """The query of ``GET /api/v1/check``: what ``heedful check --json`` is asked."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+
+    url: str = Field(
+        min_length=1, max_length=MAX_CHECK_URL_CHARS, description="An absolute http(s) URL."
+    )
+    agent: str = Field(default=HEEDFUL_TOKEN, min_length=1, max_length=MAX_AGENT_CHARS)
+    use: Use = Use.GENAI_TRAIN
+    mode: Mode = Mode.OPT_OUT
+    tdm_covers_search: Flag = False
+    aipref_draft: AiprefDraft = DEFAULT_AIPREF_DRAFT
+
+    @field_validator("agent")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if not value.isprintable():
+            raise ValueError(f"1 to {MAX_AGENT_CHARS} printable characters")
+        return value
+
+
+class RemovalsQueryIn(BaseModel):
+    """The query of ``GET /api/v1/admin/removals``: which requests to list."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    status: RemovalStatus | None = Field(default=None, description="Only requests in this state.")
+
+
+Uri = Annotated[str, Field(max_length=MAX_URL_CHARS, json_schema_extra={"format": "uri"})]
+
+
+class RemovalRequestIn(BaseModel):
+    """Give either urls (one or more) or url_prefix. Every address must be on the site's own
+    origin (the policy's [site] url or the server's --base-url: same scheme, host and port; a
+    subdomain is another site). A refusal is a 400 whose error and errors[].message are plain
+    sentences for the requester, with errors[].field naming the field.
+
+    signalserver/removal_input.py reads a request against these limits in the requester's words.
+    """
+
+    model_config = ConfigDict(extra="forbid", title="RemovalIn")
+
+    urls: list[Uri] = Field(default_factory=list, max_length=MAX_URLS)
+    url_prefix: Uri | None = None
+    name: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
+    contact: str = Field(min_length=3, max_length=MAX_CONTACT_CHARS)
+    relation: str = Field(min_length=1, max_length=MAX_RELATION_CHARS)
+    text: str = Field(default="", max_length=MAX_TEXT_CHARS)
+    uses: list[Use] | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "The uses withdrawn (docs/decisions.md vocabulary); a use takes its narrower ones "
+            "with it, except search. Default: every AI use "
+            '["tdm", "ai-train", "genai-train", "ai-input"]. Search is withdrawn only when '
+            '"search" is listed.'
+        ),
+    )
+
+
+class ErrorItem(BaseModel):
+    """One problem: at least a message; ``field``, ``file``, ``line``, ``key`` when they apply."""
+
+    model_config = ConfigDict(extra="allow")
+
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """Every error of every route (signalserver/middlewares.py)."""
+
+    model_config = ConfigDict(title="Error")
+
+    ok: Literal[False]
+    status: int
+    error: str
+    errors: list[ErrorItem] = Field(min_length=1)
+
+
+class ReasonOut(BaseModel):
+    signal: str
+    source: str
+    location: str
+    rule: str
+    effect: str
+    note: str = ""
+
+
+class DecisionOut(BaseModel):
+    """The explained decision (``heedful check --json``; policies.model.Decision.as_dict)."""
+
+    model_config = ConfigDict(title="Decision")
+
+    url: str
+    agent: str
+    use: Use
+    mode: Mode
+    verdict: Verdict
+    access: Verdict
+    status: int | None = Field(default=None, description="The page's HTTP status, when fetched.")
+    uses: dict[str, str]
+    reasons: list[ReasonOut] = Field(min_length=1)
+    offers: list[dict[str, Any]]
+
+
+class PolicyVersionOut(BaseModel):
+    """One stored policy version (the text only where asked for)."""
+
+    model_config = ConfigDict(title="PolicyVersion")
+
+    number: int
+    version: str
+    sha256: str
+    created_at: str
+    origin: str
+    text: str | None = None
+
+
+class RemovalPublic(BaseModel):
+    """What the requester may see: their request's targets and the decision, nothing else."""
+
+    id: str
+    status: RemovalStatus
+    reason: str
+    urls: list[str]
+    prefix: bool
+    uses: list[Use]
+    created_at: str
+    decided_at: str | None
+
+
+class RemovalAdmin(RemovalPublic):
+    """A removal request as the admin sees it, with the requester's details."""
+
+    requester_name: str
+    contact: str
+    relation: str
+    text: str
+
+
+class HealthOut(BaseModel):
+    """Alive, and which policy version is live."""
+
+    ok: bool
+    policy_version: str
+    policy_number: int
+    live_since: str
 
 
 SERVER_TABLES = frozenset(

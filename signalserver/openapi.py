@@ -1,19 +1,82 @@
-"""The OpenAPI 3.1 description of every API route, written by hand and fuzzed by the tests.
+"""The OpenAPI 3.1 description of every API route, fuzzed by the tests.
 
-A test runs schemathesis against this document on a live server: every documented input must
-get a documented answer, never a 5xx.
+The schemas are generated from the pydantic models the routes validate with and answer from
+(signalserver/models.py, ``model_json_schema``), so no limit is written twice; the paths, their
+parameters and statuses are the routes' own table. A test runs schemathesis against this
+document on a live server: every documented input must get a documented answer, never a 5xx.
 """
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft, Mode, Use, Verdict
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode
+
 from signalserver import models
 
 JSON = "application/json"
-ERROR_REF = {"$ref": "#/components/schemas/Error"}
+REF = "#/components/schemas/{model}"
+ERROR_REF = {"$ref": REF.format(model="Error")}
+INPUTS: tuple[type[BaseModel], ...] = (
+    models.CheckIn,
+    models.RemovalsQueryIn,
+    models.RemovalRequestIn,
+    models.DecisionIn,
+    models.PolicyIn,
+)
+OUTPUTS: tuple[type[BaseModel], ...] = (
+    models.ErrorOut,
+    models.DecisionOut,
+    models.PolicyVersionOut,
+    models.RemovalPublic,
+    models.RemovalAdmin,
+    models.HealthOut,
+)
+
+
+def _name(model: type[BaseModel]) -> str:
+    return str(model.model_config.get("title") or model.__name__)
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": REF.format(model=_name(model))}
+
+
+def schemas() -> dict[str, Any]:
+    """Every model's JSON schema under its name, nested models and enums beside them."""
+    out: dict[str, Any] = {}
+    shapes: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        *((model, "validation") for model in INPUTS),
+        *((model, "serialization") for model in OUTPUTS),
+    ]
+    for model, mode in shapes:
+        schema = model.model_json_schema(ref_template=REF, mode=mode)
+        out.update(schema.pop("$defs", {}))
+        out[_name(model)] = schema
+    return out
+
+
+def _present(field: dict[str, Any]) -> dict[str, Any]:
+    """A parameter's schema without ``null``: a query parameter is left out, never null."""
+    kinds = [k for k in field.get("anyOf", ()) if k != {"type": "null"}]
+    if "anyOf" not in field or len(kinds) != 1:
+        return field
+    out = {k: v for k, v in field.items() if k not in ("anyOf", "default")}
+    return {**kinds[0], **out}
+
+
+def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """The query parameters an ``...In`` model validates, one per field."""
+    schema = model.model_json_schema(ref_template=REF)
+    required = set(schema.get("required", ()))
+    out = []
+    for name, field in schema["properties"].items():
+        parameter: dict[str, Any] = {"name": name, "in": "query", "schema": _present(field)}
+        if name in required:
+            parameter["required"] = True
+        out.append(parameter)
+    return out
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -57,127 +120,7 @@ def _text_file(
 ADMIN: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
-@cache
 def openapi_document() -> dict[str, Any]:
-    string = {"type": "string"}
-    removal_in = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["name", "contact", "relation"],
-        "properties": {
-            "urls": {
-                "type": "array",
-                "maxItems": models.MAX_URLS,
-                "items": {"type": "string", "format": "uri", "maxLength": models.MAX_URL_CHARS},
-            },
-            "url_prefix": {"type": "string", "format": "uri", "maxLength": models.MAX_URL_CHARS},
-            "name": {"type": "string", "minLength": 1, "maxLength": models.MAX_NAME_CHARS},
-            "contact": {"type": "string", "minLength": 3, "maxLength": models.MAX_CONTACT_CHARS},
-            "relation": {"type": "string", "minLength": 1, "maxLength": models.MAX_RELATION_CHARS},
-            "text": {"type": "string", "maxLength": models.MAX_TEXT_CHARS},
-            "uses": {
-                "type": "array",
-                "minItems": 1,
-                "items": {"type": "string", "enum": [str(use) for use in Use]},
-                "description": (
-                    "The uses withdrawn (docs/decisions.md vocabulary); a use takes its "
-                    "narrower ones with it, except search. Default: every AI use "
-                    '["tdm", "ai-train", "genai-train", "ai-input"]. Search is withdrawn '
-                    'only when "search" is listed.'
-                ),
-            },
-        },
-        "description": (
-            "Give either urls (one or more) or url_prefix. Every address must be on the "
-            "site's own origin (the policy's [site] url or the server's --base-url: same "
-            "scheme, host and port; a subdomain is another site). A refusal is a 400 whose "
-            "error and errors[].message are plain sentences for the requester, with "
-            "errors[].field naming the field."
-        ),
-    }
-    removal_public = {
-        "type": "object",
-        "required": [
-            "id",
-            "status",
-            "reason",
-            "urls",
-            "prefix",
-            "uses",
-            "created_at",
-            "decided_at",
-        ],
-        "properties": {
-            "id": string,
-            "status": {"type": "string", "enum": ["pending", "approved", "rejected"]},
-            "reason": string,
-            "urls": {"type": "array", "items": string},
-            "prefix": {"type": "boolean"},
-            "uses": {"type": "array", "items": {"type": "string", "enum": [str(u) for u in Use]}},
-            "created_at": string,
-            "decided_at": {"type": ["string", "null"]},
-        },
-    }
-    removal_admin = {
-        "allOf": [
-            removal_public,
-            {
-                "type": "object",
-                "required": ["requester_name", "contact", "relation", "text"],
-                "properties": dict.fromkeys(
-                    ("requester_name", "contact", "relation", "text"), string
-                ),
-            },
-        ]
-    }
-    version = {
-        "type": "object",
-        "required": ["number", "version", "sha256", "created_at", "origin"],
-        "properties": {
-            "number": {"type": "integer"},
-            "version": string,
-            "sha256": string,
-            "created_at": string,
-            "origin": string,
-            "text": string,
-        },
-    }
-    decision = {
-        "type": "object",
-        "required": [
-            "url",
-            "agent",
-            "use",
-            "mode",
-            "verdict",
-            "access",
-            "uses",
-            "reasons",
-            "offers",
-        ],
-        "properties": {
-            "url": string,
-            "agent": string,
-            "use": {"type": "string", "enum": [u.value for u in Use]},
-            "mode": {"type": "string", "enum": [m.value for m in Mode]},
-            "verdict": {"type": "string", "enum": [v.value for v in Verdict]},
-            "access": {"type": "string", "enum": [v.value for v in Verdict]},
-            "status": {"type": "integer", "description": "The page's HTTP status, when fetched."},
-            "uses": {"type": "object", "additionalProperties": string},
-            "reasons": {
-                "type": "array",
-                "minItems": 1,
-                "items": {
-                    "type": "object",
-                    "required": ["signal", "source", "location", "rule", "effect"],
-                    "properties": dict.fromkeys(
-                        ("signal", "source", "location", "rule", "effect", "note"), string
-                    ),
-                },
-            },
-            "offers": {"type": "array", "items": {"type": "object"}},
-        },
-    }
     id_param = {
         "name": "id",
         "in": "path",
@@ -194,25 +137,7 @@ def openapi_document() -> dict[str, Any]:
         },
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["ok", "status", "error", "errors"],
-                    "properties": {
-                        "ok": {"const": False},
-                        "status": {"type": "integer"},
-                        "error": string,
-                        "errors": {
-                            "type": "array",
-                            "minItems": 1,
-                            "items": {"type": "object", "required": ["message"]},
-                        },
-                    },
-                },
-                "Decision": decision,
-                "RemovalIn": removal_in,
-                "PolicyVersion": version,
-            },
+            "schemas": schemas(),
         },
         "paths": {
             "/robots.txt": _text_file(
@@ -237,45 +162,9 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "summary": "The explained decision heedful check --json prints",
                     "operationId": "check",
-                    "parameters": [
-                        {
-                            "name": "url",
-                            "in": "query",
-                            "required": True,
-                            "schema": {"type": "string", "maxLength": 4096},
-                        },
-                        {
-                            "name": "agent",
-                            "in": "query",
-                            "schema": {"type": "string", "maxLength": 200},
-                        },
-                        {
-                            "name": "use",
-                            "in": "query",
-                            "schema": {"type": "string", "enum": [u.value for u in Use]},
-                        },
-                        {
-                            "name": "mode",
-                            "in": "query",
-                            "schema": {"type": "string", "enum": [m.value for m in Mode]},
-                        },
-                        {
-                            "name": "tdm_covers_search",
-                            "in": "query",
-                            "schema": {"type": "string", "enum": ["true", "false", "1", "0"]},
-                        },
-                        {
-                            "name": "aipref_draft",
-                            "in": "query",
-                            "schema": {
-                                "type": "string",
-                                "enum": [d.value for d in AiprefDraft],
-                                "default": DEFAULT_AIPREF_DRAFT.value,
-                            },
-                        },
-                    ],
+                    "parameters": query_parameters(models.CheckIn),
                     "responses": {
-                        "200": _json({"$ref": "#/components/schemas/Decision"}, "The decision"),
+                        "200": _json(_ref(models.DecisionOut), "The decision"),
                         **_errors(400),
                     },
                 }
@@ -291,11 +180,7 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "summary": "Liveness and the live policy version",
                     "operationId": "health",
-                    "responses": {
-                        "200": _json(
-                            {"type": "object", "required": ["ok", "policy_version"]}, "Alive"
-                        )
-                    },
+                    "responses": {"200": _json(_ref(models.HealthOut), "Alive")},
                 }
             },
             "/api/v1/removals": {
@@ -304,7 +189,7 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "submitRemoval",
                     "requestBody": {
                         "required": True,
-                        "content": {JSON: {"schema": {"$ref": "#/components/schemas/RemovalIn"}}},
+                        "content": {JSON: {"schema": _ref(models.RemovalRequestIn)}},
                     },
                     "responses": {
                         "201": _json(
@@ -328,7 +213,10 @@ def openapi_document() -> dict[str, Any]:
                             "schema": {"type": "string", "maxLength": 128},
                         },
                     ],
-                    "responses": {"200": _json(removal_public, "Status"), **_errors(400, 404)},
+                    "responses": {
+                        "200": _json(_ref(models.RemovalPublic), "Status"),
+                        **_errors(400, 404),
+                    },
                 }
             },
             "/api/v1/admin/policy": {
@@ -344,7 +232,7 @@ def openapi_document() -> dict[str, Any]:
                         }
                     ],
                     "responses": {
-                        "200": _json({"$ref": "#/components/schemas/PolicyVersion"}, "Policy"),
+                        "200": _json(_ref(models.PolicyVersionOut), "Policy"),
                         **_errors(400, 401, 404, 429),
                     },
                 },
@@ -357,19 +245,11 @@ def openapi_document() -> dict[str, Any]:
                         "content": {
                             "text/plain": {"schema": {"type": "string"}},
                             "application/toml": {"schema": {"type": "string"}},
-                            JSON: {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["text"],
-                                    "properties": {"text": string},
-                                }
-                            },
+                            JSON: {"schema": _ref(models.PolicyIn)},
                         },
                     },
                     "responses": {
-                        "201": _json(
-                            {"$ref": "#/components/schemas/PolicyVersion"}, "Stored and live"
-                        ),
+                        "201": _json(_ref(models.PolicyVersionOut), "Stored and live"),
                         **_errors(400, 401, 413, 415, 422, 429),
                     },
                 },
@@ -399,7 +279,7 @@ def openapi_document() -> dict[str, Any]:
                         }
                     ],
                     "responses": {
-                        "200": _json({"$ref": "#/components/schemas/PolicyVersion"}, "Version"),
+                        "200": _json(_ref(models.PolicyVersionOut), "Version"),
                         **_errors(401, 404, 429),
                     },
                 }
@@ -409,23 +289,17 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Removal requests with the requesters' details, newest first",
                     "operationId": "listRemovals",
                     "security": ADMIN,
-                    "parameters": [
-                        {
-                            "name": "status",
-                            "in": "query",
-                            "schema": {
-                                "type": "string",
-                                "enum": ["pending", "approved", "rejected"],
-                            },
-                        }
-                    ],
+                    "parameters": query_parameters(models.RemovalsQueryIn),
                     "responses": {
                         "200": _json(
                             {
                                 "type": "object",
                                 "required": ["removals"],
                                 "properties": {
-                                    "removals": {"type": "array", "items": removal_admin}
+                                    "removals": {
+                                        "type": "array",
+                                        "items": _ref(models.RemovalAdmin),
+                                    }
                                 },
                             },
                             "Requests",
@@ -443,27 +317,11 @@ def openapi_document() -> dict[str, Any]:
                     "requestBody": {
                         "required": True,
                         "content": {
-                            JSON: {
-                                "schema": {
-                                    "type": "object",
-                                    "additionalProperties": False,
-                                    "required": ["decision"],
-                                    "properties": {
-                                        "decision": {
-                                            "type": "string",
-                                            "enum": ["approve", "reject"],
-                                        },
-                                        "reason": {
-                                            "type": "string",
-                                            "maxLength": models.MAX_REASON_CHARS,
-                                        },
-                                    },
-                                }
-                            }
+                            JSON: {"schema": _ref(models.DecisionIn)},
                         },
                     },
                     "responses": {
-                        "200": _json(removal_admin, "Decided"),
+                        "200": _json(_ref(models.RemovalAdmin), "Decided"),
                         **_errors(400, 401, 404, 409, 413, 415, 429),
                     },
                 }

@@ -14,11 +14,11 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from policies.model import Use
+from policies.origin import BadURL, Origin, parse_origin
 from policies.removals import AI_USES, withdrawn_uses
 from signalserver import models
 from signalserver.errors import ApiError
 
-DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 FIELDS: Final = ("urls", "url_prefix", "uses", "name", "contact", "relation", "text")
 USE_WORDS: Final = {
     Use.TDM: "text and data mining",
@@ -28,8 +28,6 @@ USE_WORDS: Final = {
     Use.SEARCH: "search indexing",
 }
 """How the form and the error sentences name each use (docs/decisions.md, Uses and their hierarchy)."""
-
-Origin = tuple[str, str, int]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -59,24 +57,17 @@ class RemovalRefused(ApiError):
 
 
 def origin_of(url: str) -> Origin | None:
-    """``(scheme, host, port)`` with the host lower-cased and the default port filled in
-    (RFC 3986 section 6.2.3: scheme-based normalisation); ``None`` for no http(s) origin."""
+    """``url``'s origin as :func:`policies.origin.parse_origin` reads it; ``None`` for no
+    http(s) origin (the caller says so in a sentence)."""
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
+        return parse_origin(url)
+    except BadURL:
         return None
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").rstrip(".")
-    if scheme not in DEFAULT_PORTS or not host:
-        return None
-    return scheme, host, port if port is not None else DEFAULT_PORTS[scheme]
 
 
 def origin_text(origin: Origin) -> str:
-    scheme, host, port = origin
-    shown = f"[{host}]" if ":" in host else host
-    return f"{scheme}://{shown}" + ("" if DEFAULT_PORTS[scheme] == port else f":{port}")
+    """``scheme://host[:port]``, the default port left out."""
+    return str(origin)
 
 
 def site_origins(site_url: str, base_url: str | None) -> tuple[Origin, ...]:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Final
 
 from policies.model import (
+    VERDICT_OF,
     Mode,
     Permission,
     Statement,
@@ -22,11 +23,6 @@ from policies.model import (
 )
 
 _DEFAULT: Final[Mapping[Mode, Verdict]] = {Mode.OPT_OUT: Verdict.ALLOW, Mode.CONSENT: Verdict.DENY}
-_VERDICT: Final[Mapping[Permission, Verdict]] = {
-    Permission.ALLOW: Verdict.ALLOW,
-    Permission.DENY: Verdict.DENY,
-    Permission.LICENSE: Verdict.LICENSE,
-}
 
 
 def spread(stmt: Statement, *, tdm_covers_search: bool = False) -> dict[Use, Permission]:
@@ -52,7 +48,7 @@ def verdicts(
 ) -> dict[Use, Verdict]:
     """Per use, the verdict the file's statements alone give in ``mode``."""
     uses = combined_uses(statements, tdm_covers_search=tdm_covers_search)
-    return {use: _VERDICT.get(perm, _DEFAULT[mode]) for use, perm in uses.items()}
+    return {use: VERDICT_OF.get(perm, _DEFAULT[mode]) for use, perm in uses.items()}
 
 
 _RANK: Final[Mapping[Verdict, int]] = {Verdict.ALLOW: 0, Verdict.LICENSE: 1, Verdict.DENY: 2}
@@ -76,5 +72,5 @@ def narrowed(
         if site_verdict is Verdict.UNKNOWN and own is Permission.DENY:
             return Verdict.DENY
         return site_verdict
-    file_verdict = _VERDICT.get(own, Verdict.ALLOW)
+    file_verdict = VERDICT_OF.get(own, Verdict.ALLOW)
     return max(site_verdict, file_verdict, key=_RANK.__getitem__)

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from policies.diagnostics import Severity
+from policies.headers import media_type_of
 from policies.media.combine import spread
 from policies.media.signals import MediaSignals
 from policies.model import (
@@ -41,7 +42,7 @@ _SIGNAL_OF_KIND: Final[Mapping[str, Signal]] = {"c2pa": Signal.C2PA, "tdmrep": S
 
 def is_media_type(content_type: str) -> bool:
     """Whether a Content-Type (parameters allowed) is one the media readers read."""
-    media_type = content_type.split(";", 1)[0].strip().lower()
+    media_type = media_type_of(content_type)
     return media_type.startswith(MEDIA_PREFIXES) or media_type in MEDIA_TYPES
 
 

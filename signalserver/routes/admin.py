@@ -16,11 +16,13 @@ from signalserver.models import (
     DecisionIn,
     PolicyIn,
     PolicyVersion,
+    PolicyVersionOut,
     RemovalRequest,
+    RemovalsQueryIn,
     Violation,
 )
 from signalserver.publishing import refresh_removals, replace_policy
-from signalserver.routes.removals import json_object, public_view
+from signalserver.routes.removals import admin_view, json_object
 
 routes = web.RouteTableDef()
 
@@ -29,26 +31,16 @@ POLICY_TYPES = ("text/plain", "application/toml", "text/x-toml")
 
 
 def version_view(row: PolicyVersion, *, text: bool) -> dict[str, object]:
-    out: dict[str, object] = {
-        "number": row.number,
-        "version": f"{row.number}-{row.sha256[:12]}",
-        "sha256": row.sha256,
-        "created_at": store.iso(row.created_at),
-        "origin": row.origin,
-    }
-    if text:
-        out["text"] = row.text
-    return out
-
-
-def admin_view(row: RemovalRequest) -> dict[str, object]:
-    return {
-        **public_view(row),
-        "requester_name": row.requester_name,
-        "contact": row.contact,
-        "relation": row.relation,
-        "text": row.message,
-    }
+    assert row.number is not None  # a stored row
+    out = PolicyVersionOut(
+        number=row.number,
+        version=f"{row.number}-{row.sha256[:12]}",
+        sha256=row.sha256,
+        created_at=store.iso(row.created_at),
+        origin=row.origin,
+        text=row.text if text else None,
+    )
+    return out.model_dump(exclude_none=True)
 
 
 def _when(text: str) -> datetime:
@@ -117,10 +109,8 @@ async def policy_version(request: web.Request) -> web.Response:
 @routes.get("/api/v1/admin/removals")
 async def list_removals(request: web.Request) -> web.Response:
     await require_admin(request)
-    status = request.query.get("status")
-    if status is not None and status not in ("pending", "approved", "rejected"):
-        raise ApiError(400, "status: one of pending, approved, rejected")
-    rows = await store.removals(request.app[DATABASE], status=status)
+    query = RemovalsQueryIn.model_validate(dict(request.query))
+    rows = await store.removals(request.app[DATABASE], status=query.status)
     return web.json_response({"removals": [admin_view(r) for r in rows]})
 
 

@@ -14,7 +14,7 @@ from aiohttp import hdrs, web
 from policies.removals import REMOVALS_PATH
 from signalserver.errors import NotFound
 from signalserver.live import AI_TXT, ROBOTS, TDMREP, PolicyState, Published, not_modified
-from signalserver.middlewares import Handler, error_for
+from signalserver.middlewares import Handler
 
 CONDITIONAL_1: Final = hdrs.IF_NONE_MATCH
 CONDITIONAL_2: Final = hdrs.IF_MODIFIED_SINCE
@@ -35,25 +35,21 @@ def respond(request: web.Request, published: Published) -> web.Response:
 
 
 def rendered_file(state: PolicyState, path: str) -> Handler:
-    """The handler of the rendered file at ``path``: a lookup, no middleware (issue 3 section 5).
+    """The handler of the rendered file at ``path``: one lookup of the prepared file.
 
-    One coroutine per path, holding the app's policy state, so a request runs one frame of
-    Heedful's code. These routes are registered unguarded (signalserver/app.py), so they turn
-    their own errors into the one error shape; a ``try`` costs nothing until something raises.
+    Bytes and headers are made once per policy version and origin (signalserver/live.py); a
+    request that sends no validator costs a dictionary lookup and a ``web.Response``.
     """
 
     async def handler(request: web.Request) -> web.Response:
-        try:
-            rendering = state.for_request(request.scheme, request.host)
-            found = rendering.files.get(path)
-            if found is None:
-                raise NotFound(f"this site's policy publishes no {path}")
-            headers = request.headers
-            if CONDITIONAL_1 in headers or CONDITIONAL_2 in headers:
-                return respond(request, found)
-            return web.Response(body=found.body, headers=found.headers)  # respond(), inlined
-        except Exception as exc:  # noqa: BLE001 -- every error leaves in the one shape
-            return error_for(request, exc)
+        scheme, host = request.scheme, request.host
+        found = state.published.get((scheme, host, path)) or state.file_for(scheme, host, path)
+        if found is None:
+            raise NotFound(f"this site's policy publishes no {path}")
+        headers = request.headers
+        if CONDITIONAL_1 in headers or CONDITIONAL_2 in headers:
+            return respond(request, found)
+        return web.Response(body=found.body, headers=found.headers)  # respond(), inlined
 
     handler.__name__ = handler.__qualname__ = f"rendered {path}"
     return handler
@@ -63,16 +59,13 @@ def removals_json(state: PolicyState) -> Handler:
     """The handler of the approved removals: URLs and approval times only (policies/removals.py)."""
 
     async def handler(request: web.Request) -> web.Response:
-        try:
-            return respond(request, state.removals_file)
-        except Exception as exc:  # noqa: BLE001 -- every error leaves in the one shape
-            return error_for(request, exc)
+        return respond(request, state.removals_file)
 
     return handler
 
 
 def routes(state: PolicyState) -> list[web.RouteDef]:
-    """The published files' routes (GET and HEAD), served unguarded (see :func:`rendered_file`)."""
+    """The published files' routes (GET and HEAD), each holding the app's policy state."""
     return [
         *(web.get(path, rendered_file(state, path)) for path in RENDERED),
         web.get(REMOVALS_PATH, removals_json(state)),

@@ -7,12 +7,13 @@ import json
 
 from aiohttp import web
 
+from policies.origin import Origin
 from signalserver import store
 from signalserver.auth import rate_limit
 from signalserver.errors import ApiError, NotFound
 from signalserver.keys import DATABASE, STATE
-from signalserver.models import RemovalRequest
-from signalserver.removal_input import Origin, read_removal, site_origins
+from signalserver.models import RemovalAdmin, RemovalPublic, RemovalRequest
+from signalserver.removal_input import read_removal, site_origins
 from signalserver.security import sha256_hex
 
 routes = web.RouteTableDef()
@@ -44,16 +45,32 @@ def own_origins(request: web.Request) -> tuple[Origin, ...]:
 
 def public_view(row: RemovalRequest) -> dict[str, object]:
     """What the requester may see: their request's targets and the decision, nothing else."""
+    return RemovalPublic.model_validate(_public_fields(row)).model_dump(mode="json")
+
+
+def _public_fields(row: RemovalRequest) -> dict[str, object]:
     return {
         "id": row.id,
         "status": row.status,
         "reason": row.reason,
         "urls": store.removal_urls(row),
         "prefix": row.prefix,
-        "uses": [str(use) for use in store.removal_uses(row)],
+        "uses": list(store.removal_uses(row)),
         "created_at": store.iso(row.created_at),
         "decided_at": store.iso(row.decided_at) if row.decided_at else None,
     }
+
+
+def admin_view(row: RemovalRequest) -> dict[str, object]:
+    """A request with the requester's details, for the admin API."""
+    fields = {
+        **_public_fields(row),
+        "requester_name": row.requester_name,
+        "contact": row.contact,
+        "relation": row.relation,
+        "text": row.message,
+    }
+    return RemovalAdmin.model_validate(fields).model_dump(mode="json")
 
 
 async def lookup(request: web.Request, removal_id: str, receipt: str) -> RemovalRequest:

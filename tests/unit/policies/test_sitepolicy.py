@@ -12,12 +12,11 @@ from protego import Protego
 from policies.agents import published_agents
 from policies.aitxt import parse_ai_txt
 from policies.errors import HeedfulError, PolicyFormatError, PolicyProblem
-from policies.model import Use, Verdict
+from policies.model import Permission, Use, Verdict
 from policies.robots import parse_robots
 from policies.rsl import parse_rsl
 from policies.sitepolicy import (
     VERSION_HEADER,
-    Choice,
     intended,
     load_site_policy,
     may_fetch,
@@ -120,6 +119,10 @@ def test_intended_examples(
     [
         (DEFAULTS + '[[paths]]\npath = "/a/"\nai-train = "perhaps"\n', 12, "paths[0].ai-train",
          "expected allow, deny or license"),
+        (DEFAULTS + '[[paths]]\npath = "/a/"\nai-train = "unknown"\n', 12, "paths[0].ai-train",
+         "'unknown': expected allow, deny or license"),
+        (DEFAULTS + '[[paths]]\npath = "/a/"\naccess = "license"\n', 12, "paths[0].access",
+         "Input should be 'allow' or 'deny'"),
         (DEFAULTS + '[[paths]]\npath = "a/"\n', 11, "paths[0].path", "path prefix"),
         (DEFAULTS + '[[paths]]\npath = "/a/*.jpg"\n', 11, "paths[0].path", "'*'"),
         (DEFAULTS + 'colour = "red"\n', 10, "defaults.colour", "unknown key"),
@@ -138,7 +141,7 @@ def test_intended_examples(
         (DEFAULTS + '[license]\npayment = "gold"\n', 11, "license.payment", "not one of"),
     ],
     ids=[
-        "bad-choice-own", "relative-path-own", "pattern-path-own", "unknown-key-own",
+        "bad-choice-own", "unknown-is-not-said-own", "access-license-own", "relative-path-own", "pattern-path-own", "unknown-key-own",
         "invalid-token-10.1", "agent-tdm-2.2", "agent-license-6.3", "media-allow-own",
         "media-empty-own", "media-ext-own", "genai-split-4.4", "defaults-incomplete-12.3",
         "free-licence-6.3", "payment-type-6.3",
@@ -332,7 +335,9 @@ def test_versions_that_would_break_a_file_are_refused(news, version: str) -> Non
 
 def test_choice_values_and_access() -> None:
     policy = _load(DEFAULTS + '[[paths]]\npath = "/private/"\naccess = "deny"\n')
-    assert [str(c) for c in Choice] == ["allow", "deny", "license"]
+    # The file's values are read into the core vocabulary, not a copy of it.
+    assert policy.paths[0].access is Permission.DENY
+    assert all(isinstance(value, Permission) for value in policy.defaults.said().values())
     assert may_fetch(policy, path="/private/x", agent="AnyBot") is False
     assert intended(policy, path="/private/x", agent="AnyBot", use=Use.SEARCH) is Verdict.DENY
     assert intended(policy, path="/public", agent="AnyBot", use=Use.SEARCH) is Verdict.ALLOW

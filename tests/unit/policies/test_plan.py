@@ -1,0 +1,298 @@
+"""The fetch plan: what it asks for, in which order, and what it makes of the answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from policies.fetching import MAX_REDIRECTS, Availability
+from policies.model import Mode, Signal, Use, Verdict
+from policies.plan import (
+    PAGE_LIMIT,
+    SITE_FILES,
+    FetchRequest,
+    OriginPlan,
+    PagePlan,
+    Plan,
+    PlanError,
+    Purpose,
+    run,
+)
+from policies.removals import REMOVALS_PATH
+from policies.site import FILE_LIMITS, LICENSE_LIMIT, SignalFile
+
+ORIGIN = "https://site.example"
+PAGE = f"{ORIGIN}/articles/one.html"
+RSL = b"""<rsl xmlns="https://rslstandard.org/rsl"><content url="/"><license>
+<prohibits type="usage">ai-train</prohibits></license></content></rsl>"""
+
+
+def ok(url: str, body: bytes, content_type: str = "text/plain", **extra: str) -> SignalFile:
+    headers = (("Content-Type", content_type), *extra.items())
+    return SignalFile(url=url, status=200, headers=headers, body=body)
+
+
+def missing(url: str) -> SignalFile:
+    return SignalFile(url=url, status=404, headers=(("Content-Type", "text/plain"),))
+
+
+def answer_all(plan: OriginPlan | PagePlan | Plan, files: dict[str, SignalFile]) -> list[str]:
+    """Answer every request from ``files`` (404 when absent); return the URLs asked, in order."""
+    asked: list[str] = []
+    while not plan.done:
+        requests = plan.next_requests()
+        assert requests, "the plan waits for nothing"
+        for request in requests:
+            asked.append(request.url)
+            plan.receive(request, files.get(request.url) or missing(request.url))
+    return asked
+
+
+def test_a_checker_asks_for_every_site_file_at_once_with_each_readers_limit() -> None:
+    plan = OriginPlan(ORIGIN)
+    requests = plan.next_requests()
+    assert [(r.purpose, r.url, r.max_bytes) for r in requests] == [
+        (purpose, ORIGIN + path, FILE_LIMITS[path]) for purpose, path in SITE_FILES
+    ]
+    assert plan.next_requests() == ()
+    assert not plan.done
+    with pytest.raises(PlanError):
+        _ = plan.site
+
+
+def test_the_site_file_list_names_the_removals_list() -> None:
+    assert (Purpose.REMOVALS, REMOVALS_PATH) in SITE_FILES
+    assert SITE_FILES[0] == (Purpose.ROBOTS, "/robots.txt")
+
+
+def test_licences_named_by_robots_txt_are_asked_for_after_the_site_files() -> None:
+    plan = OriginPlan(ORIGIN)
+    robots = ok(f"{ORIGIN}/robots.txt", b"User-agent: *\nAllow: /\nLicense: /license.xml\n")
+    first = plan.next_requests()
+    for request in first:
+        plan.receive(request, robots if request.purpose is Purpose.ROBOTS else missing(request.url))
+    (licence,) = plan.next_requests()
+    assert licence == FetchRequest(
+        url=f"{ORIGIN}/license.xml", purpose=Purpose.LICENSE, max_bytes=LICENSE_LIMIT
+    )
+    assert not plan.done
+    plan.receive(licence, ok(licence.url, RSL, "application/rsl+xml"))
+    assert plan.done
+    assert f"{ORIGIN}/license.xml" in plan.site.licenses
+
+
+def test_a_gated_crawler_asks_for_robots_txt_alone_first() -> None:
+    plan = OriginPlan(ORIGIN, gate_agent="ExampleBot")
+    (robots,) = plan.next_requests()
+    assert robots.purpose is Purpose.ROBOTS
+    plan.receive(robots, ok(robots.url, b"User-agent: *\nDisallow: /.well-known/\n"))
+    asked = {r.purpose for r in plan.next_requests()}
+    assert asked == {Purpose.AI_TXT}
+
+
+@pytest.mark.parametrize(
+    "robots",
+    [
+        ok(f"{ORIGIN}/robots.txt", b"User-agent: *\nDisallow: /\nLicense: /license.xml\n"),
+        SignalFile(url=f"{ORIGIN}/robots.txt", status=503),
+        SignalFile(url=f"{ORIGIN}/robots.txt", status=None, error="connection refused"),
+    ],
+    ids=["disallow-all", "unreachable", "no-answer"],
+)
+def test_a_gated_crawler_asks_for_nothing_else_where_robots_txt_forbids(
+    robots: SignalFile,
+) -> None:
+    plan = OriginPlan(ORIGIN, gate_agent="ExampleBot")
+    (request,) = plan.next_requests()
+    plan.receive(request, robots)
+    assert plan.next_requests() == ()
+    assert plan.done
+    assert plan.site.tdmrep is None
+    assert plan.site.licenses == {}
+
+
+def test_no_answer_for_robots_txt_is_complete_disallow() -> None:
+    plan = OriginPlan(ORIGIN)
+    for request in plan.next_requests():
+        plan.fail(request, "connection refused")
+    assert plan.site.robots_outcome.availability is Availability.UNREACHABLE
+    assert not plan.site.robots_outcome.answered
+
+
+def test_a_body_over_the_limit_is_cut_and_unreadable() -> None:
+    plan = OriginPlan(ORIGIN)
+    tdmrep_limit = FILE_LIMITS["/.well-known/tdmrep.json"]
+    for request in plan.next_requests():
+        if request.purpose is Purpose.TDMREP:
+            body = b'[{"location": "/", "tdm-reservation": 1}' + b" " * tdmrep_limit + b"]"
+            plan.receive(request, ok(request.url, body, "application/json"))
+        else:
+            plan.receive(request, missing(request.url))
+    (note,) = plan.site.notes
+    assert note.signal is Signal.TDMREP
+    assert "larger than" in note.rule
+
+
+def test_a_redirect_handed_in_one_hop_at_a_time_is_followed() -> None:
+    plan = OriginPlan(ORIGIN)
+    for request in plan.next_requests():
+        if request.purpose is Purpose.ROBOTS:
+            plan.receive(
+                request,
+                SignalFile(url=request.url, status=301, headers=(("Location", "/real.txt"),)),
+            )
+        else:
+            plan.receive(request, missing(request.url))
+    (hop,) = plan.next_requests()
+    assert (hop.url, hop.purpose, hop.hops, hop.first_url) == (
+        f"{ORIGIN}/real.txt",
+        Purpose.ROBOTS,
+        1,
+        f"{ORIGIN}/robots.txt",
+    )
+    plan.receive(hop, ok(hop.url, b"User-agent: *\nDisallow: /private/\n"))
+    assert plan.done
+    assert plan.site.robots_outcome.availability is Availability.FOUND
+    assert "after 1 redirect" in plan.site.robots_outcome.reason
+
+
+def test_a_redirect_chain_past_the_limit_fails_closed() -> None:
+    plan = OriginPlan(ORIGIN)
+    hops = 0
+    while not plan.done:
+        for request in plan.next_requests():
+            if request.purpose is Purpose.ROBOTS:
+                hops = max(hops, request.hops)
+                target = f"/r{request.hops + 1}.txt"
+                plan.receive(
+                    request,
+                    SignalFile(url=request.url, status=302, headers=(("Location", target),)),
+                )
+            else:
+                plan.receive(request, missing(request.url))
+    assert hops == MAX_REDIRECTS
+    assert plan.site.robots_outcome.availability is Availability.UNREACHABLE
+    assert f"more than {MAX_REDIRECTS}" in plan.site.robots_outcome.reason
+
+
+def test_redirects_the_adapter_followed_count_toward_the_limit() -> None:
+    plan = OriginPlan(ORIGIN)
+    for request in plan.next_requests():
+        if request.purpose is Purpose.ROBOTS:
+            plan.receive(
+                request,
+                SignalFile(
+                    url=f"{ORIGIN}/r6.txt",
+                    status=302,
+                    headers=(("Location", "/r7.txt"),),
+                    redirects=MAX_REDIRECTS + 1,
+                    error=f"more than {MAX_REDIRECTS} redirects",
+                ),
+            )
+        else:
+            plan.receive(request, missing(request.url))
+    assert plan.done
+    assert plan.site.robots_outcome.availability is Availability.UNREACHABLE
+
+
+def test_an_answer_to_a_request_never_made_is_misuse() -> None:
+    plan = OriginPlan(ORIGIN)
+    stray = FetchRequest(url=f"{ORIGIN}/other", purpose=Purpose.PAGE, max_bytes=1)
+    with pytest.raises(PlanError):
+        plan.receive(stray, missing(stray.url))
+
+
+def _site(robots: bytes) -> OriginPlan:
+    plan = OriginPlan(ORIGIN)
+    answer_all(plan, {f"{ORIGIN}/robots.txt": ok(f"{ORIGIN}/robots.txt", robots)})
+    return plan
+
+
+def test_the_page_is_not_fetched_where_robots_txt_forbids_it_and_the_refusal_says_why() -> None:
+    site = _site(b"User-agent: *\nDisallow: /articles/\n").site
+    plan = PagePlan(site, PAGE, agents=["ExampleBot"])
+    assert plan.next_requests() == ()
+    assert plan.done
+    assert plan.page is None
+    assert plan.refusal is not None
+    assert plan.refusal.access is Verdict.DENY
+    assert any("Disallow: /articles/" in reason.rule for reason in plan.refusal.reasons)
+
+
+def test_the_page_is_fetched_when_any_agent_may_access_it() -> None:
+    site = _site(b"User-agent: OtherBot\nDisallow: /\n").site
+    plan = PagePlan(site, PAGE, agents=["OtherBot", "ExampleBot"])
+    (request,) = plan.next_requests()
+    assert (request.url, request.purpose, request.max_bytes) == (PAGE, Purpose.PAGE, PAGE_LIMIT)
+    assert plan.refusal is None
+
+
+def test_licences_the_page_names_are_fetched_before_it_is_read() -> None:
+    site = _site(b"User-agent: *\nAllow: /\n").site
+    plan = PagePlan(site, PAGE, agents=["ExampleBot"])
+    (request,) = plan.next_requests()
+    link = '</terms.xml>; rel="license"; type="application/rsl+xml"'
+    plan.receive(request, ok(PAGE, b"<html><head></head></html>", "text/html", Link=link))
+    (licence,) = plan.next_requests()
+    assert (licence.url, licence.purpose) == (f"{ORIGIN}/terms.xml", Purpose.LICENSE)
+    assert not plan.done
+    plan.receive(licence, ok(licence.url, RSL, "application/rsl+xml"))
+    assert plan.page is not None
+    assert f"{ORIGIN}/terms.xml" in plan.page.licenses
+
+
+def test_a_page_that_gives_no_answer_is_failed() -> None:
+    plan = Plan(PAGE, origin=ORIGIN, agents=["ExampleBot"])
+    while not plan.done:
+        for request in plan.next_requests():
+            if request.purpose is Purpose.PAGE:
+                plan.fail(request, "timed out after 10.0 s")
+            else:
+                plan.receive(request, missing(request.url))
+    decision = plan.decide(agent="ExampleBot", use=Use.AI_TRAIN, mode=Mode.OPT_OUT)
+    assert decision.verdict is Verdict.FAILED
+
+
+def test_a_whole_plan_yields_the_decision_with_its_reasons() -> None:
+    robots = ok(f"{ORIGIN}/robots.txt", b"User-agent: *\nAllow: /\n")
+    page = ok(PAGE, b"<html><head></head></html>", "text/html", **{"Content-Usage": "train-ai=n"})
+    plan = Plan(PAGE, origin=ORIGIN, agents=["ExampleBot"])
+    with pytest.raises(PlanError):
+        plan.decide(agent="ExampleBot", use=Use.AI_TRAIN, mode=Mode.OPT_OUT)
+    asked = answer_all(plan, {robots.url: robots, PAGE: page})
+    assert asked == [ORIGIN + path for _, path in SITE_FILES] + [PAGE]
+    decision = plan.decide(agent="ExampleBot", use=Use.AI_TRAIN, mode=Mode.OPT_OUT)
+    assert decision.verdict is Verdict.DENY
+    assert any(
+        r.signal is Signal.CONTENT_USAGE and r.rule == "train-ai=n" for r in decision.reasons
+    )
+
+
+def test_a_plan_given_the_origins_signals_asks_only_for_the_page() -> None:
+    site = _site(b"User-agent: *\nAllow: /\n").site
+    plan = Plan(PAGE, origin=ORIGIN, agents=["ExampleBot"], site=site)
+    assert [r.purpose for r in plan.next_requests()] == [Purpose.PAGE]
+
+
+def test_run_drives_a_plan_with_answers_that_need_no_waiting() -> None:
+    plan = Plan(PAGE, origin=ORIGIN, agents=["ExampleBot"])
+    run(plan, lambda request: missing(request.url))
+    assert plan.done
+    assert plan.site.robots_outcome.availability is Availability.UNAVAILABLE
+
+
+def test_a_whole_plan_says_why_the_page_was_not_fetched() -> None:
+    robots = ok(f"{ORIGIN}/robots.txt", b"User-agent: *\nDisallow: /\n")
+    plan = Plan(PAGE, origin=ORIGIN, agents=["ExampleBot"])
+    assert plan.refusal is None
+    asked = answer_all(plan, {robots.url: robots})
+    assert PAGE not in asked
+    assert plan.refusal is not None
+    assert plan.refusal.access is Verdict.DENY
+    decision = plan.decide(agent="ExampleBot", use=Use.AI_TRAIN, mode=Mode.OPT_OUT)
+    assert decision.verdict is Verdict.DENY
+
+
+def test_a_page_plan_needs_an_agent() -> None:
+    site = _site(b"").site
+    with pytest.raises(ValueError, match="at least one agent"):
+        PagePlan(site, PAGE, agents=[])
