@@ -26,7 +26,7 @@ from urllib.parse import urldefrag, urljoin
 from rich.console import Console
 from rich.markup import escape
 
-from heedful.check import USER_AGENT, BadURL, origin_of
+from heedful.check import USER_AGENT
 from heedful.fetch import fetch, make_session
 from heedful.output import STYLE
 from policies.agents import HEEDFUL_TOKEN
@@ -34,6 +34,7 @@ from policies.diagnostics import Severity
 from policies.evaluate import evaluate
 from policies.headers import header_values
 from policies.model import Mode, Use, Verdict
+from policies.origin import origin_of, same_origin
 from policies.site import SignalFile, read_page
 
 if TYPE_CHECKING:
@@ -198,7 +199,7 @@ async def audit_media(
     skipped: list[tuple[str, str]] = []
     wanted: list[str] = []
     for url in media_urls(bodies):
-        if not _same_origin(url, origin):
+        if not same_origin(url, origin):
             skipped.append((url, "on another origin, whose signals the audit did not read"))
         elif (
             evaluate(data.site, None, url=url, agent=HEEDFUL_TOKEN, use=Use.SEARCH).access
@@ -265,13 +266,6 @@ def with_media(report_json: str, audit: MediaAudit) -> str:
     payload = json.loads(report_json)
     payload["media"] = audit.as_dict()
     return json.dumps(payload, indent=2, ensure_ascii=False)
-
-
-def _same_origin(url: str, origin: str) -> bool:
-    try:
-        return origin_of(url) == origin
-    except BadURL:
-        return False
 
 
 def print_media_audit(console: Console, audit: MediaAudit) -> None:

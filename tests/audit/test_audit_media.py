@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,9 +16,11 @@ from policies.sitepolicy import load_site_policy
 from tests.crawler.sites import Running, Site, serve
 from tests.e2e.conftest import heedful
 from tests.helpers.media_files import image, pdf, tdm_packet, xmp_packet
+from tests.signalserver.processes import serve_process
 
 pytestmark = pytest.mark.e2e
 
+ROOT = Path(__file__).resolve().parents[2]
 VOCAB = "http://ns.useplus.org/ldf/vocab/"
 PAGE = (
     "<!doctype html><html><head><title>Portfolio</title></head><body>"
@@ -145,3 +148,27 @@ def test_media_urls_from_embedding_elements_and_media_links() -> None:
         "https://a.example/private/secret.png",
         "https://a.example/docs/report.pdf",  # an <a href> with a media extension
     ]
+
+
+def test_a_site_served_by_heedful_serve_static(tmp_path: Path) -> None:
+    """The photographer's site from ``heedful serve --static``: the photo ``heedful stamp``
+    stamped from the same policy agrees with it; an unstamped one saying DMI-ALLOWED does not."""
+    policy = ROOT / "examples" / "photographer.toml"
+    static = tmp_path / "public"
+    (static / "photos").mkdir(parents=True)
+    (static / "index.html").write_text(
+        '<!doctype html><title>Ana</title><img src="/photos/a.jpg"><img src="/photos/b.jpg">',
+        encoding="utf-8",
+    )
+    (static / "photos" / "a.jpg").write_bytes(image("JPEG", xmp_packet("")))
+    stamped = heedful("stamp", "--policy", str(policy), "--no-progress", str(static / "photos"))
+    assert stamped.code == 0, stamped.err
+    (static / "photos" / "b.jpg").write_bytes(image("JPEG", xmp_packet(VOCAB + "DMI-ALLOWED")))
+    args = ("--db", f"sqlite:///{tmp_path / 'h.db'}", "--static", str(static), "--no-access-log")
+    with serve_process(policy, *args) as proc:
+        done = heedful("audit", proc.url + "/", "--sample", "0", "--media", "--json")
+    assert done.code == 0, done.err
+    media = json.loads(done.out)["media"]
+    assert sorted(media["read"]) == [proc.url + "/photos/a.jpg", proc.url + "/photos/b.jpg"]
+    flagged = {(f["url"], f["code"], f["field"]) for f in media["findings"]}
+    assert flagged == {(proc.url + "/photos/b.jpg", "media-allows-reserved", "XMP plus:DataMining")}
