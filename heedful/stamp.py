@@ -167,7 +167,8 @@ def stamp_mp4_bytes(data: bytes, plan: StampPlan) -> bytes:
 
     The new box goes at the end of the file, after every other top-level box, so no chunk
     offset (``stco``/``co64``) moves; an XMP box already there becomes a ``free`` box of the
-    same size (its properties are carried into the new packet). A file whose last box runs to
+    same size (its properties are carried into the new packet), or is replaced when it is the
+    last box (a file stamped before). A file whose last box runs to
     the end of the file (size 0) cannot take a box after it and is not stamped.
     """
     from mutagen import mp4 as mutagen_mp4
@@ -191,9 +192,12 @@ def stamp_mp4_bytes(data: bytes, plan: StampPlan) -> bytes:
     old = [b for b in boxes if b[2] == b"uuid" and tagged[b[4] : b[4] + 16] == XMP_UUID]
     current = bytes(tagged[old[0][4] + 16 : old[0][1]]) if old else _EMPTY_PACKET
     packet = stamp_xmp_bytes(current, plan)
-    for start, end, _, _, body in old:
-        tagged[start + 4 : start + 8] = b"free"
-        tagged[body:end] = bytes(end - body)
+    for start, end, _, _, body in reversed(old):
+        if end == len(tagged):
+            del tagged[start:]  # the last box (a file stamped before): replaced, not kept
+        else:
+            tagged[start + 4 : start + 8] = b"free"
+            tagged[body:end] = bytes(end - body)
     size = 8 + len(XMP_UUID) + len(packet)
     return bytes(tagged) + struct.pack(">I", size) + b"uuid" + XMP_UUID + packet
 
@@ -263,7 +267,7 @@ def stamp_pdf_bytes(data: bytes, plan: StampPlan) -> bytes:
     signed documents are not stamped: a rewrite would break a signature."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.errors import PyPdfError
-    from pypdf.generic import DecodedStreamObject, NameObject
+    from pypdf.generic import DecodedStreamObject, NameObject, StreamObject
 
     try:
         with warnings.catch_warnings():
@@ -280,15 +284,23 @@ def stamp_pdf_bytes(data: bytes, plan: StampPlan) -> bytes:
             existing = root.get("/Metadata")
             current = existing.get_object().get_data() if existing is not None else b""
             packet = stamp_xmp_bytes(current or _EMPTY_PACKET, plan, tdmrep=True)
-            stream = DecodedStreamObject()
-            stream.set_data(packet)
-            stream.update(
-                {
-                    NameObject("/Type"): NameObject("/Metadata"),
-                    NameObject("/Subtype"): NameObject("/XML"),
-                }
-            )
-            root[NameObject("/Metadata")] = writer._add_object(stream)
+            stream: Any = existing.get_object() if existing is not None else None
+            if isinstance(stream, StreamObject):
+                # The packet is replaced in its own object: a second, stale packet left in the
+                # file would still be found by a reader that scans for packets.
+                for key in ("/Filter", "/DecodeParms"):
+                    stream.pop(NameObject(key), None)
+                StreamObject.set_data(stream, packet)  # raw bytes, whatever filter it had
+            else:
+                stream = DecodedStreamObject()
+                stream.set_data(packet)
+                stream.update(
+                    {
+                        NameObject("/Type"): NameObject("/Metadata"),
+                        NameObject("/Subtype"): NameObject("/XML"),
+                    }
+                )
+                root[NameObject("/Metadata")] = writer._add_object(stream)
             out = io.BytesIO()
             writer.write(out)
     except StampError:

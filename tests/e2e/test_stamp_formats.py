@@ -318,3 +318,19 @@ def test_a_damaged_file_is_stamped_and_reads_back_or_refused(case: tuple[str, by
     plan = plan_stamp(policy, path="/" + name, media_type=media_type)
     with contextlib.suppress(StampError):
         stamp_bytes(data, media_type, plan)
+
+
+@pytest.mark.parametrize("name", sorted(ROUND_TRIP))
+def test_a_file_stamped_again_says_only_the_new_reservation(name: str) -> None:
+    """Restamping after the policy changed replaces the reservation (no stale packet left for
+    a packet scanner to find) and does not grow the file each time."""
+    strict = load_site_policy(PHOTOGRAPHER.read_bytes())
+    open_policy = load_site_policy(_policy(dict.fromkeys(USES, "allow")).encode())
+    data = ROUND_TRIP[name]
+    media_type = sniff(data, name)
+    once = stamp_bytes(data, media_type, plan_stamp(strict, path="/x", media_type=media_type))
+    twice = stamp_bytes(once, media_type, plan_stamp(open_policy, path="/x", media_type=media_type))
+    again = stamp_bytes(twice, media_type, plan_stamp(strict, path="/x", media_type=media_type))
+    assert verdicts(read_media(twice, name).statements)[Use.AI_TRAIN] is Verdict.ALLOW
+    assert read_media(again, name).statements == read_media(once, name).statements
+    assert len(again) == len(once)
