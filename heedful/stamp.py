@@ -31,7 +31,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 if TYPE_CHECKING:
     from policies.media.stamp_plan import StampPlan
@@ -168,8 +168,8 @@ def stamp_mp4_bytes(data: bytes, plan: StampPlan) -> bytes:
     The new box goes at the end of the file, after every other top-level box, so no chunk
     offset (``stco``/``co64``) moves; an XMP box already there becomes a ``free`` box of the
     same size (its properties are carried into the new packet), or is replaced when it is the
-    last box (a file stamped before). A file whose last box runs to
-    the end of the file (size 0) cannot take a box after it and is not stamped.
+    last box (a file stamped before). A file whose last box runs to the end of the file (size
+    0) cannot take a box after it and is not stamped.
     """
     from mutagen import mp4 as mutagen_mp4
 
@@ -187,25 +187,35 @@ def stamp_mp4_bytes(data: bytes, plan: StampPlan) -> bytes:
         raise StampError(f"not a writable MP4 ({type(exc).__name__})") from None
     tagged = bytearray(buffer.getvalue())
     boxes = _top_level_boxes(tagged)
-    if boxes and boxes[-1][1] == len(tagged) and boxes[-1][3]:
+    if boxes and boxes[-1].to_end:
         raise StampError("its last box runs to the end of the file; no box can follow it")
-    old = [b for b in boxes if b[2] == b"uuid" and tagged[b[4] : b[4] + 16] == XMP_UUID]
-    current = bytes(tagged[old[0][4] + 16 : old[0][1]]) if old else _EMPTY_PACKET
+    old = [b for b in boxes if b.kind == b"uuid" and tagged[b.body : b.body + 16] == XMP_UUID]
+    current = bytes(tagged[old[0].body + 16 : old[0].end]) if old else _EMPTY_PACKET
     packet = stamp_xmp_bytes(current, plan)
-    for start, end, _, _, body in reversed(old):
-        if end == len(tagged):
-            del tagged[start:]  # the last box (a file stamped before): replaced, not kept
+    for box in reversed(old):
+        if box.end == len(tagged):
+            del tagged[box.start :]  # the last box (a file stamped before): replaced, not kept
         else:
-            tagged[start + 4 : start + 8] = b"free"
-            tagged[body:end] = bytes(end - body)
+            tagged[box.start + 4 : box.start + 8] = b"free"
+            tagged[box.body : box.end] = bytes(box.end - box.body)
     size = 8 + len(XMP_UUID) + len(packet)
     return bytes(tagged) + struct.pack(">I", size) + b"uuid" + XMP_UUID + packet
 
 
-def _top_level_boxes(data: bytes | bytearray) -> list[tuple[int, int, bytes, bool, int]]:
-    """``(start, end, type, runs to end of file, start of payload)`` of each top-level ISO BMFF
-    box (ISO/IEC 14496-12, section 4.2: size 1 means a 64-bit size follows, 0 to the end)."""
-    out: list[tuple[int, int, bytes, bool, int]] = []
+class _Box(NamedTuple):
+    start: int
+    end: int
+    kind: bytes
+    to_end: bool
+    """Size 0: the box runs to the end of the file."""
+    body: int
+    """Where the payload starts, after the header."""
+
+
+def _top_level_boxes(data: bytes | bytearray) -> list[_Box]:
+    """Each top-level ISO BMFF box (ISO/IEC 14496-12, section 4.2: size 1 means a 64-bit size
+    follows, 0 that the box runs to the end of the file)."""
+    out: list[_Box] = []
     pos = 0
     while pos + 8 <= len(data):
         size, kind = struct.unpack_from(">I4s", data, pos)
@@ -219,7 +229,7 @@ def _top_level_boxes(data: bytes | bytearray) -> list[tuple[int, int, bytes, boo
         end = len(data) if to_end else pos + size
         if end > len(data) or end < pos + header:
             raise StampError("a box runs past the end of the file")
-        out.append((pos, end, bytes(kind), to_end, pos + header))
+        out.append(_Box(pos, end, bytes(kind), to_end, pos + header))
         pos = end
     if pos != len(data):
         raise StampError("trailing bytes after the last box")
