@@ -191,9 +191,9 @@ async def audit_media(
     from policies.media.signals import MAX_MEDIA_BYTES
 
     bodies = [
-        (page_url, fetched.body)
+        (fetched.url or page_url, fetched.body)  # links resolve against the page's final URL
         for page_url, _ in data.pages
-        if (fetched := data.files.get(page_url)) is not None and fetched.body
+        if (fetched := data.files.get(page_url)) is not None and fetched.body and _html(fetched)
     ]
     origin = origin_of(data.url)
     skipped: list[tuple[str, str]] = []
@@ -259,6 +259,11 @@ async def audit_media(
                 )
             )
     return MediaAudit(read=tuple(read), skipped=tuple(skipped), findings=tuple(findings))
+
+
+def _html(fetched: SignalFile) -> bool:
+    content_type = header_values(fetched.headers, "content-type")
+    return not content_type or "html" in content_type[0].lower()
 
 
 def with_media(report_json: str, audit: MediaAudit) -> str:
