@@ -23,10 +23,21 @@ from urllib.parse import urljoin
 import click
 from rich.console import Console
 
-from heedful.cli.audit_output import diff_json, print_differences, print_report, report_json, sarif
+from heedful.cli.audit_output import (
+    diff_json,
+    print_differences,
+    print_media_audit,
+    print_report,
+    report_json,
+    sarif,
+    with_media,
+)
 from heedful.cli.audit_output import explain as explain_cell
 from heedful.cli.common import AIPREF_DRAFT_OPTION, Failure, fail_on_option
 from heedful.client.audit import MAX_SAMPLE, gather
+from heedful.client.audit_media import DEFAULT_MAX_FILES as DEFAULT_MAX_MEDIA
+from heedful.client.audit_media import MAX_FILES as MAX_MEDIA_FILES
+from heedful.client.audit_media import audit_media
 from heedful.client.served import DEFAULT_MAX_REQUESTS
 from heedful.client.served import probe_agents as probe
 from heedful.policies.audit.analysis import audit
@@ -97,6 +108,19 @@ EXIT_DIFFERENCES: Final = 6
     show_default=True,
     help="Most requests the agent probes make in all.",
 )
+@click.option(
+    "--media",
+    "media",
+    is_flag=True,
+    help="Also fetch the media the pages embed or link and report metadata that disagrees.",
+)
+@click.option(
+    "--max-media",
+    type=click.IntRange(0, MAX_MEDIA_FILES),
+    default=DEFAULT_MAX_MEDIA,
+    show_default=True,
+    help="Most media files --media reads.",
+)
 @AIPREF_DRAFT_OPTION
 def audit_command(
     url: str,
@@ -113,6 +137,8 @@ def audit_command(
     probe_agents: bool,
     as_tokens: tuple[str, ...],
     max_requests: int,
+    media: bool,
+    max_media: int,
     aipref_draft: str,
 ) -> None:
     """Audit what URL's site tells AI crawlers: matrix, contradictions, gaps and score.
@@ -152,6 +178,17 @@ def audit_command(
             )
         )
         report = report.with_served(served)
+    found = None
+    if media:
+        found = asyncio.run(
+            audit_media(
+                data,
+                max_files=max_media,
+                fetch_timeout=timeout,
+                mode=Mode(mode),
+                tdm_covers_search=tdm_covers_search,
+            )
+        )
     console = Console(highlight=False, soft_wrap=True)
     if explain and explain_use is not None:
         if not explain_cell(console, report, explain[0], explain_use):
@@ -159,12 +196,15 @@ def audit_command(
         sys.exit(0)
     fmt = "json" if as_json else fmt
     if fmt == "json":
-        click.echo(report_json(report))
+        click.echo(report_json(report) if found is None else with_media(report_json(report), found))
     elif fmt == "sarif":
         click.echo(json.dumps(sarif(report), indent=2, ensure_ascii=False))
     else:
         print_report(console, report, matrix=not no_matrix)
-    sys.exit(exit_status([f.severity for f in report.findings], fail_on))
+        if found is not None:
+            print_media_audit(console, found)
+    media_severities = found.severities if found is not None else []
+    sys.exit(exit_status([f.severity for f in report.findings] + media_severities, fail_on))
 
 
 def exit_status(severities: list[Severity], fail_on: str | None) -> int:

@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from heedful.cli.output import STYLE, clip, print_decision
+from heedful.client.audit_media import MediaAudit
 from heedful.policies.audit.analysis import AuditReport
 from heedful.policies.audit.diff import Difference
 from heedful.policies.audit.findings import RULES, Evidence, Finding
@@ -222,3 +223,30 @@ def print_differences(console: Console, url: str, differences: Sequence[Differen
                 f"[{_STYLE[str(d.live)]}]{d.live}[/], policy [{_STYLE[str(d.intended)]}]"
                 f"{d.intended}[/]"
             )
+
+
+def with_media(report_json: str, audit: MediaAudit) -> str:
+    """``heedful audit --json`` with the media audit as its ``media`` member."""
+    payload = json.loads(report_json)
+    payload["media"] = audit.as_dict()
+    return json.dumps(payload, indent=2, ensure_ascii=False)
+
+
+def print_media_audit(console: Console, audit: MediaAudit) -> None:
+    """The media section of the text report: each finding with its URL and field."""
+    console.print()
+    console.print(
+        f"[bold]Media[/bold]  {len(audit.read)} read, {len(audit.skipped)} skipped, "
+        f"{len(audit.findings)} findings"
+    )
+    for found in audit.findings:
+        style = {Severity.ERROR: STYLE["deny"], Severity.WARNING: STYLE["license"]}.get(
+            found.severity, "dim"
+        )
+        where = f"{found.url}  {found.field}" if found.field else found.url
+        console.print(
+            f"  [{style}]{found.severity}[/] {found.code}  {escape(where)}\n"
+            f"      {escape(found.message)}"
+        )
+    for url, why in audit.skipped:
+        console.print(f"  [dim]skipped {escape(url)}: {escape(why)}[/dim]")

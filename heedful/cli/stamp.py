@@ -4,8 +4,10 @@ fields into media files, in place (docs/decisions.md, Media-embedded signals).
 Each file's URL path is its path below ``--root`` (by default the folder given, or a named
 file's own folder), so ``/photos/a.jpg`` gets what the policy means for ``/photos/a.jpg``.
 
-Exit status: 0 every media file stamped (or would be, with ``--dry-run``), 9 some file could not
-be stamped (each is named on stderr and left unchanged), 2 bad usage or an unreadable policy.
+Exit status: 0 every media file stamped (or would be, with ``--dry-run``), 10 some file could not
+be stamped (each is named on stderr with the reason and left unchanged: HEIF, AVIF and GIF, which
+Exiv2 reads but cannot write, and damaged, encrypted or signed files), 2 bad usage or an
+unreadable policy.
 """
 
 from __future__ import annotations
@@ -65,13 +67,21 @@ def stamp(
     dry_run: bool,
     no_progress: bool,
 ) -> None:
-    """Write the policy's AI-use reservation (IPTC plus:DataMining) and rights fields into the
-    XMP of every image, XMP sidecar and MP3 in PATHS (folders recursively), in place.
+    """Write the policy's AI-use reservation (IPTC plus:DataMining, TDMRep for PDF and EPUB)
+    and rights fields into every image, XMP sidecar, MP3, MP4/M4A, FLAC, Ogg, PDF and EPUB in
+    PATHS (folders recursively), in place.
 
-    Every other metadata property and the image or audio data are kept. Exit status: 0 all
-    stamped, 9 some file could not be (named on stderr, left unchanged), 2 bad input.
+    Every other metadata property and the image, audio or page data are kept. Exit status: 0
+    all stamped, 10 some file could not be (named on stderr with why, left unchanged), 2 bad
+    input.
     """
-    from heedful.media.stamp import STAMPABLE, StampError, stamp_bytes, write_atomically
+    from heedful.media.stamp import (
+        NOT_WRITTEN,
+        STAMPABLE,
+        StampError,
+        stamp_bytes,
+        write_atomically,
+    )
     from heedful.policies.signals.media import sniff
     from heedful.policies.signals.media.read import AUDIO_VIDEO, IMAGES
     from heedful.policies.signals.media.stamp_plan import plan_stamp
@@ -79,7 +89,7 @@ def stamp(
     policy = read_policy(policy_file)
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    media = IMAGES | AUDIO_VIDEO | {"application/pdf", "application/epub+zip"} | STAMPABLE
+    media = IMAGES | AUDIO_VIDEO | STAMPABLE | NOT_WRITTEN.keys()
     targets = list(_targets(paths, root))
     failed = stamped = 0
     progress = Progress(
@@ -103,8 +113,6 @@ def stamp(
                         raise StampError("not a media file Heedful reads")
                     continue
                 plan = plan_stamp(policy, path=url_path, media_type=media_type)
-                if media_type not in STAMPABLE:
-                    raise StampError(f"cannot write metadata into {media_type} yet")
                 new = stamp_bytes(data, media_type, plan)
                 if not dry_run:
                     write_atomically(path, new)

@@ -16,7 +16,7 @@ from heedful.policies.model import Use, Verdict
 from heedful.policies.signals.media import read_media, verdicts
 from heedful.policies.signals.media.stamp_plan import plan_stamp
 from heedful.policies.sitepolicy import load_site_policy
-from tests.helpers.media_files import flac, image, jpeg_with_exif_and_iim, mp3, xmp_packet
+from tests.helpers.media_files import image, jpeg_with_exif_and_iim, mp3, xmp_packet
 
 ROOT = Path(__file__).resolve().parents[2]
 PHOTOGRAPHER = ROOT / "examples" / "photographer.toml"
@@ -159,17 +159,17 @@ def test_the_path_decides_the_value_and_the_rights_fields(tmp_path: Path) -> Non
 def test_files_that_cannot_be_stamped_are_named_and_left_unchanged(tmp_path: Path) -> None:
     broken = b"\xff\xd8\xff\xe0" + b"\x00" * 40  # a JPEG signature and nothing else
     (tmp_path / "broken.jpg").write_bytes(broken)
-    (tmp_path / "song.flac").write_bytes(flac())
+    (tmp_path / "song.gif").write_bytes(image("GIF", b""))
     (tmp_path / "ok.jpg").write_bytes(image("JPEG", xmp_packet("")))
     run = CliRunner().invoke(
         cli, ["stamp", "--policy", str(PHOTOGRAPHER), "--no-progress", str(tmp_path)]
     )
     assert run.exit_code == EXIT_NOT_STAMPED == 10, run.output
     assert f"cannot stamp {tmp_path / 'broken.jpg'}" in run.output
-    assert f"cannot stamp {tmp_path / 'song.flac'}" in run.output
+    assert f"cannot stamp {tmp_path / 'song.gif'}" in run.output
     assert (tmp_path / "broken.jpg").read_bytes() == broken
     assert read_media((tmp_path / "ok.jpg").read_bytes()).statements  # the rest still stamped
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.jpg", "ok.jpg", "song.flac"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.jpg", "ok.jpg", "song.gif"]
 
 
 def test_a_named_file_that_is_not_media_is_reported(tmp_path: Path) -> None:

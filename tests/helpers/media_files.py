@@ -146,8 +146,9 @@ def mp3(packet: bytes | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def flac() -> bytes:
-    """A FLAC stream with only a STREAMINFO block (no audio frames) and Vorbis comments."""
+def flac(frames: bytes = b"") -> bytes:
+    """A FLAC stream with a STREAMINFO block and Vorbis comments, then ``frames`` (stand-in
+    audio: mutagen copies what follows the metadata blocks without reading it)."""
     info = struct.pack(">HH", 4096, 4096) + b"\x00\x00\x00" * 2
     # 44100 Hz, 1 channel, 16 bits, 0 samples: 20 + 3 + 5 + 36 bits, then the MD5.
     packed = (44100 << 44) | (0 << 41) | (15 << 36) | 0
@@ -158,6 +159,35 @@ def flac() -> bytes:
     audio["ARTIST"] = "Ann Artist"
     audio["COPYRIGHT"] = "2025 Ann Artist"
     audio["LICENSE"] = "https://studio.example/licence"
+    buffer.seek(0)
+    audio.save(buffer)
+    return buffer.getvalue() + frames
+
+
+def ogg_vorbis(packets: tuple[bytes, ...] = (b"\x00" * 40, b"\x00" * 90)) -> bytes:
+    """An Ogg Vorbis stream (Vorbis I specification, section 4.2: identification, comment and
+    setup headers) with ARTIST and COPYRIGHT comments, then ``packets`` as audio packets; the
+    setup header and audio are stand-ins, which mutagen copies without decoding."""
+    from mutagen.ogg import OggPage
+    from mutagen.oggvorbis import OggVorbis
+
+    ident = b"\x01vorbis" + struct.pack("<IBIiii", 0, 1, 44100, 0, 128000, 0) + bytes([0xB8, 1])
+    comment = b"\x03vorbis" + struct.pack("<I", 4) + b"test" + struct.pack("<I", 0) + b"\x01"
+    setup = b"\x05vorbis" + bytes(32) + b"\x01"
+    pages = [
+        *OggPage.from_packets([ident], 0),
+        *OggPage.from_packets([comment, setup], 1),
+        *OggPage.from_packets(list(packets), 2),
+    ]
+    for page in pages:
+        page.serial = 7
+    pages[0].first = True
+    pages[-1].last = True
+    pages[-1].position = 1024
+    buffer = io.BytesIO(b"".join(page.write() for page in pages))
+    audio = OggVorbis(buffer)
+    audio["ARTIST"] = "Ann Artist"
+    audio["COPYRIGHT"] = "2025 Ann Artist"
     buffer.seek(0)
     audio.save(buffer)
     return buffer.getvalue()
@@ -171,7 +201,7 @@ XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
 """XMP Specification Part 3, Storage in Files (MPEG-4): the top-level ``uuid`` box holding XMP."""
 
 
-def m4a(packet: bytes | None = None) -> bytes:
+def m4a(packet: bytes | None = None, *, mdat: bytes = b"") -> bytes:
     """An ISO BMFF audio file (``ftyp M4A``, a movie header, no tracks) tagged by mutagen with
     iTunes-style ``cprt`` and ``©ART`` atoms, and the XMP ``uuid`` box when given a packet."""
     matrix = struct.pack(">9I", 0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000)
@@ -183,7 +213,7 @@ def m4a(packet: bytes | None = None) -> bytes:
     data = _box(b"ftyp", b"M4A \x00\x00\x02\x00M4A mp42isom") + _box(b"moov", mvhd)
     if packet is not None:
         data += _box(b"uuid", XMP_UUID + packet)
-    buffer = io.BytesIO(data + _box(b"mdat", b""))
+    buffer = io.BytesIO(data + _box(b"mdat", mdat))
     audio = MP4(buffer)
     audio.add_tags()
     assert audio.tags is not None

@@ -6,6 +6,12 @@ lyricist; ``PRIV`` frames owned by ``XMP`` hold an XMP packet (XMP Specification
 MP3). Vorbis comments (FLAC, Ogg): ``ARTIST``, ``COPYRIGHT``, ``LICENSE``
 (xiph.org, Ogg Vorbis I format specification: comment field and header specification). MP4
 (iTunes-style ``ilst`` atoms): ``cprt``, ``©ART``, ``©wrt``.
+
+Vorbis comments have no field for an AI-use reservation and no home for XMP, so ``heedful
+stamp`` writes the IPTC Data Mining value as the comment ``DATAMINING`` (a PLUS vocabulary URI,
+read exactly as ``plus:DataMining``; the linked rights expression, when the value refers to
+one, is the ``LICENSE`` URL): docs/decisions.md, Media-embedded signals, Writing the
+reservation.
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from mutagen.id3 import ID3
 from mutagen.mp4 import MP4Tags
 
 from heedful.policies.diagnostics import Diagnostic, Severity
+from heedful.policies.model import Statement
 from heedful.policies.signals.media.signals import Credit, diagnostic
+from heedful.policies.signals.media.xmp import data_mining_statement
 
 KIND: Final = "audio"
 
@@ -37,11 +45,18 @@ VORBIS_CREDITS: Final = (
     ("copyright", "copyright"),
     ("license", "usage-terms"),
 )
+VORBIS_DATA_MINING: Final = "DATAMINING"
+"""The Vorbis comment holding the PLUS Data Mining value (field names are case-insensitive)."""
+MAX_VORBIS_VALUES: Final = 16
 MP4_CREDITS: Final = (("cprt", "copyright"), ("\xa9ART", "creator"), ("\xa9wrt", "creator"))
 
 
-def read_audio(data: bytes) -> tuple[list[bytes], list[Credit], list[Diagnostic], str]:
-    """XMP packets, credits, diagnostics and the container mutagen recognised."""
+def read_audio(
+    data: bytes, *, source: str = ""
+) -> tuple[list[bytes], list[Credit], list[Diagnostic], str, list[Statement]]:
+    """XMP packets, credits, diagnostics, the container mutagen recognised, and the statements
+    of a Vorbis ``DATAMINING`` comment."""
+    statements: list[Statement] = []
     packets: list[bytes] = []
     credits: list[Credit] = []
     out: list[Diagnostic] = []
@@ -56,9 +71,9 @@ def read_audio(data: bytes) -> tuple[list[bytes], list[Credit], list[Diagnostic]
                 severity=Severity.INFO,
             )
         )
-        return packets, credits, out, ""
+        return packets, credits, out, "", statements
     if found is None or found.tags is None:
-        return packets, credits, out, type(found).__name__ if found is not None else ""
+        return packets, credits, out, type(found).__name__ if found is not None else "", statements
     tags = found.tags
     container = type(found).__name__
     if isinstance(tags, ID3):
@@ -89,7 +104,19 @@ def read_audio(data: bytes) -> tuple[list[bytes], list[Credit], list[Diagnostic]
                 text = value.strip()[:1000]
                 if text:
                     credits.append(Credit(field=name, value=text, location=f"Vorbis {key.upper()}"))
-    return packets, credits, out, container
+        linked = [v.strip() for v in lowered.get("license", []) if v.strip().startswith("http")]
+        statements.extend(
+            data_mining_statement(
+                value[:1000],
+                source=source,
+                location=f"Vorbis {VORBIS_DATA_MINING}",
+                linked=linked,
+                out=out,
+            )
+            for value in lowered.get(VORBIS_DATA_MINING.lower(), [])[:MAX_VORBIS_VALUES]
+            if value.strip()
+        )
+    return packets, credits, out, container, statements
 
 
 def _getall(tags: ID3, frame_id: str) -> list[Any]:

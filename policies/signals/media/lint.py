@@ -11,7 +11,7 @@ that only a licence or a narrowing stands behind (docs/audit.md, HF100/HF106).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Final
 
 from heedful.policies.diagnostics import Diagnostic, Severity
@@ -32,28 +32,25 @@ CONTRADICTIONS: Final[Mapping[tuple[Permission, Verdict], tuple[str, Severity, s
     (Permission.ALLOW, Verdict.DENY): (
         "media-allows-reserved",
         Severity.ERROR,
-        (
-            "the site policy reserves {uses} at {path}; a copy of the file found elsewhere is "
-            "read as allowed"
-        ),
+        ("{site} reserves {uses} at {path}; a copy of the file found elsewhere is read as allowed"),
     ),
     (Permission.ALLOW, Verdict.LICENSE): (
         "media-allows-licensed",
         Severity.WARNING,
         (
-            "the site policy asks for a licence for {uses} at {path}; a copy of the file found "
+            "{site} asks for a licence for {uses} at {path}; a copy of the file found "
             "elsewhere is read as free to use"
         ),
     ),
     (Permission.DENY, Verdict.ALLOW): (
         "media-reserves-allowed",
         Severity.WARNING,
-        "the site policy allows {uses} at {path}; the file's reservation wins wherever it is read",
+        "{site} allows {uses} at {path}; the file's reservation wins wherever it is read",
     ),
     (Permission.LICENSE, Verdict.ALLOW): (
         "media-licenses-allowed",
         Severity.WARNING,
-        "the site policy allows {uses} at {path}; the file's licence terms win wherever it is read",
+        "{site} allows {uses} at {path}; the file's licence terms win wherever it is read",
     ),
 }
 """(what the file says, what the policy means) -> rule code, severity, explanation."""
@@ -77,17 +74,39 @@ def lint_media(
         )
         for use in Use
     }
+    found.extend(
+        finding
+        for _, finding in contradictions(
+            signals, site, path=path, tdm_covers_search=tdm_covers_search
+        )
+    )
+    return tuple(found)
+
+
+def contradictions(
+    signals: MediaSignals,
+    site: Mapping[Use, Verdict],
+    *,
+    path: str,
+    said_by: str = "the site policy",
+    tdm_covers_search: bool = False,
+) -> Iterator[tuple[Statement, Diagnostic]]:
+    """Each embedded statement with one finding per kind of contradiction with ``site`` (the
+    verdict per use the site means at ``path``; a use left out is one the site says nothing
+    about, so nothing contradicts it). ``said_by`` names the site's side in the message: the
+    site policy for ``heedful lint``, the site's live signals for ``heedful audit --media``."""
     for stmt in signals.statements:
         grouped: dict[tuple[Permission, Verdict], list[Use]] = {}
         for use, permission in spread(stmt, tdm_covers_search=tdm_covers_search).items():
-            if (permission, site[use]) in CONTRADICTIONS:
+            if use in site and (permission, site[use]) in CONTRADICTIONS:
                 grouped.setdefault((permission, site[use]), []).append(use)
         for key, uses in grouped.items():
             code, severity, why = CONTRADICTIONS[key]
             names = ", ".join(str(u) for u in uses)
-            message = f"{_said(stmt)} {key[0]} {names}, but " + why.format(uses=names, path=path)
-            found.append(diagnostic(KIND, code, message, severity=severity))
-    return tuple(found)
+            message = f"{_said(stmt)} {key[0]} {names}, but " + why.format(
+                site=said_by, uses=names, path=path
+            )
+            yield stmt, diagnostic(KIND, code, message, severity=severity)
 
 
 def _said(stmt: Statement) -> str:

@@ -97,11 +97,12 @@ def read_media(
             credits += found_image[1]
             diagnostics += found_image[2]
     elif media_type in AUDIO_VIDEO:
-        found_audio = guarded("audio", lambda: read_audio(data))
+        found_audio = guarded("audio", lambda: read_audio(data, source=source))
         if found_audio is not None:
             packets += found_audio[0]
             credits += found_audio[1]
             diagnostics += found_audio[2]
+            statements += found_audio[4]
     elif media_type == "application/pdf":
         found_pdf = guarded("pdf", lambda: read_pdf(data))
         if found_pdf is not None:

@@ -44,6 +44,12 @@ class StampPlan:
     licensor: str = ""
     """``plus:Licensor/plus:LicensorName``, written only where absent."""
     licensor_url: str = ""
+    tdm_reservation: str = "1"
+    """TDMRep ``tdm:reservation`` (PDF XMP, EPUB OPF): ``0`` only where the policy allows TDM at
+    ``path`` (its verdicts already read TDM as reserved where a use TDM covers is not allowed,
+    ``heedful.policies.sitepolicy.resolve.tdm_reading``), so it never says less than the PLUS value."""
+    tdm_policy: str = ""
+    """TDMRep ``tdm:policy``: the licence terms, where TDM is licensed and the policy links them."""
     note: str = ""
 
 
@@ -114,5 +120,7 @@ def plan_stamp(policy: SitePolicy, *, path: str, media_type: str | None = None) 
         web_statement=policy.site.url,
         licensor=holder,
         licensor_url=contact if contact.startswith(("http://", "https://")) else policy.site.url,
+        tdm_reservation="0" if verdicts[Use.TDM] is Verdict.ALLOW else "1",
+        tdm_policy=licence_url if verdicts[Use.TDM] is Verdict.LICENSE else "",
         note=note,
     )

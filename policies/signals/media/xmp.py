@@ -11,7 +11,7 @@ that cannot be read becomes a diagnostic.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 from xml.etree.ElementTree import Element
@@ -197,7 +197,14 @@ def _read_tree(root: Element, *, source: str, where: str, out: _Collected) -> No
         )
         for value in _values(desc, _q("plus", "DataMining")):
             out.statements.append(
-                _data_mining(value, constraints, linked, source=source, where=where, out=out)
+                data_mining_statement(
+                    value,
+                    source=source,
+                    location=f"{where} plus:DataMining",
+                    constraints=constraints,
+                    linked=linked,
+                    out=out.diagnostics,
+                )
             )
         _tdmrep(desc, source=source, where=where, out=out)
         for name, prefix, local in CREDIT_PROPERTIES:
@@ -212,16 +219,18 @@ def _read_tree(root: Element, *, source: str, where: str, out: _Collected) -> No
                 )
 
 
-def _data_mining(
+def data_mining_statement(
     value: str,
-    constraints: list[str],
-    linked: list[str],
     *,
     source: str,
-    where: str,
-    out: _Collected,
+    location: str,
+    constraints: Sequence[str] = (),
+    linked: Sequence[str] = (),
+    out: list[Diagnostic],
 ) -> Statement:
-    location = f"{where} plus:DataMining"
+    """One PLUS Data Mining value (with the Other Constraints text and Linked Encoded Rights
+    Expression URLs it may refer to) as a statement; also read from the Vorbis comment
+    ``heedful stamp`` writes (``heedful.policies.signals.media.audio``)."""
     known = plus.lookup(value)
     note = ""
     if known is None:
@@ -229,7 +238,7 @@ def _data_mining(
         # the creator's favour); anything else says nothing.
         prohibits = "PROHIBIT" in value.upper()
         meaning = "read as DMI-PROHIBITED" if prohibits else "ignored"
-        out.diagnostics.append(
+        out.append(
             diagnostic(
                 KIND,
                 "dmi-unknown-value",
