@@ -44,3 +44,11 @@ def test_install_check_installs_without_extras_and_runs_outside_the_repo() -> No
     assert 'cd "$work/outside"' in text
     for command in ("--help", "serve", "crawl", "ledger", "report", "-m heedful.demo"):
         assert command in text
+
+
+def test_install_check_runs_a_project_named_crawler_beside_heedful() -> None:
+    """Heedful installs only under heedful.*: a user's own crawler package must keep working."""
+    text = SCRIPT.read_text(encoding="utf-8")
+    assert "startproject crawler" in text
+    assert '"heedful.crawler.addon.HeedfulAddon": 0' in text
+    assert 'find_spec(n) for n in ("policies", "crawler", "signalserver")' in text
