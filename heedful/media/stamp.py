@@ -276,8 +276,9 @@ def stamp_pdf_bytes(data: bytes, plan: StampPlan) -> bytes:
     the information dictionary is kept as it was (PDF 2.0 deprecates it for XMP). Encrypted and
     signed documents are not stamped: a rewrite would break a signature."""
     from pypdf import PdfReader, PdfWriter
-    from pypdf.errors import PyPdfError
     from pypdf.generic import DecodedStreamObject, NameObject, StreamObject
+
+    from heedful.policies.signals.media.pdf import PDF_ERRORS
 
     try:
         with warnings.catch_warnings():
@@ -315,18 +316,7 @@ def stamp_pdf_bytes(data: bytes, plan: StampPlan) -> bytes:
             writer.write(out)
     except StampError:
         raise
-    except (
-        PyPdfError,
-        OSError,
-        ValueError,
-        KeyError,
-        TypeError,
-        AttributeError,
-        IndexError,
-        RecursionError,
-        NotImplementedError,  # a filter pypdf does not decode
-        zlib.error,
-    ) as exc:
+    except PDF_ERRORS as exc:
         raise StampError(f"pypdf cannot rewrite this PDF ({type(exc).__name__})") from None
     return out.getvalue()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import warnings
+import zlib
 from typing import Final
 
 from pypdf import PdfReader
@@ -17,6 +18,21 @@ from pypdf.errors import PyPdfError
 
 from heedful.policies.diagnostics import Diagnostic, Severity
 from heedful.policies.signals.media.signals import MAX_XMP_BYTES, Credit, diagnostic
+
+PDF_ERRORS: Final = (
+    PyPdfError,
+    OSError,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    RecursionError,
+    NotImplementedError,  # a filter pypdf does not decode
+    zlib.error,
+)
+"""What pypdf raises on a damaged or hostile PDF (found by fuzzing real files): a reader turns
+them into a diagnostic, the stamp writer into a refusal; neither lets one escape."""
 
 KIND: Final = "pdf"
 
@@ -57,16 +73,7 @@ def read_pdf(data: bytes) -> tuple[list[bytes], list[Credit], list[Diagnostic]]:
                         field="creator", value=author.strip()[:1000], location="PDF Info /Author"
                     )
                 )
-    except (
-        PyPdfError,
-        OSError,
-        ValueError,
-        KeyError,
-        TypeError,
-        AttributeError,
-        IndexError,
-        RecursionError,
-    ) as exc:
+    except PDF_ERRORS as exc:
         out.append(
             diagnostic(
                 KIND,
