@@ -100,3 +100,15 @@ def test_rule_sees_an_offence(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from policies.model import Use\n    import crawler.addon\n")
     assert imported_modules(module) == {"policies.model", "crawler.addon"}
+
+
+def test_the_docs_layer_table_is_the_contract() -> None:
+    """docs/architecture.md lists the layers top down, as pyproject.toml's contract does."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "`heedful." in line]
+    documented = [
+        {name.strip("` ") for name in row.split("|")[2].split(",")}
+        for row in rows
+        if row.split("|")[1].strip().isdigit()
+    ]
+    assert documented == _layers()
