@@ -401,6 +401,7 @@ class PolicyDownloaderMiddleware:
             headers,
             snapshots,
             fetched_at,
+            origin=origin,
             images=reserved is not None,
             digest=digest,
             head=page.head if page is not None else None,
@@ -457,6 +458,7 @@ class PolicyDownloaderMiddleware:
         snapshots: list[str],
         fetched_at: Any,
         *,
+        origin: str,
         images: bool,
         digest: str,
         head: HtmlHead | None,
@@ -479,7 +481,7 @@ class PolicyDownloaderMiddleware:
             attribution = credits_attribution(embedded)
         self.provenance.event(
             url=response.url,
-            origin=origin_of(response.url),
+            origin=origin,
             status="kept",
             stage="after-fetch",
             decision=decision,
