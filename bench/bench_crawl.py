@@ -4,10 +4,13 @@ A static site of ``--origins`` origins x ``--pages`` pages is generated in a tem
 and served by nginx (one server block per port on 127.0.0.1). Each crawl runs in its own
 subprocess, which reports its pages, crawl time (start to last item: shutdown excluded, for
 both), CPU time of the whole process (``getrusage(RUSAGE_SELF)``, imports and threads
-included), time spent in the garbage collector, and peak memory (``VmHWM``); requests are
-counted from nginx's access logs.
+included), time spent in the garbage collector (and how many full collections ran, over how many tracked
+objects at the end: a full collection's cost grows with every object the process holds, imported
+modules included), and peak memory (``VmHWM``); requests are counted from nginx's access logs.
 
-* plain: Scrapy with ``ROBOTSTXT_OBEY = True`` and the same spider and concurrency.
+* plain: Scrapy with ``ROBOTSTXT_OBEY = True`` and the same spider and concurrency (the spider's
+  module loads neither Heedful's ledger nor its media readers, so this is plain Scrapy:
+  ``tests/crawler/test_imports.py``).
 * heedful: the add-on with its defaults: ledger (SQLite), WARC and attribution on.
 * distributed: two Heedful workers (scrapy-redis, ledger in PostgreSQL) against one plain
   Scrapy process, both crawling the whole site.
@@ -191,12 +194,16 @@ def worker(args: argparse.Namespace) -> None:
         if line.startswith("VmHWM:"):
             hwm = int(line.split()[1])
     stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+    full_collections = gc.get_stats()[2]["collections"]
+    tracked = len(gc.get_objects())
     print(
         json.dumps(
             {
                 "pages": stats.get("item_scraped_count", 0),
                 "cpu": usage.ru_utime + usage.ru_stime,
                 "gc": gc_time[0],
+                "full_gc": full_collections,
+                "tracked": tracked,
                 "hwm_kb": hwm,
                 "t0": t0,
                 "t_last": last[0] or t1,
@@ -308,6 +315,8 @@ class Bench:
             "pps": pages / elapsed,
             "cpu_ms": 1000 * cpu / max(pages, 1),
             "gc_ms": 1000 * sum(r["gc"] for r in results) / max(pages, 1),
+            "full_gc": max(r["full_gc"] for r in results),
+            "tracked_k": max(r["tracked"] for r in results) / 1000,
             "hwm_mb": max(r["hwm_kb"] for r in results) / 1024,
             "violations": sum(1 for _, _, uri in logged if uri.startswith("/deny/")),
             "signal_requests": sum(per_file.values()) / len(self.ports),
@@ -340,7 +349,8 @@ def alternate(
             into.append(result)
             print(
                 f"  {result['kind']:<8} {kw.get('max_pages') or 'all':>6} pages/s {result['pps']:6.0f}"
-                f"  cpu {result['cpu_ms']:.2f} ms/p  gc {result['gc_ms']:.2f}  peak {result['hwm_mb']:.0f} MB"
+                f"  cpu {result['cpu_ms']:.2f} ms/p  gc {result['gc_ms']:.2f} ({result['full_gc']} full,"
+                f" {result['tracked_k']:.0f}k objects)  peak {result['hwm_mb']:.0f} MB"
                 f"  load {result['load']:.1f}  others {result['others']:.2f} cores",
                 file=sys.stderr,
                 flush=True,

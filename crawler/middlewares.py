@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from typing import TYPE_CHECKING, Any, Final
 
 from scrapy import signals as scrapy_signals
@@ -24,10 +25,16 @@ from heedful.crawler import signals
 from heedful.crawler.attribution import extract_attribution, licence_entries
 from heedful.crawler.crawllog import log_refusal, undecided_line
 from heedful.crawler.ledger import utcnow
-from heedful.crawler.origincache import OriginCache, OriginSignals
+from heedful.crawler.origincache import OriginCache, OriginSignals, url_origin
 from heedful.crawler.provenance import Provenance
 from heedful.crawler.settings import HeedfulConfig, read_config
-from heedful.crawler.signalfetch import POLICY_META, ScrapyFetcher, header_pairs
+from heedful.crawler.signalfetch import (
+    FROM_PAGE_META,
+    IMAGES_RESERVED_META,
+    POLICY_META,
+    ScrapyFetcher,
+    header_pairs,
+)
 from heedful.crawler.snapshots import sha256
 from heedful.policies.fetch.crawlplan import (
     Action,
@@ -36,9 +43,9 @@ from heedful.policies.fetch.crawlplan import (
     media_type,
     url_refusal,
 )
-from heedful.policies.fetch.plan import PagePlan, PlanError, Purpose
+from heedful.policies.fetch.plan import DecidedAccess, PagePlan, PlanError, Purpose
 from heedful.policies.fetch.redirects import REDIRECT_STATUSES
-from heedful.policies.origin import BadURL, origin_of
+from heedful.policies.origin import origin_of
 from heedful.policies.signals.media.layer import credits_attribution
 from heedful.policies.signals.read import SignalFile
 
@@ -60,9 +67,6 @@ LEDGER_UNAVAILABLE = "heedful_ledger_unavailable"
 
 DECISION_META: Final = "heedful_decision"
 """``response.meta`` key holding the after-fetch :class:`~heedful.policies.model.Decision`."""
-IMAGES_RESERVED_META: Final = "heedful_images_reserved"
-FROM_PAGE_META: Final = "heedful_from_page"
-"""Set on requests for a page's images: they are refused when that page reserved its images."""
 PROVISIONAL_META: Final = "heedful_provisional"
 NOT_FOLLOWED: Final = "a redirect Scrapy's RedirectMiddleware did not follow"
 """Why a 3xx page response is no answer: the page it points to is a request of its own."""
@@ -96,6 +100,11 @@ class PolicyDownloaderMiddleware:
         )
         self.stats = crawler.stats
         self._reserved_pages: dict[str, Statement] = {}
+        self._decided: weakref.WeakKeyDictionary[Request, DecidedAccess] = (
+            weakref.WeakKeyDictionary()
+        )
+        """Each request in flight and the access decided before it left, for its response's
+        page plan (held here, not in ``request.meta``, which a scheduler may serialise)."""
         self._waiting = 0
         """Requests to be tried again that are not back in the scheduler yet."""
         self.ledger_error = ""
@@ -297,6 +306,7 @@ class PolicyDownloaderMiddleware:
                 **({"extra": {"images_reserved": True}} if step.images_reserved else {}),
             )
         request.meta[PROVISIONAL_META] = step.provisional
+        self._decided[request] = DecidedAccess(state.site, step.decision)
         if state.crawl_delay:
             self._apply_crawl_delay(request, origin, state.crawl_delay)
 
@@ -319,7 +329,8 @@ class PolicyDownloaderMiddleware:
         origin = origin_of(url)
         state = self.cache.fresh(origin) or await self.cache.get(origin)
         headers = header_pairs(response)
-        page, snapshots = await self._read_page(response, headers, state)
+        decided = self._decided.pop(request, None)
+        page, snapshots = await self._read_page(response, headers, state, decided)
         step = after_fetch(
             state.site,
             page,
@@ -390,6 +401,7 @@ class PolicyDownloaderMiddleware:
             headers,
             snapshots,
             fetched_at,
+            origin=origin,
             images=reserved is not None,
             digest=digest,
             head=page.head if page is not None else None,
@@ -399,14 +411,19 @@ class PolicyDownloaderMiddleware:
         return response
 
     async def _read_page(
-        self, response: Response, headers: tuple[tuple[str, str], ...], state: OriginSignals
+        self,
+        response: Response,
+        headers: tuple[tuple[str, str], ...],
+        state: OriginSignals,
+        decided: DecidedAccess | None,
     ) -> tuple[PageSignals | None, list[str]]:
         """The response read by the core's page plan, and the snapshots it was read with.
 
         The plan asks for the page (Scrapy has fetched it: the response is its answer) and then
         for the licences the page names, fetched here through the origin cache. Redirects are
         Scrapy's RedirectMiddleware's, each hop passing this gate as a request of its own, so a
-        3xx that reaches here says it is not followed.
+        3xx that reaches here says it is not followed. ``decided`` is the access decided before
+        the request left, so robots.txt is read once per URL.
         """
         fetched = SignalFile(
             url=response.url,
@@ -415,7 +432,7 @@ class PolicyDownloaderMiddleware:
             body=response.body,
             error=NOT_FOLLOWED if response.status in REDIRECT_STATUSES else "",
         )
-        plan = PagePlan(state.site, response.url, agents=(self.config.token,))
+        plan = PagePlan(state.site, response.url, agents=(self.config.token,), decided=decided)
         snapshots = list(state.snapshots)
         while not plan.done:
             wanted = plan.next_requests()
@@ -441,6 +458,7 @@ class PolicyDownloaderMiddleware:
         snapshots: list[str],
         fetched_at: Any,
         *,
+        origin: str,
         images: bool,
         digest: str,
         head: HtmlHead | None,
@@ -463,7 +481,7 @@ class PolicyDownloaderMiddleware:
             attribution = credits_attribution(embedded)
         self.provenance.event(
             url=response.url,
-            origin=origin_of(response.url),
+            origin=origin,
             status="kept",
             stage="after-fetch",
             decision=decision,
@@ -514,12 +532,3 @@ class PolicyDownloaderMiddleware:
             status="failed",
             stage="after-fetch",
         )
-
-
-def url_origin(url: str) -> str:
-    """:func:`heedful.policies.origin.origin_of`, or ``""`` for a URL that has none (not an absolute
-    http(s) URL): for ledger rows of URLs refused at the gate, and the spider's links."""
-    try:
-        return origin_of(url)
-    except BadURL:
-        return ""

@@ -31,6 +31,7 @@ from heedful.policies.fetch.outcomes import robots_outcome, signal_file_outcome
 from heedful.policies.fetch.plan import OriginPlan, PlanError, Purpose
 from heedful.policies.fetch.statuses import Availability
 from heedful.policies.headers import header_values
+from heedful.policies.origin import BadURL, origin_of
 from heedful.policies.signals.read import SignalFile, SiteSignals, read_site
 
 log = logging.getLogger(__name__)
@@ -265,3 +266,12 @@ class OriginCache:
         entry.snapshot = self._record(origin, kind, url, got, not_modified, lifetime)
         entry.file = current
         entry.expires = self._clock() + lifetime
+
+
+def url_origin(url: str) -> str:
+    """:func:`heedful.policies.origin.origin_of`, or ``""`` for a URL that has none (not an absolute
+    http(s) URL): for ledger rows of URLs refused at the gate, and the spider's links."""
+    try:
+        return origin_of(url)
+    except BadURL:
+        return ""

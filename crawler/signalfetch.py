@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 POLICY_META: Final = "heedful_policy_fetch"
 """Marks Heedful's own signal-file requests; it exists only to avoid deadlock (style.md C)."""
 SIGNAL_PRIORITY: Final = 1000
+IMAGES_RESERVED_META: Final = "heedful_images_reserved"
+"""Set on a kept page's request when the page reserved its images (read by the spider)."""
+FROM_PAGE_META: Final = "heedful_from_page"
+"""Set on requests for a page's images: they are refused when that page reserved its images."""
 
 
 def header_pairs(response: Response) -> tuple[tuple[str, str], ...]:

@@ -16,7 +16,8 @@ from urllib.parse import urldefrag
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from heedful.crawler.middlewares import FROM_PAGE_META, IMAGES_RESERVED_META, url_origin
+from heedful.crawler.origincache import url_origin
+from heedful.crawler.signalfetch import FROM_PAGE_META, IMAGES_RESERVED_META
 
 
 class SiteSpider(scrapy.Spider):

@@ -37,7 +37,6 @@ from heedful.policies.model import (
 )
 from heedful.policies.origin import BadURL, page_origin
 from heedful.policies.signals.media.layer import is_media_type, layer
-from heedful.policies.signals.media.read import read_media
 from heedful.policies.signals.media.signals import MAX_MEDIA_BYTES
 from heedful.policies.signals.robots_tag import images_reserved
 
@@ -343,6 +342,15 @@ def media_type(headers: Headers) -> str:
     return values[0].split(";", 1)[0].strip().lower() if values else ""
 
 
+def _read_media(body: bytes, content_type: str, *, source: str) -> MediaSignals:
+    """:func:`heedful.policies.signals.media.read.read_media`, imported when the first media
+    response arrives: its readers (pypdf, fontTools, Pillow, mutagen, c2pa) would otherwise be
+    loaded, and scanned by every garbage collection, in a crawl that never meets a media file."""
+    from heedful.policies.signals.media.read import read_media
+
+    return read_media(body, content_type, source=source)
+
+
 def read_embedded(
     decision: Decision,
     body: bytes,
@@ -360,7 +368,7 @@ def read_embedded(
         unread = f"the body ended early ({len(body)} bytes arrived); its metadata was not read"
     elif len(body) > MAX_MEDIA_BYTES:
         unread = f"{len(body)} bytes exceeds the {MAX_MEDIA_BYTES}-byte limit; not read"
-    signals = None if unread else read_media(body, content_type, source=source)
+    signals = None if unread else _read_media(body, content_type, source=source)
     layered = layer(
         decision,
         signals,

@@ -257,6 +257,31 @@ class OriginPlan:
         self._site = with_licenses(self._first, self._licenses) if self._licenses else self._first
 
 
+@dataclass(frozen=True, slots=True)
+class DecidedAccess:
+    """Access to a page that an adapter decided before fetching it: ``decision`` (for
+    ``decision.url`` and ``decision.agent``) under the very ``site`` signals it was made with.
+
+    A crawler must decide access before a request leaves (it never sends one robots.txt
+    forbids), so reading robots.txt again for the response would repeat that work. A
+    :class:`PagePlan` takes this decision instead when it :meth:`covers` the plan's own signals,
+    URL and agent; signals read again since (a new robots.txt) are decided again.
+    """
+
+    site: SiteSignals
+    decision: Decision
+
+    def covers(self, site: SiteSignals, url: str, agents: Sequence[str]) -> bool:
+        """Whether this decision answers :func:`page_refusal` for ``site``, ``url`` and ``agents``:
+        the same signals object (not a later reading of the origin's files), the same URL, and
+        ``agents`` being its agent alone."""
+        return (
+            self.site is site
+            and self.decision.url == url
+            and tuple(agents) == (self.decision.agent,)
+        )
+
+
 def page_refusal(site: SiteSignals, url: str, *, agents: Sequence[str]) -> Decision | None:
     """Why none of ``agents`` may fetch ``url`` (the access decision of the first), or ``None``
     when one may: a checker that fetched what robots.txt forbids would itself break the
@@ -269,15 +294,28 @@ def page_refusal(site: SiteSignals, url: str, *, agents: Sequence[str]) -> Decis
     return probes[0]
 
 
+def _refusal(decision: Decision) -> Decision | None:
+    """:func:`page_refusal`'s answer from an access decision already made for the one agent."""
+    return None if decision.access is Verdict.ALLOW else decision
+
+
 class PagePlan:
     """One page of an origin whose signals are read -> :class:`PageSignals` (or none fetched).
 
     The page is fetched only when some of ``agents`` may access it (:func:`page_refusal`).
     When none may, :attr:`refusal` is the decision that says why, and the page stays unfetched.
+    ``decided`` is the access decision the adapter already made before fetching the page; when
+    it :meth:`~DecidedAccess.covers` this page, robots.txt is not read a second time.
     """
 
     def __init__(
-        self, site: SiteSignals, url: str, *, agents: Sequence[str], hops: int = 0
+        self,
+        site: SiteSignals,
+        url: str,
+        *,
+        agents: Sequence[str],
+        hops: int = 0,
+        decided: DecidedAccess | None = None,
     ) -> None:
         self.site = site
         self.url = url
@@ -288,7 +326,11 @@ class PagePlan:
         self._page: PageSignals | None = None
         self._done = False
         self.agents = tuple(agents)
-        self.refusal = page_refusal(site, url, agents=agents)
+        self.refusal = (
+            _refusal(decided.decision)
+            if decided is not None and decided.covers(site, url, agents)
+            else page_refusal(site, url, agents=agents)
+        )
         """The access decision that kept the page (or the URL it redirected to) unfetched;
         ``None`` when it is fetched."""
         self.final_url = url

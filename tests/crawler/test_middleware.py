@@ -25,14 +25,12 @@ from heedful.crawler import signals
 from heedful.crawler.addon import HeedfulAddon
 from heedful.crawler.middlewares import (
     DECISION_META,
-    FROM_PAGE_META,
-    IMAGES_RESERVED_META,
     PROVISIONAL_META,
     HeedfulRefused,
     PolicyDownloaderMiddleware,
 )
 from heedful.crawler.origincache import OriginCache
-from heedful.crawler.signalfetch import POLICY_META
+from heedful.crawler.signalfetch import FROM_PAGE_META, IMAGES_RESERVED_META, POLICY_META
 from heedful.policies.model import Permission, Use, Verdict
 from heedful.policies.signals.read import SignalFile
 from tests.helpers.media_files import image, xmp_packet

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from heedful.policies.evaluate import evaluate
 from heedful.policies.fetch.plan import (
     PAGE_LIMIT,
     SITE_FILES,
+    DecidedAccess,
     FetchRequest,
     OriginPlan,
     PagePlan,
@@ -18,7 +20,7 @@ from heedful.policies.fetch.plan import (
 from heedful.policies.fetch.redirects import MAX_REDIRECTS
 from heedful.policies.fetch.statuses import Availability
 from heedful.policies.model import Mode, Signal, Use, Verdict
-from heedful.policies.signals.read import FILE_LIMITS, LICENSE_LIMIT, SignalFile
+from heedful.policies.signals.read import FILE_LIMITS, LICENSE_LIMIT, SignalFile, SiteSignals
 from heedful.policies.signals.removals import REMOVALS_PATH
 
 ORIGIN = "https://site.example"
@@ -225,6 +227,36 @@ def test_the_page_is_fetched_when_any_agent_may_access_it() -> None:
     (request,) = plan.next_requests()
     assert (request.url, request.purpose, request.max_bytes) == (PAGE, Purpose.PAGE, PAGE_LIMIT)
     assert plan.refusal is None
+
+
+def _decided(site: SiteSignals, agent: str = "ExampleBot") -> DecidedAccess:
+    return DecidedAccess(site, evaluate(site, None, url=PAGE, agent=agent, use=Use.AI_TRAIN))
+
+
+def test_an_access_decided_before_the_fetch_is_the_plans_access() -> None:
+    allowed = _site(b"User-agent: *\nAllow: /\n").site
+    denied = _site(b"User-agent: *\nDisallow: /articles/\n").site
+    plan = PagePlan(allowed, PAGE, agents=["ExampleBot"], decided=_decided(allowed))
+    assert plan.refusal is None
+    assert [r.purpose for r in plan.next_requests()] == [Purpose.PAGE]
+    decided = _decided(denied)
+    refused = PagePlan(denied, PAGE, agents=["ExampleBot"], decided=decided)
+    assert refused.done
+    assert refused.refusal is decided.decision
+
+
+def test_an_access_decided_under_other_signals_or_for_another_page_is_decided_again() -> None:
+    before = _site(b"User-agent: *\nAllow: /\n").site
+    since = _site(b"User-agent: *\nDisallow: /articles/\n").site
+    decided = _decided(before)
+    assert not decided.covers(since, PAGE, ["ExampleBot"])
+    assert not decided.covers(before, f"{ORIGIN}/other", ["ExampleBot"])
+    assert not decided.covers(before, PAGE, ["OtherBot"])
+    assert not decided.covers(before, PAGE, ["ExampleBot", "OtherBot"])
+    plan = PagePlan(since, PAGE, agents=["ExampleBot"], decided=decided)
+    assert plan.done
+    assert plan.refusal is not None
+    assert plan.refusal.access is Verdict.DENY
 
 
 def test_licences_the_page_names_are_fetched_before_it_is_read() -> None:
