@@ -56,7 +56,7 @@ class AiTxt:
         self._index = index_groups(groups)
         self._views: dict[str, tuple[tuple[PathPattern, Statement], ...]] = {}
 
-    def _view(self, agent: str) -> tuple[tuple[PathPattern, Statement], ...]:
+    def rules(self, agent: str) -> tuple[tuple[PathPattern, Statement], ...]:
         """The crawler's rules, longest first and Allow first at equal length, built once."""
         view = self._views.get(agent)
         if view is None:
@@ -81,13 +81,17 @@ class AiTxt:
 
         Longest match wins, a tie goes to Allow (the robots.txt rules, Spawning's ai.txt generator).
         """
-        view = self._view(agent)
+        view = self.rules(agent)
         if not view:
             return None
-        path = canonical_path(url)
-        for pattern, stmt in view:
+        found = self.rule_index(canonical_path(url), agent)
+        return None if found is None else view[found][1]
+
+    def rule_index(self, path: str, agent: str) -> int | None:
+        """The position in :meth:`rules` of the line deciding the canonical ``path``, or None."""
+        for index, (pattern, _) in enumerate(self.rules(agent)):
             if pattern.matches(path):
-                return stmt
+                return index
         return None
 
 
