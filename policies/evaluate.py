@@ -13,6 +13,7 @@ matches its path and combines statements already prepared.
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final, NamedTuple
@@ -204,6 +205,9 @@ class PreparedPage:
         layered = self.page.tdmrep_over(self._decider.tdmrep_statement(rule))
         entry = self._tdm[rule] = None if layered is None else self._decider.prepare(layered)
         return entry
+
+
+_LEVEL: Final = operator.attrgetter("level")
 
 
 class OriginDecider:
@@ -502,7 +506,7 @@ class OriginDecider:
             )
         asked = _BY_STRICTNESS[combined[self._position]]
         deciding = [entry for entry in entries if entry.level]
-        deciding.sort(key=_strictest_first)
+        deciding.sort(key=_LEVEL, reverse=True)  # strictest first; stable, so file order after
         reasons = [access_reason]
         reasons.extend(entry.reason for entry in deciding if entry.reason is not None)
         offers = tuple(dict.fromkeys(entry.offer for entry in deciding if entry.offer is not None))
@@ -627,10 +631,6 @@ def _page_failed(page: PageSignals, failure: str) -> Reason:
 
 def _crawlable(allowed: bool) -> Verdict:
     return Verdict.ALLOW if allowed else Verdict.DENY
-
-
-def _strictest_first(entry: _Entry) -> int:
-    return -entry.level
 
 
 def _reason(stmt: Statement, effect: str, *, inherited: bool = False) -> Reason:
