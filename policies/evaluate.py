@@ -445,11 +445,12 @@ class OriginDecider:
             if (tdm := prepared.tdmrep(rule)) is not None:
                 entries.append(tdm)
             entries.extend(prepared.agent_entries)
-            entries.extend(
-                self.prepare(stmt)
-                for doc in prepared.licenses
-                if (stmt := doc.statement(url)) is not None
-            )
+            if prepared.licenses:
+                entries.extend(
+                    self.prepare(stmt)
+                    for doc in prepared.licenses
+                    if (stmt := doc.statement(url)) is not None
+                )
         if self.strict:
             entries.extend(map(self.prepare, strict_statements(site, url=url)))
 
@@ -496,7 +497,7 @@ class OriginDecider:
     ) -> Decision:
         """Most restrictive across the prepared statements, then the mode's default."""
         if len(entries) > 1:
-            combined = tuple(map(max, *(entry.vector for entry in entries)))
+            combined = tuple(map(max, *[entry.vector for entry in entries]))
         else:
             combined = entries[0].vector if entries else _NOTHING
         uses = self._uses.get(combined)
@@ -508,8 +509,10 @@ class OriginDecider:
         deciding = [entry for entry in entries if entry.level]
         deciding.sort(key=_LEVEL, reverse=True)  # strictest first; stable, so file order after
         reasons = [access_reason]
-        reasons.extend(entry.reason for entry in deciding if entry.reason is not None)
-        offers = tuple(dict.fromkeys(entry.offer for entry in deciding if entry.offer is not None))
+        reasons += [entry.reason for entry in deciding if entry.reason is not None]
+        offers = tuple(
+            dict.fromkeys([entry.offer for entry in deciding if entry.offer is not None])
+        )
 
         verdict: Verdict
         if access is Verdict.FAILED or access is Verdict.DENY:
