@@ -208,6 +208,8 @@ class PreparedPage:
 
 
 _LEVEL: Final = operator.attrgetter("level")
+_READ_ALL: Final = ((False, ()), (False, ()))
+"""The unread files of an origin whose files could all be read."""
 
 
 class OriginDecider:
@@ -273,7 +275,9 @@ class OriginDecider:
         self.mode = mode
         self.tdm_covers_search = tdm_covers_search
         self.strict = strict
-        self.draft = AiprefDraft(aipref_draft)
+        self.draft = (
+            aipref_draft if isinstance(aipref_draft, AiprefDraft) else AiprefDraft(aipref_draft)
+        )
         self._position = _USES.index(use)
         self._uses: dict[tuple[int, ...], Mapping[Use, Permission]] = {}
         """The combined answer per use for each strictness vector met (at most 4**5)."""
@@ -320,17 +324,11 @@ class OriginDecider:
         self._tdm_entries: list[_Entry | None] = (
             [None] * len(site.tdmrep.rules) if site.tdmrep is not None else []
         )
-        self._default = Reason(
-            signal=Signal.DEFAULT,
-            source="",
-            location="default",
-            rule=f"no statement about {use}",
-            effect=f"default {DEFAULTS[mode]}",
-            note=_DEFAULT_NOTES[mode],
-        )
+        self._default: Reason | None = None
+        """The reason the mode's default gives, made the first time the default decides."""
         every = site.notes
         settled = tuple(note for note in every if note.signal is not Signal.TDMREP)
-        self._notes = (self._unread(every), self._unread(settled))
+        self._notes = (self._unread(every), self._unread(settled)) if every else _READ_ALL
         """The files that could not be read and still speak about a URL: all of them, and those
         left once TDMRep is settled for it (:meth:`decide`)."""
 
@@ -358,7 +356,7 @@ class OriginDecider:
     def tdmrep_statement(self, rule: int | None) -> Statement | None:
         """The TDMRep file's statement at ``rule`` (None: no rule matches)."""
         tdmrep = self.site.tdmrep
-        return None if rule is None or tdmrep is None else tdmrep.statements[rule]
+        return None if rule is None or tdmrep is None else tdmrep.rule_statement(rule)
 
     def prepare_page(self, page: PageSignals) -> PreparedPage:
         """``page`` prepared for this decider, to decide its URL with."""
@@ -462,6 +460,19 @@ class OriginDecider:
         unread, note_reasons = self._notes[settled]
         return self._combine(url, prepared, access, access_reason, entries, unread, note_reasons)
 
+    def _default_reason(self) -> Reason:
+        if self._default is None:
+            default = DEFAULTS[self.mode]
+            self._default = Reason(
+                signal=Signal.DEFAULT,
+                source="",
+                location="default",
+                rule=f"no statement about {self.use}",
+                effect=f"default {default}",
+                note=_DEFAULT_NOTES[self.mode],
+            )
+        return self._default
+
     def _tdmrep_entry(self, rule: int) -> _Entry:
         entry = self._tdm_entries[rule]
         if entry is None:
@@ -527,7 +538,7 @@ class OriginDecider:
             verdict = Verdict.LICENSE
         elif asked is Permission.UNKNOWN:
             verdict = _TO_VERDICT[DEFAULTS[self.mode]]
-            reasons.append(self._default)
+            reasons.append(self._default_reason())
         else:
             verdict = _TO_VERDICT[asked]
         reasons.extend(note_reasons)

@@ -115,10 +115,9 @@ class TdmRepFile:
         found = self.rule_index(canonical_path(url))
         return None if found is None else self._prepared[found][1]
 
-    @property
-    def statements(self) -> tuple[Statement, ...]:
-        """The statement each rule makes, in file order."""
-        return tuple(stmt for _, stmt in self._prepared)
+    def rule_statement(self, index: int) -> Statement:
+        """The statement the rule at ``index`` (in file order) makes."""
+        return self._prepared[index][1]
 
     def rule_index(self, path: str) -> int | None:
         """The position of the first rule matching the canonical ``path``, or None."""
