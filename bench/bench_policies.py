@@ -1,11 +1,14 @@
 """The pure core against protego (Scrapy's robots.txt parser), side by side in one run.
 
 * decide: one URL with every mechanism (robots.txt, Content-Usage, Content-Signal, TDMRep file +
-  header + meta, ai.txt, RSL, X-Robots-Tag) with the origin's files and the page already read,
+  header + meta, ai.txt, RSL, X-Robots-Tag) with the origin's files read into their
+  :class:`~heedful.policies.evaluate.OriginDecider` and the page read and prepared for it,
   against protego's ``can_fetch`` for the same robots.txt and URL, over the corpus
   (tests/data/corpus). Target: at most 2x.
 * parse: all signal files of an origin (robots.txt, tdmrep.json, ai.txt, RSL) against protego's
-  parse of the robots.txt alone, over the corpus. Target: at most 2x.
+  parse of the robots.txt alone, over the corpus. Target: at most 2x. Then the same files read
+  and prepared for one crawler (the decider made) against protego's parse and first
+  ``can_fetch``, where protego compiles that crawler's rules. Target: at most 2x.
 * large file: a generated 410 KB robots.txt with thousands of wildcard rules
   (:func:`large_robots`, the same bytes every run). Decisions per second (robots.txt only, the
   page not yet fetched), parsing, and parsing plus the first decision (both sides compile a
@@ -29,9 +32,9 @@ from pathlib import Path
 
 from protego import Protego
 
-from heedful.policies.evaluate import evaluate
+from heedful.policies.evaluate import OriginDecider
 from heedful.policies.model import Use
-from heedful.policies.signals.read import SignalFile, read_page, read_site
+from heedful.policies.signals.read import SignalFile, SiteSignals, read_page, read_site
 from heedful.policies.signals.robots.document import parse_robots
 
 TEST_DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
@@ -129,7 +132,8 @@ def best(fn: Callable[[], object], number: int, repeat: int = 3) -> float:
     return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
 
 
-def read_origin(origin: str, body: bytes) -> object:
+def read_origin(origin: str, body: bytes) -> SiteSignals:
+    """Read an origin's files: the benchmark's robots.txt, tdmrep.json, ai.txt and RSL."""
     license_url = origin + "/license.xml"
     return read_site(
         origin,
@@ -140,33 +144,37 @@ def read_origin(origin: str, body: bytes) -> object:
     )
 
 
+def prepare_origin(origin: str, body: bytes) -> OriginDecider:
+    """Read an origin's files and prepare them for the benchmark's crawler and use."""
+    return OriginDecider(read_origin(origin, body), agent=AGENT, use=Use.AI_TRAIN)
+
+
 def corpus() -> list[tuple[str, float, float, str]]:
     """``(name, ours, protego, target)`` rows for the corpus: seconds per decision and parse."""
     files = corpus_robots()
-    parse_base = parse_ours = decide_base = decide_ours = 0.0
+    parse_base = parse_ours = decide_base = decide_ours = first_base = first_ours = 0.0
     for site_url, body in files:
         origin = site_url.rstrip("/")
         text = body.decode("utf-8", "replace")
         urls = [f"{origin}{path}" for path in PATHS]
-        site = read_origin(origin, body)
-        page = read_page(SignalFile(url=urls[0], status=200, headers=HEADERS, body=HTML))
+        decider = prepare_origin(origin, body)
+        page = decider.prepare_page(
+            read_page(SignalFile(url=urls[0], status=200, headers=HEADERS, body=HTML))
+        )
         protego = Protego.parse(text)
         parse_base += best(lambda text=text: Protego.parse(text), 5)
         parse_ours += best(lambda origin=origin, body=body: read_origin(origin, body), 5)
+        first_base += best(lambda t=text, u=urls[0]: Protego.parse(t).can_fetch(u, AGENT), 5)
+        first_ours += best(lambda origin=origin, body=body: prepare_origin(origin, body), 5)
         decide_base += best(lambda p=protego, us=urls: [p.can_fetch(u, AGENT) for u in us], 1)
-        decide_ours += best(
-            lambda s=site, p=page, us=urls: [
-                evaluate(s, p, url=u, agent=AGENT, use=Use.AI_TRAIN)  # type: ignore[arg-type]
-                for u in us
-            ],
-            1,
-        )
+        decide_ours += best(lambda d=decider, p=page, us=urls: [d.decide(u, p) for u in us], 1)
     n, per_url = len(files), len(PATHS)
     print(f"corpus: {n} robots.txt files, {per_url} distinct URLs each")
     return [
         ("decide one URL, every mechanism", decide_ours / n / per_url, decide_base / n / per_url,
          "<= 2x"),
         ("parse an origin's files", parse_ours / n, parse_base / n, "<= 2x"),
+        ("parse + prepare for a crawler", first_ours / n, first_base / n, "<= 2x"),
     ]  # fmt: skip
 
 
@@ -181,9 +189,8 @@ def large() -> list[tuple[str, float, float, str]]:
     wildcards = sum("*" in line for line in text.splitlines()[1:])
     print(f"large file: {len(body)} bytes, {text.count(chr(10)) - 1} rules, {wildcards} with *")
     decide_base = best(lambda: [protego.can_fetch(u, AGENT) for u in urls], 1) / len(urls)
-    decide_ours = best(
-        lambda: [evaluate(site, url=u, agent=AGENT, use=Use.AI_TRAIN) for u in urls], 1
-    ) / len(urls)
+    decider = OriginDecider(site, agent=AGENT, use=Use.AI_TRAIN)
+    decide_ours = best(lambda: [decider.decide(u) for u in urls], 1) / len(urls)
     parse_base = best(lambda: Protego.parse(text), 1)
     parse_ours = best(lambda: parse_robots(body), 1)
     # Both sides compile a crawler's rules the first time it asks: parse + one decision shows it.

@@ -22,7 +22,7 @@ from typing import Final
 from heedful.policies.diagnostics import Diagnostic, ParseResult, Severity
 from heedful.policies.headers import media_type_of
 from heedful.policies.model import Permission, Signal, Statement, Use
-from heedful.policies.patterns import PathPattern, compile_pattern
+from heedful.policies.patterns import PathPattern, PatternList, compile_pattern, pattern_list
 from heedful.policies.signals.robots.groups import describe, index_groups, select_groups
 from heedful.policies.signals.robots.lines import Group, Key, Line, scan
 from heedful.policies.urlpath import canonical_path
@@ -48,15 +48,17 @@ class AiTxtSpec:
 class AiTxt:
     """A parsed ai.txt. Build it with :func:`parse_ai_txt`."""
 
-    __slots__ = ("_groups", "_index", "_views", "source")
+    __slots__ = ("_groups", "_index", "_matchers", "_views", "source")
 
     def __init__(self, *, source: str, groups: tuple[Group, ...]) -> None:
         self.source = source
         self._groups = groups
         self._index = index_groups(groups)
         self._views: dict[str, tuple[tuple[PathPattern, Statement], ...]] = {}
+        self._matchers: dict[str, PatternList] = {}
+        """Each crawler's rules compiled together, in the order of :meth:`rules`."""
 
-    def _view(self, agent: str) -> tuple[tuple[PathPattern, Statement], ...]:
+    def rules(self, agent: str) -> tuple[tuple[PathPattern, Statement], ...]:
         """The crawler's rules, longest first and Allow first at equal length, built once."""
         view = self._views.get(agent)
         if view is None:
@@ -74,6 +76,7 @@ class AiTxt:
             view = self._views[agent] = tuple(
                 (pattern, _statement(self.source, line, note)) for pattern, line in rules
             )
+            self._matchers[agent] = pattern_list([pattern for pattern, _ in view])
         return view
 
     def statement(self, url: str, agent: str) -> Statement | None:
@@ -81,14 +84,19 @@ class AiTxt:
 
         Longest match wins, a tie goes to Allow (the robots.txt rules, Spawning's ai.txt generator).
         """
-        view = self._view(agent)
+        view = self.rules(agent)
         if not view:
             return None
-        path = canonical_path(url)
-        for pattern, stmt in view:
-            if pattern.matches(path):
-                return stmt
-        return None
+        found = self.rule_index(canonical_path(url), agent)
+        return None if found is None else view[found][1]
+
+    def rule_index(self, path: str, agent: str) -> int | None:
+        """The position in :meth:`rules` of the line deciding the canonical ``path``, or None."""
+        matcher = self._matchers.get(agent)
+        if matcher is None:
+            self.rules(agent)
+            matcher = self._matchers[agent]
+        return matcher.first(path)
 
 
 def _statement(source: str, line: Line, note: str) -> Statement:

@@ -112,8 +112,19 @@ class TdmRepFile:
         """The first rule whose location matches ``url`` (TDMRep, section TDM File on the Origin Server: first match, not longest)."""
         if not self._prepared:
             return None
-        path = canonical_path(url)
-        return next((stmt for pattern, stmt in self._prepared if pattern.matches(path)), None)
+        found = self.rule_index(canonical_path(url))
+        return None if found is None else self._prepared[found][1]
+
+    def rule_statement(self, index: int) -> Statement:
+        """The statement the rule at ``index`` (in file order) makes."""
+        return self._prepared[index][1]
+
+    def rule_index(self, path: str) -> int | None:
+        """The position of the first rule matching the canonical ``path``, or None."""
+        for index, (pattern, _) in enumerate(self._prepared):
+            if pattern.matches(path):
+                return index
+        return None
 
     def _statement(self, rule: TdmRule, position: int) -> Statement:
         uses, offer, note = _meaning(rule.reservation, rule.policy)

@@ -2,7 +2,8 @@
 
 * every decision has at least one reason;
 * adding a statement that denies never makes any verdict less strict (a deny stays a deny);
-* consent is never more permissive than opt-out for the same signals.
+* consent is never more permissive than opt-out for the same signals;
+* a decider held for many URLs decides each as one made for that URL alone.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from heedful.policies import decide
+from heedful.policies.evaluate import OriginDecider, evaluate
 from heedful.policies.model import Mode, Use, Verdict
+from heedful.policies.signals.read import SignalFile, read_page, read_site
 
 ORDER = {Verdict.ALLOW: 0, Verdict.LICENSE: 1, Verdict.DENY: 2}
 URL = "https://pub.example/articles/1"
@@ -111,3 +114,48 @@ def test_consent_is_never_looser_than_opt_out(site: dict, use: Use) -> None:
     opt_out = _decide(site, use, Mode.OPT_OUT)
     consent = _decide(site, use, Mode.CONSENT)
     assert ORDER[consent.verdict] >= ORDER[opt_out.verdict]
+
+
+PATHS = ["/", "/articles/1", "/articles/", "/private/x", "/robots.txt", "/a?b=1", "/img.jpg"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    site=sites,
+    use=st.sampled_from(list(Use)),
+    mode=st.sampled_from(list(Mode)),
+    paths=st.lists(st.sampled_from(PATHS), min_size=1, max_size=6),
+    fetched=st.booleans(),
+)
+def test_a_decider_held_for_many_urls_decides_each_as_a_fresh_one(
+    site: dict, use: Use, mode: Mode, paths: list[str], fetched: bool
+) -> None:
+    """What a decider prepares for one URL (a rule's statement, a page's TDMRep layering) is
+    reused for the next: the decisions must be those of a decider made for each URL alone."""
+    origin = "https://pub.example"
+
+    def file(path: str, body: str | None) -> SignalFile:
+        if body is None:
+            return SignalFile(url=origin + path, status=404)
+        return SignalFile(url=origin + path, status=200, body=body.encode())
+
+    licenses = {}
+    if site["rsl"]:
+        licenses[origin + "/license.xml"] = file("/license.xml", site["rsl"])
+    signals = read_site(
+        origin,
+        robots=file("/robots.txt", site["robots_txt"]),
+        tdmrep=file("/.well-known/tdmrep.json", site["tdmrep_json"]),
+        licenses=licenses,
+    )
+    page = None
+    if fetched:
+        page = read_page(
+            SignalFile(url=origin + "/page", status=200, headers=site["headers"], body=b"")
+        )
+    held = OriginDecider(signals, agent="GPTBot", use=use, mode=mode)
+    prepared = held.prepare_page(page) if page is not None else None
+    for path in paths:
+        url = origin + path
+        fresh = evaluate(signals, page, url=url, agent="GPTBot", use=use, mode=mode)
+        assert held.decide(url, prepared) == fresh

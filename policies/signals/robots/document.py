@@ -53,6 +53,7 @@ from heedful.policies.urlpath import canonical_path
 __all__ = [
     "MAX_ROBOTS_BYTES",
     "Access",
+    "AgentView",
     "RobotsGroupSpec",
     "RobotsSpec",
     "RobotsTxt",
@@ -105,7 +106,7 @@ class _Rule(NamedTuple):
     why: str = ""
 
 
-class _View:
+class AgentView:
     """Everything one selection of groups says that does not depend on the URL.
 
     One per product token the file names and one for the crawlers that fall to ``*``
@@ -204,10 +205,30 @@ class _View:
         )
 
     def access(self, path: str) -> Access:
+        """The answer for ``path`` in :func:`heedful.policies.patterns.robots_form`."""
         if _is_robots_txt(path):
             return self.itself
         found = self.matcher.first(path)
         return self.no_match if found is None else self.answer(found)
+
+    def rule_index(self, path: str) -> int | None:
+        """The index of the rule that decides ``path`` (in robots form), or None when none
+        does (no rule matches, or ``path`` is /robots.txt itself)."""
+        return None if _is_robots_txt(path) else self.matcher.first(path)
+
+    def usage_matches(self, path: str) -> list[int]:
+        """Indices into :attr:`usage` of the ``Content-Usage`` rules binding the canonical
+        ``path``: the longest path wins, equal ones all count and combine most-restrictively
+        (draft-ietf-aipref-attach-05 section 3)."""
+        out: list[int] = []
+        top = -1
+        for index, (rule, _) in enumerate(self.usage):
+            if rule.priority < top:
+                break
+            if rule.pattern is None or rule.pattern.matches(path):
+                top = rule.priority
+                out.append(index)
+        return out
 
     def answer(self, index: int) -> Access:
         """The answer of the rule at ``index`` of the matcher."""
@@ -265,15 +286,15 @@ class RobotsTxt:
         self._outside = outside
         self._patterns: dict[str, PathPattern] = {}
         """Compiled values by text: ``Disallow: /`` written for fifty crawlers compiles once."""
-        self._views: dict[str | None, _View] = {}
+        self._views: dict[str | None, AgentView] = {}
         """The view of each product token the file names, and under None the view of every
         crawler it does not name (the ``*`` groups, or none). Each is compiled the first time
         a crawler of that name asks, and kept: a file may name a hundred crawlers and a crawl
         is one of them, and a crawler that never asks costs nothing (protego builds its rule
         index on first use for the same reason)."""
 
-    def _compile_view(self, token: str | None) -> _View:
-        return _View(
+    def _compile_view(self, token: str | None) -> AgentView:
+        return AgentView(
             selection(self._groups, self._index, token),
             source=self.source,
             rules_by_line=self._use_rules,
@@ -281,7 +302,8 @@ class RobotsTxt:
             patterns=self._patterns,
         )
 
-    def _view(self, agent: str) -> _View:
+    def view(self, agent: str) -> AgentView:
+        """The rules binding ``agent``, compiled the first time a crawler of its name asks."""
         token = named_token(agent, self._index)
         view = self._views.get(token)
         if view is None:
@@ -290,13 +312,17 @@ class RobotsTxt:
 
     def access(self, url: str, agent: str) -> Access:
         """The RFC 9309 decision for ``url``, with the line that decides it."""
-        view = self._view(agent)
+        view = self.view(agent)
         found = view.access(robots_form(canonical_path(url)))
         if found is view.no_match and not view.selection.groups:
-            # The one answer that names the crawler as asked: no group binds it at all.
-            statement = replace(found.statement, rule=f"no group for {agent} and no * group")
-            return _answer(True, statement, replaced=False)
+            return self.unbound(agent, view)
         return found
+
+    def unbound(self, agent: str, view: AgentView) -> Access:
+        """The answer for ``agent`` when no group binds it at all (``view`` is its view): the
+        one answer that names the crawler as asked."""
+        statement = replace(view.no_match.statement, rule=f"no group for {agent} and no * group")
+        return _answer(True, statement, replaced=False)
 
     def use_statements(
         self, url: str, agent: str, *, allowed: bool | None = None
@@ -308,43 +334,40 @@ class RobotsTxt:
         any group bind every crawler (lenient, logged).
         ``allowed`` is the caller's access answer for ``url``, when it already has one.
         """
-        view = self._view(agent)
+        view = self.view(agent)
         if allowed is None:
             allowed = view.access(robots_form(canonical_path(url))).allowed
         if not allowed:
             return []
         out: list[Statement] = []
         if view.usage:
-            path = canonical_path(url)
-            top = -1
-            for rule, statement in view.usage:
-                if rule.priority < top:
-                    break
-                if rule.pattern is None or rule.pattern.matches(path):
-                    # Longest path wins; equal ones all count and combine most-restrictively.
-                    top = rule.priority
-                    out.append(statement)
+            out.extend(view.usage[i][1] for i in view.usage_matches(canonical_path(url)))
         out.extend(view.signals)
         return out
 
     def training_preference(self, url: str) -> Statement | None:
         """What the shared training-preference token's group says about ``url``, if a line of it
         matches (robots_training; draft-kelley-aipref-training-preference-signal-00)."""
-        if _TRAINING_KEY not in self._index:
+        view = self.training_view()
+        if view is None:
             return None
-        view = self._view(TRAINING_PREFERENCE_TOKEN)
-        path = robots_form(canonical_path(url))
-        found = None if _is_robots_txt(path) else view.matcher.first(path)
+        found = view.rule_index(robots_form(canonical_path(url)))
         if found is None:
             return None
         access = view.answer(found)
         return training_statement(access.statement, allowed=access.allowed)
 
+    def training_view(self) -> AgentView | None:
+        """The shared training-preference token's rules, when the file has a group for it."""
+        if _TRAINING_KEY not in self._index:
+            return None
+        return self.view(TRAINING_PREFERENCE_TOKEN)
+
     def crawl_delay(self, agent: str) -> float | None:
         """The largest ``Crawl-delay`` in the crawler's groups (non-standard, RFC 9309 section 2.2.4)."""
         delays = [
             delay
-            for group in self._view(agent).selection.groups
+            for group in self.view(agent).selection.groups
             for line in group.lines
             if line.key is Key.CRAWL_DELAY and (delay := _delay(line.value)) is not None
         ]

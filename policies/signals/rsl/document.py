@@ -138,12 +138,20 @@ class RslDocument:
         Several scopes of the same (longest) length are read together: a creator who wrote
         two ``<content url="/">`` meant both.
         """
-        path = canonical_path(url)
+        chosen = self.scopes(url, canonical_path(url))
+        return self.scope_statement(chosen) if chosen else None
+
+    def scopes(self, url: str, path: str) -> tuple[int, ...]:
+        """Indices of the best-matching ``<content>`` elements for ``url`` (canonical ``path``);
+        empty when none matches."""
         ranks = [content.priority(url, path) for content in self.contents]
         best = max(ranks, default=-1)
         if best < 0:
-            return None
-        chosen = tuple(i for i, rank in enumerate(ranks) if rank == best)
+            return ()
+        return tuple(i for i, rank in enumerate(ranks) if rank == best)
+
+    def scope_statement(self, chosen: tuple[int, ...]) -> Statement:
+        """What the ``<content>`` elements at ``chosen`` (from :meth:`scopes`) say together."""
         found = self._statements.get(chosen)
         if found is None:
             contents = [self.contents[i] for i in chosen]
