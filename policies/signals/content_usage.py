@@ -233,26 +233,15 @@ def preference_of(rule: str) -> str:
     return text
 
 
-_RESTATED: dict[tuple[int, AiprefDraft], tuple[Statement, Statement]] = {}
-"""Statements read again under another revision, by identity (kept alive with the entry)."""
-
-
 def under_draft(stmt: Statement, draft: AiprefDraft) -> Statement:
     """``stmt`` as revision ``draft`` reads it; any statement but a ``Content-Usage`` one, and
-    every statement under the current revision (readers parse with it), is returned as is."""
+    every statement under the current revision (readers parse with it), is returned as is.
+    The evaluator's prepared decider calls this once per rule, so nothing is kept here."""
     if draft is DEFAULT_AIPREF_DRAFT or stmt.signal is not Signal.CONTENT_USAGE:
         return stmt
-    key = (id(stmt), draft)
-    hit = _RESTATED.get(key)
-    if hit is not None and hit[0] is stmt:
-        return hit[1]
     value = preference_of(stmt.rule)
     uses = parse_content_usage(value, draft=draft).value.uses if value else {}
-    restated = replace(stmt, uses=dict(uses))
-    if len(_RESTATED) >= 4096:
-        _RESTATED.clear()
-    _RESTATED[key] = (stmt, restated)
-    return restated
+    return replace(stmt, uses=dict(uses))
 
 
 def _diag(kind: str, severity: Severity, code: str, message: str) -> Diagnostic:

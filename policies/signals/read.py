@@ -68,8 +68,6 @@ T = TypeVar("T")
 ROBOTS_PATH = "/robots.txt"
 TDMREP_PATH = "/.well-known/tdmrep.json"
 AI_TXT_PATH = "/ai.txt"
-SITE_FILES = (ROBOTS_PATH, TDMREP_PATH, AI_TXT_PATH)
-"""The files fetched once per origin before any page (docs/crawler.md)."""
 
 FILE_LIMITS: Final[Mapping[str, int]] = MappingProxyType(
     {
