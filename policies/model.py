@@ -220,6 +220,10 @@ class LicenseOffer:
     """The payment network (x402 ``network``, CAIP-2) and scheme, e.g. ``eip155:8453 exact``."""
     problem: str = ""
     """Why the challenge could not be read whole: a malformed offer is recorded, never paid."""
+    scope: str = ""
+    """The assets the terms cover as the offer states them (RSL ``<content url>``)."""
+    license_xml: str = ""
+    """The RSL ``<license>`` element, as a licence server is asked for it (RSL OLP ``license``)."""
 
     def as_dict(self) -> dict[str, str]:
         """The fields that are set: the JSON shape of an offer (``heedful check --json``, the

@@ -283,6 +283,8 @@ def _license_terms(
         attribution=_credit_text(lic),
         standard=lic.standard,
         terms=lic.terms or content.terms,
+        scope=content.url,
+        license_xml="\n".join(render_license(lic)),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from heedful.policies.model import LicenseOffer, Permission, Signal, Use
@@ -231,7 +233,20 @@ def test_63b_offer_and_location() -> None:
         "https://news.example/articles/1"
     )
     assert statement is not None
-    assert statement.offer == LicenseOffer(
+    offer = statement.offer
+    assert offer is not None
+    assert offer.scope == "/articles/*"
+    # The terms a licence server is asked for are the <license> as offered, read back whole.
+    assert (
+        parse_rsl(
+            f'<rsl xmlns="https://rslstandard.org/rsl"><content url="/">{offer.license_xml}</content></rsl>',
+            source=SRC,
+        )
+        .value.contents[0]
+        .licenses
+        == parse_rsl(EXAMPLE_63B, source=SRC).value.contents[0].licenses
+    )
+    assert replace(offer, scope="", license_xml="") == LicenseOffer(
         url=SRC, payment="crawl", amount="USD 0.01", server="https://license.example.net/"
     )
     assert statement.location == 'line 2 <content url="/articles/*">'
