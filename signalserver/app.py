@@ -39,7 +39,9 @@ from heedful.signalserver.keys import (
     CHECKER,
     CONFIG,
     DATABASE,
+    DIRECTORIES,
     ENFORCER,
+    LICENSING,
     LIMITER,
     OPENAPI,
     RECORDER,
@@ -50,13 +52,14 @@ from heedful.signalserver.keys import (
     AdminSecret,
     Startup,
 )
+from heedful.signalserver.licensing import LicenceServer, signing_key
 from heedful.signalserver.live import PolicyState
 from heedful.signalserver.middlewares import error_middleware
 from heedful.signalserver.models import PolicyVersion
 from heedful.signalserver.openapi import openapi_document
 from heedful.signalserver.publishing import refresh_removals, to_live, validate
 from heedful.signalserver.ratelimit import RateLimiter
-from heedful.signalserver.routes import admin, api, files, pages, removals
+from heedful.signalserver.routes import admin, api, files, licensing, pages, removals
 from heedful.signalserver.routes.content import content
 from heedful.signalserver.security import HashedSecret, Signer, hash_secret, new_token, sha256_hex
 from heedful.signalserver.violations import IP_MODES, IpMode, Recorder
@@ -111,9 +114,10 @@ def create_app(config: ServerConfig, *, log_stream: TextIO | None = None) -> web
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(upstream_ctx)
     app.cleanup_ctx.append(enforcement_ctx)
+    app.cleanup_ctx.append(licensing_ctx)
     app.cleanup_ctx.append(sync_ctx)
     app.add_routes(files.routes(state))
-    for module in (api, removals, admin, pages):
+    for module in (api, removals, admin, pages, licensing):
         app.add_routes(module.routes)
     # Every path reaches a handler of ours, so what is not published is the site's content
     # (or its 404); [\s\S] because a decoded path may hold a newline (%0A).
@@ -139,7 +143,8 @@ def make_runner(app: web.Application, **kwargs: Any) -> web.AppRunner:
 
 async def prepare(config: ServerConfig) -> Startup:
     """What happens once per start before any process serves: migrations, the admin token on
-    first start, the policy given at start appended when it is new, the address-hashing key.
+    first start, the policy given at start appended when it is new, the address-hashing key,
+    the licence server's signing key.
 
     ``heedful serve --workers N`` runs this in the parent, then starts its workers with
     ``migrate=False`` and no policy text, so they only read what it made.
@@ -152,6 +157,7 @@ async def prepare(config: ServerConfig) -> Startup:
         await _admin_secret(startup, db)
         await _initial_policy(config, startup, db)
         await store.ip_key(db)
+        await signing_key(db)
     finally:
         await engine.dispose()
     return startup
@@ -240,24 +246,25 @@ async def enforcement_ctx(app: web.Application) -> AsyncIterator[None]:
             ip_mode = mode
     recorder = Recorder(db, ip_mode=ip_mode, ip_key=await store.ip_key(db))
     app[RECORDER] = recorder
-    session: aiohttp.ClientSession | None = None
+    tls = (
+        ssl.create_default_context(cafile=str(config.key_directory_ca))
+        if config.key_directory_ca is not None
+        else True
+    )
+    # Key directories serve the enforcer and the licence server (token binding) alike.
+    session = aiohttp.ClientSession(
+        timeout=DIRECTORY_TIMEOUT,
+        connector=aiohttp.TCPConnector(ssl=tls),
+        cookie_jar=aiohttp.DummyCookieJar(),
+        headers={"User-Agent": DIRECTORY_USER_AGENT},
+    )
+    directories = app[DIRECTORIES] = KeyDirectories(session)
     if config.enforcement:
-        tls = (
-            ssl.create_default_context(cafile=str(config.key_directory_ca))
-            if config.key_directory_ca is not None
-            else True
-        )
-        session = aiohttp.ClientSession(
-            timeout=DIRECTORY_TIMEOUT,
-            connector=aiohttp.TCPConnector(ssl=tls),
-            cookie_jar=aiohttp.DummyCookieJar(),
-            headers={"User-Agent": DIRECTORY_USER_AGENT},
-        )
         app[ENFORCER] = Enforcer(
             state=app[STATE],
             ranges=await asyncio.to_thread(_ranges, config),
             recorder=recorder,
-            directories=KeyDirectories(session),
+            directories=directories,
             trusted_proxies=trusted_networks(config.trusted_proxies),
         )
     writer = asyncio.create_task(recorder.run())
@@ -268,8 +275,20 @@ async def enforcement_ctx(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await writer
         await recorder.flush()  # nothing answered for is lost at a clean stop
-        if session is not None:
-            await session.close()
+        await session.close()
+
+
+async def licensing_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The licence server: its signing key (made and stored on first start), the token limiter."""
+    config = app[CONFIG]
+    app[LICENSING] = await LicenceServer.open(
+        app[DATABASE],
+        directories=app[DIRECTORIES],
+        token_seconds=config.token_seconds,
+        leeway=config.token_leeway,
+        limiter=RateLimiter(per_minute=config.token_rate_per_minute, burst=config.token_burst),
+    )
+    yield
 
 
 async def _admin_secret(startup: Startup, db: Database) -> HashedSecret:

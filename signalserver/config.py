@@ -28,6 +28,13 @@ RATE_PER_MINUTE: Final = 30.0
 """Writes (removal requests, logins, admin changes) one client may make per minute, sustained."""
 RATE_BURST: Final = 20
 """...and in a burst, before the bucket runs dry."""
+TOKEN_SECONDS: Final = 3600
+"""Lifetime of a licence token (``expires_in``)."""
+TOKEN_LEEWAY: Final = 60
+"""Clock skew tolerated when a licence token's times are checked, in seconds."""
+TOKEN_RATE_PER_MINUTE: Final = 60.0
+"""Token and introspection requests one client address may make per minute, sustained."""
+TOKEN_BURST: Final = 30
 
 _DRIVERS: Final = {
     "sqlite": "sqlite+aiosqlite",
@@ -107,6 +114,11 @@ class ServerConfig:
     trusted_proxies: tuple[str, ...] = ()
     """Addresses or networks of the site's own reverse proxies: only a connection from one of
     them has its ``X-Forwarded-For`` believed (policies.identity.proxies)."""
+    token_seconds: int = TOKEN_SECONDS
+    """How long a licence token is valid (docs/server.md, Licence server)."""
+    token_leeway: int = TOKEN_LEEWAY
+    token_rate_per_minute: float = TOKEN_RATE_PER_MINUTE
+    token_burst: int = TOKEN_BURST
     migrate: bool = True
     """Bring the database schema up to date at start; off in worker processes, whose parent
     migrated once before starting them (:func:`heedful.signalserver.app.prepare`)."""
@@ -132,3 +144,7 @@ class ServerConfig:
             raise ConfigError("--violation-ip must be full, truncated or hashed")
         if self.rate_per_minute <= 0 or self.rate_burst < 1:
             raise ConfigError("the rate limit must be positive")
+        if self.token_seconds < 1 or self.token_leeway < 0:
+            raise ConfigError("--token-seconds must be positive and the leeway not negative")
+        if self.token_rate_per_minute <= 0 or self.token_burst < 1:
+            raise ConfigError("the token rate limit must be positive")

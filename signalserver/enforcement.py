@@ -48,6 +48,8 @@ from heedful.policies.identity.ranges import IPNetwork
 from heedful.policies.identity.webbotauth import MAX_DIRECTORY_BYTES
 from heedful.policies.sitepolicy import VERSION_HEADER
 from heedful.policies.sitepolicy.model import Enforcement
+from heedful.signalserver.content import served_path
+from heedful.signalserver.licence_offers import licence_challenge
 from heedful.signalserver.live import LivePolicy, PolicyState, Rendering
 from heedful.signalserver.middlewares import error_body
 from heedful.signalserver.ratelimit import RateLimiter
@@ -186,10 +188,14 @@ class Enforcer:
         )
 
     async def check(
-        self, request: web.Request, rendering: Rendering, raw_path: str
+        self, request: web.Request, rendering: Rendering, raw_path: str, *, licensed: bool = False
     ) -> web.Response | Pending | None:
         """A refusal for the request, or a :class:`Pending` violation to record once served
-        (:meth:`served`), or ``None`` to serve it."""
+        (:meth:`served`), or ``None`` to serve it.
+
+        ``licensed``: the request presented a licence token the licence server verified for
+        this origin and path (signalserver/cap.py); an unverified ``Authorization: License``
+        never gets here as licensed."""
         headers = request.headers
         user_agent = headers.get(hdrs.USER_AGENT, "")
         agent, bot = self._agent(user_agent)
@@ -206,7 +212,6 @@ class Enforcer:
         # An uncatalogued bot declares no use, but the robots.txt "*" group binds it: judged
         # as a crawler with no purposes, only access can deny it.
         judged = agent if agent is not None else UNKNOWN_AGENT
-        licensed = headers.get(AUTHORIZATION, "")[:8].lower() == "license "
         found = self._denial(rendering, judged, raw_path, licensed)
         if found is None and identity.spoofed:
             found = Denial(denied=SPOOFED, rule=f"claimed {name}: {identity.evidence}")
@@ -354,6 +359,9 @@ class Enforcer:
         license_url = rendering.site.license_url
         if said.challenge is not None:
             headers["WWW-Authenticate"] = said.challenge
+        if found.needs_license and said.status in (401, 402):
+            path = served_path(request.rel_url.raw_path)
+            headers.update(licence_challenge(rendering, path, found.denied))
         if license_url is not None and (said.challenge is not None or found.needs_license):
             headers["Link"] = f'<{license_url}>; rel="license"; type="application/rsl+xml"'
         accept = request.headers.get(hdrs.ACCEPT, "")

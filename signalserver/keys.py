@@ -11,7 +11,8 @@ from aiohttp import web
 from heedful.signalserver.checking import Checker
 from heedful.signalserver.config import ServerConfig
 from heedful.signalserver.db import Database
-from heedful.signalserver.enforcement import Enforcer
+from heedful.signalserver.enforcement import Enforcer, KeyDirectories
+from heedful.signalserver.licensing import LicenceServer
 from heedful.signalserver.live import PolicyState
 from heedful.signalserver.ratelimit import RateLimiter
 from heedful.signalserver.security import HashedSecret, Signer
@@ -45,5 +46,8 @@ UPSTREAM: Final = web.AppKey("upstream", aiohttp.ClientSession)
 CHECKER: Final = web.AppKey("checker", Checker)
 ENFORCER: Final = web.AppKey("enforcer", Enforcer)
 RECORDER: Final = web.AppKey("recorder", Recorder)
+DIRECTORIES: Final = web.AppKey("directories", KeyDirectories)
+"""Web Bot Auth key directories, shared by the enforcer and the licence server."""
+LICENSING: Final = web.AppKey("licensing", LicenceServer)
 OPENAPI: Final = web.AppKey("openapi", bytes)
 """The OpenAPI document, serialised once when the app is made."""

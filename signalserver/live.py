@@ -19,6 +19,7 @@ from typing import Final
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from heedful.policies.licensing import Offer, site_offers
 from heedful.policies.signals.removals import REMOVALS_PATH, Removal, render_removals
 from heedful.policies.sitepolicy import VERSION_HEADER, RenderedSite, SitePolicy, render_site
 from heedful.signalserver.store import aware, iso_seconds
@@ -122,6 +123,8 @@ class Rendering:
     live: LivePolicy
     site: RenderedSite
     files: dict[str, Published]
+    offers: tuple[Offer, ...] = ()
+    """The licences the policy sells at this origin (heedful.policies.licensing.site_offers)."""
     _headers: dict[tuple[str, str | None], tuple[tuple[str, str], ...]] = field(
         default_factory=dict
     )
@@ -147,7 +150,8 @@ def render(live: LivePolicy, base_url: str | None) -> Rendering:
         )
         for path, (content_type, body) in site.files().items()
     }
-    return Rendering(live=live, site=site, files=files)
+    offers = site_offers(live.policy, site.base_url)
+    return Rendering(live=live, site=site, files=files, offers=offers)
 
 
 def request_origin(scheme: str, host: str) -> str | None:

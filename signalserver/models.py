@@ -148,6 +148,88 @@ class CrawlerDay(SQLModel, table=True):
     blocked: int = 0
 
 
+class LicenceClient(SQLModel, table=True):
+    """A licensee registered by the admin (OLP client registration, out of band).
+
+    The secret is kept only as its salted scrypt hash (signalserver/security.py); a revoked
+    client keeps its row, so the ledger's licensee always names a known client.
+    """
+
+    __tablename__ = "licence_client"
+
+    client_id: str = SQLField(primary_key=True, max_length=64)
+    name: str = SQLField(max_length=MAX_NAME_CHARS)
+    scheme: str = SQLField(max_length=100)
+    salt: str = SQLField(max_length=64)
+    digest: str = SQLField(max_length=256)
+    key_thumbprint: str = SQLField(default="", max_length=64)
+    """RFC 7638 thumbprint of the client's registered Web Bot Auth key, ``""`` when none."""
+    key_jwk: str = SQLField(default="", sa_column=Column(Text(), nullable=False))
+    """The registered public JWK (JSON), ``""`` when none."""
+    created_at: datetime = SQLField(sa_column=_when())
+    revoked_at: datetime | None = SQLField(default=None, sa_column=_when(nullable=True))
+
+
+class LicenceIssued(SQLModel, table=True):
+    """One licence token issued (usage ledger); rows are only inserted."""
+
+    __tablename__ = "licence_issued"
+
+    token_id: str = SQLField(primary_key=True, max_length=64)
+    licensee: str = SQLField(max_length=64, index=True)
+    offer_id: str = SQLField(max_length=100)
+    scope: str = SQLField(sa_column=Column(Text(), nullable=False))
+    resource: str = SQLField(sa_column=Column(Text(), nullable=False))
+    """The absolute URL the client asked for (the ``resource`` parameter)."""
+    usage: str = SQLField(max_length=200)
+    payment: str = SQLField(max_length=20)
+    price: str = SQLField(max_length=60)
+    """``USD 0.05`` or ``""``: per fetch for ``crawl``, else owed once, at issue."""
+    amount: str = SQLField(max_length=40)
+    """The amount owed at issue (decimal string; ``0`` for ``crawl`` and free offers)."""
+    currency: str = SQLField(max_length=3)
+    policy_version: str = SQLField(max_length=80)
+    rightsholder: str = SQLField(max_length=300)
+    creators: str = SQLField(sa_column=Column(Text(), nullable=False))
+    """JSON array of the creators the offer names."""
+    key_thumbprint: str = SQLField(max_length=64)
+    grant_type: str = SQLField(max_length=32)
+    issued_at: datetime = SQLField(sa_column=_when(index=True))
+    expires_at: datetime = SQLField(sa_column=_when())
+
+
+class LicensedFetch(SQLModel, table=True):
+    """One fetch served under a licence token (usage ledger); rows are only inserted."""
+
+    __tablename__ = "licensed_fetch"
+
+    id: int | None = SQLField(default=None, primary_key=True)
+    token_id: str = SQLField(max_length=64, index=True)
+    licensee: str = SQLField(max_length=64, index=True)
+    offer_id: str = SQLField(max_length=100)
+    path: str = SQLField(sa_column=Column(Text(), nullable=False))
+    usage: str = SQLField(max_length=200)
+    amount: str = SQLField(max_length=40)
+    """Charged for this fetch (``payment = crawl``), else ``0``."""
+    currency: str = SQLField(max_length=3)
+    policy_version: str = SQLField(max_length=80)
+    """The policy in force when the fetch was served (may be newer than the token's)."""
+    identity: str = SQLField(sa_column=Column(Text(), nullable=False))
+    """The verified identity: ``web-bot-auth <keyid>`` or ``unverified``."""
+    time: datetime = SQLField(sa_column=_when(index=True))
+
+
+class LicenceKey(SQLModel, table=True):
+    """The licence server's Ed25519 signing key, made at first start (kept: tokens outlive
+    restarts). The private JWK lives in the database the ledger lives in, nowhere else."""
+
+    __tablename__ = "licence_key"
+
+    kid: str = SQLField(primary_key=True, max_length=64)
+    private_jwk: str = SQLField(sa_column=Column(Text(), nullable=False))
+    created_at: datetime = SQLField(sa_column=_when())
+
+
 # --- API shapes -----------------------------------------------------------------------------
 
 
@@ -347,7 +429,17 @@ class HealthOut(BaseModel):
 
 SERVER_TABLES = frozenset(
     str(model.__tablename__)
-    for model in (PolicyVersion, Credential, RemovalRequest, Violation, CrawlerDay)
+    for model in (
+        PolicyVersion,
+        Credential,
+        RemovalRequest,
+        Violation,
+        CrawlerDay,
+        LicenceClient,
+        LicenceIssued,
+        LicensedFetch,
+        LicenceKey,
+    )
 )
 """The tables this server owns. SQLModel keeps one metadata for every model a process imports
 (the crawler's ledger too), so migrations and their checks look at these tables only."""

@@ -9,6 +9,8 @@ forwarded upstream and chooses the headers, so content and policy never belong t
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Final
 from urllib.parse import unquote
 
@@ -16,6 +18,7 @@ import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
+from heedful.signalserver import cap
 from heedful.signalserver.content import (
     MAX_INJECT_BYTES,
     NOT_FOUND_TYPE,
@@ -68,31 +71,58 @@ def _not_found(rendering: Rendering, raw_path: str) -> web.Response:
     )
 
 
+StatusHook = Callable[[int], Awaitable[Mapping[str, str]]]
+"""Called with the status just before a response is sent; returns headers to add (the
+licensed fetch is committed to the usage ledger here, signalserver/cap.py)."""
+
+
 async def content(request: web.Request) -> web.StreamResponse:
     enforcer = request.app.get(ENFORCER)
-    if enforcer is None:
+    token = cap.presented(request)
+    if enforcer is None and token is None:
         return await _content(request)
     rendering = request.app[STATE].for_request(request.scheme, request.host)
-    checked = await enforcer.check(request, rendering, served_path(request.rel_url.raw_path))
+    raw_path = served_path(request.rel_url.raw_path)
+    hook: StatusHook | None = None
+    if token is not None:
+        licence = await cap.verify(request, rendering, raw_path, token)
+        if isinstance(licence, web.Response):
+            return licence
+
+        async def hook(status: int) -> Mapping[str, str]:
+            return await cap.record(request, rendering, raw_path, licence, status)
+
+    if enforcer is None:
+        return await _content(request, hook)
+    checked = await enforcer.check(request, rendering, raw_path, licensed=token is not None)
     if isinstance(checked, web.Response):
         return checked
-    response = await _content(request)
+    response = await _content(request, hook)
     if checked is not None:
         enforcer.served(request, checked, response.status)
     return response
 
 
-async def _content(request: web.Request) -> web.StreamResponse:
+async def _content(request: web.Request, hook: StatusHook | None = None) -> web.StreamResponse:
     config = request.app[CONFIG]
     rendering = request.app[STATE].for_request(request.scheme, request.host)
     raw_path = served_path(request.rel_url.raw_path)
     if config.upstream is not None:
-        return await _proxy(request, rendering, raw_path)
+        return await _proxy(request, rendering, raw_path, hook)
+    response = _static(request, config.static_dir, rendering, raw_path)
+    if hook is not None:
+        response.headers.update(await hook(response.status))
+    return response
+
+
+def _static(
+    request: web.Request, static_dir: Path | None, rendering: Rendering, raw_path: str
+) -> web.StreamResponse:
     if request.method not in ("GET", "HEAD"):
         raise web.HTTPMethodNotAllowed(request.method, ["GET", "HEAD"])
-    if config.static_dir is None:
+    if static_dir is None:
         return _not_found(rendering, raw_path)
-    found = static_path(config.static_dir, unquote(raw_path))
+    found = static_path(static_dir, unquote(raw_path))
     if found is None:
         return _not_found(rendering, raw_path)
     media_type = media_type_of(found.name)
@@ -109,7 +139,9 @@ def _query_of(request: web.Request) -> str:
     return f"?{query}" if query or request.rel_url.raw_path_qs.endswith("?") else ""
 
 
-async def _proxy(request: web.Request, rendering: Rendering, raw_path: str) -> web.StreamResponse:
+async def _proxy(
+    request: web.Request, rendering: Rendering, raw_path: str, hook: StatusHook | None
+) -> web.StreamResponse:
     """Forward to the origin; HTML without a content coding gets the head elements too."""
     session = request.app[UPSTREAM]
     base = str(request.app[CONFIG].upstream).rstrip("/")
@@ -129,6 +161,8 @@ async def _proxy(request: web.Request, rendering: Rendering, raw_path: str) -> w
             )
             media_type = upstream.content_type if "Content-Type" in upstream.headers else None
             _with_policy(headers, policy_headers(rendering, raw_path, media_type))
+            if hook is not None:
+                headers.update(await hook(upstream.status))
             coded = "Content-Encoding" in upstream.headers
             length = upstream.content_length
             if is_html(media_type) and not coded and (length or 0) <= MAX_INJECT_BYTES:

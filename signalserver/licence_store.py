@@ -1,0 +1,142 @@
+"""Every query of the licence server, in one place (style.md D: handlers never write SQL).
+
+The usage ledger (``licence_issued``, ``licensed_fetch``) is append-only: nothing here updates or
+deletes a row of it, and each insert is committed before the function returns, so the HTTP answer
+that acknowledges a licence or a charge is sent only once it is on disk (issue 14 section 5).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from heedful.signalserver.db import Database
+from heedful.signalserver.errors import NotFound
+from heedful.signalserver.models import LicenceClient, LicenceIssued, LicenceKey, LicensedFetch
+from heedful.signalserver.security import HashedSecret
+from heedful.signalserver.store import naive, utcnow
+
+# --- clients ----------------------------------------------------------------------------------
+
+
+async def add_client(
+    db: Database,
+    *,
+    client_id: str,
+    name: str,
+    hashed: HashedSecret,
+    key_thumbprint: str = "",
+    key_jwk: str = "",
+) -> LicenceClient:
+    row = LicenceClient(
+        client_id=client_id,
+        name=name,
+        scheme=hashed.scheme,
+        salt=hashed.salt,
+        digest=hashed.digest,
+        key_thumbprint=key_thumbprint,
+        key_jwk=key_jwk,
+        created_at=naive(utcnow()),
+    )
+    async with db.write() as session:
+        session.add(row)
+    return row
+
+
+async def client(db: Database, client_id: str) -> LicenceClient | None:
+    async with db.read() as session:
+        return await session.get(LicenceClient, client_id)
+
+
+async def clients(db: Database) -> list[LicenceClient]:
+    async with db.read() as session:
+        query = select(LicenceClient).order_by(col(LicenceClient.created_at))
+        return list((await session.exec(query)).all())
+
+
+async def revoke_client(db: Database, client_id: str) -> LicenceClient:
+    """Mark a client revoked (once); its tokens stop working and it gets no new ones."""
+    async with db.write() as session:
+        row = await session.get(LicenceClient, client_id)
+        if row is None:
+            raise NotFound(f"no licence client {client_id!r}")
+        if row.revoked_at is None:
+            row.revoked_at = naive(utcnow())
+            session.add(row)
+    return row
+
+
+def hashed_secret(row: LicenceClient) -> HashedSecret:
+    return HashedSecret(scheme=row.scheme, salt=row.salt, digest=row.digest)
+
+
+# --- the signing key --------------------------------------------------------------------------
+
+
+async def signing_key(db: Database) -> LicenceKey | None:
+    async with db.read() as session:
+        query = (
+            select(LicenceKey).order_by(col(LicenceKey.created_at), col(LicenceKey.kid)).limit(1)
+        )
+        return (await session.exec(query)).first()
+
+
+async def set_signing_key_once(db: Database, kid: str, private_jwk: str) -> LicenceKey:
+    """Store the key unless one exists (another process may have won the race); the kept one."""
+    async with db.write() as session:
+        query = (
+            select(LicenceKey).order_by(col(LicenceKey.created_at), col(LicenceKey.kid)).limit(1)
+        )
+        existing = (await session.exec(query)).first()
+        if existing is not None:
+            return existing
+        row = LicenceKey(kid=kid, private_jwk=private_jwk, created_at=naive(utcnow()))
+        session.add(row)
+    return row
+
+
+# --- the usage ledger -------------------------------------------------------------------------
+
+
+async def record_issue(db: Database, row: LicenceIssued) -> None:
+    async with db.write() as session:
+        session.add(row)
+
+
+async def issued(db: Database, token_id: str) -> LicenceIssued | None:
+    async with db.read() as session:
+        return await session.get(LicenceIssued, token_id)
+
+
+async def record_fetch(db: Database, row: LicensedFetch) -> None:
+    async with db.write() as session:
+        session.add(row)
+
+
+async def ledger(
+    db: Database, *, since: datetime | None = None, until: datetime | None = None
+) -> tuple[Sequence[LicenceIssued], Sequence[LicensedFetch]]:
+    """The licences issued and the fetches made in ``[since, until)`` (all when ``None``)."""
+    async with db.read() as session:
+        issues = select(LicenceIssued).order_by(col(LicenceIssued.issued_at))
+        fetches = select(LicensedFetch).order_by(col(LicensedFetch.id))
+        if since is not None:
+            issues = issues.where(col(LicenceIssued.issued_at) >= naive(since))
+            fetches = fetches.where(col(LicensedFetch.time) >= naive(since))
+        if until is not None:
+            issues = issues.where(col(LicenceIssued.issued_at) < naive(until))
+            fetches = fetches.where(col(LicensedFetch.time) < naive(until))
+        return list((await session.exec(issues)).all()), list((await session.exec(fetches)).all())
+
+
+async def all_issued_ids(db: Database) -> set[str]:
+    """Every token id ever issued (reconciliation looks beyond the period)."""
+    async with db.read() as session:
+        return set((await session.exec(select(LicenceIssued.token_id))).all())
+
+
+def creators_json(creators: Sequence[str]) -> str:
+    return json.dumps(list(creators), ensure_ascii=False)
