@@ -132,11 +132,15 @@ async def ledger(
         return list((await session.exec(issues)).all()), list((await session.exec(fetches)).all())
 
 
-async def all_issued_ids(db: Database) -> set[str]:
-    """Every token id ever issued (reconciliation looks beyond the period)."""
-    async with db.read() as session:
-        return set((await session.exec(select(LicenceIssued.token_id))).all())
-
-
 def creators_json(creators: Sequence[str]) -> str:
     return json.dumps(list(creators), ensure_ascii=False)
+
+
+async def issued_for(db: Database, token_ids: set[str]) -> list[LicenceIssued]:
+    """The issue rows of these tokens, whenever they were issued (a fetch in December may use
+    a token issued in November)."""
+    if not token_ids:
+        return []
+    async with db.read() as session:
+        query = select(LicenceIssued).where(col(LicenceIssued.token_id).in_(sorted(token_ids)))
+        return list((await session.exec(query)).all())
