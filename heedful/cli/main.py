@@ -35,6 +35,8 @@ COMMANDS = {
     "violations": "heedful.cli.violations:violations_command",
     "evidence": "heedful.cli.evidence:evidence_command",
     "stamp": "heedful.cli.stamp:stamp",
+    "licence-client": "heedful.cli.licence_client:licence_client",
+    "statement": "heedful.cli.statement:statement_command",
 }
 """Subcommand name -> ``module:attribute`` of its click command."""
 

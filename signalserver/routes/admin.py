@@ -1,16 +1,19 @@
-"""The admin API (bearer token): the policy, its history, and removal decisions."""
+"""The admin API (bearer token): the policy, its history, removal decisions, the violation
+log, and the licence server's clients and statement."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 
 from aiohttp import web
 
-from heedful.signalserver import store
+from heedful.signalserver import licence_store, store
 from heedful.signalserver.auth import rate_limit, require_admin
 from heedful.signalserver.errors import ApiError, NotFound
 from heedful.signalserver.keys import DATABASE, RECORDER
+from heedful.signalserver.licence_clients import client_view, register
 from heedful.signalserver.models import (
     CrawlerDay,
     DecisionIn,
@@ -23,6 +26,7 @@ from heedful.signalserver.models import (
 )
 from heedful.signalserver.publishing import refresh_removals, replace_policy
 from heedful.signalserver.routes.removals import admin_view, json_object
+from heedful.signalserver.statement import PeriodError, statement
 
 routes = web.RouteTableDef()
 
@@ -218,3 +222,54 @@ def day_view(row: CrawlerDay) -> dict[str, object]:
         "violations": row.violations,
         "blocked": row.blocked,
     }
+
+
+# --- the licence server: clients and the statement (docs/server.md, Licence server) ----------
+
+
+@routes.post("/api/v1/admin/licensing/clients")
+async def add_licence_client(request: web.Request) -> web.Response:
+    """Register a licensee: ``{"name": ..., "key": JWK object or PEM text}``; the secret is
+    in this answer only (stored hashed)."""
+    await require_admin(request)
+    rate_limit(request)
+    body = await json_object(request)
+    name, key = body.get("name"), body.get("key")
+    if not isinstance(name, str):
+        raise ApiError(400, "name: the client's name is required")
+    if isinstance(key, dict):
+        key = json.dumps(key)
+    if key is not None and not isinstance(key, str):
+        raise ApiError(400, "key: a JWK object or PEM text")
+    try:
+        made = await register(request.app[DATABASE], name, key)
+    except ValueError as exc:  # KeyFormatError too
+        raise ApiError(400, str(exc)) from None
+    view = client_view(made.row)
+    return web.json_response({**view, "client_secret": made.client_secret}, status=201)
+
+
+@routes.get("/api/v1/admin/licensing/clients")
+async def list_licence_clients(request: web.Request) -> web.Response:
+    await require_admin(request)
+    rows = await licence_store.clients(request.app[DATABASE])
+    return web.json_response({"clients": [client_view(r) for r in rows]})
+
+
+@routes.post("/api/v1/admin/licensing/clients/{client_id}/revoke")
+async def revoke_licence_client(request: web.Request) -> web.Response:
+    await require_admin(request)
+    rate_limit(request)
+    row = await licence_store.revoke_client(request.app[DATABASE], request.match_info["client_id"])
+    return web.json_response(client_view(row))
+
+
+@routes.get("/api/v1/admin/licensing/statement")
+async def licensing_statement(request: web.Request) -> web.Response:
+    """The statement for ``?period=2026-12`` (all time without one)."""
+    await require_admin(request)
+    try:
+        document = await statement(request.app[DATABASE], request.query.get("period"))
+    except PeriodError as exc:
+        raise ApiError(400, str(exc)) from None
+    return web.json_response(document)

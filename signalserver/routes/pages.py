@@ -38,6 +38,8 @@ from heedful.signalserver.removal_input import (
 )
 from heedful.signalserver.routes.admin import decide
 from heedful.signalserver.routes.removals import lookup, own_origins
+from heedful.signalserver.statement import PeriodError, statement
+from heedful.signalserver.statement_page import values as statement_page_values
 from heedful.signalserver.templating import Safe, escape, page
 
 routes = web.RouteTableDef()
@@ -359,4 +361,28 @@ async def violations_page(request: web.Request) -> web.StreamResponse:
             "violations-chart", "Violations per agent per day", days, violations
         ),
         table=_violation_rows(latest),
+    )
+
+
+@routes.get("/admin/statement")
+async def statement_page(request: web.Request) -> web.StreamResponse:
+    """The licensing statement (``?period=2026-12``), for the signed-in admin."""
+    try:
+        await require_admin(request, session=True)
+    except ApiError:
+        raise web.HTTPSeeOther("/admin/login") from None
+    try:
+        document = await statement(request.app[DATABASE], request.query.get("period") or None)
+    except PeriodError as exc:
+        raise ApiError(400, str(exc)) from None
+    shown = statement_page_values(document)
+    return _html(
+        request,
+        "admin_statement.html",
+        title="Licensing statement",
+        details=[],
+        period=shown["period"],
+        note=shown["note"],
+        table=shown["table"],
+        reconciliation=shown["reconciliation"],
     )
