@@ -136,7 +136,8 @@ async def test_license_answers_402_with_the_rsl_challenge(serve: ServeFactory, s
     )
     response = await served.client.get("/article.html", headers={"User-Agent": GPTBOT})
     assert response.status == 402
-    assert response.headers["WWW-Authenticate"] == 'License error="invalid_request"'
+    server = served.url("/licensing").replace("localhost", "127.0.0.1")
+    assert response.headers["WWW-Authenticate"] == f'License realm="{server}"'
     assert response.headers["Link"].endswith(
         '/license.xml>; rel="license"; type="application/rsl+xml"'
     )
@@ -145,7 +146,8 @@ async def test_license_answers_402_with_the_rsl_challenge(serve: ServeFactory, s
     shown = await served.client.get(
         "/article.html", headers={"User-Agent": GPTBOT, "Authorization": "License abc.def"}
     )
-    assert shown.status == 200
+    assert shown.status == 401  # a licence is verified now (tests/signalserver/test_licensing.py)
+    assert shown.headers["WWW-Authenticate"].startswith('License error="invalid_token"')
     denied = await served.client.get("/private/page.html", headers={"User-Agent": GPTBOT})
     assert denied.status == 403  # a flat deny cannot be licensed
     assert [r.status for r in await _violations(served)] == [403, 402]
