@@ -1,4 +1,5 @@
-"""``heedful serve``: publish one site policy in every format, and take removal requests.
+"""``heedful serve``: publish one site policy in every format, take removal requests, and sell
+the licences it offers (the licence server under ``/licensing``, docs/server.md).
 
 The first line on stdout is the URL the server listens on (``--port 0`` picks a free port and
 prints the real one); the second is the admin token on first start (shown once, only its hash
@@ -115,6 +116,20 @@ class WorkerFailure(click.ClickException):
     metavar="CIDR",
     help="A reverse proxy in front of the server whose X-Forwarded-For is believed (repeatable).",
 )
+@click.option(
+    "--token-seconds",
+    type=click.IntRange(min=1),
+    default=3600,
+    show_default=True,
+    help="Lifetime of the licence tokens the licence server issues (expires_in).",
+)
+@click.option(
+    "--token-rate-limit",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Licence token and introspection requests per minute per client address.",
+)
 def serve(
     policy_path: Path,
     host: str,
@@ -132,6 +147,8 @@ def serve(
     ranges_dir: Path | None,
     key_directory_ca: Path | None,
     trusted_proxies: tuple[str, ...],
+    token_seconds: int,
+    token_rate_limit: float,
 ) -> None:
     """Serve robots.txt, ai.txt, TDMRep, RSL and headers from one policy; take removal requests.
 
@@ -192,6 +209,8 @@ def serve(
             ranges_dir=ranges_dir,
             key_directory_ca=key_directory_ca,
             trusted_proxies=trusted_proxies,
+            token_seconds=token_seconds,
+            token_rate_per_minute=token_rate_limit,
         )
     except ConfigError as exc:
         raise Failure(str(exc)) from None
