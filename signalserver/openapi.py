@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
 from heedful.signalserver import models
+from heedful.signalserver.openapi_licensing import licensing_paths
 
 JSON = "application/json"
 REF = "#/components/schemas/{model}"
@@ -136,7 +137,10 @@ def openapi_document() -> dict[str, Any]:
             "removal requests in. Errors always have the Error shape.",
         },
         "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "clientBasic": {"type": "http", "scheme": "basic"},
+            },
             "schemas": schemas(),
         },
         "paths": {
@@ -330,6 +334,7 @@ def openapi_document() -> dict[str, Any]:
     }
     policy = document["paths"]["/api/v1/admin/policy"]
     policy["post"] = {**policy["put"], "operationId": "postPolicy", "summary": "Same as PUT"}
+    document["paths"].update(licensing_paths())
     health = document["paths"]["/api/v1/health"]
     document["paths"]["/healthz"] = {"get": {**health["get"], "operationId": "healthz"}}
     return document
