@@ -471,3 +471,33 @@ async def test_always_free_paths_stay_free(serve: ServeFactory, site: Path) -> N
             path, headers={"User-Agent": GPTBOT, "Authorization": "License x"}
         )
         assert response.status == 200, path
+
+
+async def test_cap_behind_upstream_records_before_the_answer_leaves(
+    serve: ServeFactory, aiohttp_server: Any
+) -> None:
+    from aiohttp import web
+
+    async def origin(request: web.Request) -> web.Response:
+        if request.path == "/gone":
+            return web.Response(status=404, text="gone")
+        return web.Response(
+            text="<html><head></head><body>origin</body></html>", content_type="text/html"
+        )
+
+    origin_app = web.Application()
+    origin_app.router.add_get("/{tail:.*}", origin)
+    upstream = await aiohttp_server(origin_app)
+    served = await serve(policy=priced(), upstream=str(upstream.make_url("/")))
+    client = await register(served.app[DATABASE], "Proxy AI")
+    token = (await new_token(served, client, "/x"))["access_token"]
+    assert (await served.client.get("/x", headers={"User-Agent": GPTBOT})).status == 402
+    page = await fetch(served, token, "/x")
+    assert page.status == 200
+    assert page.headers["crawler-charged"] == "USD 0.01"
+    assert "origin" in await page.text()
+    gone = await fetch(served, token, "/gone")
+    assert gone.status == 404
+    assert "crawler-charged" not in gone.headers
+    _, fetches = await licence_store.ledger(served.app[DATABASE])
+    assert [(f.path, f.amount) for f in fetches] == [("/x", "0.01"), ("/gone", "0")]

@@ -183,3 +183,25 @@ def test_statement_formats_and_reconciliation(tmp_path: Path) -> None:
     bad = heedful("statement", "--db", db, "--period", "December")
     assert bad.returncode == 2
     assert "2026-12" in bad.stderr
+
+
+def test_no_secret_or_token_reaches_the_logs(tmp_path: Path, site: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(priced(), encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    client = add_client(db, "Logged AI")
+    with serve_process(policy, "--db", db, "--static", str(site), "--base-url", BASE) as server:
+        access = str(token(server.url, client, "/photos/0.html")["access_token"])
+        assert fetch(server.url, access, "/photos/0.html")[0] == 200
+        assert fetch(server.url, access[:-3] + "xyz", "/photos/0.html")[0] == 401
+        wrong = dict(client, client_secret="not-the-secret-at-all")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            token(server.url, wrong, "/photos/0.html")
+        assert refused.value.code == 401
+        assert "not-the-secret-at-all" not in refused.value.read().decode()
+        server.process.terminate()
+        server.process.wait(10)
+    logged = "\n".join(server.stderr)
+    assert "/photos/0.html" in logged  # the access log was on
+    for secret in (client["client_secret"], access, "not-the-secret-at-all"):
+        assert secret not in logged
