@@ -501,3 +501,24 @@ async def test_cap_behind_upstream_records_before_the_answer_leaves(
     assert "crawler-charged" not in gone.headers
     _, fetches = await licence_store.ledger(served.app[DATABASE])
     assert [(f.path, f.amount) for f in fetches] == [("/x", "0.01"), ("/gone", "0")]
+
+
+async def test_a_free_licence_with_a_server_answers_401_and_is_free(
+    serve: ServeFactory, site: Path
+) -> None:
+    policy = priced("free", "0").replace(
+        'amount = "0"\ncurrency = "USD"\n', 'server = "http://127.0.0.1/licensing"\n'
+    )
+    served, client = await start(serve, site, policy)
+    refused = await served.client.get("/photos/a.html", headers={"User-Agent": GPTBOT})
+    assert refused.status == 401
+    assert refused.headers["WWW-Authenticate"] == 'License realm="http://127.0.0.1/licensing"'
+    assert "crawler-price" not in refused.headers
+    body = await new_token(served, client)
+    assert (body["price"], body["payment"]) == ("", "free")
+    page = await fetch(served, body["access_token"])
+    assert page.status == 200
+    assert "crawler-charged" not in page.headers
+    document = await statement(served.app[DATABASE], None)
+    assert document["totals"]["amounts"] == {}  # type: ignore[index]
+    assert document["totals"]["fetches"] == 1  # type: ignore[index]
