@@ -124,7 +124,7 @@ async def verify(
         return _refuse(rendering, 401, str(exc))
     if not await server.was_issued(claims.token_id):
         return _refuse(rendering, 401, "the token is not in this licence server's ledger")
-    client = await licence_store.client(server.db, claims.licensee)
+    client = await server.client(claims.licensee)
     if client is None or client.revoked_at is not None:
         return _refuse(rendering, 401, "the licensee's registration is revoked")
     proof = await server.key_proof(request, client)

@@ -36,6 +36,11 @@ MAX_TOKEN_CHARS: Final = 4096
 """A licence token is well under 1 KiB; anything far larger is not one of ours."""
 KNOWN_TOKENS: Final = 65_536
 """Token ids remembered as issued (bounded; a miss costs one database read)."""
+CLIENT_SECONDS: Final = 5.0
+"""How long a licensee's row is reused when fetches are checked: a revocation made through
+another process (``heedful licence-client revoke``) takes effect within this; one made through
+this process's admin API at once."""
+MAX_CLIENTS: Final = 4096
 
 
 class TokenInvalid(ValueError):
@@ -96,6 +101,7 @@ class LicenceServer:
         self.leeway = leeway
         self.limiter = limiter
         self._known: OrderedDict[str, None] = OrderedDict()
+        self._clients: OrderedDict[str, tuple[float, LicenceClient | None]] = OrderedDict()
 
     @classmethod
     async def open(
@@ -170,6 +176,23 @@ class LicenceServer:
             return False
         self.remember(token_id)
         return True
+
+    async def client(self, client_id: str) -> LicenceClient | None:
+        """The licensee's row, read at most every :data:`CLIENT_SECONDS` (fetches repeat)."""
+        now = time.monotonic()
+        kept = self._clients.get(client_id)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        row = await licence_store.client(self.db, client_id)
+        self._clients[client_id] = (now + CLIENT_SECONDS, row)
+        self._clients.move_to_end(client_id)
+        while len(self._clients) > MAX_CLIENTS:
+            self._clients.popitem(last=False)
+        return row
+
+    def forget_client(self, client_id: str) -> None:
+        """A change made here (revocation) applies to the next fetch."""
+        self._clients.pop(client_id, None)
 
     async def key_proof(self, request: web.Request, client: LicenceClient | None) -> KeyProof:
         """Verify the request's Web Bot Auth signature: against the client's registered key

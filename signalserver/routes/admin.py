@@ -12,7 +12,7 @@ from aiohttp import web
 from heedful.signalserver import licence_store, store
 from heedful.signalserver.auth import rate_limit, require_admin
 from heedful.signalserver.errors import ApiError, NotFound
-from heedful.signalserver.keys import DATABASE, RECORDER
+from heedful.signalserver.keys import DATABASE, LICENSING, RECORDER
 from heedful.signalserver.licence_clients import client_view, register
 from heedful.signalserver.models import (
     CrawlerDay,
@@ -261,6 +261,7 @@ async def revoke_licence_client(request: web.Request) -> web.Response:
     await require_admin(request)
     rate_limit(request)
     row = await licence_store.revoke_client(request.app[DATABASE], request.match_info["client_id"])
+    request.app[LICENSING].forget_client(row.client_id)
     return web.json_response(client_view(row))
 
 

@@ -409,7 +409,11 @@ async def test_introspection_and_revocation(serve: ServeFactory, site: Path) -> 
             "/licensing/introspect", data={"token": presented}, headers=basic(who)
         )
         assert await response.json() == {"active": False}
-    await licence_store.revoke_client(served.app[DATABASE], client.row.client_id)
+    assert (await fetch(served, token)).status == 200  # the client's row is now kept a while
+    revoking = await served.client.post(
+        f"/api/v1/admin/licensing/clients/{client.row.client_id}/revoke", headers=served.admin
+    )
+    assert revoking.status == 200
     revoked = await fetch(served, token)
     assert revoked.status == 401
     assert "revoked" in _reason(revoked)
