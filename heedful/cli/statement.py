@@ -2,7 +2,7 @@
 
 Amounts per licensee and per rightsholder and creator, reconciled with the tokens issued
 (signalserver/statement.py). No money moves: it is what a billing system or a collective would
-invoice from. Exit status 0, or 3 when a fetch has no issued token (the ledger does not
+invoice from. Exit status 0, or 11 when a fetch has no issued token (the ledger does not
 reconcile), 2 for a bad option or database.
 """
 
@@ -18,7 +18,8 @@ import click
 
 from heedful.cli.common import Failure
 
-UNRECONCILED: Final = 3
+EXIT_UNRECONCILED: Final = 11
+"""Some licensed fetch has no issued token: the ledger does not reconcile (after the output)."""
 
 
 async def _statement(url: str, period: str | None) -> dict[str, object]:
@@ -79,4 +80,4 @@ def statement_command(database: str, period: str | None, fmt: str) -> None:
     recon = document["reconciliation"]
     assert isinstance(recon, dict)
     if not recon["ok"]:
-        raise SystemExit(UNRECONCILED)
+        raise SystemExit(EXIT_UNRECONCILED)

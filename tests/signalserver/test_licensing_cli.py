@@ -170,7 +170,7 @@ def test_statement_formats_and_reconciliation(tmp_path: Path) -> None:
 
     asyncio.run(orphan())
     flagged = heedful("statement", "--db", db)
-    assert flagged.returncode == 3
+    assert flagged.returncode == 11
     assert "UNMATCHED fetch" in flagged.stdout
     as_csv = heedful("statement", "--db", db, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
