@@ -141,8 +141,9 @@ async def verify(
         reason = checked.reason
         if claims.key_thumbprint and proof.signed and proof.thumbprint is None:
             reason = f"{reason} (the signature does not verify: {proof.reason})"
-        status = 403 if checked.error == "insufficient_scope" else 401
-        return _refuse(rendering, status, reason, error=checked.error or "invalid_token")
+        # The contract's CAP: every token that does not cover the fetch is a 401 invalid_token
+        # (RSL CAP; the reason says whether it was the scope, the time or the key).
+        return _refuse(rendering, 401, reason)
     charge: Money | None = None
     if claims.payment == "crawl" and claims.price:
         try:

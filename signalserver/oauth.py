@@ -19,7 +19,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from heedful.policies.diagnostics import Diagnostic
-from heedful.policies.signals.rsl.terms import RslLicense, read_license
+from heedful.policies.signals.rsl.terms import RslLicense, covers, read_license
 
 MAX_LICENSE_CHARS: Final = 16 * 1024
 NO_STORE: Final = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -99,7 +99,7 @@ def terms_differ(asked: RslLicense, offered: RslLicense) -> str:
     """What in the requested terms is not what is offered now (``""`` when they agree).
 
     Compared: the payment type, the amount (as a number: ``0.050`` is ``0.05``), the currency,
-    and the usage, user and geo permits. A client that asks for the terms it read earlier and
+    and the usage (with the RSL hierarchy), user and geo permits asked beyond those offered. A client that asks for the terms it read earlier and
     finds them changed (the price went up) gets ``invalid_grant`` with this reason.
     """
     problems = []
@@ -117,9 +117,14 @@ def terms_differ(asked: RslLicense, offered: RslLicense) -> str:
     for dimension in ("usage", "user", "geo"):
         mine = set(getattr(asked, f"permits_{dimension}"))
         theirs = set(getattr(offered, f"permits_{dimension}"))
-        if mine - theirs:
+        if dimension == "usage":
+            # RSL 1.0 section 3: "all" offered covers an "ai-train" asked for.
+            extra = {t for t in mine if theirs and not covers(tuple(theirs), t, prohibiting=False)}
+        else:
+            extra = mine - theirs if theirs else set()
+        if extra:
             problems.append(
-                f"{dimension} {' '.join(sorted(mine - theirs))} asked, not offered "
+                f"{dimension} {' '.join(sorted(extra))} asked, not offered "
                 f"(offered: {' '.join(sorted(theirs)) or 'any'})"
             )
     return "; ".join(problems)

@@ -78,7 +78,12 @@ async def ask(served: Served, client: NewClient | None, **form: str) -> ClientRe
 async def new_token(
     served: Served, client: NewClient, path: str = "/photos/a.html", **more: str
 ) -> dict[str, Any]:
-    form = {"grant_type": "client_credentials", "resource": served.url(path), **more}
+    form = {
+        "grant_type": "client_credentials",
+        "resource": served.url(path),
+        "scope": "ai-train",
+        **more,
+    }
     response = await ask(served, client, **form)
     body = await response.json()
     assert response.status == 200, body
@@ -191,7 +196,7 @@ async def test_a_training_licence_is_owed_once_at_issue_and_the_rsl_grant_works(
             "invalid_target",
         ),
         (
-            {"grant_type": "client_credentials", "resource": "R", "scope": "search"},
+            {"grant_type": "client_credentials", "resource": "R", "scope": "no-such-usage"},
             400,
             "invalid_scope",
         ),

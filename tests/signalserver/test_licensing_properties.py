@@ -106,3 +106,14 @@ def test_the_server_can_sign_in_a_loop() -> None:
         return SERVER.read(SERVER.sign(CLAIMS))
 
     assert asyncio.run(both()) == CLAIMS
+
+
+@given(st.sampled_from(["ai-train", "ai-input", "ai-index", "search", "ai-all", "all"]))
+def test_usage_asked_is_compared_with_the_rsl_hierarchy(usage: str) -> None:
+    offered = RslLicense(permits_usage=("all",), payment_type="crawl", amount="1", currency="USD")
+    asked = RslLicense(permits_usage=(usage,), payment_type="crawl", amount="1", currency="USD")
+    assert terms_differ(asked, offered) == ""
+    narrow = RslLicense(
+        permits_usage=("ai-train",), payment_type="crawl", amount="1", currency="USD"
+    )
+    assert bool(terms_differ(asked, narrow)) == (usage != "ai-train")
