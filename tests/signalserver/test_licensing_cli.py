@@ -205,3 +205,22 @@ def test_no_secret_or_token_reaches_the_logs(tmp_path: Path, site: Path) -> None
     assert "/photos/0.html" in logged  # the access log was on
     for secret in (client["client_secret"], access, "not-the-secret-at-all"):
         assert secret not in logged
+
+
+@pytest.mark.e2e
+def test_worker_processes_share_the_signing_key_and_the_ledger(tmp_path: Path, site: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(priced(), encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    client = add_client(db, "Worker AI")
+    args = ["--db", db, "--static", str(site), "--no-access-log", "--base-url", BASE]
+    with serve_process(policy, *args, "--workers", "2") as server:
+        tokens = [
+            str(token(server.url, client, "/photos/0.html")["access_token"]) for _ in range(4)
+        ]
+        # Each request may reach either worker: a token one issued is valid at the other.
+        results = {fetch(server.url, t, f"/photos/{i}.html") for t in tokens for i in range(3)}
+    assert results == {(200, "USD 0.01")}
+    document = json.loads(heedful("statement", "--db", db, "--format", "json").stdout)
+    assert document["reconciliation"]["tokens_issued"] == 4
+    assert document["reconciliation"]["fetches"] == 12
