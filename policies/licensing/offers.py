@@ -191,7 +191,10 @@ def site_offers(policy: SitePolicy, base_url: str) -> tuple[Offer, ...]:
                 scope="/",
                 usage=("all",),
                 payment=terms.payment,
-                amount=Decimal(terms.amount) if terms.amount is not None else None,
+                # [license] lets a free licence carry an amount; a free offer costs nothing.
+                amount=None
+                if terms.amount is None or terms.payment in UNPRICED
+                else Decimal(terms.amount),
                 currency=terms.currency or "",
                 rightsholder=terms.copyright or policy.site.name,
                 attribution=terms.attribution,
