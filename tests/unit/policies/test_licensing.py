@@ -180,7 +180,8 @@ def test_creators_extension_round_trips_and_states_no() -> None:
     assert (content.creators, content.creator_consent) == (("A",), ())
     assert not [d for d in parsed.diagnostics if d.code == "rsl-unknown-element"]
     offer = parsed.value.statement("https://x.example/a")
-    assert offer is not None and offer.offer is not None
+    assert offer is not None
+    assert offer.offer is not None
     assert offer.offer.creator_consent == "none"
 
 
