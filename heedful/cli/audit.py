@@ -27,6 +27,7 @@ from heedful.cli.audit_output import (
     diff_json,
     print_differences,
     print_media_audit,
+    print_offer_differences,
     print_report,
     report_json,
     sarif,
@@ -42,6 +43,7 @@ from heedful.client.served import DEFAULT_MAX_REQUESTS
 from heedful.client.served import probe_agents as probe
 from heedful.policies.audit.analysis import audit
 from heedful.policies.audit.diff import media_probes, policy_diff
+from heedful.policies.audit.offer_diff import offer_diff
 from heedful.policies.diagnostics import Severity, reaches
 from heedful.policies.model import AiprefDraft, Mode, Use
 from heedful.policies.origin import BadURL, page_origin
@@ -274,8 +276,13 @@ def diff_command(
     differences = policy_diff(
         data, policy, agents=agents, mode=Mode(mode), tdm_covers_search=tdm_covers_search
     )
+    offers = offer_diff(data, policy)
     if as_json:
-        click.echo(diff_json(url, differences))
+        payload = json.loads(diff_json(url, differences))
+        payload["offers"] = [d.as_dict() for d in offers]
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
-        print_differences(Console(highlight=False, soft_wrap=True), url, differences)
-    sys.exit(EXIT_DIFFERENCES if differences else 0)
+        console = Console(highlight=False, soft_wrap=True)
+        print_differences(console, url, differences)
+        print_offer_differences(console, offers)
+    sys.exit(EXIT_DIFFERENCES if differences or offers else 0)
