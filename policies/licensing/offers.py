@@ -9,12 +9,13 @@ the longest matching scope whose usage covers it (RFC 9309 section 2.2.2 longest
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
-from heedful.policies.model import Use
+from heedful.policies.model import LicenseOffer, Use
 from heedful.policies.patterns import compile_pattern
 from heedful.policies.signals.rsl.terms import USAGE_PARENT, RslLicense
 from heedful.policies.urlpath import canonical_path
@@ -150,6 +151,15 @@ def terms_mismatch(offer: Offer, requested: RslLicense) -> str:
     if uncovered:
         return f"usage {' '.join(uncovered)} is not in the offer ({' '.join(offer.usage)})"
     return ""
+
+
+_PERMITS: Final = re.compile(r'<permits type="usage">([^<]*)</permits>')
+
+
+def offered_usage(offer: LicenseOffer) -> tuple[str, ...]:
+    """The usage tokens a read offer's ``<license>`` permits (``()``: every usage it does not
+    prohibit, RSL 1.0 section 3). ``license_xml`` is Heedful's own rendering of what was read."""
+    return tuple(t for found in _PERMITS.findall(offer.license_xml) for t in found.split())
 
 
 def licence_server(policy: SitePolicy, base_url: str) -> str:

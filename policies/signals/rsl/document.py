@@ -160,6 +160,17 @@ class RslDocument:
             return ()
         return tuple(i for i, rank in enumerate(ranks) if rank == best)
 
+    def offers(self) -> tuple[LicenseOffer, ...]:
+        """Every licence the document sells: each ``<license>`` with a price, a user/geo
+        condition or a licence server (RSL 1.0 section 3), in document order, with its scope
+        (``heedful audit`` lists them)."""
+        return tuple(
+            _license_terms(lic, content, content.server, self.source, offered=True)
+            for content in self.contents
+            for lic in content.licenses
+            if not lic.free or content.server or lic.conditional
+        )
+
     def scope_statement(self, chosen: tuple[int, ...]) -> Statement:
         """What the ``<content>`` elements at ``chosen`` (from :meth:`scopes`) say together."""
         found = self._statements.get(chosen)
