@@ -22,7 +22,8 @@ from heedful.policies.model import Mode, Use, Verdict
 from heedful.policies.sitepolicy import SitePolicy, intended
 from heedful.policies.urlpath import path_of
 
-_USES = (Use.AI_TRAIN, Use.AI_INPUT, Use.SEARCH, Use.TDM)
+_USES = (Use.AI_TRAIN, Use.AI_INPUT, Use.SEARCH)
+"""``tdm`` is left out: its terms travel as the TDMRep ``tdm-policy``, which names no price."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
