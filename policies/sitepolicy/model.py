@@ -47,8 +47,8 @@ USE_KEYS: Final = ("search", "ai-input", "ai-train", "genai-train", "tdm")
 
 
 OWNER_VALUES: Final = (Permission.ALLOW, Permission.DENY, Permission.LICENSE)
-"""What the owner says about one use; ``license`` = allowed only under the licence offered in
-``[license]`` (RSL / TDMRep policy)."""
+"""What the owner says about one use; ``license`` = allowed only under a licence: the
+``[[offers]]`` entry covering the path and use, else ``[license]`` (RSL / TDMRep policy)."""
 _EXPECTED: Final = "'allow', 'deny' or 'license'"
 ACCESS: Final = (Permission.ALLOW, Permission.DENY)
 _EXPECTED_ACCESS: Final = "'allow' or 'deny'"

@@ -22,7 +22,8 @@ from heedful.policies.licensing.offers import covers_usage
 from heedful.policies.model import Mode, Use, Verdict
 from heedful.policies.patterns import compile_pattern
 from heedful.policies.signals.read import read_page
-from heedful.policies.signals.rsl.terms import USAGE_PARENT
+from heedful.policies.signals.rsl.document import RslContent, RslDocument, parse_rsl, render_rsl
+from heedful.policies.signals.rsl.terms import USAGE_PARENT, RslLicense
 from heedful.policies.sitepolicy import intended, render_site
 from heedful.policies.urlpath import canonical_path
 from tests.helpers.sitepolicy_check import (
@@ -168,3 +169,30 @@ def test_offers_render_and_read_back_as_offered(data: dict[str, Any], picks: st.
                 expected.price(),
                 expected.server,
             ), (path, use, expected.id)
+
+
+NAMES = (
+    st.text(alphabet="ABCabc éø<&'\"-", min_size=1, max_size=10)
+    .map(str.strip)
+    .filter(lambda name: name and ";" not in name)
+)
+
+
+@given(
+    creators=st.lists(NAMES, max_size=3).map(tuple),
+    consent=st.none() | st.lists(st.sampled_from(TOKENS), max_size=3, unique=True).map(tuple),
+)
+def test_creators_extension_round_trips(
+    creators: tuple[str, ...], consent: tuple[str, ...] | None
+) -> None:
+    content = RslContent(
+        url="/photos/*",
+        server="http://127.0.0.1:8080/licensing",
+        licenses=(RslLicense(permits_usage=("ai-train",), payment_type="training"),),
+        creators=creators,
+        creator_consent=consent,
+    )
+    read = parse_rsl(render_rsl(RslDocument(contents=(content,)))).value.contents
+    assert len(read) == 1
+    expected_consent = consent if (creators or consent is not None) else None
+    assert (read[0].creators, read[0].creator_consent) == (creators, expected_consent)

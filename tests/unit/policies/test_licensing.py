@@ -16,7 +16,7 @@ from heedful.policies.licensing import (
     site_offers,
     terms_mismatch,
 )
-from heedful.policies.model import Mode, Use, Verdict
+from heedful.policies.model import Decision, Mode, Use, Verdict
 from heedful.policies.signals.read import read_page
 from heedful.policies.signals.rsl.document import parse_rsl
 from heedful.policies.sitepolicy import PolicyFormatError, load_site_policy, render_site
@@ -185,7 +185,7 @@ def test_creators_extension_round_trips_and_states_no() -> None:
     assert offer.offer.creator_consent == "none"
 
 
-def _decide(text: str, path: str, use: Use, mode: Mode) -> object:
+def _decide(text: str, path: str, use: Use, mode: Mode) -> Decision:
     rendered = render_site(load_site_policy(text), version="1", base_url=BASE)
     site = read_rendered_site(rendered.base_url, rendered_fetch(rendered))
     url = f"{BASE}{path}"
@@ -195,30 +195,30 @@ def _decide(text: str, path: str, use: Use, mode: Mode) -> object:
 
 def test_consent_mode_needs_the_creators_consent_as_well_as_the_licence() -> None:
     training = _decide(EXAMPLE, "/photos/a.jpg", Use.GENAI_TRAIN, Mode.CONSENT)
-    assert training.verdict is Verdict.DENY  # type: ignore[attr-defined]
-    assert training.missing == ("licence", "creator-consent")  # type: ignore[attr-defined]
-    assert training.creator_consent == "refused"  # type: ignore[attr-defined]
-    note = training.reasons[-1].note  # type: ignore[attr-defined]
+    assert training.verdict is Verdict.DENY
+    assert training.missing == ("licence", "creator-consent")
+    assert training.creator_consent == "refused"
+    note = training.reasons[-1].note
     assert "creator consent missing: Ana Lima; Bo Chen consented to ai-input, not ai-train" in note
     assert "Lumen Agency" in note
     # The creators consented to AI input: only the licence is missing.
     given = _decide(EXAMPLE, "/photos/a.jpg", Use.AI_INPUT, Mode.CONSENT)
-    assert given.verdict is Verdict.LICENSE  # type: ignore[attr-defined]
-    assert given.missing == ("licence",)  # type: ignore[attr-defined]
-    assert given.creator_consent == "given"  # type: ignore[attr-defined]
-    assert given.offers[0].payment == "crawl"  # type: ignore[attr-defined]
+    assert given.verdict is Verdict.LICENSE
+    assert given.missing == ("licence",)
+    assert given.creator_consent == "given"
+    assert given.offers[0].payment == "crawl"
     # Opt-out mode: the rightsholder's licence is what the law asks for; consent is reported.
     optout = _decide(EXAMPLE, "/photos/a.jpg", Use.GENAI_TRAIN, Mode.OPT_OUT)
-    assert optout.verdict is Verdict.LICENSE  # type: ignore[attr-defined]
-    assert optout.creator_consent == "refused"  # type: ignore[attr-defined]
-    assert optout.as_dict()["missing"] == ["licence"]  # type: ignore[attr-defined]
+    assert optout.verdict is Verdict.LICENSE
+    assert optout.creator_consent == "refused"
+    assert optout.as_dict()["missing"] == ["licence"]
 
 
 def test_unstated_creator_consent_is_missing_consent() -> None:
     text = HEAD + SITE_LICENSE + _offer(creators='["Ana"]')
     decision = _decide(text, "/photos/a.jpg", Use.AI_TRAIN, Mode.CONSENT)
-    assert decision.verdict is Verdict.DENY  # type: ignore[attr-defined]
-    assert decision.creator_consent == "not-stated"  # type: ignore[attr-defined]
+    assert decision.verdict is Verdict.DENY
+    assert decision.creator_consent == "not-stated"
 
 
 CLAIMS = LicenceClaims(
