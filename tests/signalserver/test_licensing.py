@@ -333,7 +333,7 @@ async def test_tokens_bound_to_a_web_bot_auth_key(
         token = body["access_token"]
         unsigned = await fetch(served, token)
         assert unsigned.status == 401
-        assert "sign the request" in _reason(unsigned)
+        assert "bound to key" in _reason(unsigned)
         page = await served.client.get(
             "/photos/a.html",
             headers={
