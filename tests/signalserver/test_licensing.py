@@ -531,3 +531,51 @@ async def test_a_free_licence_with_a_server_answers_401_and_is_free(
     document = await statement(served.app[DATABASE], None)
     assert document["totals"]["amounts"] == {}  # type: ignore[index]
     assert document["totals"]["fetches"] == 1  # type: ignore[index]
+
+
+OFFERS = """\
+[site]
+name = "Lumen Photos"
+url = "https://photos.example"
+contact = "rights@photos.example"
+
+[defaults]
+search = "allow"
+ai-input = "allow"
+ai-train = "deny"
+tdm = "allow"
+
+[[paths]]
+path = "/photos/"
+ai-train = "license"
+
+[[offers]]
+id = "photos-training"
+paths = ["/photos/*"]
+usage = ["ai-train"]
+payment = "training"
+amount = "0.05"
+currency = "USD"
+rightsholder = "Lumen Agency"
+creators = ["Ana Lima", "Bo Chen"]
+
+[enforcement]
+training = "license"
+"""
+
+
+async def test_a_path_offer_is_sold_and_credited_to_its_creators(
+    serve: ServeFactory, site: Path
+) -> None:
+    served, client = await start(serve, site, OFFERS)
+    body = await new_token(served, client)
+    assert (body["offer"], body["price"]) == ("photos-training", "USD 0.05")
+    assert body["resource"].endswith("/photos/*")
+    assert (await fetch(served, body["access_token"])).status == 200
+    outside = await fetch(served, body["access_token"], "/index.html")
+    assert outside.status == 401
+    assert "outside" in _reason(outside)
+    document = await statement(served.app[DATABASE], None)
+    creators = {c["creator"]: c["amounts"] for c in document["creators"]}  # type: ignore[attr-defined]
+    assert creators == {"Ana Lima": {"USD": "0.05"}, "Bo Chen": {"USD": "0.05"}}
+    assert document["rightsholders"][0]["rightsholder"] == "Lumen Agency"  # type: ignore[index]
