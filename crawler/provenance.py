@@ -14,7 +14,7 @@ import os
 import socket
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -52,6 +52,8 @@ class Provenance:
         self.refusals: Counter[str] = Counter()
         self.origins: set[str] = set()
         self.kept_bytes = 0
+        self.licensing: Callable[[], dict[str, Any]] | None = None
+        """What the crawl's licences came to (tokens, spent, budget), when it buys any."""
         self._use = str(config.use)
         self._mode = str(config.mode)
 
@@ -165,7 +167,8 @@ class Provenance:
         self.totals[status] += 1
         self.origins.add(origin)
         if status == "refused":
-            self.refusals[refusal_reason(decision)] += 1
+            label = (row.get("licensing") or {}).get("label")
+            self.refusals[str(label) if label else refusal_reason(decision)] += 1
         if status == "kept":
             self.kept_bytes += int(row.get("size") or 0)
 

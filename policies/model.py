@@ -224,6 +224,11 @@ class LicenseOffer:
     """The assets the terms cover as the offer states them (RSL ``<content url>``)."""
     license_xml: str = ""
     """The RSL ``<license>`` element, as a licence server is asked for it (RSL OLP ``license``)."""
+    creators: str = ""
+    """The creators of the works, when they are not the rightsholder (``; ``-separated)."""
+    creator_consent: str = ""
+    """The RSL usage tokens the creators themselves consented to, space-separated; ``""`` not
+    stated, ``none`` stated no (issue 14 section 4)."""
 
     def as_dict(self) -> dict[str, str]:
         """The fields that are set: the JSON shape of an offer (``heedful check --json``, the
