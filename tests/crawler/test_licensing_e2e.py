@@ -1,0 +1,219 @@
+"""``heedful crawl --licence-budget``: real crawls buying licences from a real OLP + CAP server.
+
+The licensed site (tests.helpers.licence_server) speaks the licensing contract's wire protocol;
+the crawl runs as ``heedful crawl`` in a subprocess. Each test asserts on what the site saw (its
+request log, the tokens it issued, what it charged) and on the crawler's ledger export.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from tests.crawler.conftest import run_heedful
+from tests.helpers.licence_server import LicensedSite, Offer, Recorder, serving
+
+SECRET = "s3cret-Value-42"
+CLIENT = "crawler-1"
+
+
+def home(links: list[str]) -> str:
+    anchors = "".join(f'<a href="{href}">{href}</a>\n' for href in links)
+    return f"<!doctype html><html><head><title>home</title></head><body>{anchors}</body></html>"
+
+
+def crawl(
+    site: LicensedSite, out: Path, *extra: str, concurrency: int = 8
+) -> tuple[Any, list[dict[str, Any]]]:
+    done = run_heedful(
+        "crawl",
+        site.base + "/",
+        "--out",
+        str(out),
+        "--no-progress",
+        "--fetch-timeout",
+        "3",
+        "--concurrency",
+        str(concurrency),
+        *extra,
+    )
+    ledger = run_heedful("ledger", str(out))
+    assert ledger.returncode == 0, ledger.stderr
+    rows = [json.loads(line) for line in ledger.stdout.splitlines() if line.strip()]
+    return done, rows
+
+
+def by_path(rows: list[dict[str, Any]], base: str) -> dict[str, dict[str, Any]]:
+    return {row["url"].removeprefix(base): row for row in rows if row["url"].startswith(base)}
+
+
+def credentials(*extra: str) -> tuple[str, ...]:
+    return ("--client-id", CLIENT, "--client-secret", SECRET, *extra)
+
+
+def test_buys_once_per_scope_presents_the_token_and_records_it(tmp_path: Path) -> None:
+    site = LicensedSite(
+        offers=[
+            Offer("photos-training", "/photos/*", amount="0.05"),
+            Offer("news-crawl", "/news/*", payment="crawl", amount="0.01"),
+        ],
+    )
+    works = [f"/photos/{n}" for n in range(4)] + [f"/news/{n}" for n in range(3)]
+    site.pages["/"] = home(works)
+    with serving(site):
+        done, rows = crawl(site, tmp_path / "out", "--licence-budget", "USD 1.00", *credentials())
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = by_path(rows, site.base)
+    for path in works:
+        row = found[path]
+        assert row["status"] == "kept", row
+        lic = row["licensing"]
+        assert lic["server"] == site.server
+        assert lic["licensee"] == CLIENT
+        assert lic["token_id"] in {t["jti"] for t in site.issued}
+        assert lic["usage"] == "ai-train"
+    # One token per scope, the once-paid one charged once, each per-fetch page charged.
+    assert sorted(t["offer"] for t in site.issued) == ["news-crawl", "photos-training"]
+    photos = [found[p]["licensing"] for p in works if p.startswith("/photos/")]
+    assert sorted(p["charged"] for p in photos) == ["", "", "", "USD 0.05"]
+    assert all(p["payment"] == "training" and p["offer"] == "photos-training" for p in photos)
+    news = [found[p]["licensing"] for p in works if p.startswith("/news/")]
+    assert all(n["charged"] == "USD 0.01" and n["payment"] == "crawl" for n in news)
+    charged = sum(
+        (
+            Decimal(r["licensing"]["charged"].split()[1])
+            for r in found.values()
+            if (r.get("licensing") or {}).get("charged")
+        ),
+        Decimal(0),
+    )
+    assert charged == site.total_charged() == Decimal("0.08")
+    # Content requests carried the token; no work was fetched without one and kept.
+    content = [e for e in site.log if e["path"] in works]
+    assert content and all(e["authorization"].startswith("License ") for e in content)
+    # Basic credentials went to the token endpoint only.
+    basic = [e for e in site.log if e["authorization"].startswith("Basic ")]
+    assert basic and all(e["path"] == "/licensing/token" for e in basic)
+    assert "licences 2 tokens used, spent USD 0.08 of USD 1.00" in done.stdout
+
+
+def test_concurrent_priced_pages_never_exceed_the_budget(tmp_path: Path) -> None:
+    site = LicensedSite(offers=[Offer("per-fetch", "/works/*", payment="crawl", amount="0.01")])
+    works = [f"/works/{n}" for n in range(40)]
+    site.pages["/"] = home(works)
+    with serving(site):
+        done, rows = crawl(
+            site, tmp_path / "out", "--licence-budget", "USD 0.15", *credentials(), concurrency=32
+        )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = by_path(rows, site.base)
+    kept = [p for p in works if found[p]["status"] == "kept"]
+    refused = [p for p in works if found[p]["status"] == "refused"]
+    assert site.total_charged() <= Decimal("0.15")
+    assert len(kept) == 15 and len(site.charges) == 15
+    assert len(refused) == 25
+    for path in refused:
+        assert found[path]["licensing"]["refused"].startswith("licence budget exhausted")
+        assert found[path]["stage"] == "before-fetch"
+    assert "licence budget exhausted" in done.stdout
+
+
+def test_a_price_above_the_max_price_is_not_bought(tmp_path: Path) -> None:
+    site = LicensedSite(offers=[Offer("dear", "/dear/*", amount="0.50")])
+    site.pages["/"] = home(["/dear/1"])
+    with serving(site):
+        done, rows = crawl(
+            site,
+            tmp_path / "out",
+            "--licence-budget",
+            "USD 5.00",
+            "--max-price",
+            "USD 0.02",
+            *credentials(),
+        )
+    row = by_path(rows, site.base)["/dear/1"]
+    assert row["status"] == "refused"
+    assert "more than the max price" in row["licensing"]["refused"]
+    assert not site.issued
+    assert not [e for e in site.log if e["path"] == "/dear/1"]
+
+
+def test_an_unknown_licence_server_gets_no_credentials(tmp_path: Path) -> None:
+    other = Recorder()
+    site = LicensedSite(offers=[])
+    creds = tmp_path / "creds.json"
+    with serving(site, other):
+        site.offers.append(Offer("elsewhere", "/x/*", server=other.base + "/licensing"))
+        site.pages["/"] = home(["/x/1"])
+        creds.write_text(json.dumps({site.server: {"client_id": CLIENT, "client_secret": SECRET}}))
+        done, rows = crawl(
+            site, tmp_path / "out", "--licence-budget", "USD 1.00", "--credentials", str(creds)
+        )
+    row = by_path(rows, site.base)["/x/1"]
+    assert row["status"] == "refused"
+    assert "no credentials for licence server" in row["licensing"]["refused"]
+    assert other.log == []
+    assert not [e for e in site.log if e["path"] == "/x/1"]
+
+
+def test_faults_of_the_licence_server_are_refusals_and_the_crawl_goes_on(tmp_path: Path) -> None:
+    for fault, words in (
+        ("garbage", "not a JSON object"),
+        ("price-changed", "invalid_grant"),
+        ("stall", "did not answer"),
+    ):
+        site = LicensedSite(offers=[Offer("photos", "/photos/*")], token_fault=fault)
+        site.pages["/"] = home(["/photos/1", "/photos/2", "/free"])
+        with serving(site):
+            done, rows = crawl(
+                site,
+                tmp_path / fault,
+                "--licence-budget",
+                "USD 1.00",
+                *credentials(),
+                "--set",
+                "HEEDFUL_LICENCE_TIMEOUT=1",
+            )
+        assert done.returncode == 0, done.stderr[-3000:]
+        found = by_path(rows, site.base)
+        assert found["/free"]["status"] == "kept"
+        for path in ("/photos/1", "/photos/2"):
+            assert found[path]["status"] == "refused", (fault, found[path])
+            assert words in found[path]["licensing"]["refused"], (fault, found[path])
+        assert not [e for e in site.log if e["path"].startswith("/photos/")]
+
+
+def test_secrets_never_reach_logs_ledger_or_reports(tmp_path: Path) -> None:
+    site = LicensedSite(offers=[Offer("photos", "/photos/*")], token_fault="price-changed")
+    site.clients[CLIENT] = SECRET
+    site.pages["/"] = home(["/photos/1"])
+    out = tmp_path / "out"
+    with serving(site):
+        done, rows = crawl(
+            site,
+            out,
+            "--licence-budget",
+            "USD 1.00",
+            *credentials(),
+            "--set",
+            "LOG_LEVEL=DEBUG",
+        )
+    report = run_heedful("report", str(out), "--format", "json")
+    texts = [done.stdout, done.stderr, json.dumps(rows), report.stdout, report.stderr]
+    assert all(SECRET not in text for text in texts)
+    wrong = run_heedful(
+        "crawl",
+        site.base + "/",
+        "--out",
+        str(tmp_path / "bad"),
+        "--no-progress",
+        "--client-id",
+        CLIENT,
+        "--client-secret",
+        SECRET,
+        "--max-price",
+        "USD 0.01",
+    )
+    assert wrong.returncode != 0 and SECRET not in wrong.stdout + wrong.stderr
