@@ -217,3 +217,40 @@ def test_secrets_never_reach_logs_ledger_or_reports(tmp_path: Path) -> None:
         "USD 0.01",
     )
     assert wrong.returncode != 0 and SECRET not in wrong.stdout + wrong.stderr
+
+
+def test_token_requests_of_a_signed_crawl_are_signed_and_verify(tmp_path: Path) -> None:
+    import time
+
+    from heedful.policies.identity.webbotauth import verify_web_bot_auth
+
+    key = tmp_path / "key.pem"
+    assert run_heedful("keys", "generate", "--out", str(key)).returncode == 0
+    directory = run_heedful("keys", "directory", str(key)).stdout.encode()
+    site = LicensedSite(offers=[Offer("photos", "/photos/*")])
+    site.pages["/"] = home(["/photos/1"])
+    with serving(site):
+        done, rows = crawl(
+            site,
+            tmp_path / "out",
+            "--licence-budget",
+            "USD 1.00",
+            *credentials(),
+            "--signing-key",
+            str(key),
+            "--signature-agent",
+            "https://bot.example",
+        )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert by_path(rows, site.base)["/photos/1"]["status"] == "kept"
+    token_requests = [e for e in site.log if e["path"] == "/licensing/token"]
+    assert len(token_requests) == 1 and site.issued[0]["signed"]
+    result = verify_web_bot_auth(
+        method="POST",
+        url=token_requests[0]["url"],
+        headers=token_requests[0]["headers"],
+        directory=directory,
+        now=int(time.time()),
+    )
+    assert result.valid, result.reason
+    assert site.issued[0]["cnf"]["jkt"]

@@ -262,6 +262,8 @@ class LicensedSite:
                     "path": request.path,
                     "authorization": request.headers.get("Authorization", ""),
                     "signed": "Signature" in request.headers,
+                    "url": str(request.url),
+                    "headers": list(request.headers.items()),
                 }
             )
             path = request.path
