@@ -254,3 +254,63 @@ def test_token_requests_of_a_signed_crawl_are_signed_and_verify(tmp_path: Path) 
     )
     assert result.valid, result.reason
     assert site.issued[0]["cnf"]["jkt"]
+
+
+def test_credits_and_reports_show_what_was_paid_to_whom(tmp_path: Path) -> None:
+    site = LicensedSite(
+        offers=[
+            Offer(
+                "photos",
+                "/photos/*",
+                amount="0.05",
+                rightsholder="Lumen Agency",
+                attribution="Photo: Lumen Agency",
+            ),
+            Offer(
+                "essays",
+                "/essays/*",
+                payment="contribution",
+                amount="0.02",
+                rightsholder="Essay Collective",
+            ),
+            Offer("feed", "/feed/*", payment="crawl", amount="0.01", rightsholder="Wire Co"),
+        ],
+    )
+    works = ["/photos/1", "/photos/2", "/essays/1", "/feed/1", "/feed/2"]
+    site.pages["/"] = home(works)
+    out = tmp_path / "out"
+    with serving(site):
+        done, rows = crawl(site, out, "--licence-budget", "USD 1.00", *credentials())
+    assert done.returncode == 0, done.stderr[-3000:]
+    credits = json.loads(run_heedful("credits", str(out), "--format", "json").stdout)
+    by_creator = {c["creator"]: c for c in credits["creators"]}
+    photos = by_creator["Lumen Agency"]["works"]
+    assert sorted(w["url"].removeprefix(site.base) for w in photos) == ["/photos/1", "/photos/2"]
+    assert all(w["duties"] == ["attribution"] and w["attribution_required"] for w in photos)
+    assert all(w["licensed_under"]["offer"] == "photos" for w in photos)
+    assert all(w["attribution"] == "Photo: Lumen Agency" for w in photos)
+    (essay,) = by_creator["Essay Collective"]["works"]
+    assert essay["duties"] == ["contribution"]
+    assert essay["licensed_under"]["server"] == site.server
+
+    report = json.loads(run_heedful("report", str(out), "--format", "json").stdout)
+    lic = report["licensing"]
+    assert lic["items_licensed"] == 5
+    assert lic["paid"] == "USD 0.09"
+    assert len(lic["tokens"]) == 3
+    holders = {r["rightsholder"]: r for r in lic["by_rightsholder"]}
+    assert holders["Lumen Agency"] == {
+        "rightsholder": "Lumen Agency",
+        "items": 2,
+        "paid": "USD 0.05",
+        "tokens": 1,
+    }
+    assert holders["Wire Co"]["paid"] == "USD 0.02"
+    assert lic["duties"]["attribution"] == {"owed": 2, "met": 2}
+    assert lic["duties"]["contribution"] == {"owed": 1, "recorded": 1}
+    assert [s["server"] for s in lic["by_server"]] == [site.server]
+    eu = run_heedful("report", str(out), "--format", "eu-summary").stdout
+    assert "## Content taken under licence" in eu and "USD 0.09" in eu
+    assert "| Lumen Agency | 2 | USD 0.05 |" in eu
+    html = run_heedful("report", str(out), "--format", "html").stdout
+    assert "id='licensing'" in html and 'id="licensing-by-terms"' in html
