@@ -92,10 +92,12 @@ def test_buys_once_per_scope_presents_the_token_and_records_it(tmp_path: Path) -
     assert charged == site.total_charged() == Decimal("0.08")
     # Content requests carried the token; no work was fetched without one and kept.
     content = [e for e in site.log if e["path"] in works]
-    assert content and all(e["authorization"].startswith("License ") for e in content)
+    assert content
+    assert all(e["authorization"].startswith("License ") for e in content)
     # Basic credentials went to the token endpoint only.
     basic = [e for e in site.log if e["authorization"].startswith("Basic ")]
-    assert basic and all(e["path"] == "/licensing/token" for e in basic)
+    assert basic
+    assert all(e["path"] == "/licensing/token" for e in basic)
     assert "licences 2 tokens used, spent USD 0.08 of USD 1.00" in done.stdout
 
 
@@ -112,7 +114,8 @@ def test_concurrent_priced_pages_never_exceed_the_budget(tmp_path: Path) -> None
     kept = [p for p in works if found[p]["status"] == "kept"]
     refused = [p for p in works if found[p]["status"] == "refused"]
     assert site.total_charged() <= Decimal("0.15")
-    assert len(kept) == 15 and len(site.charges) == 15
+    assert len(kept) == 15
+    assert len(site.charges) == 15
     assert len(refused) == 25
     for path in refused:
         assert found[path]["licensing"]["refused"].startswith("licence budget exhausted")
@@ -124,7 +127,7 @@ def test_a_price_above_the_max_price_is_not_bought(tmp_path: Path) -> None:
     site = LicensedSite(offers=[Offer("dear", "/dear/*", amount="0.50")])
     site.pages["/"] = home(["/dear/1"])
     with serving(site):
-        done, rows = crawl(
+        _done, rows = crawl(
             site,
             tmp_path / "out",
             "--licence-budget",
@@ -148,7 +151,7 @@ def test_an_unknown_licence_server_gets_no_credentials(tmp_path: Path) -> None:
         site.offers.append(Offer("elsewhere", "/x/*", server=other.base + "/licensing"))
         site.pages["/"] = home(["/x/1"])
         creds.write_text(json.dumps({site.server: {"client_id": CLIENT, "client_secret": SECRET}}))
-        done, rows = crawl(
+        _done, rows = crawl(
             site, tmp_path / "out", "--licence-budget", "USD 1.00", "--credentials", str(creds)
         )
     row = by_path(rows, site.base)["/x/1"]
@@ -216,7 +219,8 @@ def test_secrets_never_reach_logs_ledger_or_reports(tmp_path: Path) -> None:
         "--max-price",
         "USD 0.01",
     )
-    assert wrong.returncode != 0 and SECRET not in wrong.stdout + wrong.stderr
+    assert wrong.returncode != 0
+    assert SECRET not in wrong.stdout + wrong.stderr
 
 
 def test_token_requests_of_a_signed_crawl_are_signed_and_verify(tmp_path: Path) -> None:
@@ -244,7 +248,8 @@ def test_token_requests_of_a_signed_crawl_are_signed_and_verify(tmp_path: Path) 
     assert done.returncode == 0, done.stderr[-3000:]
     assert by_path(rows, site.base)["/photos/1"]["status"] == "kept"
     token_requests = [e for e in site.log if e["path"] == "/licensing/token"]
-    assert len(token_requests) == 1 and site.issued[0]["signed"]
+    assert len(token_requests) == 1
+    assert site.issued[0]["signed"]
     result = verify_web_bot_auth(
         method="POST",
         url=token_requests[0]["url"],
@@ -280,7 +285,7 @@ def test_credits_and_reports_show_what_was_paid_to_whom(tmp_path: Path) -> None:
     site.pages["/"] = home(works)
     out = tmp_path / "out"
     with serving(site):
-        done, rows = crawl(site, out, "--licence-budget", "USD 1.00", *credentials())
+        done, _rows = crawl(site, out, "--licence-budget", "USD 1.00", *credentials())
     assert done.returncode == 0, done.stderr[-3000:]
     credits = json.loads(run_heedful("credits", str(out), "--format", "json").stdout)
     by_creator = {c["creator"]: c for c in credits["creators"]}
@@ -310,7 +315,9 @@ def test_credits_and_reports_show_what_was_paid_to_whom(tmp_path: Path) -> None:
     assert lic["duties"]["contribution"] == {"owed": 1, "recorded": 1}
     assert [s["server"] for s in lic["by_server"]] == [site.server]
     eu = run_heedful("report", str(out), "--format", "eu-summary").stdout
-    assert "## Content taken under licence" in eu and "USD 0.09" in eu
+    assert "## Content taken under licence" in eu
+    assert "USD 0.09" in eu
     assert "| Lumen Agency | 2 | USD 0.05 |" in eu
     html = run_heedful("report", str(out), "--format", "html").stdout
-    assert "id='licensing'" in html and 'id="licensing-by-terms"' in html
+    assert "id='licensing'" in html
+    assert 'id="licensing-by-terms"' in html
