@@ -594,7 +594,7 @@ class PolicyDownloaderMiddleware:
         """The licensed fetch paid for (or its reservation released); its ledger record."""
         charged = next((v for k, v in headers if k.lower() == "crawler-charged"), "")
         if response.status in TOKEN_REJECTED:
-            self.broker.failed(licensed, token_rejected=True)
+            self.broker.failed(licensed, rejected=_rejection(response))
         else:
             self.broker.fetched(licensed, response.status, charged)
         return dict(licensed.record)
@@ -602,7 +602,7 @@ class PolicyDownloaderMiddleware:
     def process_exception(self, request: Request, exception: BaseException) -> None:
         licensed = self._licensed.pop(request, None)
         if licensed is not None:
-            self.broker.failed(licensed, token_rejected=False)
+            self.broker.failed(licensed)
         if request.meta.get(POLICY_META) or isinstance(exception, IgnoreRequest):
             return
         origin = url_origin(request.url)

@@ -322,15 +322,17 @@ class Broker:
         licensed.record["charged"] = str(charged)
         return str(charged)
 
-    def failed(self, licensed: Licensed, *, token_rejected: bool) -> None:
-        """A licensed fetch that failed: its reservation is released; a token the site
-        rejected is not presented again."""
+    def failed(self, licensed: Licensed, *, rejected: str = "") -> None:
+        """A licensed fetch that failed: its reservation is released. A token the site
+        ``rejected`` is not presented again, and no other is bought for its scope: a site that
+        does not accept its own licence server's tokens would otherwise drain the budget."""
         if licensed.reservation is not None and self.budget is not None:
             self.budget.release(licensed.reservation)
-        if token_rejected:
-            for key, held in list(self._held.items()):
+        if rejected:
+            for held in self._held.values():
                 if held.grant is licensed.grant:
-                    del self._held[key]
+                    held.grant = None
+                    held.refusal = f"the site did not accept the licence token ({rejected})"
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {"tokens": len(self.tokens_used)}

@@ -215,4 +215,5 @@ async def test_a_schema_2_ledger_gains_the_licensing_column(tmp_path: Path) -> N
     assert [e["licensing"] for e in events] == [None, record]
     with sqlite3.connect(path) as conn:
         versions = conn.execute("SELECT version FROM heedful_ledger_schema").fetchall()
-    assert (SCHEMA_VERSION,) in versions and SCHEMA_VERSION == 3
+    assert (SCHEMA_VERSION,) in versions
+    assert SCHEMA_VERSION == 3

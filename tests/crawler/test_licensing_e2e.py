@@ -321,3 +321,41 @@ def test_credits_and_reports_show_what_was_paid_to_whom(tmp_path: Path) -> None:
     html = run_heedful("report", str(out), "--format", "html").stdout
     assert "id='licensing'" in html
     assert 'id="licensing-by-terms"' in html
+
+
+def test_a_rejected_token_is_a_refusal_never_a_bypass(tmp_path: Path) -> None:
+    site = LicensedSite(offers=[Offer("photos", "/photos/*")], reject_tokens=True)
+    site.pages["/"] = home(["/photos/1", "/photos/2", "/photos/3"])
+    with serving(site):
+        done, rows = crawl(
+            site, tmp_path / "out", "--licence-budget", "USD 1.00", *credentials(), concurrency=1
+        )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = by_path(rows, site.base)
+    refused = [found[p] for p in ("/photos/1", "/photos/2", "/photos/3")]
+    assert all(row["status"] == "refused" for row in refused)
+    assert any("invalid_token" in row["licensing"]["refused"] for row in refused)
+    assert all(
+        "did not accept" in row["licensing"]["refused"] or row["http_status"] == 401
+        for row in refused
+    )
+    assert len(site.issued) == 1  # bought once; not again after the site rejected it
+    assert not [w for w in rows if w["status"] == "kept" and "/photos/" in w["url"]]
+
+
+def test_nothing_is_bought_for_a_use_another_signal_denies(tmp_path: Path) -> None:
+    site = LicensedSite(
+        offers=[Offer("photos", "/photos/*")],
+        robots_extra="Disallow: /photos/blocked/\nContent-Usage: /photos/no-train/ train-ai=n\n",
+    )
+    site.pages["/"] = home(["/photos/blocked/1", "/photos/no-train/1"])
+    with serving(site):
+        done, rows = crawl(site, tmp_path / "out", "--licence-budget", "USD 1.00", *credentials())
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = by_path(rows, site.base)
+    for path in ("/photos/blocked/1", "/photos/no-train/1"):
+        assert found[path]["status"] == "refused"
+        assert found[path]["verdict"] == "deny"
+        assert found[path].get("licensing") is None
+    assert site.issued == []
+    assert not [e for e in site.log if e["path"] == "/licensing/token"]

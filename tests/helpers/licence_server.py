@@ -86,6 +86,10 @@ class LicensedSite:
     token_fault: str = ""
     """``stall``, ``garbage`` or ``price-changed``."""
     expires_in: int = 3600
+    robots_extra: str = ""
+    """More robots.txt lines for the ``*`` group (a Disallow, a Content-Usage)."""
+    reject_tokens: bool = False
+    """Content answers every token ``401 invalid_token`` (as if verified with another key)."""
     key: OKPKey = field(default_factory=lambda: OKPKey.generate_key("Ed25519"))
     log: list[dict[str, Any]] = field(default_factory=list)
     issued: list[dict[str, Any]] = field(default_factory=list)
@@ -211,6 +215,8 @@ class LicensedSite:
     def _verify(self, auth: str, path: str) -> dict[str, Any] | str:
         if not auth.startswith("License "):
             return ""
+        if self.reject_tokens:
+            return "signature does not verify"
         try:
             obj = jws.deserialize_compact(auth[8:], self.key, algorithms=["Ed25519"])
             claims = json.loads(obj.payload)
@@ -269,7 +275,8 @@ class LicensedSite:
             path = request.path
             if path == "/robots.txt":
                 return web.Response(
-                    text=f"User-agent: *\nAllow: /\nLicense: {self.base}/license.xml\n"
+                    text=f"User-agent: *\n{self.robots_extra}Allow: /\n"
+                    f"License: {self.base}/license.xml\n"
                 )
             if path == "/license.xml":
                 return web.Response(text=self.rsl(), content_type="application/rsl+xml")
