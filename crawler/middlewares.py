@@ -76,6 +76,8 @@ NOT_FOLLOWED: Final = "a redirect Scrapy's RedirectMiddleware did not follow"
 """Why a 3xx page response is no answer: the page it points to is a request of its own."""
 RETRIES_META: Final = "heedful_undecided_retries"
 """How many times a request was tried again because it could not be decided."""
+CHALLENGED_META: Final = "heedful_licence_challenge"
+"""Set on a request sent again with a licence after its page answered 401/402: once only."""
 LICENSED_META: Final = "heedful_licensed"
 """Set (to the licence server's URL) on a request sent with a licence token."""
 TOKEN_REJECTED: Final = frozenset({401, 402, 403})
@@ -307,7 +309,10 @@ class PolicyDownloaderMiddleware:
             not in (request.headers.get(b"User-Agent") or b"").lower()
         ):
             request.headers[b"User-Agent"] = self.config.user_agent
-        if (request.headers.get(b"Authorization") or b"").startswith(b"License "):
+        bought = self._licensed.get(request)
+        if bought is None and (request.headers.get(b"Authorization") or b"").startswith(
+            b"License "
+        ):
             # A redirect copies the header; a token goes only where the broker sends it.
             del request.headers[b"Authorization"]
         found_on = str(request.meta.get(FROM_PAGE_META) or "")
@@ -326,7 +331,7 @@ class PolicyDownloaderMiddleware:
             and step.decision.verdict is Verdict.LICENSE
             and self.broker.enabled
         ):
-            got = await self.broker.acquire(url, step.decision)
+            got = bought or await self.broker.acquire(url, step.decision)
             if isinstance(got, Refusal):
                 raise self._refuse(
                     request,
@@ -339,6 +344,9 @@ class PolicyDownloaderMiddleware:
                 )
             self._present(request, got)
         elif step.action is Action.REFUSE:
+            if bought is not None:
+                self._licensed.pop(request, None)
+                self.broker.failed(bought)
             raise self._refuse(
                 request,
                 step.decision,
@@ -373,7 +381,7 @@ class PolicyDownloaderMiddleware:
             _, slot = downloader._get_slot(request)
         slot.delay = max(slot.delay, delay)
 
-    async def process_response(self, request: Request, response: Response) -> Response:
+    async def process_response(self, request: Request, response: Response) -> Response | Request:
         if request.meta.get(POLICY_META):
             return response
         url = response.url
@@ -456,6 +464,31 @@ class PolicyDownloaderMiddleware:
             and decision.verdict is Verdict.LICENSE
             and 200 <= response.status < 300
         )
+        if (
+            step.action is Action.REFUSE
+            and licensed is None
+            and response.status in (401, 402)
+            and decision.verdict is Verdict.LICENSE
+            and self.broker.enabled
+            and not request.meta.get(CHALLENGED_META)
+        ):
+            # The page's own challenge (CAP: 401/402 with the RSL Link) named the licence the
+            # site files did not: buy it and ask once more, with the token.
+            got = await self.broker.acquire(url, decision)
+            if isinstance(got, Licensed):
+                again = request.replace(dont_filter=True)
+                again.meta[CHALLENGED_META] = True
+                self._present(again, got)
+                return again
+            common["extra"]["licensing"] = got.record
+            raise self._refuse(
+                request,
+                decision,
+                stage="after-fetch",
+                state=state,
+                message=f"heedful: licence required for {url}: {got.reason}",
+                **{**common, "error": got.reason},
+            )
         if step.action is Action.REFUSE and not licensed_keep:
             raise self._refuse(
                 request,

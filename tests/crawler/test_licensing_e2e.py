@@ -359,3 +359,32 @@ def test_nothing_is_bought_for_a_use_another_signal_denies(tmp_path: Path) -> No
         assert found[path].get("licensing") is None
     assert site.issued == []
     assert not [e for e in site.log if e["path"] == "/licensing/token"]
+
+
+def test_a_page_that_answers_402_is_bought_and_asked_again(tmp_path: Path) -> None:
+    site = LicensedSite(offers=[Offer("photos", "/photos/*")], robots_names_licence=False)
+    site.pages["/"] = home(["/photos/1"])
+    with serving(site):
+        done, rows = crawl(site, tmp_path / "out", "--licence-budget", "USD 1.00", *credentials())
+    assert done.returncode == 0, done.stderr[-3000:]
+    row = by_path(rows, site.base)["/photos/1"]
+    assert row["status"] == "kept", row
+    assert row["licensing"]["token_id"] == site.issued[0]["jti"]
+    asked = [e["authorization"][:8] for e in site.log if e["path"] == "/photos/1"]
+    assert asked == ["", "License "]
+
+
+def test_a_402_without_an_affordable_offer_is_a_refusal(tmp_path: Path) -> None:
+    site = LicensedSite(
+        offers=[Offer("photos", "/photos/*", amount="9.00")], robots_names_licence=False
+    )
+    site.pages["/"] = home(["/photos/1"])
+    with serving(site):
+        done, rows = crawl(site, tmp_path / "out", "--licence-budget", "USD 1.00", *credentials())
+    assert done.returncode == 0, done.stderr[-3000:]
+    row = by_path(rows, site.base)["/photos/1"]
+    assert row["status"] == "refused"
+    assert row["http_status"] == 402
+    assert "more than the budget" in row["licensing"]["refused"]
+    assert site.issued == []
+    assert [e["authorization"] for e in site.log if e["path"] == "/photos/1"] == [""]

@@ -87,6 +87,8 @@ class LicensedSite:
     """``stall``, ``garbage`` or ``price-changed``."""
     expires_in: int = 3600
     robots_extra: str = ""
+    robots_names_licence: bool = True
+    """``False``: robots.txt does not name the RSL document; only the pages' 401/402 do."""
     """More robots.txt lines for the ``*`` group (a Disallow, a Content-Usage)."""
     reject_tokens: bool = False
     """Content answers every token ``401 invalid_token`` (as if verified with another key)."""
@@ -276,7 +278,7 @@ class LicensedSite:
             if path == "/robots.txt":
                 return web.Response(
                     text=f"User-agent: *\n{self.robots_extra}Allow: /\n"
-                    f"License: {self.base}/license.xml\n"
+                    + (f"License: {self.base}/license.xml\n" if self.robots_names_licence else "")
                 )
             if path == "/license.xml":
                 return web.Response(text=self.rsl(), content_type="application/rsl+xml")
