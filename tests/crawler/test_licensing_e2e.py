@@ -388,3 +388,25 @@ def test_a_402_without_an_affordable_offer_is_a_refusal(tmp_path: Path) -> None:
     assert "more than the budget" in row["licensing"]["refused"]
     assert site.issued == []
     assert [e["authorization"] for e in site.log if e["path"] == "/photos/1"] == [""]
+
+
+def test_consent_mode_keeps_a_licensed_work_with_no_separate_creators(tmp_path: Path) -> None:
+    """Where the rightsholder is the creator (no ``hf:creators``), the licence is the consent."""
+    site = LicensedSite(offers=[Offer("photos", "/photos/*")])
+    site.pages["/"] = home(["/photos/1"])
+    with serving(site):
+        done, rows = crawl(
+            site,
+            tmp_path / "out",
+            "--mode",
+            "consent",
+            "--licence-budget",
+            "USD 1.00",
+            *credentials(),
+        )
+    assert done.returncode == 0, done.stderr[-3000:]
+    row = by_path(rows, site.base)["/photos/1"]
+    assert row["status"] == "kept", row
+    assert row["mode"] == "consent"
+    assert row["licensing"]["missing"] == []
+    assert row["licensing"]["creators"] == ""
