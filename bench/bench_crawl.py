@@ -172,6 +172,17 @@ def worker(args: argparse.Namespace) -> None:
                 "HEEDFUL_LEDGER_URL": args.db,
             }
         )
+    if args.kind == "signed":
+        # Web Bot Auth on every request (crawler/signing.py), with a key made for this run.
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from heedful.policies.identity.signing import private_pem
+
+        key_file = Path(args.out) / "signing-key.pem"
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_bytes(private_pem(Ed25519PrivateKey.generate()))
+        settings["HEEDFUL_SIGNING_KEY"] = str(key_file)
+        settings["HEEDFUL_SIGNATURE_AGENT"] = "https://crawler.example"
     if args.redis:
         from heedful.crawler.distributed import redis_settings
 

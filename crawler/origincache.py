@@ -158,7 +158,7 @@ class OriginCache:
         # The plan says which files to fetch and when (robots.txt first, the others and the
         # licences only where it lets this crawler go); this cache only fetches, through its
         # per-file entries, and hands the answers in.
-        plan = OriginPlan(origin, gate_agent=self._agent)
+        plan = OriginPlan(origin, gate_agent=self._agent, lint=False)
         asked: dict[str, Purpose] = {}
         while not plan.done:
             requests = plan.next_requests()

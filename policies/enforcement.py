@@ -18,6 +18,7 @@ from typing import Final
 
 from heedful.policies.agents import KnownAgent, crawler_keys
 from heedful.policies.denial import Denial
+from heedful.policies.licensing.offers import site_offers
 from heedful.policies.signals.robots.product_names import name_key
 from heedful.policies.sitepolicy.model import Action, Enforcement, SitePolicy
 
@@ -86,8 +87,9 @@ def answer(policy: SitePolicy, action: Action, found: Denial) -> Answer:
     """
     if action == "monitor":
         return Answer(action=action, status=None)
-    if action == "license" and found.needs_license and policy.license is not None:
-        priced = policy.license.amount is not None and policy.license.payment != "free"
+    if action == "license" and found.needs_license and (policy.license or policy.offers):
+        # Without the path and use at hand: priced when any offer the site makes is priced.
+        priced = any(offer.price() for offer in site_offers(policy, policy.site.url))
         return Answer(
             action=action,
             status=402 if priced else 401,

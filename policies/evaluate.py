@@ -21,6 +21,7 @@ from typing import Final, NamedTuple
 from heedful.policies.agents import training_agents
 from heedful.policies.fetch.page_access import page_failure
 from heedful.policies.fetch.statuses import Availability
+from heedful.policies.licensing.offers import covers_usage, usage_token
 from heedful.policies.model import (
     DEFAULT_AIPREF_DRAFT,
     STRICTNESS,
@@ -349,7 +350,7 @@ class OriginDecider:
         if not level:
             return _Entry(stmt, vector, 0, None, None, ())
         reason = _reason(stmt, _BY_STRICTNESS[level].value, inherited=self.use not in stmt.uses)
-        offer = stmt.offer if level == Strictness.LICENSE else None
+        offer = stmt.offers.get(self.use, stmt.offer) if level == Strictness.LICENSE else None
         terms = tuple(stmt.terms.get(self.use, ())) if level == Strictness.ALLOW else ()
         return _Entry(stmt, vector, level, reason, offer, terms)
 
@@ -541,6 +542,17 @@ class OriginDecider:
             reasons.append(self._default_reason())
         else:
             verdict = _TO_VERDICT[asked]
+        consent = ""
+        missing: tuple[str, ...] = ()
+        if verdict is Verdict.LICENSE:
+            missing = ("licence",)
+            consent, gap = creator_gap(offers, self.use)
+            if gap is not None and self.mode is Mode.CONSENT:
+                # Issue 14 section 4: in consent mode a rightsholder's licence does not stand in
+                # for the creators' own consent (docs/licensing.md, Creator consent).
+                verdict = Verdict.DENY
+                reasons.append(gap)
+                missing = ("licence", "creator-consent")
         reasons.extend(note_reasons)
         terms: tuple[LicenseOffer, ...] = ()
         if verdict is Verdict.ALLOW:
@@ -564,7 +576,40 @@ class OriginDecider:
             terms=terms,
             status=page.page.status if page is not None else None,
             aipref_draft=str(self.draft),
+            creator_consent=consent,
+            missing=missing,
         )
+
+
+def creator_gap(offers: tuple[LicenseOffer, ...], use: Use) -> tuple[str, Reason | None]:
+    """Whether the creators the offers name consented to ``use``: ``(state, reason)`` where
+    ``state`` is ``given``, ``not-stated``, ``refused`` or ``""`` (no creators named), and
+    ``reason`` explains a missing consent (``None`` when nothing is missing)."""
+    token = usage_token(use)
+    for offer in offers:
+        if not offer.creators and not offer.creator_consent:
+            continue
+        who = offer.creators or "the creators"
+        if not offer.creator_consent:
+            state, why = "not-stated", f"the site does not say whether {who} consented"
+        elif offer.creator_consent != "none" and covers_usage(offer.creator_consent.split(), token):
+            continue
+        else:
+            state = "refused"
+            why = f"{who} consented to {offer.creator_consent}, not {token}"
+        return state, Reason(
+            signal=Signal.RSL,
+            source=offer.url,
+            location=f'<content url="{offer.scope}"> <hf:creators>',
+            rule=f'<hf:creators consent="{offer.creator_consent}">{offer.creators}</hf:creators>',
+            effect="deny",
+            note=(
+                f"creator consent missing: {why}; a licence from the rightsholder "
+                f"({offer.copyright or 'unnamed'}) is not enough in consent mode"
+            ),
+        )
+    named = any(offer.creators or offer.creator_consent for offer in offers)
+    return ("given" if named else ""), None
 
 
 def site_statements(

@@ -225,10 +225,10 @@ class LicenseOffer:
     license_xml: str = ""
     """The RSL ``<license>`` element, as a licence server is asked for it (RSL OLP ``license``)."""
     creators: str = ""
-    """The creators of the works, when they are not the rightsholder (``; ``-separated)."""
+    """The creators of the works, ``; ``-separated (Heedful's ``<hf:creators>``, docs/licensing.md)."""
     creator_consent: str = ""
-    """The RSL usage tokens the creators themselves consented to, space-separated; ``""`` not
-    stated, ``none`` stated no (issue 14 section 4)."""
+    """Usage tokens the creators themselves consented to, space-separated; ``""`` = not stated,
+    ``none`` = stated that they consented to none (docs/licensing.md, Creator consent)."""
 
     def as_dict(self) -> dict[str, str]:
         """The fields that are set: the JSON shape of an offer (``heedful check --json``, the
@@ -260,6 +260,9 @@ class Statement:
     applied (an RSL ``<license>`` without a price still asks for credit, copyright, terms)."""
     note: str = ""
     exact: bool = False
+    offers: Mapping[Use, LicenseOffer] = field(default_factory=dict)
+    """Per licensed use, the offer that licenses it when a statement sells different uses
+    under different terms (RSL: one ``<content>`` per offer); ``offer`` otherwise."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -314,6 +317,13 @@ class Decision:
     aipref_draft: str = "08"
     """The draft-ietf-aipref-vocab revision ``Content-Usage`` values were read under
     (:class:`AiprefDraft`), so a decision can be replayed under the same reading."""
+    creator_consent: str = ""
+    """For a licensed use of works whose creators the offer names (docs/licensing.md, Creator
+    consent): ``given`` (their consent covers the use), ``not-stated`` or ``refused``; ``""``
+    when no creators are named or the use is not licensed."""
+    missing: tuple[str, ...] = ()
+    """What the use still lacks to be admitted, in order: ``licence`` (a licence token must be
+    obtained first) and, in consent mode, ``creator-consent`` (then the verdict is ``deny``)."""
 
     def __post_init__(self) -> None:
         if not self.reasons:
@@ -335,6 +345,10 @@ class Decision:
         if self.status is not None:
             out["status"] = self.status
         out["aipref_draft"] = self.aipref_draft
+        if self.creator_consent:
+            out["creator_consent"] = self.creator_consent
+        if self.missing:
+            out["missing"] = list(self.missing)
         return out
 
 
@@ -354,6 +368,8 @@ def _offer_dict(offer: LicenseOffer) -> dict[str, str]:
         "resource": offer.resource,
         "network": offer.network,
         "problem": offer.problem,
+        "creators": offer.creators,
+        "creator_consent": offer.creator_consent,
     }
 
 

@@ -27,6 +27,7 @@ from heedful.cli.audit_output import (
     diff_json,
     print_differences,
     print_media_audit,
+    print_offer_differences,
     print_report,
     report_json,
     sarif,
@@ -34,6 +35,7 @@ from heedful.cli.audit_output import (
 )
 from heedful.cli.audit_output import explain as explain_cell
 from heedful.cli.common import AIPREF_DRAFT_OPTION, Failure, fail_on_option
+from heedful.cli.output import Budget, offer_json, print_offer
 from heedful.client.audit import MAX_SAMPLE, gather
 from heedful.client.audit_media import DEFAULT_MAX_FILES as DEFAULT_MAX_MEDIA
 from heedful.client.audit_media import MAX_FILES as MAX_MEDIA_FILES
@@ -42,6 +44,8 @@ from heedful.client.served import DEFAULT_MAX_REQUESTS
 from heedful.client.served import probe_agents as probe
 from heedful.policies.audit.analysis import audit
 from heedful.policies.audit.diff import media_probes, policy_diff
+from heedful.policies.audit.offer_diff import offer_diff
+from heedful.policies.budget import BadMoney, Money, parse_money
 from heedful.policies.diagnostics import Severity, reaches
 from heedful.policies.model import AiprefDraft, Mode, Use
 from heedful.policies.origin import BadURL, page_origin
@@ -122,6 +126,18 @@ EXIT_DIFFERENCES: Final = 6
     help="Most media files --media reads.",
 )
 @AIPREF_DRAFT_OPTION
+@click.option(
+    "--budget",
+    callback=lambda _ctx, _param, value: _money(value, "--budget"),
+    metavar="MONEY",
+    help="Say whether each licence offer the site makes fits this budget, e.g. 'USD 5.00'.",
+)
+@click.option(
+    "--max-price",
+    callback=lambda _ctx, _param, value: _money(value, "--max-price"),
+    metavar="MONEY",
+    help="With --budget: the most one item may cost, e.g. 'USD 0.02'.",
+)
 def audit_command(
     url: str,
     sample: int,
@@ -140,11 +156,17 @@ def audit_command(
     media: bool,
     max_media: int,
     aipref_draft: str,
+    budget: Money | None,
+    max_price: Money | None,
 ) -> None:
-    """Audit what URL's site tells AI crawlers: matrix, contradictions, gaps and score.
+    """Audit what URL's site tells AI crawlers: matrix, contradictions, gaps, score and the
+    licence offers of its RSL documents (with --budget: whether each would be covered).
 
     Exit status: 0, or 5 with --fail-on when a finding is at least that severe; 2 bad input.
     """
+    if max_price is not None and budget is None:
+        raise click.UsageError("--max-price needs --budget")
+    pricing = Budget(budget, max_price) if budget is not None else None
     for token in as_tokens:
         if not _TOKEN.fullmatch(token):
             raise Failure(f"--as {token!r} is not a product token (letters, digits, _ . -)")
@@ -194,17 +216,34 @@ def audit_command(
         if not explain_cell(console, report, explain[0], explain_use):
             raise Failure(f"{explain[0]!r} is not in the matrix; add it with --agent")
         sys.exit(0)
+    offers = [offer for doc in data.site.licenses.values() for offer in doc.offers()]
     fmt = "json" if as_json else fmt
     if fmt == "json":
-        click.echo(report_json(report) if found is None else with_media(report_json(report), found))
+        text = report_json(report) if found is None else with_media(report_json(report), found)
+        payload = json.loads(text)
+        payload["offers"] = [offer_json(offer, pricing) for offer in offers]
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     elif fmt == "sarif":
         click.echo(json.dumps(sarif(report), indent=2, ensure_ascii=False))
     else:
         print_report(console, report, matrix=not no_matrix)
         if found is not None:
             print_media_audit(console, found)
+        if offers:
+            console.print(f"[bold]Licence offers[/bold] ({counted(len(offers), 'offer')})")
+            for offer in offers:
+                print_offer(console, offer, pricing)
     media_severities = found.severities if found is not None else []
     sys.exit(exit_status([f.severity for f in report.findings] + media_severities, fail_on))
+
+
+def _money(value: str | None, name: str) -> Money | None:
+    if value is None:
+        return None
+    try:
+        return parse_money(value)
+    except BadMoney as exc:
+        raise click.BadParameter(str(exc), param_hint=name) from None
 
 
 def exit_status(severities: list[Severity], fail_on: str | None) -> int:
@@ -274,8 +313,13 @@ def diff_command(
     differences = policy_diff(
         data, policy, agents=agents, mode=Mode(mode), tdm_covers_search=tdm_covers_search
     )
+    offers = offer_diff(data, policy)
     if as_json:
-        click.echo(diff_json(url, differences))
+        payload = json.loads(diff_json(url, differences))
+        payload["offers"] = [d.as_dict() for d in offers]
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
-        print_differences(Console(highlight=False, soft_wrap=True), url, differences)
-    sys.exit(EXIT_DIFFERENCES if differences else 0)
+        console = Console(highlight=False, soft_wrap=True)
+        print_differences(console, url, differences)
+        print_offer_differences(console, offers)
+    sys.exit(EXIT_DIFFERENCES if differences or offers else 0)

@@ -21,6 +21,7 @@ from heedful.client.audit_media import MediaAudit
 from heedful.policies.audit.analysis import AuditReport
 from heedful.policies.audit.diff import Difference
 from heedful.policies.audit.findings import RULES, Evidence, Finding
+from heedful.policies.audit.offer_diff import OfferDifference
 from heedful.policies.diagnostics import Severity
 from heedful.policies.model import Use, Verdict
 from heedful.policies.plural import counted, plural
@@ -223,6 +224,17 @@ def print_differences(console: Console, url: str, differences: Sequence[Differen
                 f"[{_STYLE[str(d.live)]}]{d.live}[/], policy [{_STYLE[str(d.intended)]}]"
                 f"{d.intended}[/]"
             )
+
+
+def print_offer_differences(console: Console, offers: Sequence[OfferDifference]) -> None:
+    """Licence terms the live site states otherwise than the policy's offers (price first)."""
+    if not offers:
+        return
+    console.print(
+        f"\n[bold]{counted(len(offers), 'licence term')} differ from the policy's offers[/bold]"
+    )
+    for d in sorted(offers, key=lambda d: (d.field != "price", d.path, d.use)):
+        console.print(f"    {escape(str(d))}")
 
 
 def with_media(report_json: str, audit: MediaAudit) -> str:

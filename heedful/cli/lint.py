@@ -1,4 +1,7 @@
-"""``heedful lint FILE``: the readers' findings for one signal file or media file.
+"""``heedful lint FILE``: the readers' findings for one signal file, site policy or media file.
+
+A site policy (``….toml``) gets every load problem and where its licence offers and its use
+values disagree (``heedful.policies.licensing.consistency``).
 
 A media file (an image, audio, video, PDF or EPUB, recognised by its bytes) gets its readers'
 findings and, with ``--policy``, every contradiction between its embedded statements and what
@@ -68,7 +71,7 @@ def lint_command(
         findings = _lint_media(data, file.name, policy_file, url_path)
         if findings is None:
             raise Failure(
-                f"cannot tell the kind of {file.name!r}; pass --kind robots|ai-txt|tdmrep|rsl"
+                f"cannot tell the kind of {file.name!r}; pass --kind robots|ai-txt|tdmrep|rsl|policy"
             )
         chosen_name = "media"
     else:

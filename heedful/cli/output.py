@@ -14,6 +14,7 @@ from rich.table import Table
 from heedful.client.media import NOT_FETCHED_WHOLE, MediaCheck
 from heedful.policies.budget import Coverage, Money, covers
 from heedful.policies.diagnostics import Diagnostic
+from heedful.policies.licensing.offers import offered_usage
 from heedful.policies.model import Decision, LicenseOffer, Mode, Use
 
 STYLE: Final = {
@@ -43,14 +44,53 @@ def decision_json(decision: Decision, budget: Budget | None = None) -> str:
     data = decision.as_dict()
     if budget is not None:
         data["offers"] = [
-            {
-                **offer.as_dict(),
-                "use": str(decision.use),
-                "budget": budget.coverage(offer).as_dict(),
-            }
-            for offer in decision.offers
+            {**offer_json(offer, budget), "use": str(decision.use)} for offer in decision.offers
         ]
     return json.dumps(data, ensure_ascii=False)
+
+
+def offer_terms(offer: LicenseOffer) -> str:
+    """One offer in a line: uses, payment and price, scope, server, rightsholder, creators."""
+    uses = " ".join(offered_usage(offer)) or "every usage not prohibited"
+    consent = offer.creator_consent or ("not stated" if offer.creators else "")
+    return ", ".join(
+        filter(
+            None,
+            [
+                f"uses {uses}",
+                offer.payment,
+                offer.amount
+                or ("no price" if offer.payment not in ("free", "attribution") else ""),
+                offer.scope and f"scope {offer.scope}",
+                offer.server and f"server {offer.server}",
+                offer.copyright and f"rightsholder {offer.copyright}",
+                offer.creators and f"creators {offer.creators}",
+                consent and f"creator consent {consent}",
+            ],
+        )
+    )
+
+
+def print_offer(
+    console: Console, offer: LicenseOffer, budget: Budget | None, *, use: str = ""
+) -> None:
+    """An offer (``heedful check``, ``heedful audit``) and whether the budget would cover it."""
+    what = f"licence offered for {use}" if use else "licence offered"
+    console.print(f"  {what}: {escape(offer.url)} ({escape(offer_terms(offer))})")
+    if budget is not None:
+        coverage = budget.coverage(offer)
+        label = "covered" if coverage.covered else "not covered"
+        console.print(f"    budget: {label}: {escape(coverage.reason)}")
+
+
+def offer_json(offer: LicenseOffer, budget: Budget | None) -> dict[str, object]:
+    """An offer as JSON, with its usage and scope and, given a budget, its coverage."""
+    out: dict[str, object] = {**offer.as_dict(), "usage": list(offered_usage(offer))}
+    if offer.scope:
+        out["scope"] = offer.scope
+    if budget is not None:
+        out["budget"] = budget.coverage(offer).as_dict()
+    return out
 
 
 def print_decision(console: Console, decision: Decision, budget: Budget | None = None) -> None:
@@ -73,14 +113,12 @@ def print_decision(console: Console, decision: Decision, budget: Budget | None =
         if reason.note:
             console.print(f"  {'':<14} {'':<15} [dim]{escape(reason.note)}[/dim]")
     for offer in decision.offers:
-        terms = ", ".join(
-            filter(None, [offer.payment, offer.amount, offer.server and f"server {offer.server}"])
+        print_offer(console, offer, budget, use=str(decision.use))
+    if decision.missing:
+        consent = (
+            f" (creator consent {decision.creator_consent})" if decision.creator_consent else ""
         )
-        console.print(f"  licence offered for {decision.use}: {offer.url} ({terms})")
-        if budget is not None:
-            coverage = budget.coverage(offer)
-            label = "covered" if coverage.covered else "not covered"
-            console.print(f"    budget: {label}: {escape(coverage.reason)}")
+        console.print(f"  missing for {decision.use}: {', '.join(decision.missing)}{consent}")
     for free in decision.terms:
         owed = "; ".join(
             filter(

@@ -176,11 +176,15 @@ class OriginPlan:
     ``gate_agent``: a crawler names itself, and then fetches robots.txt alone first and the other
     files (and licences) only where robots.txt lets it; without it every site file is fetched at
     once, as a checker that reports on all of them does.
+
+    ``lint=False`` reads the files without the diagnostics meant for their author
+    (:func:`~heedful.policies.signals.read.read_site`): a crawler decides, it does not report.
     """
 
-    def __init__(self, origin: str, *, gate_agent: str | None = None) -> None:
+    def __init__(self, origin: str, *, gate_agent: str | None = None, lint: bool = True) -> None:
         self.origin = origin
         self.gate_agent = gate_agent
+        self.lint = lint
         self._requests = _Requests()
         self._files: dict[Purpose, SignalFile] = {}
         self._licenses: dict[str, SignalFile] = {}
@@ -228,7 +232,7 @@ class OriginPlan:
         else:
             self._files[original.purpose] = final
         if self._unasked and original.purpose is Purpose.ROBOTS and self.gate_agent is not None:
-            robots_only = read_site(self.origin, robots=final)
+            robots_only = read_site(self.origin, robots=final, lint=False)
             for purpose, path in self._unasked:
                 if _robots_allow(robots_only, urljoin(self.origin, path), self.gate_agent):
                     self._ask(purpose, path)
@@ -242,6 +246,7 @@ class OriginPlan:
                 tdmrep=self._files.get(Purpose.TDMREP),
                 ai_txt=self._files.get(Purpose.AI_TXT),
                 removals=self._files.get(Purpose.REMOVALS),
+                lint=self.lint,
             )
             named = [
                 url

@@ -187,8 +187,13 @@ def read_site(
     ai_txt: SignalFile | None = None,
     licenses: Mapping[str, SignalFile] | None = None,
     removals: SignalFile | None = None,
+    lint: bool = True,
 ) -> SiteSignals:
-    """Parse an origin's fetched files; ``robots=None`` means it was never fetched (fail closed)."""
+    """Parse an origin's fetched files; ``robots=None`` means it was never fetched (fail closed).
+
+    ``lint=False`` leaves out the diagnostics that only explain a file to its author (see
+    :func:`~heedful.policies.signals.robots.document.parse_robots`); the signals are the same.
+    """
     robots_url = urljoin(origin, ROBOTS_PATH)
     diagnostics: dict[str, tuple[Diagnostic, ...]] = {}
     notes: list[Statement] = []
@@ -203,11 +208,13 @@ def read_site(
         )
     parsed_robots = None
     if robots is not None and outcome.availability is Availability.FOUND:
-        result = parse_robots(robots.body, source=robots.url or robots_url)
+        result = parse_robots(robots.body, source=robots.url or robots_url, lint=lint)
         parsed_robots = result.value
         diagnostics[robots_url] = result.diagnostics
 
-    parsed_tdmrep = _read_tdmrep(tdmrep, notes, diagnostics) if tdmrep is not None else None
+    parsed_tdmrep = (
+        _read_tdmrep(tdmrep, notes, diagnostics, lint=lint) if tdmrep is not None else None
+    )
 
     parsed_ai = None
     if ai_txt is not None:
@@ -438,6 +445,8 @@ def _read_tdmrep(
     fetched: SignalFile,
     notes: list[Statement],
     diagnostics: dict[str, tuple[Diagnostic, ...]],
+    *,
+    lint: bool,
 ) -> TdmRepFile | None:
     """``tdmrep.json``, or the rules read whole before the damage when it cannot be read.
 
@@ -448,7 +457,7 @@ def _read_tdmrep(
     found = _read(
         fetched,
         Signal.TDMREP,
-        partial(parse_tdmrep, source=fetched.url),
+        partial(parse_tdmrep, source=fetched.url, lint=lint),
         notes,
         diagnostics,
         limit=MAX_TDMREP_BYTES,
@@ -457,7 +466,7 @@ def _read_tdmrep(
     parsed, failed = found
     if failed is None or failed.availability is not Availability.UNREADABLE:
         return parsed
-    prefix = parse_tdmrep(readable_prefix(fetched.body), source=fetched.url).value
+    prefix = parse_tdmrep(readable_prefix(fetched.body), source=fetched.url, lint=False).value
     if not prefix.rules:
         return None
     return replace(prefix, partial=f"one of the rules read whole from a file that {failed.reason}")

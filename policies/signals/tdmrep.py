@@ -328,9 +328,12 @@ def _shadow_warnings(rules: Sequence[TdmRule]) -> list[Diagnostic]:
 
 
 def parse_tdmrep(
-    data: str | bytes, *, source: str = "/.well-known/tdmrep.json"
+    data: str | bytes, *, source: str = "/.well-known/tdmrep.json", lint: bool = True
 ) -> ParseResult[TdmRepFile]:
-    """Read a ``tdmrep.json`` body; a malformed document or non-array yields no rules (TDMRep, section TDM File on the Origin Server)."""
+    """Read a ``tdmrep.json`` body; a malformed document or non-array yields no rules (TDMRep, section TDM File on the Origin Server).
+
+    ``lint=False`` skips the warnings about rules that earlier rules shadow: the first matching
+    rule decides either way, so only the file's author needs them."""
     if not isinstance(data, (str, bytes)):
         raise TypeError(f"parse_tdmrep expects str or bytes, got {type(data).__name__}")
     diagnostics: list[Diagnostic] = []
@@ -365,7 +368,8 @@ def parse_tdmrep(
         for index, obj in enumerate(document)
         if (rule := _read_rule(obj, index, lines[index] if index < len(lines) else 0, diagnostics))
     ]
-    diagnostics.extend(_shadow_warnings(rules))
+    if lint:
+        diagnostics.extend(_shadow_warnings(rules))
     return ParseResult(TdmRepFile(rules=tuple(rules), source=source), tuple(diagnostics))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from heedful.policies.errors import PolicyProblem
+from heedful.policies.licensing.offers import SITE_OFFER_ID, offer_for, site_offers, usage_token
 from heedful.policies.model import STRICTNESS, Permission, Use
 from heedful.policies.signals.robots.product_names import name_key
 from heedful.policies.sitepolicy.model import SitePolicy
@@ -36,6 +37,7 @@ def policy_problems(policy: SitePolicy, file: str, line_of: LineOf) -> list[Poli
     index = PolicyIndex(policy)
     _duplicates(index, problem)
     _licence_terms(policy, problem)
+    _offers(policy, index, problem)
     floors = {scope: index.floor(scope) for scope in index.scopes}
     for klass in index.classes:
         rows = {scope: index.resolve(scope, klass) for scope in index.scopes}
@@ -65,7 +67,7 @@ def _enforcement(policy: SitePolicy, problem: _Report) -> None:
         )
     ]
     named += [(f"enforcement.agents[{i}].action", r.action) for i, r in enumerate(rules.agents)]
-    if policy.license is None:
+    if policy.license is None and not policy.offers:
         for key, action in named:
             if action == "license":
                 problem(
@@ -112,10 +114,14 @@ def _licence_terms(policy: SitePolicy, problem: _Report) -> None:
         use for _, said in entries for use, choice in said.items() if choice is Permission.LICENSE
     }
     if policy.license is None:
-        for key, said in entries:
-            for use, choice in said.items():
-                if choice is Permission.LICENSE and use is not Use.GENAI_TRAIN:
-                    problem(f"{key}.{use}", "'license' needs a [license] table with the terms")
+        if not policy.offers:
+            for key, said in entries:
+                for use, choice in said.items():
+                    if choice is Permission.LICENSE and use is not Use.GENAI_TRAIN:
+                        problem(
+                            f"{key}.{use}",
+                            "'license' needs the terms: a [license] table or an [[offers]] entry",
+                        )
         return
     if policy.license.uses is not None:
         listed = set(policy.license.uses) - {Use.GENAI_TRAIN}
@@ -126,6 +132,38 @@ def _licence_terms(policy: SitePolicy, problem: _Report) -> None:
                 f"lists {', '.join(sorted(listed)) or 'nothing'} but the policy sets "
                 f"{', '.join(sorted(wanted)) or 'nothing'} to 'license'",
             )
+
+
+def _offers(policy: SitePolicy, index: PolicyIndex, problem: _Report) -> None:
+    # Offer ids are recorded in tokens and both ledgers, so one id names one offer; "site" is
+    # the id [license] takes (docs/licensing.md).
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(policy.offers):
+        if entry.id == SITE_OFFER_ID:
+            problem(f"offers[{i}].id", f"{entry.id!r} is the id of [license]; choose another")
+        elif entry.id in seen:
+            problem(f"offers[{i}].id", f"{entry.id!r} is already offers[{seen[entry.id]}].id")
+        seen.setdefault(entry.id, i)
+    if not policy.offers:
+        return
+    # A use valued "license" is published as a licence offer (RSL 1.0 section 3); where no offer
+    # covers it there are no terms to publish, and crawlers would read a price list with a hole.
+    # TDM alone is not checked: its terms also travel as the TDMRep tdm-policy, and an offer
+    # for "all" would sell every narrower use too; `heedful lint` notes it instead.
+    offers = site_offers(policy, policy.site.url)
+    for scope in index.scopes:
+        values = index.floor(scope)
+        for use in (Use.AI_TRAIN, Use.AI_INPUT, Use.SEARCH):
+            if values[use] is not Permission.LICENSE:
+                continue
+            if offer_for(offers, scope, use) is None:
+                rows = [index.resolve(scope, klass) for klass in index.classes]
+                origin = next((row.origin[use] for row in rows if row.access), "defaults")
+                problem(
+                    f"{origin}.{use}",
+                    f"{use} is 'license' at {scope} but no [[offers]] entry (or [license]) "
+                    f"covers {scope} for RSL usage {usage_token(use)!r}",
+                )
 
 
 def _hierarchy(index: PolicyIndex, klass: str, row: Resolved, problem: _Report) -> None:

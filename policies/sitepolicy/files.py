@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Final
 
 from heedful.policies.agents import published_agents
+from heedful.policies.licensing.offers import Offer, offer_for
 from heedful.policies.model import Permission, Use
 from heedful.policies.patterns import compile_pattern
 from heedful.policies.signals.aitxt import AiTxtSpec, render_ai_txt
@@ -35,6 +36,7 @@ from heedful.policies.sitepolicy.resolve import (
     tighten,
     under_reading,
 )
+from heedful.policies.urlpath import canonical_path
 
 _RSL_USES: Final = {Use.AI_TRAIN: "ai-train", Use.AI_INPUT: "ai-input", Use.SEARCH: "search"}
 
@@ -321,7 +323,17 @@ def tdmrep_json(index: PolicyIndex, license_url: str) -> str:
     return render_tdmrep(rules)
 
 
-def rsl_xml(index: PolicyIndex, version: str) -> str:
+def rsl_xml(index: PolicyIndex, version: str, offers: tuple[Offer, ...] = ()) -> str:
+    """The RSL document: per scope, the licences of its licensed uses, its free uses and its
+    prohibitions (RSL 1.0 section 3).
+
+    Scopes are the policy's path prefixes, its extension scopes and the offers' own patterns,
+    longest first. A licensed use is published under the offer :func:`offer_for` names for it
+    there, one ``<content server>`` per offer; the offer's ``<license>`` permits only the uses
+    licensed at that scope, because RSL reads a paid permit of a broader token (``ai-all``) as
+    licensing every narrower use, even one the policy allows freely there. Creators and their
+    consent travel in Heedful's extension element (docs/licensing.md).
+    """
     policy = index.policy
     terms = policy.license
     holder = (terms.copyright if terms is not None else None) or policy.site.name
@@ -330,6 +342,16 @@ def rsl_xml(index: PolicyIndex, version: str) -> str:
     url = contact if "://" in contact else ""
     scopes = [(scope, scope, index.published(scope)) for scope in index.scopes]
     scopes += ext_scopes(index, tuple(_RSL_USES))
+    written = {location for location, _, _ in scopes}
+    for offer in offers:
+        if offer.scope not in written:
+            prefix = canonical_path(offer.scope.removesuffix("*") or "/")
+            scopes.append((offer.scope, prefix, index.published(prefix)))
+            written.add(offer.scope)
+    # A prefix whose offer pattern is "<prefix>*" is shadowed by it on every URL (one octet
+    # longer, RFC 9309 section 2.2.2), and says the same: written once.
+    scopes = [row for row in scopes if row[0].endswith("*") or f"{row[0]}*" not in written]
+    scopes.sort(key=lambda row: -compile_pattern(row[0]).priority)
     contents: list[RslContent] = []
     for location, scope, values in scopes:
         by = {
@@ -344,19 +366,19 @@ def rsl_xml(index: PolicyIndex, version: str) -> str:
             copyright_url=url,
             terms=(terms.terms or "") if terms else "",
         )
-        if by[Permission.LICENSE] and terms is not None:
-            paid = RslLicense(
-                permits_usage=tuple(by[Permission.LICENSE]),
-                prohibits_usage=tuple(by[Permission.DENY]),
-                payment_type=terms.payment,
-                amount=terms.amount or "",
-                currency=terms.currency or "",
-            )
-            contents.append(replace(common, server=terms.server or "", licenses=(paid,)))
+        denied = tuple(by[Permission.DENY])
+        sold: dict[Offer, list[str]] = {}
+        for token in by[Permission.LICENSE]:
+            seller = offer_for(offers, scope, token)
+            if seller is not None:
+                sold.setdefault(seller, []).append(token)
+        for offer, tokens in sold.items():
+            paid = replace(offer.license(tokens), prohibits_usage=denied)
+            contents.append(_offered(common, offer, paid))
         if by[Permission.ALLOW]:
             free = RslLicense(
                 permits_usage=tuple(by[Permission.ALLOW]),
-                prohibits_usage=tuple(by[Permission.DENY]),
+                prohibits_usage=denied,
                 payment_type="attribution" if credit else "",
                 legal=(("attribution", credit),) if credit else (),
             )
@@ -365,18 +387,26 @@ def rsl_xml(index: PolicyIndex, version: str) -> str:
             # Every RSL usage denied here: say so, or the broader <content> would answer for
             # it. A <license> without <permits> permits every usage it does not prohibit (RSL
             # 6.3): "all" when mining is denied too, else mining only under the terms.
+            mining_offer = offer_for(offers, scope, "all")
             if values[Use.TDM] is Permission.DENY:
-                denied = RslLicense(permits_usage=(), prohibits_usage=("all",))
-                contents.append(replace(common, licenses=(denied,)))
-            elif values[Use.TDM] is Permission.LICENSE and terms is not None:
-                mining = RslLicense(
-                    permits_usage=(),
-                    prohibits_usage=tuple(by[Permission.DENY]),
-                    payment_type=terms.payment,
-                    amount=terms.amount or "",
-                    currency=terms.currency or "",
-                )
-                contents.append(replace(common, server=terms.server or "", licenses=(mining,)))
+                nothing = RslLicense(permits_usage=(), prohibits_usage=("all",))
+                contents.append(replace(common, licenses=(nothing,)))
+            elif values[Use.TDM] is Permission.LICENSE and mining_offer is not None:
+                mining = replace(mining_offer.license(()), prohibits_usage=denied)
+                contents.append(_offered(common, mining_offer, mining))
     text = render_rsl(RslDocument(contents=tuple(contents)))
     declaration, _, rest = text.partition("\n")
     return f"{declaration}\n<!-- Heedful policy version {version} -->\n{rest}"
+
+
+def _offered(common: RslContent, offer: Offer, lic: RslLicense) -> RslContent:
+    """The ``<content>`` selling ``offer``: its server, rightsholder, terms and creators."""
+    return replace(
+        common,
+        server=offer.server,
+        licenses=(lic,),
+        copyright=offer.rightsholder,
+        terms=offer.terms or common.terms,
+        creators=offer.creators,
+        creator_consent=offer.creator_consent,
+    )

@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from heedful.policies.licensing.offers import UNPRICED
 from heedful.policies.model import Permission, Use
 from heedful.policies.signals.robots.product_names import is_product_name
 from heedful.policies.urlpath import hides_dot_segment, normalise_path, normalise_percent
@@ -324,6 +325,143 @@ class LicenseTerms(BaseModel):
         return self
 
 
+OFFER_ID: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+OFFER_PAYMENTS: Final = PAYMENTS | {"attribution"}
+"""RSL 1.0 payment types an ``[[offers]]`` entry may name; ``attribution`` is a free licence whose
+duty is credit (RSL 1.0 section 3, ``<payment type="attribution">``)."""
+OFFER_USAGES: Final = ("all", "ai-all", "ai-train", "ai-input", "ai-index", "search")
+"""RSL 1.0 usage tokens (section 3): ``all`` > ``ai-all``, ``search``; ``ai-all`` > ``ai-train``,
+``ai-input``, ``ai-index``."""
+OFFER_PATTERN: Final = re.compile(r"(/(?:[A-Za-z0-9._~!&'()+,;=:@/-]|%[0-9A-Fa-f]{2})*)(\*?)")
+
+
+def _check_offer_path(value: str) -> str:
+    """A path prefix, optionally ending in ``*`` (RFC 9309 section 2.2.3, same matcher as
+    ``[[paths]]``).
+
+    A ``*`` inside the pattern or a final ``$`` is refused: the offer's RSL ``<content>`` wins
+    by longest match (RSL 1.0 section 3), and a pattern such as ``/*.jpg`` would then shadow
+    ``[[paths]]`` entries of different values on different URLs, so no one ``<content>`` could
+    say what the owner means for all of them.
+    """
+    found = OFFER_PATTERN.fullmatch(value)
+    if found is None:
+        raise ValueError(
+            f"{value!r} is not an offer pattern: a path prefix such as '/photos/' or "
+            "'/photos/*' (a '*' only at the end; no '$', '#', '?' or spaces)"
+        )
+    _check_path(found.group(1))
+    return value
+
+
+class OfferTerms(BaseModel):
+    """``[[offers]]``: one licence the site sells for some paths and uses (RSL 1.0 section 3).
+
+    Where the rightsholder is not the creator (an agency selling photographers' work),
+    ``creators`` and ``creator-consent`` say who made the works and which uses they themselves
+    consented to (issue 14 section 4; docs/licensing.md).
+    """
+
+    model_config = _model_config()
+
+    id: str
+    paths: Annotated[tuple[str, ...], Field(min_length=1)]
+    usage: Annotated[tuple[str, ...], Field(min_length=1)]
+    payment: str
+    amount: str | None = None
+    currency: str | None = None
+    users: tuple[str, ...] = ()
+    geo: tuple[str, ...] = ()
+    rightsholder: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    creators: tuple[Annotated[str, Field(min_length=1, max_length=300)], ...] = ()
+    creator_consent: tuple[str, ...] | None = Field(default=None, alias="creator-consent")
+    attribution: bool = False
+    terms: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not OFFER_ID.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not an offer id: lower-case letters, digits and '-', starting "
+                "with a letter or digit, at most 64 characters (e.g. 'photos-training')"
+            )
+        return value
+
+    @field_validator("paths")
+    @classmethod
+    def _paths(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_check_offer_path(item) for item in value)
+
+    @field_validator("usage", "creator_consent")
+    @classmethod
+    def _usage(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for token in value or ():
+            if token not in OFFER_USAGES:
+                raise ValueError(
+                    f"{token!r} is not an RSL 1.0 usage token: use {', '.join(OFFER_USAGES)}"
+                    " (RSL 1.0 section 3)"
+                )
+        return value
+
+    @field_validator("payment")
+    @classmethod
+    def _payment(cls, value: str) -> str:
+        if value not in OFFER_PAYMENTS:
+            raise ValueError(
+                f"{value!r} is not an RSL payment type: {', '.join(sorted(OFFER_PAYMENTS))}"
+            )
+        return value
+
+    @field_validator("amount")
+    @classmethod
+    def _amount(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[0-9]+(\.[0-9]+)?", value):
+            raise ValueError(f"{value!r} is not a decimal amount such as '0.05' (no float)")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Z]{3}", value):
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code such as 'USD'")
+        return value
+
+    @field_validator("users")
+    @classmethod
+    def _users(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for token in value:
+            if not re.fullmatch(r"[a-z][a-z-]*", token):
+                raise ValueError(f"{token!r} is not an RSL user token such as 'commercial'")
+        return value
+
+    @field_validator("geo")
+    @classmethod
+    def _geo(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for token in value:
+            if not re.fullmatch(r"[A-Z]{2}", token):
+                raise ValueError(f"{token!r} is not an ISO 3166-1 alpha-2 country code")
+        return value
+
+    @field_validator("terms")
+    @classmethod
+    def _terms(cls, value: str | None) -> str | None:
+        return None if value is None else _check_url(value)
+
+    @model_validator(mode="after")
+    def _priced(self) -> OfferTerms:
+        if self.amount is not None and self.currency is None:
+            raise ValueError("amount needs a currency (ISO 4217, e.g. USD)")
+        if self.payment in UNPRICED:
+            if self.amount is not None:
+                raise ValueError(f"a {self.payment!r} offer has no amount; remove it")
+        elif self.amount is None:
+            raise ValueError(
+                f"payment {self.payment!r} is priced: give amount (e.g. '0.05') and currency"
+            )
+        return self
+
+
 Action = Literal["monitor", "block", "license"]
 """What ``heedful serve`` does with a request the policy denies (docs/site-policy.md, Enforcement):
 ``monitor`` serves it and records the violation, ``block`` answers 403 citing the rule,
@@ -388,4 +526,5 @@ class SitePolicy(BaseModel):
     agents: tuple[AgentRule, ...] = ()
     media: tuple[MediaRule, ...] = ()
     license: LicenseTerms | None = None
+    offers: tuple[OfferTerms, ...] = ()
     enforcement: Enforcement = Enforcement()

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import urljoin
 
+from heedful.policies.licensing.offers import site_offers
 from heedful.policies.model import Use
 from heedful.policies.patterns import compile_pattern
 from heedful.policies.signals.content_signal import render_content_signal
@@ -183,7 +184,8 @@ def render_site(policy: SitePolicy, *, version: str, base_url: str | None = None
         raise ValueError(f"version {version!r}: use 1-64 of A-Z a-z 0-9 . _ : + - (no '--')")
     base = (base_url or policy.site.url).rstrip("/") + "/"
     index = index_of(policy)
-    wants_rsl = policy.license is not None or policy.defaults.attribution is not None
+    wants_rsl = policy.license is not None or bool(policy.offers)
+    wants_rsl = wants_rsl or policy.defaults.attribution is not None
     wants_rsl = wants_rsl or any(rule.attribution for rule in policy.paths)
     license_url = urljoin(base, LICENSE_PATH) if wants_rsl else ""
     return RenderedSite(
@@ -192,6 +194,6 @@ def render_site(policy: SitePolicy, *, version: str, base_url: str | None = None
         robots_txt=robots_txt(index, version, license_url),
         ai_txt=f"# Heedful policy version {version}\n" + ai_txt(index),
         tdmrep_json=tdmrep_json(index, license_url),
-        rsl_xml=rsl_xml(index, version) if wants_rsl else None,
+        rsl_xml=rsl_xml(index, version, site_offers(policy, base)) if wants_rsl else None,
         policy=policy,
     )

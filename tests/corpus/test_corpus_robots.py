@@ -160,3 +160,17 @@ def test_ai_txt_statements(entry: dict[str, Any]) -> None:
     else:
         assert statement is not None
         assert statement.location.startswith("line ")
+
+
+@pytest.mark.parametrize("entry", ROBOTS, ids=[e["path"] for e in ROBOTS])
+def test_reading_without_lint_means_the_same(entry: dict[str, Any]) -> None:
+    """A crawler reads robots.txt without the author's lint checks; every answer stays the same
+    and only lint diagnostics are left out."""
+    body = (TEST_DATA / entry["path"]).read_bytes()
+    linted = parse_robots(body)
+    plain = parse_robots(body, lint=False)
+    assert set(plain.diagnostics) <= set(linted.diagnostics)
+    site = entry["site_url"].rstrip("/")
+    for agent in (*AI_AGENTS, "*", "HeedfulBot"):
+        for path in ("/", "/search?q=1", "/wp-admin/", "/images/a.jpg", "/api/v1/x"):
+            assert plain.value.access(site + path, agent) == linted.value.access(site + path, agent)

@@ -415,8 +415,15 @@ def _use_statement(rule: _UseRule, source: str, note: str) -> Statement:
     )
 
 
-def parse_robots(data: str | bytes, *, source: str = "/robots.txt") -> ParseResult[RobotsTxt]:
-    """Read a robots.txt body (any bytes or text; never raises on content)."""
+def parse_robots(
+    data: str | bytes, *, source: str = "/robots.txt", lint: bool = True
+) -> ParseResult[RobotsTxt]:
+    """Read a robots.txt body (any bytes or text; never raises on content).
+
+    ``lint=False`` skips the checks that look across lines (:mod:`.checks`): they only explain
+    the file to its author, no decision reads them (RFC 9309 section 2.2.1), so a crawler that
+    only decides does not pay for them. What the file means is the same either way.
+    """
     scanned = scan(data, kind=KIND)
     diagnostics = list(scanned.diagnostics)
 
@@ -452,13 +459,14 @@ def parse_robots(data: str | bytes, *, source: str = "/robots.txt") -> ParseResu
                 "crawl-delay-value",
                 f"Crawl-delay {line.value!r} is not a number of seconds",
             )
-    for group in scanned.groups:
-        for agent in group.agents:
-            check_agent(agent, note)
     index = index_groups(scanned.groups)
-    check_wildcard_drops(scanned.groups, note, index=index)
-    # draft-kelley-aipref-training-preference-signal-00: the token's group is a preference.
-    check_training_group(scanned.groups, note, token=TRAINING_PREFERENCE_TOKEN.lower())
+    if lint:
+        for group in scanned.groups:
+            for agent in group.agents:
+                check_agent(agent, note)
+        check_wildcard_drops(scanned.groups, note, index=index)
+        # draft-kelley-aipref-training-preference-signal-00: the token's group is a preference.
+        check_training_group(scanned.groups, note, token=TRAINING_PREFERENCE_TOKEN.lower())
     licenses = tuple(
         urljoin(source, line.value)
         for line in scanned.outside

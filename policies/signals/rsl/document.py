@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Final
 from urllib.parse import urljoin, urlsplit
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
@@ -42,6 +42,7 @@ from heedful.policies.signals.rsl.terms import (
     render_copyright,
     render_license,
     render_text,
+    split_tokens,
 )
 from heedful.policies.urlpath import canonical_path, path_of
 
@@ -71,6 +72,11 @@ statement" (docs/decisions.md, Signal files that cannot be read)."""
 RSL_NS: Final = "https://rslstandard.org/rsl"
 KIND: Final = "rsl"
 MEDIA_TYPE: Final = "application/rsl+xml"
+HEEDFUL_NS: Final = "https://heedful.invalid/ns/rsl/1"
+"""Heedful's own namespace for what RSL 1.0 cannot say: the creators of the works and the uses
+they consented to (issue 14 section 4). Not part of RSL; readers that do not know it skip it,
+as XML namespaces allow (docs/licensing.md, The extension element)."""
+CREATORS_TAG: Final = f"{{{HEEDFUL_NS}}}creators"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -87,6 +93,10 @@ class RslContent:
     copyright_url: str = ""
     terms: str = ""
     schema: str = ""
+    creators: tuple[str, ...] = ()
+    """Who made the works (Heedful's ``<hf:creators>`` extension, docs/licensing.md)."""
+    creator_consent: tuple[str, ...] | None = None
+    """Usage tokens the creators consented to; ``None`` = not stated, ``()`` = stated none."""
     line: int = field(default=0, compare=False)
     raw: str = field(default="", compare=False)
     """The element as written, whitespace collapsed (``Statement.rule``)."""
@@ -150,6 +160,17 @@ class RslDocument:
             return ()
         return tuple(i for i, rank in enumerate(ranks) if rank == best)
 
+    def offers(self) -> tuple[LicenseOffer, ...]:
+        """Every licence the document sells: each ``<license>`` with a price, a user/geo
+        condition or a licence server (RSL 1.0 section 3), in document order, with its scope
+        (``heedful audit`` lists them)."""
+        return tuple(
+            _license_terms(lic, content, content.server, self.source, offered=True)
+            for content in self.contents
+            for lic in content.licenses
+            if not lic.free or content.server or lic.conditional
+        )
+
     def scope_statement(self, chosen: tuple[int, ...]) -> Statement:
         """What the ``<content>`` elements at ``chosen`` (from :meth:`scopes`) say together."""
         found = self._statements.get(chosen)
@@ -168,12 +189,21 @@ def _statement(contents: list[RslContent], source: str) -> Statement:
     licenses = [lic for lic, _ in served]
     uses: dict[Use, Permission] = {}
     offer: LicenseOffer | None = None
+    offers: dict[Use, LicenseOffer] = {}
     for category, targets in CATEGORY_USES.items():
         permission, paid = _category(category, served)
         if permission is Permission.UNKNOWN:
             continue
-        if paid is not None and offer is None:
-            offer = _license_terms(paid, first, server, source, offered=True)
+        if paid is not None:
+            # Each licence keeps its own <content>: its server, holder and creators.
+            home = next(c for c in contents if any(lic is paid for lic in c.licenses))
+            terms = _license_terms(paid, home, home.server, source, offered=True)
+            offer = offer or terms
+            # Categories go broad to narrow, so the most specific licence a use is sold
+            # under is the one recorded for it.
+            for use in targets:
+                offers[use] = terms
+                offers.update((narrow, terms) for narrow in USE_NARROWER[use] if use is not Use.TDM)
         for use in targets:
             uses[use] = most_restrictive(uses.get(use, Permission.UNKNOWN), permission)
     notes = []
@@ -201,6 +231,7 @@ def _statement(contents: list[RslContent], source: str) -> Statement:
         rule=" ".join(content.raw or f'<content url="{content.url}">' for content in contents),
         uses=uses,
         offer=offer,
+        offers=offers,
         terms=_free_terms(contents, uses, source),
         note="; ".join(notes),
     )
@@ -285,7 +316,16 @@ def _license_terms(
         terms=lic.terms or content.terms,
         scope=content.url,
         license_xml="\n".join(render_license(lic)),
+        creators="; ".join(content.creators),
+        creator_consent=_consent_text(content.creator_consent),
     )
+
+
+def _consent_text(consent: tuple[str, ...] | None) -> str:
+    """``LicenseOffer.creator_consent``: ``""`` not stated, ``none`` stated no, else tokens."""
+    if consent is None:
+        return ""
+    return " ".join(consent) or "none"
 
 
 class _Builder(TreeBuilder):
@@ -424,6 +464,8 @@ class _Reader:
             return None
         fields: dict[str, str] = {}
         licenses: list[RslLicense] = []
+        creators: tuple[str, ...] = ()
+        consent: tuple[str, ...] | None = None
         for child in element:
             name = self.local(child)
             if name == "license":
@@ -432,6 +474,8 @@ class _Reader:
                 fields.update(read_copyright(child))
             elif name in ("terms", "schema"):
                 fields[name] = (child.text or "").strip()
+            elif child.tag == CREATORS_TAG:
+                creators, consent = _read_creators(child)
             else:
                 msg = f"unexpected <{child.tag}> in <content> ignored"
                 self.out.append(_diag(Severity.INFO, self.line(child), "rsl-unknown-element", msg))
@@ -442,6 +486,8 @@ class _Reader:
             url=url,
             server=element.get("server", "").strip(),
             licenses=tuple(licenses),
+            creators=creators,
+            creator_consent=consent,
             line=line,
             raw=self.text_of(element)[:2000],
             **fields,
@@ -494,7 +540,29 @@ def _render_extras(content: RslContent) -> list[str]:
     rows = render_copyright(
         content.copyright, content.copyright_type, content.copyright_email, content.copyright_url
     )
-    return rows + render_text("terms", content.terms) + render_text("schema", content.schema)
+    rows += render_text("terms", content.terms) + render_text("schema", content.schema)
+    return rows + _render_creators(content.creators, content.creator_consent)
+
+
+def _render_creators(creators: tuple[str, ...], consent: tuple[str, ...] | None) -> list[str]:
+    """``<hf:creators consent="...">A; B</hf:creators>``: ``consent`` absent = not stated,
+    ``none`` = stated that the creators consented to no use."""
+    if not creators and consent is None:
+        return []
+    attr = ""
+    if consent is not None:
+        attr = f" consent={_attr(' '.join(consent) or 'none')}"
+    names = escape("; ".join(creators))
+    return [f'<hf:creators xmlns:hf="{HEEDFUL_NS}"{attr}>{names}</hf:creators>']
+
+
+def _read_creators(element: Element) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
+    names = tuple(name.strip() for name in (element.text or "").split(";") if name.strip())
+    raw = element.get("consent")
+    if raw is None:
+        return names, None
+    tokens = tuple(t for t in split_tokens(raw) if t.lower() != "none")
+    return names, tuple(t.lower() for t in tokens)
 
 
 def _attr(value: str) -> str:
