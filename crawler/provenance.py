@@ -163,6 +163,14 @@ class Provenance:
             row.update(verdict="", reasons=(), offers=())
         if extra:
             row.update(extra)
+        if decision is not None and (decision.missing or decision.creator_consent):
+            # Issue 14 section 4: which of licence and creator consent the use lacked. A licence
+            # the broker obtained (or failed to) says so itself; the decision says the rest.
+            licensing = dict(row.get("licensing") or {})
+            licensing.setdefault("missing", list(decision.missing))
+            if decision.creator_consent:
+                licensing.setdefault("creator_consent_state", decision.creator_consent)
+            row["licensing"] = licensing
         self.ledger.add(UrlEvent, row)
         self.totals[status] += 1
         self.origins.add(origin)

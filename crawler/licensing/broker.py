@@ -49,7 +49,8 @@ RSL_USAGE: Final = {
 EXPIRY_MARGIN: Final = 60
 """Seconds before ``exp`` a token is no longer presented: the site's clock may run ahead."""
 NOT_OBTAINED: Final = "licence not obtained"
-CREATOR_CONSENT: Final = "creator consent"
+CREATOR_CONSENT: Final = "creator-consent"
+"""The names :attr:`heedful.policies.model.Decision.missing` uses."""
 LICENCE: Final = "licence"
 
 
@@ -189,8 +190,8 @@ class Broker:
         for offer in candidates:
             gap = creator_consent_gap(offer, self.usage) if self.mode is Mode.CONSENT else ""
             if gap:
-                first_reason = first_reason or f"{CREATOR_CONSENT} missing: {gap}"
-                missing = [CREATOR_CONSENT]
+                first_reason = first_reason or f"creator consent missing: {gap}"
+                missing = [LICENCE, CREATOR_CONSENT]
                 continue
             price, why = self._price(offer)
             if why:
@@ -355,6 +356,6 @@ def _label(reason: str) -> str:
     """The short label a refusal is counted under in the crawl summary."""
     if reason.startswith(EXHAUSTED):
         return EXHAUSTED
-    if reason.startswith(CREATOR_CONSENT):
+    if reason.startswith("creator consent"):
         return "creator consent missing"
     return NOT_OBTAINED

@@ -67,7 +67,9 @@ def licensing_figures(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             continue
         kept = event["status"] == "kept"
         if record.get("refused") or not record.get("token_id"):
-            refused[str(record.get("label") or "licence not obtained")] += 1
+            lacking = record.get("missing") or ()
+            default = "creator consent missing" if "creator-consent" in lacking else ""
+            refused[str(record.get("label") or default or "licence not obtained")] += 1
             for what in record.get("missing") or ():
                 missing[str(what)] += 1
         if kept:

@@ -410,3 +410,39 @@ def test_consent_mode_keeps_a_licensed_work_with_no_separate_creators(tmp_path: 
     assert row["mode"] == "consent"
     assert row["licensing"]["missing"] == []
     assert row["licensing"]["creators"] == ""
+
+
+def test_consent_mode_needs_the_creators_consent_as_well_as_the_licence(tmp_path: Path) -> None:
+    site = LicensedSite(
+        offers=[
+            Offer("agreed", "/agreed/*", creators=("Ana Lima",), creator_consent="ai-train"),
+            Offer("input-only", "/input/*", creators=("Bo Chen",), creator_consent="ai-input"),
+            Offer("unstated", "/unstated/*", creators=("Cy Diaz",)),
+        ],
+    )
+    site.pages["/"] = home(["/agreed/1", "/input/1", "/unstated/1"])
+    with serving(site):
+        done, rows = crawl(
+            site,
+            tmp_path / "out",
+            "--mode",
+            "consent",
+            "--licence-budget",
+            "USD 1.00",
+            *credentials(),
+        )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = by_path(rows, site.base)
+    agreed = found["/agreed/1"]
+    assert agreed["status"] == "kept", agreed
+    assert agreed["licensing"]["creators"] == "Ana Lima"
+    for path in ("/input/1", "/unstated/1"):
+        row = found[path]
+        assert row["status"] == "refused", row
+        assert row["licensing"]["missing"] == ["licence", "creator-consent"], row
+    assert [t["offer"] for t in site.issued] == ["agreed"]  # nothing bought that cannot be used
+    report = json.loads(run_heedful("report", str(tmp_path / "out"), "--format", "json").stdout)
+    assert report["licensing"]["missing"] == {"creator-consent": 2, "licence": 2}
+    assert report["licensing"]["refused"] == {"creator consent missing": 2}
+    credits = json.loads(run_heedful("credits", str(tmp_path / "out"), "--format", "json").stdout)
+    assert [c["creator"] for c in credits["creators"]] == ["Ana Lima"]

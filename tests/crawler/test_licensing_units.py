@@ -176,7 +176,7 @@ def test_consent_mode_buys_nothing_the_creators_did_not_consent_to(mode: Mode) -
     got = asyncio.run(broker.acquire("http://s.example/p/1", _decision(offer, mode)))
     assert isinstance(got, Refusal)
     if mode is Mode.CONSENT:
-        assert got.record["missing"] == ["creator consent"]
+        assert got.record["missing"] == ["licence", "creator-consent"]
         assert got.reason.startswith("creator consent missing")
     else:
         # Opt-out: the rightsholder's licence suffices; here it fails only for want of credentials.

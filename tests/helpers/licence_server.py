@@ -39,6 +39,7 @@ from heedful.policies.signals.rsl.document import parse_rsl
 from heedful.policies.signals.rsl.terms import RslLicense, render_license
 
 RSL_NS = "https://rslstandard.org/rsl"
+HF_NS = "https://heedful.invalid/ns/rsl/1"
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,9 @@ class Offer:
     attribution: str = ""
     server: str = ""
     """Another licence server's URL; default: this site's own ``/licensing``."""
+    creators: tuple[str, ...] = ()
+    creator_consent: str | None = None
+    """Usage tokens the creators consented to (``hf:creators consent``); ``None``: not stated."""
 
     def license(self) -> RslLicense:
         priced = self.payment not in ("free", "attribution")
@@ -112,6 +116,15 @@ class LicensedSite:
         for offer in sorted(self.offers, key=lambda o: -len(o.scope)):
             rows.append(f'<content url="{offer.scope}" server="{offer.server or self.server}">')
             rows += render_license(offer.license())
+            if offer.creators:
+                consent = (
+                    f' consent="{offer.creator_consent}"'
+                    if offer.creator_consent is not None
+                    else ""
+                )
+                rows.append(
+                    f'<hf:creators xmlns:hf="{HF_NS}"{consent}>{"; ".join(offer.creators)}</hf:creators>'
+                )
             rows.append("</content>")
         rows.append(
             '<content url="/"><license><permits type="usage">all</permits></license></content>'
