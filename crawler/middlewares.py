@@ -368,6 +368,10 @@ class PolicyDownloaderMiddleware:
         request.headers[b"Authorization"] = licensed.authorization
         if licensed.reservation is not None:
             request.headers[b"crawler-max-price"] = str(licensed.reservation.price)
+            # A request that never comes back here (Scrapy's RedirectMiddleware answers a 3xx
+            # before this gate sees it, a download dropped on close) frees its reservation when
+            # it is collected; settling first makes this a no-op.
+            weakref.finalize(request, self.broker.failed, licensed)
 
     def _apply_crawl_delay(self, request: Request, origin: str, delay: float) -> None:
         """Crawl-delay is per origin (the robots.txt's own), so the origin gets its own slot."""
