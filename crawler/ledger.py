@@ -32,8 +32,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 log = logging.getLogger(__name__)
 
 DEFAULT_DB_NAME: Final = "ledger.sqlite"
-SCHEMA_VERSION: Final = 2
-"""1: structured values as JSON text in TEXT columns; 2: JSON columns."""
+SCHEMA_VERSION: Final = 3
+"""1: structured values as JSON text in TEXT columns; 2: JSON columns; 3: ``licensing``."""
 ENCODED_CACHE_SIZE: Final = 4096
 """Distinct tuples (reason lists, snapshot ids) kept encoded; most pages of an origin share one."""
 
@@ -139,6 +139,12 @@ class UrlEvent(SQLModel, table=True):
     """The decision's answer per use (``{"ai-train": "deny", ...}``, before the mode's default):
     what the site allowed and reserved at collection time, for the dataset manifest. Added after
     the first ledgers, like ``aipref_draft``."""
+    licensing: dict[str, Any] | None = _json()
+    """The licence a URL was fetched under, or why none was obtained (issue 14 section 2): the
+    terms (scope, payment, usage, price, rightsholder, duties, creators' consent), the licence
+    server, the token id (``jti``), the licensee (``client_id``), what was charged, and in
+    consent mode which of licence and creator consent was missing. Never a secret or a token.
+    Added in schema 3."""
 
 
 class RecheckRun(SQLModel, table=True):
@@ -233,6 +239,7 @@ database numbers the rows; a snapshot's id is its own)."""
 ADDED_COLUMNS: Final = (
     ("heedful_url_event", "aipref_draft", "TEXT NOT NULL DEFAULT ''"),
     ("heedful_url_event", "uses", "JSON DEFAULT 'null'"),
+    ("heedful_url_event", "licensing", "JSON DEFAULT 'null'"),
 )
 """Columns added after the first ledgers were written: table, column, SQL type and default
 (the same DDL on SQLite and PostgreSQL)."""

@@ -55,6 +55,7 @@ class LedgerEntry(SQLModel):
     event: str
     redirected_from: list[str] | None
     signals: list[SignalRef]
+    licensing: dict[str, Any] | None = None
     sha256: str | None = None
     size: int | None = None
     content_type: str | None = None

@@ -25,6 +25,9 @@ from heedful.crawler import signals
 from heedful.crawler.attribution import extract_attribution, licence_entries
 from heedful.crawler.crawllog import log_refusal, undecided_line
 from heedful.crawler.ledger import utcnow
+from heedful.crawler.licensing.broker import Broker, Licensed, Refusal
+from heedful.crawler.licensing.budget import Budget
+from heedful.crawler.licensing.credentials import Credentials
 from heedful.crawler.origincache import OriginCache, OriginSignals, url_origin
 from heedful.crawler.provenance import Provenance
 from heedful.crawler.settings import HeedfulConfig, read_config
@@ -45,6 +48,7 @@ from heedful.policies.fetch.crawlplan import (
 )
 from heedful.policies.fetch.plan import DecidedAccess, PagePlan, PlanError, Purpose
 from heedful.policies.fetch.redirects import REDIRECT_STATUSES
+from heedful.policies.model import Verdict
 from heedful.policies.origin import origin_of
 from heedful.policies.signals.media.layer import credits_attribution
 from heedful.policies.signals.read import SignalFile
@@ -72,6 +76,12 @@ NOT_FOLLOWED: Final = "a redirect Scrapy's RedirectMiddleware did not follow"
 """Why a 3xx page response is no answer: the page it points to is a request of its own."""
 RETRIES_META: Final = "heedful_undecided_retries"
 """How many times a request was tried again because it could not be decided."""
+CHALLENGED_META: Final = "heedful_licence_challenge"
+"""Set on a request sent again with a licence after its page answered 401/402: once only."""
+LICENSED_META: Final = "heedful_licensed"
+"""Set (to the licence server's URL) on a request sent with a licence token."""
+TOKEN_REJECTED: Final = frozenset({401, 402, 403})
+"""What a site answers a token it does not accept (CAP: 401 ``invalid_token``; 402/403)."""
 
 
 class HeedfulRefused(IgnoreRequest):
@@ -99,6 +109,19 @@ class PolicyDownloaderMiddleware:
             max_backoff=config.retry_max_backoff,
         )
         self.stats = crawler.stats
+        budget = config.licence_budget
+        self.broker = Broker(
+            credentials=config.licence_credentials or Credentials(),
+            budget=Budget(budget, config.licence_max_price) if budget is not None else None,
+            mode=config.mode,
+            use=config.use,
+            user_agent=config.user_agent,
+            timeout=config.licence_timeout,
+            engine=lambda: crawler.engine,
+        )
+        self.provenance.licensing = self.broker.summary
+        self._licensed: weakref.WeakKeyDictionary[Request, Licensed] = weakref.WeakKeyDictionary()
+        """Each request in flight under a licence, with the token and terms it went with."""
         self._reserved_pages: dict[str, Statement] = {}
         self._decided: weakref.WeakKeyDictionary[Request, DecidedAccess] = (
             weakref.WeakKeyDictionary()
@@ -286,6 +309,12 @@ class PolicyDownloaderMiddleware:
             not in (request.headers.get(b"User-Agent") or b"").lower()
         ):
             request.headers[b"User-Agent"] = self.config.user_agent
+        bought = self._licensed.get(request)
+        if bought is None and (request.headers.get(b"Authorization") or b"").startswith(
+            b"License "
+        ):
+            # A redirect copies the header; a token goes only where the broker sends it.
+            del request.headers[b"Authorization"]
         found_on = str(request.meta.get(FROM_PAGE_META) or "")
         step = before_fetch(
             state.site,
@@ -296,7 +325,28 @@ class PolicyDownloaderMiddleware:
         )
         if step.action is Action.RETRY:
             raise self._undecided(request, step.decision, stage="before-fetch", state=state)
-        if step.action is Action.REFUSE:
+        if (
+            step.action is Action.REFUSE
+            and not step.images_reserved
+            and step.decision.verdict is Verdict.LICENSE
+            and self.broker.enabled
+        ):
+            got = bought or await self.broker.acquire(url, step.decision)
+            if isinstance(got, Refusal):
+                raise self._refuse(
+                    request,
+                    step.decision,
+                    stage="before-fetch",
+                    state=state,
+                    message=f"heedful: licence required for {url}: {got.reason}",
+                    error=got.reason,
+                    extra={"licensing": got.record},
+                )
+            self._present(request, got)
+        elif step.action is Action.REFUSE:
+            if bought is not None:
+                self._licensed.pop(request, None)
+                self.broker.failed(bought)
             raise self._refuse(
                 request,
                 step.decision,
@@ -310,6 +360,19 @@ class PolicyDownloaderMiddleware:
         if state.crawl_delay:
             self._apply_crawl_delay(request, origin, state.crawl_delay)
 
+    def _present(self, request: Request, licensed: Licensed) -> None:
+        """Send ``request`` under ``licensed``: the token (RSL CAP ``Authorization: License``)
+        and, for a per-fetch licence, the most it may be charged (pay-per-crawl)."""
+        self._licensed[request] = licensed
+        request.meta[LICENSED_META] = licensed.grant.server
+        request.headers[b"Authorization"] = licensed.authorization
+        if licensed.reservation is not None:
+            request.headers[b"crawler-max-price"] = str(licensed.reservation.price)
+            # A request that never comes back here (Scrapy's RedirectMiddleware answers a 3xx
+            # before this gate sees it, a download dropped on close) frees its reservation when
+            # it is collected; settling first makes this a no-op.
+            weakref.finalize(request, self.broker.failed, licensed)
+
     def _apply_crawl_delay(self, request: Request, origin: str, delay: float) -> None:
         """Crawl-delay is per origin (the robots.txt's own), so the origin gets its own slot."""
         engine = self.crawler.engine
@@ -322,7 +385,7 @@ class PolicyDownloaderMiddleware:
             _, slot = downloader._get_slot(request)
         slot.delay = max(slot.delay, delay)
 
-    async def process_response(self, request: Request, response: Response) -> Response:
+    async def process_response(self, request: Request, response: Response) -> Response | Request:
         if request.meta.get(POLICY_META):
             return response
         url = response.url
@@ -330,6 +393,22 @@ class PolicyDownloaderMiddleware:
         state = self.cache.fresh(origin) or await self.cache.get(origin)
         headers = header_pairs(response)
         decided = self._decided.pop(request, None)
+        licensed = self._licensed.pop(request, None)
+        licensing: dict[str, Any] = {}
+        if licensed is not None:
+            licensing = self._settle(licensed, response, headers)
+            if response.status in TOKEN_REJECTED:
+                why = _rejection(response)
+                raise self._refuse(
+                    request,
+                    None,
+                    stage="after-fetch",
+                    state=state,
+                    message=f"heedful: licence token not accepted for {url}: {why}",
+                    http_status=response.status,
+                    error=why,
+                    extra={"licensing": {**licensing, "refused": why, "label": "licence rejected"}},
+                )
         page, snapshots = await self._read_page(response, headers, state, decided)
         step = after_fetch(
             state.site,
@@ -354,6 +433,8 @@ class PolicyDownloaderMiddleware:
                 "sha256": digest,
             },
         }
+        if licensed is not None:
+            common["extra"]["licensing"] = licensing
         if step.action is Action.FAIL:
             # Scrapy's RetryMiddleware has already retried what it retries; its error handling
             # takes it from here. A 429 or 503 that says when to come back is tried again then.
@@ -381,7 +462,38 @@ class PolicyDownloaderMiddleware:
                 own=step.body_unread,
                 **common,
             )
-        if step.action is Action.REFUSE:
+        licensed_keep = (
+            licensed is not None
+            and step.action is Action.REFUSE
+            and decision.verdict is Verdict.LICENSE
+            and 200 <= response.status < 300
+        )
+        if (
+            step.action is Action.REFUSE
+            and licensed is None
+            and response.status in (401, 402)
+            and decision.verdict is Verdict.LICENSE
+            and self.broker.enabled
+            and not request.meta.get(CHALLENGED_META)
+        ):
+            # The page's own challenge (CAP: 401/402 with the RSL Link) named the licence the
+            # site files did not: buy it and ask once more, with the token.
+            got = await self.broker.acquire(url, decision)
+            if isinstance(got, Licensed):
+                again = request.replace(dont_filter=True)
+                again.meta[CHALLENGED_META] = True
+                self._present(again, got)
+                return again
+            common["extra"]["licensing"] = got.record
+            raise self._refuse(
+                request,
+                decision,
+                stage="after-fetch",
+                state=state,
+                message=f"heedful: licence required for {url}: {got.reason}",
+                **{**common, "error": got.reason},
+            )
+        if step.action is Action.REFUSE and not licensed_keep:
             raise self._refuse(
                 request,
                 decision,
@@ -406,6 +518,7 @@ class PolicyDownloaderMiddleware:
             digest=digest,
             head=page.head if page is not None else None,
             embedded=step.embedded,
+            licensing=licensing if licensed is not None else None,
         )
         request.meta[DECISION_META] = decision
         return response
@@ -463,6 +576,7 @@ class PolicyDownloaderMiddleware:
         digest: str,
         head: HtmlHead | None,
         embedded: MediaSignals | None = None,
+        licensing: dict[str, Any] | None = None,
     ) -> None:
         body = response.body
         warc_file, offset = self.provenance.warc.write_response(
@@ -498,6 +612,7 @@ class PolicyDownloaderMiddleware:
                 "attribution": attribution,
                 "license": licence_entries(decision),
                 "images_reserved": images,
+                **({"licensing": licensing} if licensing is not None else {}),
             },
         )
         if self.stats is not None:
@@ -510,7 +625,21 @@ class PolicyDownloaderMiddleware:
             stage="after-fetch",
         )
 
+    def _settle(
+        self, licensed: Licensed, response: Response, headers: tuple[tuple[str, str], ...]
+    ) -> dict[str, Any]:
+        """The licensed fetch paid for (or its reservation released); its ledger record."""
+        charged = next((v for k, v in headers if k.lower() == "crawler-charged"), "")
+        if response.status in TOKEN_REJECTED:
+            self.broker.failed(licensed, rejected=_rejection(response))
+        else:
+            self.broker.fetched(licensed, response.status, charged)
+        return dict(licensed.record)
+
     def process_exception(self, request: Request, exception: BaseException) -> None:
+        licensed = self._licensed.pop(request, None)
+        if licensed is not None:
+            self.broker.failed(licensed)
         if request.meta.get(POLICY_META) or isinstance(exception, IgnoreRequest):
             return
         origin = url_origin(request.url)
@@ -532,3 +661,11 @@ class PolicyDownloaderMiddleware:
             status="failed",
             stage="after-fetch",
         )
+
+
+def _rejection(response: Response) -> str:
+    """Why a site did not accept a token: its status and ``WWW-Authenticate`` (RFC 6750
+    section 3 ``error``/``error_description``, which CAP reuses), bounded."""
+    challenge = (response.headers.get(b"WWW-Authenticate") or b"").decode("latin-1")
+    detail = " ".join(challenge.split())[:200]
+    return f"HTTP {response.status}" + (f" ({detail})" if detail else "")

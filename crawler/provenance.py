@@ -14,7 +14,7 @@ import os
 import socket
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -52,6 +52,8 @@ class Provenance:
         self.refusals: Counter[str] = Counter()
         self.origins: set[str] = set()
         self.kept_bytes = 0
+        self.licensing: Callable[[], dict[str, Any]] | None = None
+        """What the crawl's licences came to (tokens, spent, budget), when it buys any."""
         self._use = str(config.use)
         self._mode = str(config.mode)
 
@@ -161,11 +163,20 @@ class Provenance:
             row.update(verdict="", reasons=(), offers=())
         if extra:
             row.update(extra)
+        if decision is not None and (decision.missing or decision.creator_consent):
+            # Issue 14 section 4: which of licence and creator consent the use lacked. A licence
+            # the broker obtained (or failed to) says so itself; the decision says the rest.
+            licensing = dict(row.get("licensing") or {})
+            licensing.setdefault("missing", list(decision.missing))
+            if decision.creator_consent:
+                licensing.setdefault("creator_consent_state", decision.creator_consent)
+            row["licensing"] = licensing
         self.ledger.add(UrlEvent, row)
         self.totals[status] += 1
         self.origins.add(origin)
         if status == "refused":
-            self.refusals[refusal_reason(decision)] += 1
+            label = (row.get("licensing") or {}).get("label")
+            self.refusals[str(label) if label else refusal_reason(decision)] += 1
         if status == "kept":
             self.kept_bytes += int(row.get("size") or 0)
 

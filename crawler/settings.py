@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 from scrapy.exceptions import NotConfigured
 
+from heedful.crawler.licensing.credentials import (
+    Credentials,
+    CredentialsError,
+    Secret,
+    load_credentials,
+)
 from heedful.policies.agents import HEEDFUL_TOKEN
+from heedful.policies.budget import BadMoney, Money, parse_money
 from heedful.policies.fetch.crawlplan import Question
 from heedful.policies.fetch.freshness import MAX_CACHE_SECONDS
 from heedful.policies.fetch.outcomes import MAX_SIGNAL_BYTES
@@ -35,6 +42,12 @@ DEFAULTS: Final[dict[str, Any]] = {
     "HEEDFUL_INFO_URL": "https://heedful.invalid/bot",
     "HEEDFUL_LEDGER_BATCH": 500,
     "HEEDFUL_LEDGER_URL": "",
+    "HEEDFUL_LICENCE_BUDGET": "",
+    "HEEDFUL_LICENCE_CLIENT_ID": "",
+    "HEEDFUL_LICENCE_CLIENT_SECRET": "",
+    "HEEDFUL_LICENCE_CREDENTIALS": "",
+    "HEEDFUL_LICENCE_MAX_PRICE": "",
+    "HEEDFUL_LICENCE_TIMEOUT": 10.0,
     "HEEDFUL_MAX_SIGNAL_BYTES": MAX_SIGNAL_BYTES,
     "HEEDFUL_MEDIA": True,
     "HEEDFUL_MODE": str(Mode.OPT_OUT),
@@ -88,6 +101,13 @@ class HeedfulConfig:
     crawl_id: str
     media: bool
     """Read what downloaded images, audio, video and documents say about their own use."""
+    licence_budget: Money | None = None
+    """The most the crawl spends on licences in total (``None``: it buys no priced licence)."""
+    licence_max_price: Money | None = None
+    """The most one licence, or one fetch under a per-fetch licence, may cost."""
+    licence_credentials: Credentials | None = None
+    licence_timeout: float = 10.0
+    """Seconds a licence server has to answer a token request."""
 
     def question(self) -> Question:
         """What this crawl asks of every URL (:mod:`heedful.policies.fetch.crawlplan`)."""
@@ -166,7 +186,14 @@ def read_config(settings: BaseSettings) -> HeedfulConfig:
     )
     if token.lower() not in user_agent.lower():
         raise NotConfigured(f"HEEDFUL_USER_AGENT must contain the product token {token!r}")
+    budget, max_price, credentials = _licensing(settings)
     return HeedfulConfig(
+        licence_budget=budget,
+        licence_max_price=max_price,
+        licence_credentials=credentials,
+        licence_timeout=max(
+            settings.getfloat("HEEDFUL_LICENCE_TIMEOUT", DEFAULTS["HEEDFUL_LICENCE_TIMEOUT"]), 0.1
+        ),
         token=token,
         user_agent=user_agent,
         use=use,
@@ -196,3 +223,36 @@ def read_config(settings: BaseSettings) -> HeedfulConfig:
         crawl_id=str(_get(settings, "HEEDFUL_CRAWL_ID")),
         media=settings.getbool("HEEDFUL_MEDIA", DEFAULTS["HEEDFUL_MEDIA"]),
     )
+
+
+def _secret_text(value: object) -> str:
+    """A secret setting as text, whether given as text or already as a :class:`Secret`."""
+    return value.reveal() if isinstance(value, Secret) else str(value or "")
+
+
+def _licensing(settings: BaseSettings) -> tuple[Money | None, Money | None, Credentials]:
+    """The licence budget, max price and credentials; a bad one raises ``NotConfigured``
+    naming the setting, never the secret."""
+    money: list[Money | None] = []
+    for name in ("HEEDFUL_LICENCE_BUDGET", "HEEDFUL_LICENCE_MAX_PRICE"):
+        text = str(_get(settings, name) or "").strip()
+        try:
+            money.append(parse_money(text) if text else None)
+        except BadMoney as exc:
+            raise NotConfigured(f"{name}: {exc}") from None
+    budget, max_price = money
+    if max_price is not None and budget is None:
+        raise NotConfigured("HEEDFUL_LICENCE_MAX_PRICE needs HEEDFUL_LICENCE_BUDGET")
+    if budget is not None and max_price is not None and budget.currency != max_price.currency:
+        raise NotConfigured(
+            "HEEDFUL_LICENCE_BUDGET and HEEDFUL_LICENCE_MAX_PRICE differ in currency"
+        )
+    try:
+        credentials = load_credentials(
+            str(_get(settings, "HEEDFUL_LICENCE_CLIENT_ID") or ""),
+            _secret_text(_get(settings, "HEEDFUL_LICENCE_CLIENT_SECRET")),
+            str(_get(settings, "HEEDFUL_LICENCE_CREDENTIALS") or ""),
+        )
+    except CredentialsError as exc:
+        raise NotConfigured(f"HEEDFUL_LICENCE_*: {exc}") from None
+    return budget, max_price, credentials

@@ -7,7 +7,11 @@ licence it was taken under names (RSL 1.0 ``<copyright>``). The attribution text
 site asked for: the RSL ``<legal type="attribution">`` text, then the RSL ``<copyright>``
 holder, then schema.org ``copyrightNotice``/``creditText`` or ``DC.rights``;
 ``attribution_required`` says an RSL licence made credit a condition (``<payment
-type="attribution">`` or ``<legal type="attribution">``). Works withdrawn by a re-check or
+type="attribution">`` or ``<legal type="attribution">``). A work taken under a bought licence
+(its ledger ``licensing`` object, issue 14) is credited to the creators the offer names when the
+page names no author, with the rights holder it was licensed from, and carries the licence it was
+used under (offer, licence server, payment, usage, token id, what was charged) and its duties
+(``attribution``, ``contribution``). Works withdrawn by a re-check or
 purged are not credited: they are no longer used. Works with no identifiable creator are
 counted and listed by registrable domain, each still with its SHA-256 and crawl id.
 """
@@ -23,7 +27,8 @@ from typing import Any, Final
 from heedful.crawler.transparency.domains import domain_of
 from heedful.crawler.transparency.ledgerdata import LedgerData, item_key
 
-FORMAT: Final = "heedful-credits/2"
+FORMAT: Final = "heedful-credits/3"
+"""3: ``licensed_under`` and ``duties`` per work (issue 14)."""
 EXCLUDED_STATES: Final = frozenset({"withdrawn", "purged"})
 CSV_COLUMNS: Final = (
     "creator",
@@ -33,10 +38,51 @@ CSV_COLUMNS: Final = (
     "licence",
     "attribution",
     "attribution_required",
+    "duties",
+    "licensed_under",
     "sha256",
     "crawl_id",
 )
-WORK_FIELDS: Final = ("url", "licence", "attribution", "attribution_required", "sha256", "crawl_id")
+WORK_FIELDS: Final = (
+    "url",
+    "licence",
+    "attribution",
+    "attribution_required",
+    "duties",
+    "licensed_under",
+    "sha256",
+    "crawl_id",
+)
+LICENSED_FIELDS: Final = (
+    "offer",
+    "server",
+    "scope",
+    "payment",
+    "usage",
+    "price",
+    "charged",
+    "token_id",
+    "licensee",
+)
+"""What a work's ``licensed_under`` says about the licence it was bought under."""
+
+
+def licensed_under(event: Mapping[str, Any]) -> dict[str, str]:
+    """The bought licence a kept item was used under (``{}`` when none)."""
+    record = event.get("licensing")
+    if not isinstance(record, Mapping) or not (record.get("token_id") or record.get("server")):
+        return {}
+    if record.get("refused"):
+        return {}
+    return {key: str(record.get(key) or "") for key in LICENSED_FIELDS}
+
+
+def licence_creators(event: Mapping[str, Any]) -> list[str]:
+    """The creators a bought licence's offer names (``;``-separated in the RSL extension)."""
+    record = event.get("licensing")
+    if not isinstance(record, Mapping):
+        return []
+    return [name.strip() for name in str(record.get("creators") or "").split(";") if name.strip()]
 
 
 def item_licences(event: Mapping[str, Any]) -> list[str]:
@@ -72,10 +118,18 @@ def work_credit(event: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(attribution, Mapping):
         attribution = {}
     rsl = _rsl_terms(event)
+    bought = licensed_under(event)
+    record = event.get("licensing") if bought else None
+    if isinstance(record, Mapping):
+        # The terms bought are RSL terms too: their rights holder and credit count as such.
+        rsl = [*rsl, {"copyright": record.get("rightsholder") or "", **record}]
     rsl_holder = _first(rsl, "copyright")
     author = str(attribution.get("author") or "")
     holder = str(attribution.get("rights_holder") or "")
+    duties = [str(d) for d in record.get("duties") or ()] if isinstance(record, Mapping) else []
     return {
+        "duties": duties,
+        "licensed_under": bought,
         "creator": author or holder or rsl_holder,
         "rights_holder": holder or rsl_holder,
         "url": event["url"],
@@ -103,6 +157,13 @@ def credits(data: LedgerData) -> dict[str, Any]:
             excluded += 1
             continue
         work = work_credit(event)
+        named = (
+            licence_creators(event) if not (event.get("attribution") or {}).get("author") else []
+        )
+        for name in named:
+            creators[name].append({**work, "creator": name})
+        if named:
+            continue
         if work["creator"]:
             creators[work["creator"]].append(work)
         else:
@@ -158,6 +219,8 @@ def credits_csv(result: Mapping[str, Any]) -> str:
                 " ".join(work["licence"]),
                 work["attribution"],
                 "yes" if work["attribution_required"] else "no",
+                " ".join(work.get("duties") or ()),
+                " ".join(f"{k}={v}" for k, v in (work.get("licensed_under") or {}).items() if v),
                 work["sha256"],
                 work["crawl_id"],
             ]

@@ -166,6 +166,27 @@ def eu_summary(figures: Mapping[str, Any], *, top_share: float = 0.10) -> dict[s
             "purged": int(rechecks["current"]["purged"]),
             "rechecks": len(rechecks["runs"]),
         },
+        "licensing": _licensing(figures.get("licensing") or {}),
+    }
+
+
+def _licensing(found: Mapping[str, Any]) -> dict[str, Any]:
+    """Content taken under licence: how much, from which rightsholders, on which terms, paid
+    what (issue 14 section 3)."""
+    return {
+        "items": int(found.get("items_licensed", 0)),
+        "paid": found.get("paid", "none"),
+        "tokens": len(found.get("tokens") or ()),
+        "by_rightsholder": [
+            {k: row[k] for k in ("rightsholder", "items", "paid")}
+            for row in found.get("by_rightsholder") or ()
+        ],
+        "by_terms": [
+            {k: row[k] for k in ("offer", "payment", "usage", "price", "items", "paid")}
+            for row in found.get("by_terms") or ()
+        ],
+        "refused": dict(found.get("refused") or {}),
+        "duties": dict(found.get("duties") or {}),
     }
 
 
@@ -252,4 +273,37 @@ def render_markdown(summary: Mapping[str, Any]) -> str:
         ),
         "",
     ]
+    lic = summary.get("licensing") or {}
+    if lic.get("items") or lic.get("refused"):
+        out += [
+            "## Content taken under licence",
+            "",
+            (
+                f"{counted(lic['items'], 'item')} taken under licence with "
+                f"{counted(lic['tokens'], 'token')}; paid {lic['paid']} (recorded, not moved: "
+                "the rightsholders' statements invoice it)."
+            ),
+            "",
+            "| Rightsholder | Items | Paid |",
+            "|---|---:|---:|",
+            *(
+                f"| {_cell(r['rightsholder'])} | {r['items']} | {_cell(r['paid'])} |"
+                for r in lic["by_rightsholder"]
+            ),
+            "",
+            "| Offer | Payment | Usage | Price | Items | Paid |",
+            "|---|---|---|---|---:|---:|",
+            *(
+                f"| {_cell(t['offer'])} | {_cell(t['payment'])} | {_cell(t['usage'])} "
+                f"| {_cell(t['price'])} | {t['items']} | {_cell(t['paid'])} |"
+                for t in lic["by_terms"]
+            ),
+            "",
+            *(f"- Not taken, {_cell(k)}: {v}" for k, v in lic["refused"].items()),
+            *(
+                f"- Duty {_cell(d)}: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+                for d, counts in lic["duties"].items()
+            ),
+            "",
+        ]
     return "\n".join(out)

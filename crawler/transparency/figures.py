@@ -16,6 +16,7 @@ from heedful.crawler.transparency.credits import item_licences, work_credit
 from heedful.crawler.transparency.domains import domain_of
 from heedful.crawler.transparency.eusummary import eu_summary
 from heedful.crawler.transparency.ledgerdata import LedgerData, as_utc, deciding_reason
+from heedful.crawler.transparency.licensing import licensing_figures
 
 FORMAT: Final = "heedful-report/1"
 STATUSES: Final = ("kept", "refused", "failed")
@@ -190,6 +191,7 @@ def report_data(
         "licences": [{"licence": k, "items": v} for k, v in _sorted(licences).items()],
         "attribution": _attribution(kept),
         "rechecks": _rechecks(data),
+        "licensing": licensing_figures(events),
     }
     figures["eu_summary"] = eu_summary(figures, top_share=top_share)
     return figures

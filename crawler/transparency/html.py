@@ -208,6 +208,7 @@ def render_html(figures: Mapping[str, Any]) -> str:
             [("items", "items")],
             key_label="creator or rights holder",
         ),
+        _licensing_section(figures.get("licensing") or {}),
         "<h2 id='rechecks'>Re-checks and purges</h2>",
         _counts("recheck-current", rechecks["current"], key_label="current state", col="items"),
         _counts(
@@ -242,4 +243,57 @@ def render_html(figures: Mapping[str, Any]) -> str:
         f'<time id="generated-at">{escape(str(figures["generated_at"]))}</time> '
         f"from the provenance ledger ({escape(figures['format'])}).</p>"
         f"{''.join(sections)}</body></html>\n"
+    )
+
+
+def _text_table(table_id: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in columns)
+    body = "".join(
+        "<tr>"
+        + "".join(f'<td data-col="{c}">{escape(str(row.get(c, "")))}</td>' for c in columns)
+        + "</tr>"
+        for row in rows
+    )
+    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _licensing_section(lic: Mapping[str, Any]) -> str:
+    """Items taken under licence, by licence server, rightsholder and terms; amounts paid;
+    tokens used; duties met (issue 14 section 3)."""
+    if not lic.get("items_licensed") and not lic.get("refused"):
+        return ""
+    duties = [{"duty": d, **counts} for d, counts in (lic.get("duties") or {}).items()]
+    return "".join(
+        [
+            "<h2 id='licensing'>Taken under licence</h2>",
+            (
+                f'<p><data id="licensed-items" value="{int(lic["items_licensed"])}">'
+                f"{int(lic['items_licensed'])}</data> items taken under licence; paid "
+                f'<data id="licensing-paid" value="{escape(str(lic["paid"]))}">'
+                f"{escape(str(lic['paid']))}</data> with {len(lic.get('tokens') or ())} tokens "
+                "(recorded; no money moves here).</p>"
+            ),
+            _text_table(
+                "licensing-by-server", lic["by_server"], ("server", "items", "paid", "tokens")
+            ),
+            _text_table(
+                "licensing-by-rightsholder",
+                lic["by_rightsholder"],
+                ("rightsholder", "items", "paid"),
+            ),
+            _text_table(
+                "licensing-by-terms",
+                lic["by_terms"],
+                ("offer", "scope", "payment", "usage", "price", "items", "paid"),
+            ),
+            _text_table(
+                "licensing-tokens",
+                lic["tokens"],
+                ("token_id", "server", "licensee", "offer", "items"),
+            ),
+            _counts(
+                "licensing-refused", lic.get("refused") or {}, key_label="not taken", col="items"
+            ),
+            _text_table("licensing-duties", duties, ("duty", "owed", "met", "recorded")),
+        ]
     )

@@ -40,6 +40,40 @@ def _signing(key_file: Path | None, agent: str) -> dict[str, Any]:
     return {"HEEDFUL_SIGNING_KEY": str(key_file.resolve()), "HEEDFUL_SIGNATURE_AGENT": agent}
 
 
+def _licensing(
+    budget: str, max_price: str, client_id: str, client_secret: str, credentials: Path | None
+) -> dict[str, Any]:
+    """The licensing settings, checked now so a bad budget or credentials file is a usage
+    error; the secret travels as a :class:`~heedful.crawler.licensing.credentials.Secret`,
+    which no log line or error message can print."""
+    from heedful.crawler.licensing.credentials import CredentialsError, Secret, load_credentials
+    from heedful.policies.budget import BadMoney, parse_money
+
+    out: dict[str, Any] = {}
+    for name, text, flag in (
+        ("HEEDFUL_LICENCE_BUDGET", budget, "--licence-budget"),
+        ("HEEDFUL_LICENCE_MAX_PRICE", max_price, "--max-price"),
+    ):
+        if text:
+            try:
+                out[name] = str(parse_money(text))
+            except BadMoney as exc:
+                raise Failure(f"{flag}: {exc}") from None
+    if max_price and not budget:
+        raise Failure("--max-price needs --licence-budget")
+    path = str(credentials.resolve()) if credentials is not None else ""
+    try:
+        load_credentials(client_id, client_secret, path)
+    except CredentialsError as exc:
+        raise Failure(str(exc)) from None
+    if client_id:
+        out["HEEDFUL_LICENCE_CLIENT_ID"] = client_id
+        out["HEEDFUL_LICENCE_CLIENT_SECRET"] = Secret(client_secret)
+    if path:
+        out["HEEDFUL_LICENCE_CREDENTIALS"] = path
+    return out
+
+
 def _settings(
     *,
     agent: str,
@@ -172,6 +206,31 @@ def _parse_set(values: tuple[str, ...]) -> dict[str, Any]:
     help="The https:// origin publishing the key directory (with --signing-key).",
 )
 @click.option(
+    "--licence-budget",
+    default="",
+    metavar="MONEY",
+    help='Buy licences sites offer, spending at most this in total, e.g. "USD 5.00".',
+)
+@click.option(
+    "--max-price",
+    default="",
+    metavar="MONEY",
+    help='The most one licence (or one per-fetch charge) may cost, e.g. "USD 0.02".',
+)
+@click.option("--client-id", default="", help="Licence client id (one licence server).")
+@click.option(
+    "--client-secret",
+    default="",
+    envvar="HEEDFUL_LICENCE_CLIENT_SECRET",
+    help="Licence client secret (or the HEEDFUL_LICENCE_CLIENT_SECRET environment variable).",
+)
+@click.option(
+    "--credentials",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="JSON file of licence client credentials keyed by licence server URL.",
+)
+@click.option(
     "--set",
     "sets",
     multiple=True,
@@ -199,6 +258,11 @@ def crawl(
     signature_agent: str,
     sets: tuple[str, ...],
     aipref_draft: str,
+    licence_budget: str = "",
+    max_price: str = "",
+    client_id: str = "",
+    client_secret: str = "",
+    credentials: Path | None = None,
 ) -> None:
     """Crawl URLS and their same-origin links, honouring every AI-use signal.
 
@@ -215,6 +279,7 @@ def crawl(
     extra = _parse_set(sets)
     if signing_key is not None or signature_agent:
         extra.update(_signing(signing_key, signature_agent))
+    extra.update(_licensing(licence_budget, max_price, client_id, client_secret, credentials))
     out.mkdir(parents=True, exist_ok=True)
     prepare_database(db, create=True)
     crawl_id = crawl_id or uuid.uuid4().hex
@@ -324,6 +389,14 @@ def summary_lines(prov: Any) -> list[str]:
         f"ledger   {prov.ledger.url}",
         f"warc     {prov.config.out_dir}",
     ]
+    licensing = prov.licensing() if getattr(prov, "licensing", None) else None
+    if licensing:
+        spent = (
+            f", spent {licensing['spent']} of {licensing['budget']}"
+            if "budget" in licensing
+            else ""
+        )
+        lines.append(f"licences {counted(licensing['tokens'], 'token')} used{spent}")
     return lines
 
 

@@ -230,5 +230,5 @@ def test_unattributed_works_keep_their_hash_and_crawl(crawl: dict[str, Any]) -> 
 
 
 def test_credits_is_the_documented_format(crawl: dict[str, Any], tmp_path: Path) -> None:
-    assert crawl["credits"]["format"] == "heedful-credits/2"
+    assert crawl["credits"]["format"] == "heedful-credits/3"
     assert crawl["credits"]["attributed_works"] == 7

@@ -122,6 +122,7 @@ async def test_old_ledger_reads_whole_and_takes_new_rows(old_ledger: str) -> Non
     assert old["license"] is None  # '' meant "not recorded"
     assert old["uses"] is None  # not recorded before the column existed
     assert old["aipref_draft"] == ""
+    assert old["licensing"] is None  # schema 3's column, added with its default
 
     writer = Ledger(old_ledger)
     await writer.create()
@@ -192,3 +193,27 @@ async def test_new_ledger_stores_json_columns(tmp_path: Path) -> None:
         stored = conn.execute("SELECT snapshots, license FROM heedful_url_event").fetchone()
     assert declared["reasons"] == declared["uses"] == "JSON"
     assert stored == ('["s"]', "null")
+
+
+async def test_a_schema_2_ledger_gains_the_licensing_column(tmp_path: Path) -> None:
+    """Schema 3 adds ``licensing`` (issue 14): a ledger written at schema 2 takes it on open."""
+    path = tmp_path / "ledger.sqlite"
+    url = f"sqlite+aiosqlite:///{path}"
+    first = Ledger(url)
+    await first.create()
+    first.add(UrlEvent, {**ROW, "decided_at": utcnow()})
+    await first.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("ALTER TABLE heedful_url_event DROP COLUMN licensing")
+        conn.execute("UPDATE heedful_ledger_schema SET version = 2")
+    writer = Ledger(url)
+    await writer.create()
+    record = {"server": "http://127.0.0.1:1/licensing", "token_id": "t1", "charged": "USD 0.05"}
+    writer.add(UrlEvent, {**ROW, "decided_at": utcnow(), "licensing": record})
+    await writer.close()
+    events = await _events(url)
+    assert [e["licensing"] for e in events] == [None, record]
+    with sqlite3.connect(path) as conn:
+        versions = conn.execute("SELECT version FROM heedful_ledger_schema").fetchall()
+    assert (SCHEMA_VERSION,) in versions
+    assert SCHEMA_VERSION == 3

@@ -147,6 +147,8 @@ def test_credits_precedence_and_exclusions() -> None:
                     "licence": [],
                     "attribution": "",
                     "attribution_required": False,
+                    "duties": [],
+                    "licensed_under": {},
                     "sha256": "s",
                     "crawl_id": "c1",
                 }
