@@ -54,6 +54,10 @@ EXIT_NOT_STAMPED = 10
 """``heedful stamp``: some file could not be stamped (a type Heedful cannot write, unreadable,
 or its stamped bytes did not read back as planned); each is named and left unchanged."""
 
+EXIT_UNRECONCILED = 11
+"""``heedful statement``: some licensed fetch has no issued token, so the usage ledger does not
+reconcile (the statement is printed first)."""
+
 
 class Failure(click.ClickException):
     """Bad input that is not a usage error: reported on one line, exit status 2."""

@@ -12,14 +12,10 @@ import asyncio
 import csv
 import io
 import json
-from typing import Final
 
 import click
 
-from heedful.cli.common import Failure
-
-EXIT_UNRECONCILED: Final = 11
-"""Some licensed fetch has no issued token: the ledger does not reconcile (after the output)."""
+from heedful.cli.common import EXIT_UNRECONCILED, Failure
 
 
 async def _statement(url: str, period: str | None) -> dict[str, object]:

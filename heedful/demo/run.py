@@ -1,11 +1,14 @@
 """``make demo``: the whole job end to end, on 127.0.0.1 only.
 
-1. ``heedful serve`` publishes three example sites, each from its policy in ``examples/``
-   (a news publisher, a photographer, an open-data portal) in every machine-readable format.
+1. ``heedful serve`` publishes four example sites, each from its policy in ``examples/``
+   (a news publisher, a photographer, an open-data portal, a photo agency that sells licences)
+   in every machine-readable format; the agency's server is also its RSL licence server.
 2. ``heedful check`` shows what each site tells an AI-training crawler about a few URLs.
 3. ``heedful crawl`` collects the sites for AI training, honouring every signal.
 4. The ledger says what was kept, what was refused and why; the HTML transparency report and
    the EU training-content summary are written from it.
+5. A second crawl licenses the agency's photos as AI input within a small budget: it buys what
+   the budget covers, refuses the rest, and the agency's statement shows what is owed to whom.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ SITES = {
         "/staff/directory.html",
         "/internal/notes.html",
     ),
+    "licensed-photos": ("/", "/press/new-photographers.html"),
 }
 """Each example site and the pages the crawl starts from (a denied page links to nothing)."""
 CHECKS = (
@@ -64,7 +68,11 @@ CHECKS = (
     ("news-publisher", "/press/launch.html"),
     ("photographer", "/gallery/sunrise.jpg"),
     ("open-data", "/datasets/transit/index.html"),
+    ("licensed-photos", "/photos/harbour.html"),
 )
+LICENSED = "licensed-photos"
+LICENCE_BUDGET = "USD 0.03"
+"""Enough for three of the agency's per-fetch AI-input licences (USD 0.01 each), not for all."""
 
 
 @contextmanager
@@ -119,6 +127,42 @@ def crawl(console: Console, urls: dict[str, str]) -> Path:
     return out
 
 
+def register_licensee(name: str) -> tuple[str, str]:
+    """Register the demo crawler as a licensee of the agency's licence server (the site owner's
+    ``heedful licence-client add``); returns its client id and secret."""
+    made = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "heedful", "licence-client", "add", "demo-crawler",
+         "--db", f"sqlite:///{OUT / f'{name}.db'}", "--json"],
+        check=True, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    client = json.loads(made.stdout)
+    return str(client["client_id"]), str(client["client_secret"])
+
+
+def licensed_crawl(console: Console, base: str, client: tuple[str, str]) -> Path:
+    """Crawl the agency's site as AI input, buying licences within :data:`LICENCE_BUDGET`."""
+    out = OUT / "licensed-crawl"
+    console.print(Rule(f'heedful crawl --use ai-input --licence-budget "{LICENCE_BUDGET}"'))
+    client_id, secret = client
+    command = [sys.executable, "-m", "heedful", "crawl", base + "/", "--use", "ai-input",
+               "--mode", "consent", "--out", str(out), "--max-pages", "50", "--no-progress",
+               "--licence-budget", LICENCE_BUDGET, "--client-id", client_id]  # fmt: skip
+    # The secret goes by environment, not on a command line other users can read.
+    env = {**os.environ, "HEEDFUL_LICENCE_CLIENT_SECRET": secret}
+    subprocess.run(command, check=True, timeout=600, env=env)  # noqa: S603
+    return out
+
+
+def show_statement(console: Console, name: str) -> None:
+    """What the licence server recorded: licences issued and charges, per licensee and creator."""
+    console.print(Rule(f"heedful statement: what {name} is owed"))
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "heedful", "statement", "--db", f"sqlite:///{OUT / f'{name}.db'}"],
+        check=True, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    console.print(done.stdout, markup=False, highlight=False)
+
+
 def show_ledger(console: Console, out: Path, urls: dict[str, str]) -> None:
     """Every URL the crawler considered: kept or refused, and the reason that decided."""
     export = subprocess.run(  # noqa: S603
@@ -157,6 +201,7 @@ def main() -> None:
     console = Console(highlight=False, soft_wrap=True, width=width)
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir(parents=True)
+    client = register_licensee(LICENSED)
     with ExitStack() as stack:
         urls = {name: stack.enter_context(serve(name)) for name in SITES}
         for name, url in urls.items():
@@ -165,8 +210,12 @@ def main() -> None:
         out = crawl(console, urls)
         show_ledger(console, out, urls)
         paths = write_reports(out)
+        licensed = licensed_crawl(console, urls[LICENSED], client)
+        show_ledger(console, licensed, urls)
+        show_statement(console, LICENSED)
+        licensed_paths = write_reports(licensed)
     console.print(Rule("reports"))
-    for fmt, path in paths.items():
+    for fmt, path in [*paths.items(), *licensed_paths.items()]:
         console.print(f"{fmt:16s} {path}")
 
 
