@@ -71,6 +71,10 @@ CHECKS = (
     ("licensed-photos", "/photos/harbour.html"),
 )
 LICENSED = "licensed-photos"
+PHOTOS = tuple(
+    f"/photos/{name}.html" for name in ("harbour", "market", "glacier", "festival", "orchard")
+)
+"""The agency's photo pages: AI input is sold per fetch there, the rest of its site denies it."""
 LICENCE_BUDGET = "USD 0.03"
 """Enough for three of the agency's per-fetch AI-input licences (USD 0.01 each), not for all."""
 
@@ -144,7 +148,7 @@ def licensed_crawl(console: Console, base: str, client: tuple[str, str]) -> Path
     out = OUT / "licensed-crawl"
     console.print(Rule(f'heedful crawl --use ai-input --licence-budget "{LICENCE_BUDGET}"'))
     client_id, secret = client
-    command = [sys.executable, "-m", "heedful", "crawl", base + "/", "--use", "ai-input",
+    command = [sys.executable, "-m", "heedful", "crawl", *(base + path for path in PHOTOS), "--use", "ai-input",
                "--mode", "consent", "--out", str(out), "--max-pages", "50", "--no-progress",
                "--licence-budget", LICENCE_BUDGET, "--client-id", client_id]  # fmt: skip
     # The secret goes by environment, not on a command line other users can read.
@@ -186,6 +190,12 @@ def show_ledger(console: Console, out: Path, urls: dict[str, str]) -> None:
         rule = " ".join(str(deciding.get("rule", "")).split())
         rule = rule if len(rule) <= 70 else rule[:69] + "…"
         why = f"{deciding.get('effect', '')} by {deciding.get('signal', '')} {deciding.get('location', '')}: {rule}"
+        licence = row.get("licensing") or {}
+        if row["status"] == "kept" and licence.get("charged"):
+            why = (f"licensed: {licence['usage']} from {licence.get('rightsholder', '?')} under offer "
+                   f"{licence.get('offer', '?')}, token {licence['token_id']}, charged {licence['charged']}")  # fmt: skip
+        elif row["status"] == "refused" and row["verdict"] == "license" and row.get("error"):
+            why = f"not licensed: {row['error']}"
         style = {"kept": "green", "refused": "red"}.get(row["status"], "yellow")
         table.add_row(names.get(base, "?"), row["url"][len(base):] or "/",
                       f"[{style}]{row['status']}[/]", row["verdict"], why)  # fmt: skip

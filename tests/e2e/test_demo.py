@@ -1,4 +1,4 @@
-"""``make demo`` runs the whole job: serve three sites, check, crawl, report."""
+"""``make demo`` runs the whole job: serve four sites, check, crawl, report, license."""
 
 from __future__ import annotations
 
@@ -34,3 +34,11 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     # The open-data portal allows training: something is kept; the photographer reserves it.
     assert "kept" in done.stdout
     assert "access deny by robots.txt" in done.stdout
+    # The licensed site: the crawl buys AI input within its budget, refuses the rest, and the
+    # agency's statement says what is owed to whom.
+    licensed = tmp_path / "out" / "licensed-crawl"
+    assert (licensed / "report.html").is_file()
+    assert "licences 1 token used, spent USD 0.03 of USD 0.03" in done.stdout
+    assert "licence budget exhausted" in done.stdout
+    assert "creator      Ana Lima" in done.stdout
+    assert "reconciled: 1 tokens issued, 3 fetches, 0 fetches without an issued token" in done.stdout
