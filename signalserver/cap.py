@@ -27,13 +27,11 @@ from multidict import CIMultiDict
 from heedful.policies.budget import BadMoney, Money, parse_money
 from heedful.policies.licensing import LicenceClaims, check_scope
 from heedful.policies.sitepolicy import VERSION_HEADER
-from heedful.signalserver import licence_store
 from heedful.signalserver.keys import LICENSING
 from heedful.signalserver.licence_offers import quoted
 from heedful.signalserver.licensing import KeyProof, LicenceServer, TokenInvalid
 from heedful.signalserver.live import Rendering
 from heedful.signalserver.middlewares import error_body
-from heedful.signalserver.models import LicensedFetch
 from heedful.signalserver.store import naive
 
 SCHEME: Final = "license "
@@ -175,20 +173,19 @@ async def record(
     claims = licence.claims
     charged = licence.charge if licence.charge is not None and 200 <= status < 300 else None
     currency = charged.currency if charged is not None else ""
-    await licence_store.record_fetch(
-        server.db,
-        LicensedFetch(
-            token_id=claims.token_id,
-            licensee=claims.licensee,
-            offer_id=claims.offer_id,
-            path=path,
-            usage=" ".join(claims.usage),
-            amount=str(charged.amount if charged is not None else Decimal(0)),
-            currency=currency,
-            policy_version=rendering.live.version,
-            identity=licence.proof.identity,
-            time=naive(datetime.now(UTC)),
-        ),
+    await server.fetches.record(
+        {
+            "token_id": claims.token_id,
+            "licensee": claims.licensee,
+            "offer_id": claims.offer_id,
+            "path": path,
+            "usage": " ".join(claims.usage),
+            "amount": str(charged.amount if charged is not None else Decimal(0)),
+            "currency": currency,
+            "policy_version": rendering.live.version,
+            "identity": licence.proof.identity,
+            "time": naive(datetime.now(UTC)),
+        }
     )
     return {"crawler-charged": str(charged)} if charged is not None else {}
 

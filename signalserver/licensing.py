@@ -41,6 +41,8 @@ CLIENT_SECONDS: Final = 5.0
 another process (``heedful licence-client revoke``) takes effect within this; one made through
 this process's admin API at once."""
 MAX_CLIENTS: Final = 4096
+MAX_TOKENS: Final = 4096
+"""Verified tokens kept, the most recently verified first to go last."""
 
 
 class TokenInvalid(ValueError):
@@ -102,6 +104,10 @@ class LicenceServer:
         self.limiter = limiter
         self._known: OrderedDict[str, None] = OrderedDict()
         self._clients: OrderedDict[str, tuple[float, LicenceClient | None]] = OrderedDict()
+        self._verified: OrderedDict[str, LicenceClaims] = OrderedDict()
+        """Tokens whose signature verified, by token: a crawler presents one token for many
+        fetches, and its claims cannot change (the time and scope are checked per fetch)."""
+        self.fetches = licence_store.FetchRecorder(db)
 
     @classmethod
     async def open(
@@ -141,6 +147,15 @@ class LicenceServer:
 
     def read(self, token: str) -> LicenceClaims:
         """The claims of a token this server signed; :class:`TokenInvalid` with why otherwise."""
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._verify(token)
+            self._verified[token] = claims
+            while len(self._verified) > MAX_TOKENS:
+                self._verified.popitem(last=False)
+        return claims
+
+    def _verify(self, token: str) -> LicenceClaims:
         if not token or len(token) > MAX_TOKEN_CHARS or token.count(".") != 2:
             raise TokenInvalid("not a JWS compact token (RFC 7515 section 7.1)")
         try:
