@@ -41,4 +41,6 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert "licences 1 token used, spent USD 0.03 of USD 0.03" in done.stdout
     assert "licence budget exhausted" in done.stdout
     assert "creator      Ana Lima" in done.stdout
-    assert "reconciled: 1 tokens issued, 3 fetches, 0 fetches without an issued token" in done.stdout
+    assert (
+        "reconciled: 1 tokens issued, 3 fetches, 0 fetches without an issued token" in done.stdout
+    )
