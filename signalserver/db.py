@@ -19,7 +19,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 log = logging.getLogger(__name__)
@@ -95,3 +95,10 @@ class Database:
             session.begin(),
         ):
             yield session
+
+    @asynccontextmanager
+    async def append(self) -> AsyncIterator[AsyncConnection]:
+        """A Core transaction for rows that are only ever inserted (the usage ledger): no ORM
+        session to set up, committed when the block ends, queued with the other writers."""
+        async with self._write_lock or nullcontext(), self.engine.begin() as connection:
+            yield connection

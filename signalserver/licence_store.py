@@ -147,8 +147,7 @@ class FetchRecorder:
             while self._waiting:
                 group, self._waiting = self._waiting, []
                 try:
-                    async with self.db.write() as session:
-                        connection = await session.connection()
+                    async with self.db.append() as connection:
                         await connection.execute(
                             insert(LicensedFetch), [dict(row) for row, _ in group]
                         )
