@@ -1,7 +1,7 @@
-"""The Crawler Authorization Protocol on served content (RSL 1.0, CAP; standards.md 6.4, 9.1).
+"""The Crawler Authorization Protocol on served content (RSL 1.0 CAP; Cloudflare pay per crawl).
 
 A request presenting ``Authorization: License <token>`` is served as licensed only when the
-token verifies (our Ed25519 signature, standards.md 6.4), is in the usage ledger, belongs to a
+token verifies (our Ed25519 signature, RFC 7515 JWS), is in the usage ledger, belongs to a
 client that is not revoked, and covers this origin and path now (60 s leeway), with its
 Web Bot Auth key when bound (RFC 7800 ``cnf.jkt``): :func:`heedful.policies.licensing.check_scope`.
 Anything else is a 401 ``invalid_token`` with the reason; the token is never echoed.
@@ -91,7 +91,7 @@ def _refuse(
 
 
 def _price_headers(request: web.Request) -> tuple[Money | None, Money | None, str]:
-    """``(exact, max, problem)`` from the pay-per-crawl request headers (standards.md 9.1)."""
+    """``(exact, max, problem)`` from the pay-per-crawl request headers (Cloudflare's pay per crawl documentation)."""
     exact_text, max_text = request.headers.get(EXACT), request.headers.get(MAX)
     if exact_text is not None and max_text is not None:
         return None, None, "ConflictingPriceHeaders"

@@ -3,7 +3,7 @@
 RSL 1.0 Crawler Authorization Protocol: ``WWW-Authenticate: License realm="<licence server>"``
 names the server that sells the licence (the RSL document's ``<content server>``); for an offer
 whose payment is per crawl, Cloudflare's pay-per-crawl dialect adds ``crawler-price``
-(standards.md 9.1). The ``Link: rel="license"`` is added by the refusal itself.
+(Cloudflare's pay per crawl documentation). The ``Link: rel="license"`` is added by the refusal itself.
 """
 
 from __future__ import annotations

@@ -13,11 +13,8 @@ from typing import Final, TypeVar
 
 from heedful.policies.diagnostics import Diagnostic, Severity
 from heedful.policies.model import Statement
-from heedful.policies.signals.media.audio import read_audio
 from heedful.policies.signals.media.credentials import read_credentials
-from heedful.policies.signals.media.epub import read_epub
 from heedful.policies.signals.media.images import read_image
-from heedful.policies.signals.media.pdf import read_pdf
 from heedful.policies.signals.media.signals import (
     MAX_MEDIA_BYTES,
     Credit,
@@ -97,6 +94,10 @@ def read_media(
             credits += found_image[1]
             diagnostics += found_image[2]
     elif media_type in AUDIO_VIDEO:
+        # Each format's library (mutagen, pypdf) loads with the first file of its kind: a crawl
+        # or lint of photos never pays for the audio and document readers.
+        from heedful.policies.signals.media.audio import read_audio
+
         found_audio = guarded("audio", lambda: read_audio(data, source=source))
         if found_audio is not None:
             packets += found_audio[0]
@@ -104,12 +105,16 @@ def read_media(
             diagnostics += found_audio[2]
             statements += found_audio[4]
     elif media_type == "application/pdf":
+        from heedful.policies.signals.media.pdf import read_pdf
+
         found_pdf = guarded("pdf", lambda: read_pdf(data))
         if found_pdf is not None:
             packets += found_pdf[0]
             credits += found_pdf[1]
             diagnostics += found_pdf[2]
     elif media_type == "application/epub+zip":
+        from heedful.policies.signals.media.epub import read_epub
+
         found_epub = guarded("epub", lambda: read_epub(data, source=source))
         if found_epub is not None:
             statements += found_epub[0]
