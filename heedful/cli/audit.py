@@ -34,7 +34,7 @@ from heedful.cli.audit_output import (
     with_media,
 )
 from heedful.cli.audit_output import explain as explain_cell
-from heedful.cli.common import AIPREF_DRAFT_OPTION, Failure, fail_on_option
+from heedful.cli.common import AIPREF_DRAFT_OPTION, Failure, budget_options, fail_on_option
 from heedful.cli.output import Budget, offer_json, print_offer
 from heedful.client.audit import MAX_SAMPLE, gather
 from heedful.client.audit_media import DEFAULT_MAX_FILES as DEFAULT_MAX_MEDIA
@@ -45,7 +45,7 @@ from heedful.client.served import probe_agents as probe
 from heedful.policies.audit.analysis import audit
 from heedful.policies.audit.diff import media_probes, policy_diff
 from heedful.policies.audit.offer_diff import offer_diff
-from heedful.policies.budget import BadMoney, Money, parse_money
+from heedful.policies.budget import Money
 from heedful.policies.diagnostics import Severity, reaches
 from heedful.policies.model import AiprefDraft, Mode, Use
 from heedful.policies.origin import BadURL, page_origin
@@ -126,18 +126,7 @@ EXIT_DIFFERENCES: Final = 6
     help="Most media files --media reads.",
 )
 @AIPREF_DRAFT_OPTION
-@click.option(
-    "--budget",
-    callback=lambda _ctx, _param, value: _money(value, "--budget"),
-    metavar="MONEY",
-    help="Say whether each licence offer the site makes fits this budget, e.g. 'USD 5.00'.",
-)
-@click.option(
-    "--max-price",
-    callback=lambda _ctx, _param, value: _money(value, "--max-price"),
-    metavar="MONEY",
-    help="With --budget: the most one item may cost, e.g. 'USD 0.02'.",
-)
+@budget_options
 def audit_command(
     url: str,
     sample: int,
@@ -235,15 +224,6 @@ def audit_command(
                 print_offer(console, offer, pricing)
     media_severities = found.severities if found is not None else []
     sys.exit(exit_status([f.severity for f in report.findings] + media_severities, fail_on))
-
-
-def _money(value: str | None, name: str) -> Money | None:
-    if value is None:
-        return None
-    try:
-        return parse_money(value)
-    except BadMoney as exc:
-        raise click.BadParameter(str(exc), param_hint=name) from None
 
 
 def exit_status(severities: list[Severity], fail_on: str | None) -> int:

@@ -17,12 +17,13 @@ from heedful.cli.common import (
     EXIT_LICENSE,
     EXIT_UNKNOWN,
     Failure,
+    budget_options,
 )
 from heedful.cli.output import Budget, decision_json, print_decision, print_matrix, print_media
 from heedful.client.check import check_urls
 from heedful.client.media import MediaCheck, is_local_file, media_of, read_local
 from heedful.policies.agents import HEEDFUL_TOKEN, published_agents
-from heedful.policies.budget import BadMoney, Money, parse_money
+from heedful.policies.budget import Money
 from heedful.policies.model import AiprefDraft, Decision, Mode, Use, Verdict
 from heedful.policies.origin import BadURL
 
@@ -62,18 +63,7 @@ from heedful.policies.origin import BadURL
     "--tdm-covers-search", is_flag=True, help="Read a TDM reservation as covering search too."
 )
 @AIPREF_DRAFT_OPTION
-@click.option(
-    "--budget",
-    callback=lambda _ctx, _param, value: _money(value, "--budget"),
-    metavar="MONEY",
-    help="Say whether each licence offer fits this budget, e.g. 'USD 5.00'.",
-)
-@click.option(
-    "--max-price",
-    callback=lambda _ctx, _param, value: _money(value, "--max-price"),
-    metavar="MONEY",
-    help="With --budget: the most one item may cost, e.g. 'USD 0.02'.",
-)
+@budget_options
 def check(
     targets: tuple[str, ...],
     agent: str,
@@ -172,15 +162,6 @@ def check(
                 print_decision(console, decision, pricing)
             verdicts.append(decision.verdict)
     sys.exit(_exit_status(verdicts))
-
-
-def _money(value: str | None, name: str) -> Money | None:
-    if value is None:
-        return None
-    try:
-        return parse_money(value)
-    except BadMoney as exc:
-        raise click.BadParameter(str(exc), param_hint=name) from None
 
 
 def _emit(decisions: list[Decision], as_json: bool, budget: Budget | None = None) -> None:

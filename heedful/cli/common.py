@@ -3,7 +3,8 @@
 Exit statuses are unique across commands, so a script can tell them apart: 0 success, 1 an
 unexpected error, 2 bad usage or input, 3 and 4 ``check`` verdicts, 5 ``audit`` findings,
 6 ``diff`` differences, 7 and 8 ``check`` failures and unknowns, 9 ``logs`` violations,
-10 ``stamp`` files left unstamped, 141 a closed output pipe.
+10 ``stamp`` files left unstamped, 11 ``statement`` ledger not reconciled, 141 a closed output
+pipe.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
+from heedful.policies.budget import BadMoney, Money, parse_money
 from heedful.policies.model import DEFAULT_AIPREF_DRAFT, AiprefDraft
 
 if TYPE_CHECKING:
@@ -57,6 +59,32 @@ or its stamped bytes did not read back as planned); each is named and left uncha
 EXIT_UNRECONCILED = 11
 """``heedful statement``: some licensed fetch has no issued token, so the usage ledger does not
 reconcile (the statement is printed first)."""
+
+
+def _money(ctx: click.Context, param: click.Parameter, value: str | None) -> Money | None:
+    if value is None:
+        return None
+    try:
+        return parse_money(value)
+    except BadMoney as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+def budget_options(command: F) -> F:
+    """``--budget MONEY [--max-price MONEY]`` for ``check`` and ``audit``: say whether each
+    licence offer fits (:func:`heedful.policies.budget.covers`)."""
+    command = click.option(
+        "--max-price",
+        callback=_money,
+        metavar="MONEY",
+        help="With --budget: the most one item may cost, e.g. 'USD 0.02'.",
+    )(command)
+    return click.option(
+        "--budget",
+        callback=_money,
+        metavar="MONEY",
+        help="Say whether each licence offer fits this budget, e.g. 'USD 5.00'.",
+    )(command)
 
 
 class Failure(click.ClickException):
