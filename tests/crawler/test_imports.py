@@ -25,11 +25,15 @@ def test_the_middleware_loads_the_media_readers_only_when_media_arrives() -> Non
     assert not loaded & set(MEDIA_READERS)
 
 
-def test_the_media_readers_load_on_first_use() -> None:
-    loaded = loaded_after(
-        "heedful.policies.signals.media; heedful.policies.signals.media.read_media"
-    )
-    assert set(MEDIA_READERS) <= loaded
+def test_each_media_reader_loads_with_the_first_file_of_its_kind() -> None:
+    # The module string runs as code after "import sys, ": a JPEG is read, then a PDF.
+    read = "heedful.policies.signals.media; from heedful.policies.signals.media import read_media"
+    photo = loaded_after(f"{read}; read_media(b'\\xff\\xd8\\xff\\xd9', 'a.jpg')")
+    assert {"PIL", "c2pa"} <= photo
+    assert not photo & {"pypdf", "mutagen"}
+    document = loaded_after(f"{read}; read_media(b'%PDF-1.4\\n%%EOF', 'a.pdf')")
+    assert "pypdf" in document
+    assert "mutagen" not in document
 
 
 def test_the_site_spider_runs_without_the_ledger() -> None:
