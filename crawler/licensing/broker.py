@@ -314,7 +314,10 @@ class Broker:
         if reservation is None:
             return ""
         if charged_header:
-            charged = self.budget.commit(reservation, _money(charged_header, reservation.price))  # type: ignore[union-attr]
+            claimed = _money(charged_header, reservation.price)
+            charged = self.budget.commit(reservation, claimed)  # type: ignore[union-attr]
+            if claimed != charged:
+                licensed.record["claimed"] = str(claimed)
         elif 200 <= status < 300:
             charged = self.budget.commit(reservation)  # type: ignore[union-attr]
         else:

@@ -52,8 +52,13 @@ class Budget:
         return Reservation(price)
 
     def commit(self, reservation: Reservation, charged: Money | None = None) -> Money:
-        """Turn ``reservation`` into a charge of ``charged`` (default: the reserved price)."""
+        """Turn ``reservation`` into a charge of ``charged`` (default: the reserved price).
+
+        A seller's claim above the reservation is not paid from the budget: only the price
+        agreed is spent, so the budget is never exceeded; the caller records the claim."""
         amount = charged if charged is not None else reservation.price
+        if amount.amount > reservation.price.amount:
+            amount = reservation.price
         if reservation.open:
             reservation.open = False
             self.reserved -= reservation.price.amount

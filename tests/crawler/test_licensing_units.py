@@ -63,6 +63,14 @@ def test_reservations_keep_the_budget() -> None:
     assert "EUR" in str(budget.reserve(Money("EUR", Decimal("0.01"))))
 
 
+def test_a_claim_above_the_agreed_price_is_not_paid_from_the_budget() -> None:
+    budget = Budget(usd("0.05"))
+    reservation = budget.reserve(usd("0.01"))
+    assert isinstance(reservation, Reservation)
+    assert budget.commit(reservation, usd("0.04")) == usd("0.01")
+    assert budget.spent == Decimal("0.01")
+
+
 @given(
     st.lists(
         st.tuples(st.sampled_from(["reserve", "commit", "release"]), st.integers(0, 30)),
@@ -79,7 +87,11 @@ def test_no_sequence_of_operations_overspends(ops: list[tuple[str, int]]) -> Non
                 held.append(got)
         elif held:
             reservation = held.pop(cents % len(held))
-            (budget.commit if op == "commit" else budget.release)(reservation)
+            if op == "commit":
+                # Whatever the seller claims it charged, even more than was agreed.
+                budget.commit(reservation, usd(f"0.{cents:02d}"))
+            else:
+                budget.release(reservation)
         assert budget.spent + budget.reserved <= Decimal("0.50")
         assert budget.reserved >= 0
 
