@@ -3,6 +3,9 @@
 The site keeps only ``/open/`` crawlable; ``/open/%2e%2e/secret.html`` is ``/secret.html``, so it
 must never be requested, and ``/open/..%2fsecret.html`` names a page servers disagree on, so it
 is refused (docs/decisions.md, Paths are normalised once). The proof is the site's access log.
+
+w3lib 2.6 and later resolve percent-encoded dot segments when Scrapy builds the request, so the
+ledger may hold the seed as written or as ``/secret.html``; either way it must be refused.
 """
 
 from __future__ import annotations
@@ -42,7 +45,9 @@ def test_a_dot_segment_url_gets_the_decision_of_its_normalised_path(tmp_path: Pa
     assert "/open/page.html" in requested
     assert not [p for p in requested if "secret" in p], site.log
     assert rows["/open/page.html"]["status"] == "kept"
-    hidden = next(row for url, row in rows.items() if "%2e%2e" in url.lower())
+    hidden = next(
+        row for url, row in rows.items() if "%2e%2e" in url.lower() or url == "/secret.html"
+    )
     assert (hidden["status"], hidden["stage"]) == ("refused", "before-fetch")
     assert hidden["access"] == "deny"
     encoded = next(row for url, row in rows.items() if "%2f" in url.lower())
