@@ -166,10 +166,10 @@ async def prepare(config: ServerConfig) -> Startup:
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     engine = make_engine(config.database_url)
+    db = Database(engine)
     try:
         if config.migrate:
             await migrate(engine)
-        db = Database(engine)
         app[DATABASE] = db
         app[ADMIN] = AdminSecret(await _admin_secret(app[STARTUP], db))
         state = app[STATE]
@@ -181,7 +181,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         await refresh_removals(app)
         yield
     finally:
-        await engine.dispose()
+        await db.dispose()
 
 
 async def sync_ctx(app: web.Application) -> AsyncIterator[None]:

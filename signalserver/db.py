@@ -1,7 +1,7 @@
 """The database engine: created in a cleanup context, migrated at start, disposed at stop.
 
 SQLite runs in WAL mode with ``synchronous=FULL``: every commit is on disk before the response
-that acknowledges it leaves (issue 3: nothing is lost when the server is killed mid-request).
+that acknowledges it leaves (nothing is lost when the server is killed mid-request).
 NORMAL would be faster, but in WAL mode it may lose the last transactions on power loss, and an
 acknowledged removal request must survive that too. PostgreSQL commits are durable by default.
 """
@@ -10,26 +10,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS: Final = Path(__file__).resolve().parent / "migrations"
+BUSY_SECONDS: Final = 10
+"""How long a writer waits for another process's write lock."""
 SQLITE_PRAGMAS: Final = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=10000",
+    f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}",
 )
 
 
@@ -80,6 +86,7 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._appender: _SqliteAppender | None = None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -96,9 +103,134 @@ class Database:
         ):
             yield session
 
-    @asynccontextmanager
-    async def append(self) -> AsyncIterator[AsyncConnection]:
-        """A Core transaction for rows that are only ever inserted (the usage ledger): no ORM
-        session to set up, committed when the block ends, queued with the other writers."""
-        async with self._write_lock or nullcontext(), self.engine.begin() as connection:
-            yield connection
+    async def append(self, model: type[SQLModel], rows: Sequence[Mapping[str, object]]) -> None:
+        """Insert ``rows`` into the table of ``model``, one that is only ever inserted into (the
+        usage ledger), in one transaction committed before this returns; queued with the other
+        writers.
+
+        On a SQLite file the transaction is one call into the sqlite3 module on the event loop's
+        own thread, through a second connection with the same pragmas (:class:`_SqliteAppender`).
+        Through aiosqlite every statement (begin, insert, commit, the pool's reset) is a
+        hand-over to its worker thread and back, and a worker thread of any kind waits for the
+        GIL while the loop is busy; under load those hand-overs cost more than the insert
+        (bench/bench_licence.py). PostgreSQL's driver is asynchronous: its transaction stays on
+        the engine.
+        """
+        if not rows:
+            return
+        columns = rows[0].keys()
+        if any(row.keys() != columns for row in rows):
+            raise ValueError(f"every row of a group needs the columns {sorted(columns)}")
+        if self._write_lock is None or not _is_file(self.engine):
+            async with self._write_lock or nullcontext(), self.engine.begin() as connection:
+                await connection.execute(insert(model), list(rows))
+            return
+        if self._appender is None:
+            self._appender = _SqliteAppender(self.engine)
+        async with self._write_lock:
+            await self._appender.insert(model, rows)
+
+    async def dispose(self) -> None:
+        """Close every connection: the engine's pool and the SQLite appender's."""
+        if self._appender is not None:
+            self._appender.close()
+            self._appender = None
+        await self.engine.dispose()
+
+
+def _is_file(engine: AsyncEngine) -> bool:
+    """Whether a SQLite engine opens a file a second connection can share (not ``:memory:``)."""
+    database = engine.url.database
+    return bool(database) and database != ":memory:" and not str(database).startswith("file:")
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """An INSERT compiled once by SQLAlchemy for one table and set of columns, with the
+    column types' own conversions (e.g. how a datetime is stored), run through the DB-API."""
+
+    sql: str
+    columns: tuple[str, ...]
+    convert: tuple[Callable[[Any], Any] | None, ...]
+
+    def values(self, row: Mapping[str, object]) -> tuple[object, ...]:
+        return tuple(
+            row[name] if convert is None else convert(row[name])
+            for name, convert in zip(self.columns, self.convert, strict=True)
+        )
+
+
+class _SqliteAppender:
+    """A second connection to the engine's SQLite file that commits a group of inserts in one
+    call, on the event loop's thread.
+
+    The call blocks the loop for the commit's write and fsync (a fraction of a millisecond on a
+    local SSD, once per group, not per row); the loop already reads static files the same way.
+    What must not block it is waiting for another process's write lock (``heedful serve
+    --workers``): this connection has no busy timeout, and a busy database is retried with an
+    ``await`` between tries, for as long as the engine's connections would wait.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._dialect = engine.dialect
+        self._path = str(engine.url.database)
+        self._connection: sqlite3.Connection | None = None
+        self._prepared: dict[tuple[str, tuple[str, ...]], _Prepared] = {}
+
+    async def insert(self, model: type[SQLModel], rows: Sequence[Mapping[str, object]]) -> None:
+        prepared = self._prepare(model, tuple(rows[0]))
+        values = [prepared.values(row) for row in rows]
+        connection = self._connect()
+        deadline = time.monotonic() + BUSY_SECONDS
+        pause = 0.001
+        while not self._begin(connection):
+            if time.monotonic() > deadline:
+                raise sqlite3.OperationalError(
+                    f"database is locked: no write lock on {self._path} in {BUSY_SECONDS} s"
+                )
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.05)
+        try:
+            connection.executemany(prepared.sql, values)
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is None:
+            connection = sqlite3.connect(self._path, isolation_level=None)
+            _sqlite_pragmas(connection, None)
+            connection.execute("PRAGMA busy_timeout=0")
+            self._connection = connection
+        return self._connection
+
+    @staticmethod
+    def _begin(connection: sqlite3.Connection) -> bool:
+        """Take the write lock now; ``False`` when another connection holds it."""
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+                return False
+            raise
+        return True
+
+    def _prepare(self, model: type[SQLModel], columns: tuple[str, ...]) -> _Prepared:
+        key = (model.__name__, columns)
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            compiled = insert(model).compile(dialect=self._dialect, column_keys=list(columns))
+            order = tuple(compiled.positiontup or ())
+            convert = tuple(
+                compiled.binds[name].type.dialect_impl(self._dialect).bind_processor(self._dialect)
+                for name in order
+            )
+            prepared = self._prepared[key] = _Prepared(str(compiled), order, convert)
+        return prepared
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
