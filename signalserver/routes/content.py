@@ -79,10 +79,10 @@ licensed fetch is committed to the usage ledger here, signalserver/cap.py)."""
 async def content(request: web.Request) -> web.StreamResponse:
     enforcer = request.app.get(ENFORCER)
     token = cap.presented(request)
-    if enforcer is None and token is None:
-        return await _content(request)
     rendering = request.app[STATE].for_request(request.scheme, request.host)
     raw_path = served_path(request.rel_url.raw_path)
+    if enforcer is None and token is None:
+        return await _content(request, rendering, raw_path)
     hook: StatusHook | None = None
     if token is not None:
         licence = await cap.verify(request, rendering, raw_path, token)
@@ -93,20 +93,20 @@ async def content(request: web.Request) -> web.StreamResponse:
             return await cap.record(request, rendering, raw_path, licence, status)
 
     if enforcer is None:
-        return await _content(request, hook)
+        return await _content(request, rendering, raw_path, hook)
     checked = await enforcer.check(request, rendering, raw_path, licensed=token is not None)
     if isinstance(checked, web.Response):
         return checked
-    response = await _content(request, hook)
+    response = await _content(request, rendering, raw_path, hook)
     if checked is not None:
         enforcer.served(request, checked, response.status)
     return response
 
 
-async def _content(request: web.Request, hook: StatusHook | None = None) -> web.StreamResponse:
+async def _content(
+    request: web.Request, rendering: Rendering, raw_path: str, hook: StatusHook | None = None
+) -> web.StreamResponse:
     config = request.app[CONFIG]
-    rendering = request.app[STATE].for_request(request.scheme, request.host)
-    raw_path = served_path(request.rel_url.raw_path)
     if config.upstream is not None:
         return await _proxy(request, rendering, raw_path, hook)
     response = _static(request, config.static_dir, rendering, raw_path)
