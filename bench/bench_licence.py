@@ -5,13 +5,13 @@
   (``examples/licensed-photos.toml``, payment ``crawl``). The licensed request carries
   ``Authorization: License <token>`` (RSL Crawler Authorization Protocol), so the server checks
   the token's signature and scope and appends the charge to its usage ledger before it answers.
-  Both runs use the same client, User-Agent and concurrency, alternately, ``--repeats`` times;
+  Both runs use the same client, User-Agent and concurrency, alternately, five times;
   the server's CPU time per request (``/proc/<pid>/stat``) and the client's requests per second
   are compared. Target: a licensed fetch costs at most 1.5x an unlicensed one.
 * signing: a Heedful crawl with Web Bot Auth signing on (``HEEDFUL_SIGNING_KEY``) against the same
   crawl without it, on bench_crawl.py's nginx site. Target: at most 1.10x CPU per page.
 
-Run: ``.venv/bin/python bench/bench_licence.py`` (about 3 minutes on 2 cores; ``--quick`` for
+Run: ``.venv/bin/python bench/bench_licence.py`` (about 5 minutes on 2 cores; ``--quick`` for
 one short round of each).
 """
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import shutil
@@ -31,6 +32,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import aiohttp
 import bench_crawl
@@ -94,13 +96,19 @@ def register_client(db: str) -> tuple[str, str]:
     return str(made["client_id"]), str(made["client_secret"])
 
 
+def basic_auth(client_id: str, secret: str) -> str:
+    """RFC 7617 Basic credentials (RFC 6749 section 2.3.1 form-encodes them first)."""
+    pair = f"{quote_plus(client_id)}:{quote_plus(secret)}"
+    return "Basic " + base64.b64encode(pair.encode()).decode()
+
+
 async def get_token(base: str, client: tuple[str, str]) -> str:
     async with (
         aiohttp.ClientSession() as session,
         session.post(
             f"{base}/licensing/token",
             data={"grant_type": "client_credentials", "resource": base + PAGE, "scope": "ai-input"},
-            auth=aiohttp.BasicAuth(*client),
+            headers={"Authorization": basic_auth(*client)},
         ) as response,
     ):
         body = await response.json()
@@ -199,7 +207,7 @@ def main() -> int:
     )
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    count, repeats, pages = (1000, 1, 1000) if args.quick else (3000, 3, 2000)
+    count, repeats, pages = (1000, 1, 1000) if args.quick else (3000, 5, 2000)
     out = Path(tempfile.mkdtemp(prefix="heedful-bench-licence-"))
     try:
         rows = licensed_fetch(out, count, repeats) + signing(pages, repeats)
