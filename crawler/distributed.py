@@ -71,6 +71,7 @@ def redis_settings(
         "SCHEDULER_DUPEFILTER_KEY": f"{key_prefix}:dupefilter",
         "REDIS_URL": redis_url,
         "HEEDFUL_REDIS_IDLE_SECONDS": idle_seconds,
+        "HEEDFUL_LICENCE_BUDGET_KEY": f"{key_prefix}:licence-budget",
         "EXTENSIONS": {"heedful.crawler.distributed.IdleCloser": 500},
     }
 

@@ -26,7 +26,7 @@ from heedful.crawler.attribution import extract_attribution, licence_entries
 from heedful.crawler.crawllog import log_refusal, undecided_line
 from heedful.crawler.ledger import utcnow
 from heedful.crawler.licensing.broker import Broker, Licensed, Refusal
-from heedful.crawler.licensing.budget import Budget
+from heedful.crawler.licensing.budget import Budget, BudgetMismatch, RedisPurse
 from heedful.crawler.licensing.credentials import Credentials
 from heedful.crawler.origincache import OriginCache, OriginSignals, url_origin
 from heedful.crawler.provenance import Provenance
@@ -67,6 +67,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 LEDGER_UNAVAILABLE = "heedful_ledger_unavailable"
+BUDGET_UNAVAILABLE = "heedful_licence_budget_unavailable"
 """The finish reason of a crawl whose ledger could not be opened."""
 
 DECISION_META: Final = "heedful_decision"
@@ -155,6 +156,26 @@ class PolicyDownloaderMiddleware:
             log.error("heedful: cannot open the ledger (%s); closing the crawl", self.ledger_error)
             await self.crawler.engine.close_spider_async(reason=LEDGER_UNAVAILABLE)
             return
+        problem = self._share_budget()
+        if problem:
+            # A worker that cannot count against the crawl's one budget would spend its own.
+            log.error("heedful: cannot share the licence budget (%s); closing the crawl", problem)
+            await self.crawler.engine.close_spider_async(reason=BUDGET_UNAVAILABLE)
+
+    def _share_budget(self) -> str:
+        """Count the budget in Redis with the other workers, when the crawl is distributed;
+        why that failed, else ``""``."""
+        budget, key = self.broker.budget, self.config.licence_budget_key
+        if budget is None or not key:
+            return ""
+        import redis
+
+        try:
+            client = redis.Redis.from_url(self.config.redis_url)
+            budget.purse = RedisPurse(client, key, budget.limit)
+        except (BudgetMismatch, redis.RedisError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return ""
 
     async def _closed(self, spider: Spider) -> None:
         await self.provenance.close()

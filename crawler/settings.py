@@ -43,6 +43,7 @@ DEFAULTS: Final[dict[str, Any]] = {
     "HEEDFUL_LEDGER_BATCH": 500,
     "HEEDFUL_LEDGER_URL": "",
     "HEEDFUL_LICENCE_BUDGET": "",
+    "HEEDFUL_LICENCE_BUDGET_KEY": "",
     "HEEDFUL_LICENCE_CLIENT_ID": "",
     "HEEDFUL_LICENCE_CLIENT_SECRET": "",
     "HEEDFUL_LICENCE_CREDENTIALS": "",
@@ -106,6 +107,10 @@ class HeedfulConfig:
     licence_max_price: Money | None = None
     """The most one licence, or one fetch under a per-fetch licence, may cost."""
     licence_credentials: Credentials | None = None
+    licence_budget_key: str = ""
+    """The Redis hash the workers of a distributed crawl share the budget in (``""``: the
+    budget is this process's alone)."""
+    redis_url: str = ""
     licence_timeout: float = 10.0
     """Seconds a licence server has to answer a token request."""
 
@@ -191,6 +196,8 @@ def read_config(settings: BaseSettings) -> HeedfulConfig:
         licence_budget=budget,
         licence_max_price=max_price,
         licence_credentials=credentials,
+        licence_budget_key=str(_get(settings, "HEEDFUL_LICENCE_BUDGET_KEY") or ""),
+        redis_url=str(settings.get("REDIS_URL") or ""),
         licence_timeout=max(
             settings.getfloat("HEEDFUL_LICENCE_TIMEOUT", DEFAULTS["HEEDFUL_LICENCE_TIMEOUT"]), 0.1
         ),

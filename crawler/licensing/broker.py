@@ -292,13 +292,13 @@ class Broker:
                 )
             if isinstance(answer, str):
                 if reservation is not None:
-                    self.budget.release(reservation)  # type: ignore[union-attr]
+                    reservation.release()
                 fresh.refusal = answer
             else:
                 fresh.grant = answer
                 if reservation is not None:
                     charged = _money(answer.price, reservation.price)
-                    fresh.charge = str(self.budget.commit(reservation, charged))  # type: ignore[union-attr]
+                    fresh.charge = str(reservation.commit(charged))
             return fresh
         finally:
             pending, fresh.pending = fresh.pending, None
@@ -315,13 +315,13 @@ class Broker:
             return ""
         if charged_header:
             claimed = _money(charged_header, reservation.price)
-            charged = self.budget.commit(reservation, claimed)  # type: ignore[union-attr]
+            charged = reservation.commit(claimed)
             if claimed != charged:
                 licensed.record["claimed"] = str(claimed)
         elif 200 <= status < 300:
-            charged = self.budget.commit(reservation)  # type: ignore[union-attr]
+            charged = reservation.commit()
         else:
-            self.budget.release(reservation)  # type: ignore[union-attr]
+            reservation.release()
             return ""
         licensed.record["charged"] = str(charged)
         return str(charged)
@@ -330,8 +330,8 @@ class Broker:
         """A licensed fetch that failed: its reservation is released. A token the site
         ``rejected`` is not presented again, and no other is bought for its scope: a site that
         does not accept its own licence server's tokens would otherwise drain the budget."""
-        if licensed.reservation is not None and self.budget is not None:
-            self.budget.release(licensed.reservation)
+        if licensed.reservation is not None:
+            licensed.reservation.release()
         if rejected:
             for held in self._held.values():
                 if held.grant is licensed.grant:

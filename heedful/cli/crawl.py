@@ -329,7 +329,7 @@ def run_crawl(
     from scrapy.crawler import CrawlerProcess
 
     from heedful.crawler import signals as heedful_signals
-    from heedful.crawler.middlewares import LEDGER_UNAVAILABLE
+    from heedful.crawler.middlewares import BUDGET_UNAVAILABLE, LEDGER_UNAVAILABLE
     from heedful.crawler.provenance import ATTRIBUTE, Provenance
     from heedful.crawler.spiders.site import SiteSpider
 
@@ -362,9 +362,15 @@ def run_crawl(
     found = getattr(crawler, ATTRIBUTE, None)
     if not isinstance(found, Provenance):
         raise Failure("the crawl did not start; see the messages above")
-    if crawler.stats is not None and crawler.stats.get_value("finish_reason") == LEDGER_UNAVAILABLE:
+    finished = crawler.stats.get_value("finish_reason") if crawler.stats is not None else None
+    if finished == LEDGER_UNAVAILABLE:
         raise Failure(
             "the ledger could not be opened, so nothing was crawled; see the messages above"
+        )
+    if finished == BUDGET_UNAVAILABLE:
+        raise Failure(
+            "the crawl's shared licence budget could not be used, so nothing was crawled; "
+            "see the messages above"
         )
     return summary_lines(found), found.totals
 

@@ -54,11 +54,11 @@ def test_reservations_keep_the_budget() -> None:
     third = budget.reserve(usd("0.01"))
     assert isinstance(third, str)
     assert third.startswith(EXHAUSTED)
-    budget.release(second)
-    budget.commit(first, usd("0.04"))
+    second.release()
+    first.commit(usd("0.04"))
     assert budget.spent == Decimal("0.04")
     assert budget.left == Decimal("0.06")
-    budget.commit(first)  # settling twice changes nothing
+    first.commit()  # settling twice changes nothing
     assert budget.spent == Decimal("0.04")
     assert "EUR" in str(budget.reserve(Money("EUR", Decimal("0.01"))))
 
@@ -67,7 +67,7 @@ def test_a_claim_above_the_agreed_price_is_not_paid_from_the_budget() -> None:
     budget = Budget(usd("0.05"))
     reservation = budget.reserve(usd("0.01"))
     assert isinstance(reservation, Reservation)
-    assert budget.commit(reservation, usd("0.04")) == usd("0.01")
+    assert reservation.commit(usd("0.04")) == usd("0.01")
     assert budget.spent == Decimal("0.01")
 
 
@@ -89,9 +89,9 @@ def test_no_sequence_of_operations_overspends(ops: list[tuple[str, int]]) -> Non
             reservation = held.pop(cents % len(held))
             if op == "commit":
                 # Whatever the seller claims it charged, even more than was agreed.
-                budget.commit(reservation, usd(f"0.{cents:02d}"))
+                reservation.commit(usd(f"0.{cents:02d}"))
             else:
-                budget.release(reservation)
+                reservation.release()
         assert budget.spent + budget.reserved <= Decimal("0.50")
         assert budget.reserved >= 0
 

@@ -69,7 +69,7 @@ async def test_rows_read_back_through_the_engine_as_they_were_written(database: 
 
 
 async def test_a_failed_group_leaves_no_row_and_the_next_one_commits(database: Database) -> None:
-    with pytest.raises(Exception, match="(?i)null"):
+    with pytest.raises(Exception, match=r"(?i)null"):
         await database.append(LicensedFetch, [fetch(1), fetch(2, path=None)])
     assert await stored(database) == []
     await database.append(LicensedFetch, [fetch(3)])
