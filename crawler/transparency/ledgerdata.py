@@ -23,6 +23,8 @@ ItemKey = tuple[str, int]
 BLOCKING_EFFECTS: Final = ("deny", "license", "access deny", "access license", "default deny")
 """Reason effects that refuse (the crawl summary's labels use the same, crawler.evidence)."""
 PERMITTING_EFFECTS: Final = ("allow", "default allow")
+LICENSING_EFFECTS: Final = ("license", "access license")
+"""What a kept item's licence was bought for (the crawler keeps one only with its token)."""
 
 
 class LedgerMissing(LookupError):
@@ -98,14 +100,16 @@ def deciding_reason(
 ) -> tuple[str, str]:
     """``(signal, "signal effect")`` of the reason that decided: the first refusing reason for a
     refusal, the first permitting one for a kept item (robots.txt ``access allow`` only lets the
-    crawler in; it does not say anything about the use)."""
-    wanted = BLOCKING_EFFECTS if refused else PERMITTING_EFFECTS
+    crawler in; it does not say anything about the use), else the one that asked for the
+    licence it was kept under."""
     items = list(reasons or ())
-    for reason in items:
-        if reason.get("effect") in wanted:
-            signal = str(reason.get("signal") or "unknown")
-            effect = str(reason.get("effect"))
-            return signal, effect if effect.startswith(signal) else f"{signal} {effect}"
+    # A kept item nothing permits outright was kept under the licence a signal asked for.
+    for wanted in (BLOCKING_EFFECTS,) if refused else (PERMITTING_EFFECTS, LICENSING_EFFECTS):
+        for reason in items:
+            if reason.get("effect") in wanted:
+                signal = str(reason.get("signal") or "unknown")
+                effect = str(reason.get("effect"))
+                return signal, effect if effect.startswith(signal) else f"{signal} {effect}"
     if refused and not items:
         return "error", "error"
     return "other", "other"

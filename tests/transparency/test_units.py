@@ -36,6 +36,7 @@ DENY = {"signal": "robots.txt", "effect": "access deny"}
 ALLOW_ACCESS = {"signal": "robots.txt", "effect": "access allow"}
 TDM_DENY = {"signal": "tdmrep", "effect": "deny"}
 DEFAULT_ALLOW = {"signal": "default", "effect": "default allow"}
+RSL_LICENSE = {"signal": "rsl", "effect": "license"}
 
 
 @pytest.mark.parametrize(
@@ -46,8 +47,20 @@ DEFAULT_ALLOW = {"signal": "default", "effect": "default allow"}
         ([ALLOW_ACCESS, DEFAULT_ALLOW], False, ("default", "default allow")),  # no doubled label
         ([], True, ("error", "error")),  # crawler.evidence.refusal_reason: no decision
         ([ALLOW_ACCESS], False, ("other", "other")),  # own
+        ([ALLOW_ACCESS, RSL_LICENSE], False, ("rsl", "rsl license")),  # kept under licence
+        ([RSL_LICENSE, DEFAULT_ALLOW], False, ("default", "default allow")),  # a permit first
+        ([RSL_LICENSE], True, ("rsl", "rsl license")),  # refused: no licence bought
     ],
-    ids=["access-deny", "first-refusing", "default-allow", "no-reasons", "no-permitting"],
+    ids=[
+        "access-deny",
+        "first-refusing",
+        "default-allow",
+        "no-reasons",
+        "no-permitting",
+        "licensed",
+        "permit-before-licence",
+        "licence-refused",
+    ],
 )
 def test_deciding_reason(reasons: list[dict[str, str]], refused: bool, expected: Any) -> None:
     assert deciding_reason(reasons, refused=refused) == expected
