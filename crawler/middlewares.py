@@ -67,8 +67,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 LEDGER_UNAVAILABLE = "heedful_ledger_unavailable"
-BUDGET_UNAVAILABLE = "heedful_licence_budget_unavailable"
 """The finish reason of a crawl whose ledger could not be opened."""
+BUDGET_UNAVAILABLE = "heedful_licence_budget_unavailable"
+"""The finish reason of a distributed crawl's worker that could not join the shared budget."""
 
 DECISION_META: Final = "heedful_decision"
 """``response.meta`` key holding the after-fetch :class:`~heedful.policies.model.Decision`."""
@@ -179,6 +180,8 @@ class PolicyDownloaderMiddleware:
 
     async def _closed(self, spider: Spider) -> None:
         await self.provenance.close()
+        if self.broker.budget is not None and isinstance(self.broker.budget.purse, RedisPurse):
+            self.broker.budget.purse.close()
 
     def _idle(self) -> None:
         # A URL waiting for its origin's files to be fetched again keeps the crawl open.

@@ -131,6 +131,9 @@ class RedisPurse:
         spent, reserved = self._client.hmget(self.key, ["spent", "reserved"])
         return _amount(spent), _amount(reserved)
 
+    def close(self) -> None:
+        self._client.close()
+
 
 def _amount(units: object) -> Decimal:
     return (Decimal(int(_text(units))) * UNITS).normalize()

@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 import redis
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from heedful.crawler.distributed import clear
 from heedful.crawler.licensing.budget import (
@@ -32,6 +31,7 @@ from heedful.crawler.licensing.budget import (
 from heedful.policies.budget import Money
 from tests.conftest import ROOT
 from tests.crawler.test_licensing_e2e import CLIENT, SECRET, home
+from tests.helpers.budget_ops import OPERATIONS, check_never_overspent
 from tests.helpers.licence_server import LicensedSite, Offer, serving
 from tests.helpers.services import database_url, redis_url
 
@@ -95,38 +95,14 @@ def test_rounding_never_lets_the_crawl_spend_more(shared: tuple[redis.Redis, str
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(["reserve", "commit", "release"]),
-            st.integers(0, 1),
-            st.integers(0, 30),
-        ),
-        max_size=40,
-    )
-)
+@given(OPERATIONS)
 def test_no_interleaving_of_two_workers_overspends(
     shared: tuple[redis.Redis, str], ops: list[tuple[str, int, int]]
 ) -> None:
     client, _ = shared
     key = f"heedful-test-{uuid.uuid4().hex}:licence-budget"
     try:
-        workers = [shared_budget(client, key, "0.50") for _ in range(2)]
-        held: list[Reservation] = []
-        for op, worker, cents in ops:
-            if op == "reserve":
-                got = workers[worker].reserve(usd(f"0.{cents:02d}"))
-                if isinstance(got, Reservation):
-                    held.append(got)
-            elif held:
-                reservation = held.pop(cents % len(held))
-                if op == "commit":
-                    reservation.commit(usd(f"0.{cents:02d}"))
-                else:
-                    reservation.release()
-            spent, reserved = workers[0].purse.totals()
-            assert spent + reserved <= Decimal("0.50")
-            assert reserved >= 0
+        check_never_overspent([shared_budget(client, key, "0.50") for _ in range(2)], ops)
     finally:
         client.delete(key)
 
